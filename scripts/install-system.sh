@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages childguard and its tests need, only those missing.
+# ffmpeg + libav*-dev + pkg-config: vPDQ (the vpdq wheel builds against libav).
+# postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
+set -euo pipefail
+pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
+      libswresample-dev libswscale-dev libavutil-dev postgresql)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "childguard needs these Debian packages: ${missing[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+else SUDO=""; fi
+echo "installing system packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,56 @@
+"""Helpers shared by every CLI command: settings, output, and the error wrapper."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from childguard.config import Settings
+from childguard.errors import ChildguardError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+err_console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a usage error (exit 2), not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        err_console.print(f"[red]error:[/red] setting CHILDGUARD_{field.upper()}: {first['msg']}")
+        raise typer.Exit(2) from None
+
+
+def print_json(obj: Any) -> None:
+    """One JSON object per line on stdout, flushed (for piping into ``jq`` and log shippers)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a ``ChildguardError`` into its message on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ChildguardError as exc:
+            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper

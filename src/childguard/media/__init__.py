@@ -1,0 +1,1 @@
+"""Media hashing and matching: signals, decoding, banks, indexes and scanning."""

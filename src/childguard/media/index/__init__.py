@@ -1,0 +1,1 @@
+"""Indexes from hash strings to bank-entry ids."""
