@@ -77,10 +77,14 @@ class HashResult:
 
 @dataclass(frozen=True)
 class IndexMatch:
-    """An index hit: the id the caller stored and its distance to the query (0 for exact)."""
+    """An index hit: the id the caller stored and its distance to the query (0 for exact).
+
+    ``detail`` carries signal-specific evidence, e.g. vPDQ's matched-frame percentages.
+    """
 
     entry_id: int
     distance: int
+    detail: dict[str, float] | None = None
 
 
 class SignalIndex(ABC):
