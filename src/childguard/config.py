@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     max_pixels: int = Field(
         default=100_000_000,
         gt=0,
-        description="Largest image (width x height) decoded; larger ones are refused before decoding.",
+        description="Largest image (width x height) decoded; larger ones are refused unread.",
     )
     max_video_seconds: float = Field(
         default=4 * 3600.0, gt=0, description="Longest video hashed, in seconds."
@@ -50,6 +50,16 @@ class Settings(BaseSettings):
         ge=0,
         le=100,
         description="PDQ hashes of lower quality are reported but never used for a match.",
+    )
+    video_timeout_seconds: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Longest time one video may take to probe and hash before it is refused.",
+    )
+    video_memory_mb: int = Field(
+        default=4096,
+        ge=256,
+        description="Address-space limit, in MiB, of the child process that decodes a video.",
     )
     vpdq_frames_per_second: float = Field(
         default=1.0, gt=0, description="Frames sampled per second of video for vPDQ."

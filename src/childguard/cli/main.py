@@ -10,7 +10,7 @@ from childguard import __version__
 
 app = typer.Typer(
     name="childguard",
-    help="childguard: hash matching, chat risk detection and reporting for child online protection.",
+    help="childguard: hash matching, chat risk detection and reporting to protect children.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -1,0 +1,277 @@
+"""``childguard bank``: create, list, import, export and edit hash banks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from childguard.cli.common import err_console, handle_errors, load_settings, print_json
+from childguard.cli.paths import check_paths
+from childguard.errors import InvalidInput
+from childguard.media.banks import BankFormat, BankRepository, EntryIn, parse_entries
+from childguard.media.scan import iter_files, scan_one
+from childguard.store.db import Database
+
+bank_app = typer.Typer(
+    help="Manage hash banks (named lists of known hashes).", no_args_is_help=True
+)
+
+FORMAT_HELP = (
+    "csv (signal_type,signal,source,external_id,classification,note), te-csv "
+    "(python-threatexchange dataset --csv), te-lines ('signal_type signal' per line, HMA/"
+    "threatexchange file exchange) or lines (one hash per line, needs --signal). "
+    "Default on import: detected from the first line."
+)
+
+
+@bank_app.command("create")
+@handle_errors
+def create(
+    name: str = typer.Argument(..., help="UPPER_SNAKE_CASE name, e.g. NCMEC_PDQ."),
+    threshold: int | None = typer.Option(
+        None, "--threshold", "-t", help="PDQ match distance for this bank (default 31)."
+    ),
+    allow: bool = typer.Option(
+        False, "--allow", help="An allow bank: its matches suppress matches in other banks."
+    ),
+    description: str = typer.Option("", "--description", "-d", help="Free text."),
+) -> None:
+    """Create an empty bank."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        bank = BankRepository(s).create(
+            name, threshold=threshold, allow=allow, description=description
+        )
+        typer.echo(f"created bank {bank.name}" + (" (allow bank)" if allow else ""))
+
+
+@bank_app.command("list")
+@handle_errors
+def list_banks(
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List banks with their settings and entry counts."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        banks = BankRepository(s).list()
+    for b in banks:
+        if json_out:
+            print_json(b.to_public())
+            continue
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(b.entries.items())) or "empty"
+        flags = [
+            "allow" if b.is_allow else "",
+            "disabled" if not b.enabled else "",
+            f"threshold {b.pdq_threshold}" if b.pdq_threshold is not None else "",
+            f"{b.disabled_entries} disabled entries" if b.disabled_entries else "",
+        ]
+        extra = ", ".join(f for f in flags if f)
+        typer.echo(f"{b.name:24} {counts}" + (f"  ({extra})" if extra else ""))
+    if not banks and not json_out:
+        err_console.print("no banks yet: `childguard bank create NAME`")
+
+
+@bank_app.command("update")
+@handle_errors
+def update(
+    name: str = typer.Argument(..., help="Bank name."),
+    threshold: int | None = typer.Option(None, "--threshold", "-t", help="New PDQ threshold."),
+    default_threshold: bool = typer.Option(
+        False, "--default-threshold", help="Use the default PDQ threshold again."
+    ),
+    allow: bool | None = typer.Option(None, "--allow/--no-allow", help="Make it an allow bank."),
+    description: str | None = typer.Option(None, "--description", "-d", help="Free text."),
+) -> None:
+    """Change a bank's threshold, allow flag or description."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        BankRepository(s).update(
+            name,
+            threshold=threshold,
+            clear_threshold=default_threshold,
+            allow=allow,
+            description=description,
+        )
+    typer.echo(f"updated bank {name}")
+
+
+@bank_app.command("import")
+@handle_errors
+def import_(
+    name: str = typer.Argument(..., help="Bank name."),
+    file: Path = typer.Argument(..., help="File to import ('-' for stdin)."),
+    fmt: BankFormat | None = typer.Option(None, "--format", help=FORMAT_HELP),
+    signal: str | None = typer.Option(
+        None, "--signal", "-s", help="Signal type of a bare hash list (lines format)."
+    ),
+    source: str = typer.Option("", "--source", help="Provenance source for entries without one."),
+    create_bank: bool = typer.Option(False, "--create", help="Create the bank if missing."),
+) -> None:
+    """Import hashes atomically: a bad line aborts with its number and nothing is imported."""
+    try:
+        if str(file) == "-":
+            entries = parse_entries(sys.stdin, fmt, signal_type=signal, source=source)
+        else:
+            with file.open(encoding="utf-8-sig", newline="") as fh:
+                entries = parse_entries(fh, fmt, signal_type=signal, source=source)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not UTF-8 text") from None
+    db = Database.open(load_settings())
+    with db.session() as s:
+        repo = BankRepository(s)
+        if create_bank:
+            from childguard.errors import NotFound
+
+            try:
+                bank = repo.get(name)
+            except NotFound:
+                bank = repo.create(name)
+        else:
+            bank = repo.get(name)
+        summary = repo.add_entries(bank, entries)
+    by = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_signal.items()))
+    typer.echo(
+        f"imported into {name}: {summary.added} added ({by or 'none'}), {summary.merged} merged"
+    )
+
+
+@bank_app.command("export")
+@handle_errors
+def export(
+    name: str = typer.Argument(..., help="Bank name."),
+    fmt: BankFormat = typer.Option(BankFormat.CSV, "--format", help=FORMAT_HELP),
+    signal: str | None = typer.Option(None, "--signal", "-s", help="Only this signal type."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file, not stdout."),
+) -> None:
+    """Export a bank's entries (with provenance in the CSV formats)."""
+    from childguard.media.banks import write_entries
+
+    if fmt is BankFormat.LINES and signal is None:
+        raise InvalidInput("the lines format holds one signal type: add --signal pdq|md5|...")
+    db = Database.open(load_settings())
+    with db.session() as s:
+        repo = BankRepository(s)
+        bank = repo.get(name)
+        entries = repo.iter_entries(bank, signal)
+        if out is None:
+            count = write_entries(entries, fmt, sys.stdout)
+        else:
+            tmp = out.with_name(out.name + ".tmp")
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                count = write_entries(entries, fmt, fh)
+            tmp.replace(out)
+    err_console.print(f"exported {count} entries from {name}")
+
+
+@bank_app.command("add")
+@handle_errors
+def add(
+    name: str = typer.Argument(..., help="Bank name."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders to hash and add."),
+    source: str = typer.Option("", "--source", help="Provenance: the list it came from."),
+    external_id: str = typer.Option("", "--external-id", help="Provenance: id in that list."),
+    classification: str = typer.Option(
+        "", "--classification", help="e.g. an industry category such as A1, A2, B1, B2."
+    ),
+    note: str = typer.Option("", "--note", help="Free text."),
+) -> None:
+    """Hash files and add every usable signal (PDQ of quality >= 50, vPDQ, MD5, SHA-256)."""
+    settings = load_settings()
+    check_paths(paths)
+    entries: list[EntryIn] = []
+    failed = 0
+    for path, error in iter_files(paths):
+        scan = scan_one(path, settings, None) if error is None else None
+        err = error or (scan.error if scan else None)
+        if err is not None or scan is None:
+            failed += 1
+            err_console.print(f"[red]skipped[/red] {path}: {err.message if err else ''}")
+            continue
+        for result in scan.signals.values():
+            if not result.usable:
+                err_console.print(
+                    f"[yellow]not added[/yellow] {path}: {result.signal_type} quality "
+                    f"{result.quality} is below the minimum"
+                )
+                continue
+            entries.append(
+                EntryIn(
+                    result.signal_type,
+                    result.value,
+                    source=source,
+                    external_id=external_id,
+                    classification=classification,
+                    note=note,
+                )
+            )
+    db = Database.open(settings)
+    with db.session() as s:
+        repo = BankRepository(s)
+        summary = repo.add_entries(repo.get(name), entries)
+    typer.echo(
+        f"added {summary.added} entries to {name} ({summary.merged} already there, "
+        f"{failed} files skipped)"
+    )
+
+
+@bank_app.command("disable")
+@handle_errors
+def disable(
+    name: str = typer.Argument(..., help="Bank name."),
+    entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
+) -> None:
+    """Disable a bank, or some of its entries (kept, but no longer matched)."""
+    _set_enabled(name, entries or [], False)
+
+
+@bank_app.command("enable")
+@handle_errors
+def enable(
+    name: str = typer.Argument(..., help="Bank name."),
+    entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
+) -> None:
+    """Enable a bank, or some of its entries, again."""
+    _set_enabled(name, entries or [], True)
+
+
+def _set_enabled(name: str, refs: list[str], enabled: bool) -> None:
+    word = "enabled" if enabled else "disabled"
+    db = Database.open(load_settings())
+    with db.session() as s:
+        repo = BankRepository(s)
+        if refs:
+            n = repo.set_entries_enabled(repo.get(name), refs, enabled)
+            typer.echo(f"{word} {n} entries of {name}")
+        else:
+            repo.update(name, enabled=enabled)
+            typer.echo(f"{word} bank {name}")
+
+
+@bank_app.command("remove")
+@handle_errors
+def remove(
+    name: str = typer.Argument(..., help="Bank name."),
+    entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm deleting a whole bank."),
+) -> None:
+    """Remove entries from a bank, or (with --yes and no entries) delete the bank."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        repo = BankRepository(s)
+        if entries:
+            n = repo.remove_entries(repo.get(name), entries)
+            typer.echo(f"removed {n} entries from {name}")
+            return
+        if not yes:
+            raise InvalidInput(f"deleting bank {name} and all its entries needs --yes")
+        n = repo.delete(name)
+        typer.echo(f"deleted bank {name} and its {n} entries")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``bank`` group."""
+    app.add_typer(bank_app, name="bank")

@@ -1,0 +1,50 @@
+"""``childguard hash``: print the signals of files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from childguard.cli.common import err_console, handle_errors, load_settings, print_json
+from childguard.cli.paths import check_paths
+from childguard.cli.progress import track
+from childguard.media.scan import FileScan, iter_files, scan_one
+
+
+@handle_errors
+def hash_command(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (walked recursively)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Hash files: PDQ for photos, vPDQ for videos, MD5 and SHA-256 for both.
+
+    Each file prints its content type and signals, or its error; the command exits 0 once every
+    file has been tried.
+    """
+    settings = load_settings()
+    check_paths(paths)
+    files = list(iter_files(paths))
+    for path, error in track(files, len(files), "hashing"):
+        scan = FileScan(str(path), error=error) if error else scan_one(path, settings, None)
+        if json_out:
+            print_json(scan.hash_public())
+        else:
+            _print_human(scan)
+
+
+def _print_human(scan: FileScan) -> None:
+    if scan.error is not None:
+        err_console.print(f"[red]{scan.path}[/red]: {scan.error.message}", highlight=False)
+        return
+    typer.echo(f"{scan.path}  ({scan.content_type})")
+    for name, result in scan.signals.items():
+        quality = f"  quality {result.quality}" if result.quality is not None else ""
+        low = "  (too low to match)" if not result.usable else ""
+        value = result.value if len(result.value) <= 80 else f"{result.value[:77]}..."
+        typer.echo(f"  {name:7} {value}{quality}{low}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``hash``."""
+    app.command("hash")(hash_command)
