@@ -76,6 +76,70 @@ class Settings(BaseSettings):
         description="Force JSON logs (true) or plain text (false); default: JSON unless on a TTY.",
     )
 
+    textrisk_model_path: Path | None = Field(
+        default=None,
+        description=(
+            "Text-risk model file (`.npz` with a `.json` beside it) made by `childguard text "
+            "train`; empty means the model shipped inside the package."
+        ),
+    )
+    textrisk_threshold_grooming: float = Field(
+        default=0.5, ge=0, le=1, description="Conversation GROOMING probability that flags it."
+    )
+    textrisk_threshold_sextortion: float = Field(
+        default=0.5, ge=0, le=1, description="Conversation SEXTORTION probability that flags it."
+    )
+    textrisk_threshold_bullying: float = Field(
+        default=0.5, ge=0, le=1, description="Conversation BULLYING probability that flags it."
+    )
+    textrisk_threshold_csam_trade: float = Field(
+        default=0.5, ge=0, le=1, description="Conversation CSAM_TRADE probability that flags it."
+    )
+    textrisk_finding_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Message-level model probability from which a model finding is reported.",
+    )
+    textrisk_stage_window: int = Field(
+        default=200,
+        gt=0,
+        description="Grooming stages count towards a conversation only within this many messages.",
+    )
+    textrisk_max_messages: int = Field(
+        default=10_000, gt=0, description="Most messages accepted in one conversation."
+    )
+    textrisk_max_message_chars: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Longest message accepted, in characters; longer ones are refused.",
+    )
+    textrisk_analysed_chars: int = Field(
+        default=4_000,
+        gt=0,
+        description=(
+            "Characters of each message that are analysed; the rest is skipped and the "
+            "message is marked `truncated`, which bounds the time a huge message takes."
+        ),
+    )
+    textrisk_max_findings: int = Field(
+        default=500, gt=0, description="Most findings listed per conversation (highest first)."
+    )
+    textrisk_interventions_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory of per-language safety-message files (`en.json`, `km.json`, `vi.json`) "
+            "that replace the shipped ones for this deployment."
+        ),
+    )
+    textrisk_khmer_words: bool = Field(
+        default=False,
+        description=(
+            "Explain Khmer model findings with khmer-nltk words (loads a 2 s model on first use); "
+            "off means Khmer syllables, which need no model."
+        ),
+    )
+
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()
