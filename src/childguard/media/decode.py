@@ -1,0 +1,240 @@
+"""Safe image decoding to 8-bit RGB with Pillow (and pillow-heif for HEIC).
+
+``decode_image`` checks the declared size against ``settings.max_pixels`` before any pixel is
+decoded, refuses truncated or corrupt files, takes the first frame of animations, converts every
+colour mode to 8-bit RGB and reports the EXIF orientation without applying it: PDQ lists are made
+from stored pixels (what Meta's reference hasher reads), and the caller also hashes the upright
+image when the orientation is not 1.
+
+Colour rules: alpha is composited over white (what viewers show for transparent areas); 16- and
+32-bit integer images keep their high byte (scaled, never truncated to the low byte); float images
+in [0, 1] are scaled by 255; CMYK (including Adobe's inverted CMYK JPEGs), LAB, HSV and YCbCr use
+Pillow's conversions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from childguard.config import Settings
+from childguard.errors import HashingError, PermissionDenied, TooLarge, UnsupportedMedia
+
+#: EXIF tag number of Orientation.
+EXIF_ORIENTATION_TAG = 0x0112
+
+# Modes whose alpha band must be composited rather than dropped.
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+# Modes Pillow converts to RGB correctly by itself.
+_DIRECT_MODES = frozenset({"L", "1", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"})
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """A decoded image: 8-bit RGB pixels as stored in the file, plus facts about the file.
+
+    ``orientation`` is the EXIF Orientation tag (1-8; 1 when absent or invalid); ``image`` is
+    *not* rotated by it. ``source_mode`` is the mode Pillow decoded before conversion and
+    ``stored_size`` the (width, height) the file declares.
+    """
+
+    image: Image.Image
+    orientation: int
+    format: str | None
+    source_mode: str
+    stored_size: tuple[int, int]
+
+
+@cache
+def _register_plugins() -> None:
+    """Teach Pillow HEIC/HEIF (and AVIF where Pillow lacks it); done once, on first decode."""
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - pillow-heif is a dependency
+        return
+    pillow_heif.register_heif_opener()
+    from PIL import features
+
+    if not features.check("avif") and hasattr(pillow_heif, "register_avif_opener"):
+        pillow_heif.register_avif_opener()  # pragma: no cover - Pillow >= 11.2 reads AVIF
+
+
+def _open_checked(path: Path, settings: Settings) -> ImageFile.ImageFile:
+    """Open ``path`` reading only its header, refusing sizes over ``max_pixels``."""
+    _register_plugins()
+    # childguard enforces CHILDGUARD_MAX_PIXELS itself (configurable, with a clear message), so
+    # Pillow's process-wide decompression-bomb limit must not refuse an image first.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except UnidentifiedImageError as exc:
+        raise UnsupportedMedia(f"{path.name}: not an image format this decoder can read") from exc
+    except PermissionError as exc:
+        raise PermissionDenied(
+            f"{path.name}: permission denied; make the file readable by this user"
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise HashingError(f"{path.name}: corrupt image header ({_reason(exc)})") from exc
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        im.close()
+        raise HashingError(f"{path.name}: image declares an empty size {width}x{height}")
+    if width * height > settings.max_pixels:
+        im.close()
+        raise TooLarge(
+            f"{path.name}: image is {width}x{height} = {width * height} pixels, over the limit "
+            f"of {settings.max_pixels} (CHILDGUARD_MAX_PIXELS)"
+        )
+    return im
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason from a decoder exception, never file content."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def read_orientation(im: Image.Image) -> int:
+    """The EXIF Orientation tag of ``im`` (1-8), or 1 when absent or invalid."""
+    try:
+        value = im.getexif().get(EXIF_ORIENTATION_TAG, 1)
+    except Exception:
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _high_byte(a: NDArray[np.generic]) -> NDArray[np.uint8]:
+    """8-bit version of integer samples: unchanged when they fit, else scaled by their range."""
+    lo, hi = int(a.min()), int(a.max())
+    if lo >= 0 and hi <= 255:
+        return a.astype(np.uint8)
+    if lo >= 0 and hi <= 65535:
+        return (a.astype(np.uint32) >> 8).astype(np.uint8)
+    return _stretch(a.astype(np.float64), float(lo), float(hi))
+
+
+def _stretch(a: NDArray[np.float64], lo: float, hi: float) -> NDArray[np.uint8]:
+    if hi <= lo:
+        return np.zeros(a.shape, dtype=np.uint8)
+    return np.clip(np.rint((a - lo) * (255.0 / (hi - lo))), 0, 255).astype(np.uint8)
+
+
+def _float_to_u8(a: NDArray[np.float32]) -> NDArray[np.uint8]:
+    """8-bit version of float samples: [0, 1] scaled by 255, [0, 255] kept, else stretched."""
+    finite = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo >= 0.0 and hi <= 1.0:
+        return np.clip(np.rint(finite * 255.0), 0, 255).astype(np.uint8)
+    if lo >= 0.0 and hi <= 255.0:
+        return np.clip(np.rint(finite), 0, 255).astype(np.uint8)
+    return _stretch(finite, lo, hi)
+
+
+def _deep_to_rgb(im: Image.Image) -> Image.Image:
+    """RGB from single-band 16/32-bit integer or float images, scaled rather than clipped."""
+    a = np.asarray(im)
+    grey = _float_to_u8(a) if im.mode == "F" else _high_byte(a)
+    return Image.fromarray(grey, "L").convert("RGB")
+
+
+def _composite_on_white(im: Image.Image) -> Image.Image:
+    rgba = im.convert("RGBA") if im.mode != "RGBA" else im
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    background.alpha_composite(rgba)
+    return background.convert("RGB")
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB following this module's colour rules."""
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode == "P":
+        if "transparency" in im.info:
+            return _composite_on_white(im.convert("RGBA"))
+        return im.convert("RGB")
+    if mode in _ALPHA_MODES:
+        if mode == "La":
+            im = im.convert("RGBa")
+        return _composite_on_white(im)
+    if mode in _DIRECT_MODES:
+        return im.convert("RGB")
+    if mode == "F" or mode == "I" or mode.startswith("I;16"):
+        return _deep_to_rgb(im)
+    try:
+        return im.convert("RGB")
+    except (ValueError, OSError) as exc:
+        raise UnsupportedMedia(f"image colour mode {mode} is not supported") from exc
+
+
+def decode_image(
+    path: Path, settings: Settings, *, draft: tuple[int, int] | None = None
+) -> DecodedImage:
+    """Decode the first frame of the image at ``path`` to 8-bit RGB, pixels as stored.
+
+    Raises ``TooLarge`` before decoding when width x height exceeds ``settings.max_pixels``,
+    ``HashingError`` for truncated or corrupt files, ``UnsupportedMedia`` when no decoder reads
+    it. ``draft`` asks JPEG decoding for a reduced size of at least that (width, height): faster,
+    but the pixels differ slightly from a full decode (never use it for reference-exact hashes).
+    """
+    im = _open_checked(path, settings)
+    rgb: Image.Image | None = None
+    try:
+        stored_size = im.size
+        fmt = im.format
+        if draft is not None and fmt == "JPEG":
+            im.draft("RGB", draft)
+        _load_complete(im, path)
+        source_mode = im.mode
+        orientation = read_orientation(im)
+        rgb = to_rgb(im)
+        if rgb is im and getattr(im, "fp", None) is not None:
+            # Multi-frame files keep their file open; closing it would also drop these pixels.
+            rgb = im.copy()
+        return DecodedImage(rgb, orientation, fmt, source_mode, stored_size)
+    except MemoryError as exc:
+        raise HashingError(f"{path.name}: not enough memory to decode this image") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise HashingError(f"{path.name}: corrupt or truncated image ({_reason(exc)})") from exc
+    finally:
+        if rgb is not im:
+            im.close()
+
+
+def _load_complete(im: ImageFile.ImageFile, path: Path) -> None:
+    """Load the pixels, refusing truncated data even if Pillow is set to tolerate it."""
+    im.load()
+    # With ImageFile.LOAD_TRUNCATED_IMAGES set (by some other library), Pillow pads a truncated
+    # JPEG with grey and marks it with ``_ended``; a hash of that padding would be meaningless.
+    if getattr(im, "_ended", False):
+        raise HashingError(f"{path.name}: truncated image (data ends before the last pixel)")
+
+
+_ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def orientation_transpose(orientation: int) -> Image.Transpose | None:
+    """The Pillow transpose that shows an image upright for EXIF ``orientation`` (None for 1)."""
+    return _ORIENTATION_TRANSPOSE.get(orientation)
+
+
+def upright(image: Image.Image, orientation: int) -> Image.Image:
+    """``image`` turned the way its EXIF ``orientation`` says a viewer shows it."""
+    method = orientation_transpose(orientation)
+    return image if method is None else image.transpose(method)
