@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from childguard.config import Settings
+from childguard.auth import ensure_org
 from childguard.store.db import Database
+from childguard.store.models import Org
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -27,3 +29,10 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database.open(settings)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def org(db: Database) -> Org:
+    """The organisation ``local`` in the test database."""
+    with db.session() as session:
+        return ensure_org(session, "local")

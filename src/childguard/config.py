@@ -28,6 +28,13 @@ class Settings(BaseSettings):
             "directory; use `postgresql+psycopg://user:pass@host/db` in production."
         ),
     )
+    org: str = Field(
+        default="local",
+        description=(
+            "Organisation the command line acts for (banks are owned per organisation); "
+            "created on first use."
+        ),
+    )
     max_upload_bytes: int = Field(
         default=200 * 1024 * 1024, gt=0, description="Largest file accepted for hashing, in bytes."
     )

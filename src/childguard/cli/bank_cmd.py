@@ -8,11 +8,12 @@ from pathlib import Path
 import typer
 
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
+from childguard.cli.context import open_context
 from childguard.cli.paths import check_paths
 from childguard.errors import InvalidInput
-from childguard.media.banks import BankFormat, BankRepository, EntryIn, parse_entries
+from childguard.media.bank_formats import BankFormat, EntryIn, parse_entries, write_entries
+from childguard.media.banks import BankRepository
 from childguard.media.scan import iter_files, scan_one
-from childguard.store.db import Database
 
 bank_app = typer.Typer(
     help="Manage hash banks (named lists of known hashes).", no_args_is_help=True
@@ -39,9 +40,9 @@ def create(
     description: str = typer.Option("", "--description", "-d", help="Free text."),
 ) -> None:
     """Create an empty bank."""
-    db = Database.open(load_settings())
-    with db.session() as s:
-        bank = BankRepository(s).create(
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        bank = BankRepository(s, ctx.org, ctx.actor).create(
             name, threshold=threshold, allow=allow, description=description
         )
         typer.echo(f"created bank {bank.name}" + (" (allow bank)" if allow else ""))
@@ -53,9 +54,9 @@ def list_banks(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """List banks with their settings and entry counts."""
-    db = Database.open(load_settings())
-    with db.session() as s:
-        banks = BankRepository(s).list()
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        banks = BankRepository(s, ctx.org, ctx.actor).list()
     for b in banks:
         if json_out:
             print_json(b.to_public())
@@ -85,9 +86,9 @@ def update(
     description: str | None = typer.Option(None, "--description", "-d", help="Free text."),
 ) -> None:
     """Change a bank's threshold, allow flag or description."""
-    db = Database.open(load_settings())
-    with db.session() as s:
-        BankRepository(s).update(
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        BankRepository(s, ctx.org, ctx.actor).update(
             name,
             threshold=threshold,
             clear_threshold=default_threshold,
@@ -120,9 +121,9 @@ def import_(
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text") from None
-    db = Database.open(load_settings())
-    with db.session() as s:
-        repo = BankRepository(s)
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        repo = BankRepository(s, ctx.org, ctx.actor)
         if create_bank:
             from childguard.errors import NotFound
 
@@ -148,13 +149,11 @@ def export(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to a file, not stdout."),
 ) -> None:
     """Export a bank's entries (with provenance in the CSV formats)."""
-    from childguard.media.banks import write_entries
-
     if fmt is BankFormat.LINES and signal is None:
         raise InvalidInput("the lines format holds one signal type: add --signal pdq|md5|...")
-    db = Database.open(load_settings())
-    with db.session() as s:
-        repo = BankRepository(s)
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        repo = BankRepository(s, ctx.org, ctx.actor)
         bank = repo.get(name)
         entries = repo.iter_entries(bank, signal)
         if out is None:
@@ -208,9 +207,9 @@ def add(
                     note=note,
                 )
             )
-    db = Database.open(settings)
-    with db.session() as s:
-        repo = BankRepository(s)
+    ctx = open_context(settings)
+    with ctx.db.session() as s:
+        repo = BankRepository(s, ctx.org, ctx.actor)
         summary = repo.add_entries(repo.get(name), entries)
     typer.echo(
         f"added {summary.added} entries to {name} ({summary.merged} already there, "
@@ -240,9 +239,9 @@ def enable(
 
 def _set_enabled(name: str, refs: list[str], enabled: bool) -> None:
     word = "enabled" if enabled else "disabled"
-    db = Database.open(load_settings())
-    with db.session() as s:
-        repo = BankRepository(s)
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        repo = BankRepository(s, ctx.org, ctx.actor)
         if refs:
             n = repo.set_entries_enabled(repo.get(name), refs, enabled)
             typer.echo(f"{word} {n} entries of {name}")
@@ -259,9 +258,9 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Confirm deleting a whole bank."),
 ) -> None:
     """Remove entries from a bank, or (with --yes and no entries) delete the bank."""
-    db = Database.open(load_settings())
-    with db.session() as s:
-        repo = BankRepository(s)
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        repo = BankRepository(s, ctx.org, ctx.actor)
         if entries:
             n = repo.remove_entries(repo.get(name), entries)
             typer.echo(f"removed {n} entries from {name}")
@@ -270,6 +269,22 @@ def remove(
             raise InvalidInput(f"deleting bank {name} and all its entries needs --yes")
         n = repo.delete(name)
         typer.echo(f"deleted bank {name} and its {n} entries")
+
+
+@bank_app.command("share")
+@handle_errors
+def share(
+    name: str = typer.Argument(..., help="Bank name."),
+    org: str = typer.Argument(..., help="Organisation to share it with (read-only)."),
+    revoke: bool = typer.Option(False, "--revoke", help="Stop sharing instead."),
+) -> None:
+    """Share a bank read-only with another organisation, or stop sharing it."""
+    from childguard.auth import get_org
+
+    ctx = open_context(load_settings())
+    with ctx.db.session() as s:
+        BankRepository(s, ctx.org, ctx.actor).share(name, get_org(s, org), revoke=revoke)
+    typer.echo(f"{'stopped sharing' if revoke else 'shared'} {name} with {org}")
 
 
 def register(app: typer.Typer) -> None:

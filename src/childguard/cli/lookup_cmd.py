@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 
 from childguard.cli.common import handle_errors, load_settings, print_json
+from childguard.cli.context import open_context
 from childguard.errors import InvalidInput
 from childguard.media.matcher import Matcher
 from childguard.media.signals.base import LookupHash
 from childguard.plugins import get_signal_type
-from childguard.store.db import Database
 
 
 @handle_errors
@@ -39,8 +39,8 @@ def lookup_command(
         except InvalidInput as exc:
             where = f"hash {number}" if file is None else f"line {number}"
             raise InvalidInput(f"{where}: {exc.message}") from None
-    db = Database.open(settings)
-    matcher = Matcher(db, settings, banks=bank or None)
+    ctx = open_context(settings)
+    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None)
     batches = matcher.lookup_batch(stype.name, [[LookupHash(v)] for v in canon])
     for value, matches in zip(canon, batches, strict=True):
         if json_out:

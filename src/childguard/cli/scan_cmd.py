@@ -8,11 +8,11 @@ from pathlib import Path
 import typer
 
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
+from childguard.cli.context import open_context
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
 from childguard.media.matcher import Matcher
 from childguard.media.scan import FileScan, ScanSummary, iter_files, scan_one
-from childguard.store.db import Database
 
 
 @handle_errors
@@ -30,8 +30,8 @@ def scan_command(
     """
     settings = load_settings()
     check_paths(paths)
-    db = Database.open(settings)
-    matcher = Matcher(db, settings, banks=bank or None)
+    ctx = open_context(settings)
+    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None)
     started = time.perf_counter()
     summary = ScanSummary()
     files = list(iter_files(paths))

@@ -1,84 +1,28 @@
-"""Banks: named hash lists with provenance, and their import/export formats.
+"""Banks: named hash lists with provenance, owned by an organisation and shareable read-only.
 
-Formats (``BankFormat``):
-
-- ``csv``: childguard's own, header ``signal_type,signal,source,external_id,classification,note``
-  (extra columns ``enabled``, ``added_at`` on export).
-- ``te-csv``: python-threatexchange's ``dataset --csv`` output, header
-  ``signal_type,signal_str,collab,category,tags`` (collab -> source, category ->
-  classification, tags -> note).
-- ``te-lines``: python-threatexchange/HMA's local-file exchange: ``signal_type signal`` per line.
-- ``lines``: one hash per line; the signal type is given by the caller.
-
-Imports are atomic: every line is parsed and validated first; the first bad line aborts with its
-line number and nothing is written. Entries already in the bank merge (metadata filled in where
-the stored value is empty).
+``BankRepository`` is the one place where banks and entries change. Every change appends an audit
+record and an ``index_changes`` row in the same transaction, so audit and indexes never disagree
+with what is stored. Import/export formats live in ``bank_formats``.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from childguard.errors import Conflict, InvalidInput, NotFound
+from childguard import audit
+from childguard.audit import Actor
+from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.plugins import get_signal_type
-from childguard.store.models import Bank, BankEntry, utcnow
+from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
 
-BANK_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-CLASSIFICATION_MAX = 64
-TEXT_FIELD_MAX = 200
-
-
-class BankFormat(StrEnum):
-    """Supported import/export formats (see the module docstring)."""
-
-    CSV = "csv"
-    TE_CSV = "te-csv"
-    TE_LINES = "te-lines"
-    LINES = "lines"
-
-
-CSV_HEADER = ("signal_type", "signal", "source", "external_id", "classification", "note")
-TE_CSV_HEADER = ("signal_type", "signal_str", "collab", "category", "tags")
-
-
-def validate_bank_name(name: str) -> str:
-    """Return ``name`` if it is UPPER_SNAKE (letters, digits, underscore; 1-64 chars)."""
-    if not BANK_NAME_RE.fullmatch(name):
-        shown = name[:70]
-        raise InvalidInput(
-            f"bank name {shown!r} is invalid: use UPPER_SNAKE_CASE, starting with a letter, "
-            "letters A-Z, digits and '_' only, at most 64 characters (e.g. NCMEC_PDQ)"
-        )
-    return name
-
-
-def value_digest(signal_type: str, value: str) -> str:
-    """Stable key of a hash value (long vPDQ strings are keyed by their SHA-256)."""
-    return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class EntryIn:
-    """A hash to add to a bank, with its provenance."""
-
-    signal_type: str
-    value: str
-    source: str = ""
-    external_id: str = ""
-    classification: str = ""
-    note: str = ""
-    enabled: bool = True
+#: Imports larger than this log one bank-wide index change instead of one per entry.
+PER_ENTRY_CHANGE_LIMIT = 1000
 
 
 @dataclass
@@ -103,11 +47,14 @@ class BankInfo:
     created_at: datetime
     entries: dict[str, int]
     disabled_entries: int
+    owner: str
+    shared_with: tuple[str, ...] = ()
 
     def to_public(self) -> dict[str, object]:
         """JSON form."""
         return {
             "name": self.name,
+            "owner": self.owner,
             "description": self.description,
             "enabled": self.enabled,
             "allow": self.is_allow,
@@ -115,203 +62,56 @@ class BankInfo:
             "created_at": self.created_at.isoformat(),
             "entries": self.entries,
             "disabled_entries": self.disabled_entries,
+            "shared_with": list(self.shared_with),
         }
 
 
-def _clip(value: str, limit: int, what: str, line: int | None) -> str:
-    value = value.strip()
-    if len(value) > limit:
-        where = f"line {line}: " if line is not None else ""
-        raise InvalidInput(f"{where}{what} is longer than {limit} characters")
-    return value
-
-
-def make_entry(
-    signal_type: str,
-    value: str,
-    *,
-    source: str = "",
-    external_id: str = "",
-    classification: str = "",
-    note: str = "",
-    enabled: bool = True,
-    line: int | None = None,
-) -> EntryIn:
-    """Validate and canonicalise one entry; errors name ``line`` when given."""
-    prefix = f"line {line}: " if line is not None else ""
-    try:
-        stype = get_signal_type(signal_type)
-        canon = stype.validate(value)
-    except InvalidInput as exc:
-        raise InvalidInput(prefix + exc.message) from None
-    return EntryIn(
-        signal_type=stype.name,
-        value=canon,
-        source=_clip(source, TEXT_FIELD_MAX, "source", line),
-        external_id=_clip(external_id, TEXT_FIELD_MAX, "external_id", line),
-        classification=_clip(classification, CLASSIFICATION_MAX, "classification", line),
-        note=_clip(note, 2000, "note", line),
-        enabled=enabled,
-    )
-
-
-def _parse_bool(raw: str, line: int) -> bool:
-    low = raw.strip().lower()
-    if low in ("", "1", "true", "yes", "y"):
-        return True
-    if low in ("0", "false", "no", "n"):
-        return False
-    raise InvalidInput(f"line {line}: enabled must be true or false, not {raw[:20]!r}")
-
-
-def _sniff_format(first_line: str) -> BankFormat:
-    header = [h.strip().lower() for h in next(csv.reader([first_line]), [])]
-    if header[:2] == ["signal_type", "signal"]:
-        return BankFormat.CSV
-    if header[:2] == ["signal_type", "signal_str"]:
-        return BankFormat.TE_CSV
-    if " " in first_line.strip():
-        return BankFormat.TE_LINES
-    return BankFormat.LINES
-
-
-def parse_entries(
-    stream: TextIO,
-    fmt: BankFormat | None = None,
-    *,
-    signal_type: str | None = None,
-    source: str = "",
-) -> list[EntryIn]:
-    """Parse a whole file into validated entries, raising ``InvalidInput`` at the first bad line.
-
-    ``fmt`` None sniffs the format from the first line. ``signal_type`` is required for ``lines``
-    and overrides nothing else; ``source`` fills empty provenance sources.
-    """
-    text = stream.read()
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
-    if not first:
-        raise InvalidInput("the file holds no hashes")
-    fmt = fmt or _sniff_format(first)
-    if fmt in (BankFormat.CSV, BankFormat.TE_CSV):
-        return _parse_csv(text, fmt, source)
-    entries: list[EntryIn] = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if fmt is BankFormat.TE_LINES:
-            stype, _, value = line.partition(" ")
-            if not value.strip():
-                raise InvalidInput(f"line {number}: expected 'signal_type signal', got one field")
-        else:
-            if signal_type is None:
-                raise InvalidInput(
-                    "a file of bare hashes needs the signal type: pass --signal pdq|md5|sha256|vpdq"
-                )
-            stype, value = signal_type, line
-        entries.append(make_entry(stype, value.strip(), source=source, line=number))
-    return entries
-
-
-def _parse_csv(text: str, fmt: BankFormat, source: str) -> list[EntryIn]:
-    reader = csv.reader(io.StringIO(text))
-    entries: list[EntryIn] = []
-    header: list[str] | None = None
-    try:
-        for row in reader:
-            number = reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()) or row[0].startswith("#"):
-                continue
-            if header is None:
-                header = [h.strip().lower() for h in row]
-                continue
-            if len(row) > len(header):
-                raise InvalidInput(
-                    f"line {number}: {len(row)} fields but the header has {len(header)}"
-                )
-            rec = dict(zip(header, (c.strip() for c in row), strict=False))
-            if fmt is BankFormat.CSV:
-                entries.append(
-                    make_entry(
-                        rec.get("signal_type", ""),
-                        rec.get("signal", ""),
-                        source=rec.get("source", "") or source,
-                        external_id=rec.get("external_id", ""),
-                        classification=rec.get("classification", ""),
-                        note=rec.get("note", ""),
-                        enabled=_parse_bool(rec.get("enabled", ""), number),
-                        line=number,
-                    )
-                )
-            else:
-                entries.append(
-                    make_entry(
-                        rec.get("signal_type", ""),
-                        rec.get("signal_str", ""),
-                        source=rec.get("collab", "") or source,
-                        classification=rec.get("category", ""),
-                        note=rec.get("tags", ""),
-                        line=number,
-                    )
-                )
-    except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: malformed CSV ({exc})") from None
-    if not entries:
-        raise InvalidInput("the file holds no hashes")
-    return entries
-
-
-def write_entries(entries: Iterable[BankEntry], fmt: BankFormat, out: TextIO) -> int:
-    """Write entries in ``fmt``; returns how many were written."""
-    count = 0
-    if fmt is BankFormat.CSV:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*CSV_HEADER, "enabled", "added_at"])
-        for e in entries:
-            writer.writerow(
-                [
-                    e.signal_type,
-                    e.value,
-                    e.source,
-                    e.external_id,
-                    e.classification,
-                    e.note,
-                    "true" if e.enabled else "false",
-                    e.added_at.isoformat(),
-                ]
-            )
-            count += 1
-    elif fmt is BankFormat.TE_CSV:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(TE_CSV_HEADER)
-        for e in entries:
-            writer.writerow([e.signal_type, e.value, e.source, e.classification, e.note])
-            count += 1
-    elif fmt is BankFormat.TE_LINES:
-        for e in entries:
-            out.write(f"{e.signal_type} {e.value}\n")
-            count += 1
-    else:
-        for e in entries:
-            out.write(f"{e.value}\n")
-            count += 1
-    return count
+def visible_bank_ids(session: Session, org_id: int) -> set[int]:
+    """Ids of the banks ``org_id`` owns or that are shared with it."""
+    owned = session.scalars(select(Bank.id).where(Bank.org_id == org_id))
+    shared = session.scalars(select(BankShare.bank_id).where(BankShare.org_id == org_id))
+    return set(owned) | set(shared)
 
 
 class BankRepository:
-    """Bank and entry persistence on one SQLAlchemy session (the caller commits)."""
+    """Bank and entry persistence for one organisation on one session (the caller commits)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, org: Org, actor: Actor | None = None) -> None:
         self.session = session
+        self.org = org
+        self.actor = actor or Actor(org.id, None, f"{org.name}:cli")
 
-    def get(self, name: str) -> Bank:
-        """The bank called ``name`` or ``NotFound``."""
+    def _audit(self, action: str, bank: Bank, details: dict[str, object] | None = None) -> None:
+        audit.append(self.session, self.actor, action, f"bank:{bank.id}:{bank.name}", details)
+
+    def _change(self, op: str, bank: Bank, entry_ids: Sequence[int] = ()) -> None:
+        if op == "bank" or not entry_ids:
+            self.session.add(IndexChange(op="bank", bank_id=bank.id))
+            return
+        self.session.add_all(IndexChange(op=op, bank_id=bank.id, entry_id=i) for i in entry_ids)
+
+    def get(self, name: str, *, write: bool = False) -> Bank:
+        """The bank called ``name`` that this organisation owns or (read-only) was shared."""
         validate_bank_name(name)
-        bank = self.session.scalar(select(Bank).where(Bank.name == name))
-        if bank is None:
-            raise NotFound(f"no bank named {name}; `childguard bank list` shows the banks")
-        return bank
+        bank = self.session.scalar(
+            select(Bank).where(Bank.org_id == self.org.id, Bank.name == name)
+        )
+        if bank is not None:
+            return bank
+        shared = list(
+            self.session.scalars(
+                select(Bank)
+                .join(BankShare, BankShare.bank_id == Bank.id)
+                .where(BankShare.org_id == self.org.id, Bank.name == name)
+            )
+        )
+        if not shared:
+            raise NotFound(f"no bank named {name} (list them with `childguard bank list`)")
+        if write:
+            raise PermissionDenied(f"bank {name} is shared with you read-only")
+        if len(shared) > 1:
+            raise Conflict(f"several banks named {name} are shared with you")
+        return shared[0]
 
     def create(
         self,
@@ -321,38 +121,52 @@ class BankRepository:
         allow: bool = False,
         description: str = "",
     ) -> Bank:
-        """Create a bank; ``Conflict`` when the name is taken."""
+        """Create a bank; ``Conflict`` when this organisation already has one of that name."""
         validate_bank_name(name)
-        if threshold is not None and not 0 <= threshold <= 256:
-            raise InvalidInput(f"threshold must be between 0 and 256, not {threshold}")
-        if self.session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
+        _check_threshold(threshold)
+        taken = self.session.scalar(
+            select(Bank.id).where(Bank.org_id == self.org.id, Bank.name == name)
+        )
+        if taken is not None:
             raise Conflict(f"a bank named {name} already exists")
         bank = Bank(
+            org_id=self.org.id,
             name=name,
             pdq_threshold=threshold,
             is_allow=allow,
-            description=_clip(description, 2000, "description", None),
+            description=clip_text(description, 2000, "description", None),
             enabled=True,
         )
         self.session.add(bank)
         self.session.flush()
+        self._audit("bank.create", bank, {"allow": allow, "threshold": threshold})
+        self._change("bank", bank)
         return bank
 
     def list(self) -> list[BankInfo]:
-        """Every bank with its entry counts, by name."""
+        """Every bank this organisation can see, by name, with entry counts."""
+        ids = visible_bank_ids(self.session, self.org.id)
+        if not ids:
+            return []
         counts: dict[int, dict[str, int]] = {}
         disabled: dict[int, int] = {}
         rows = self.session.execute(
-            select(
-                BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled, func.count()
-            ).group_by(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled)
+            select(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled, func.count())
+            .where(BankEntry.bank_id.in_(ids))
+            .group_by(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled)
         )
         for bank_id, stype, enabled, n in rows:
             if enabled:
                 counts.setdefault(bank_id, {})[stype] = n
             else:
                 disabled[bank_id] = disabled.get(bank_id, 0) + n
-        banks = self.session.scalars(select(Bank).order_by(Bank.name))
+        owners: dict[int, str] = {i: n for i, n in self.session.execute(select(Org.id, Org.name))}
+        shares: dict[int, list[str]] = {}
+        for bank_id, org_id in self.session.execute(
+            select(BankShare.bank_id, BankShare.org_id).where(BankShare.bank_id.in_(ids))
+        ):
+            shares.setdefault(bank_id, []).append(owners.get(org_id, "?"))
+        banks = self.session.scalars(select(Bank).where(Bank.id.in_(ids)).order_by(Bank.name))
         return [
             BankInfo(
                 id=b.id,
@@ -364,6 +178,8 @@ class BankRepository:
                 created_at=b.created_at,
                 entries=counts.get(b.id, {}),
                 disabled_entries=disabled.get(b.id, 0),
+                owner=owners.get(b.org_id, "?"),
+                shared_with=tuple(sorted(shares.get(b.id, []))) if b.org_id == self.org.id else (),
             )
             for b in banks
         ]
@@ -384,35 +200,58 @@ class BankRepository:
         description: str | None = None,
     ) -> Bank:
         """Change a bank's settings; unspecified fields stay."""
-        bank = self.get(name)
+        bank = self.get(name, write=True)
+        changes: dict[str, object] = {}
         if enabled is not None:
-            bank.enabled = enabled
+            bank.enabled = changes["enabled"] = enabled
         if allow is not None:
-            bank.is_allow = allow
+            bank.is_allow = changes["allow"] = allow
         if threshold is not None:
-            if not 0 <= threshold <= 256:
-                raise InvalidInput(f"threshold must be between 0 and 256, not {threshold}")
-            bank.pdq_threshold = threshold
+            _check_threshold(threshold)
+            bank.pdq_threshold = changes["threshold"] = threshold
         if clear_threshold:
             bank.pdq_threshold = None
+            changes["threshold"] = None
         if description is not None:
-            bank.description = _clip(description, 2000, "description", None)
+            bank.description = clip_text(description, 2000, "description", None)
+            changes["description"] = "changed"
         bank.updated_at = utcnow()
         self.session.flush()
+        self._audit("bank.update", bank, changes)
+        self._change("bank", bank)
         return bank
 
     def delete(self, name: str) -> int:
         """Delete a bank and its entries; returns how many entries went with it."""
-        bank = self.get(name)
+        bank = self.get(name, write=True)
         n = self.session.scalar(
             select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank.id)
         )
+        self._audit("bank.delete", bank, {"entries": int(n or 0)})
+        self._change("bank", bank)
+        self.session.execute(delete(BankEntry).where(BankEntry.bank_id == bank.id))
+        self.session.execute(delete(BankShare).where(BankShare.bank_id == bank.id))
         self.session.delete(bank)
         self.session.flush()
         return int(n or 0)
 
+    def share(self, name: str, org: Org, *, revoke: bool = False) -> None:
+        """Share a bank read-only with another organisation (or stop sharing it)."""
+        bank = self.get(name, write=True)
+        if org.id == self.org.id:
+            raise InvalidInput("a bank is always visible to its own organisation")
+        existing = self.session.get(BankShare, (bank.id, org.id))
+        if revoke and existing is not None:
+            self.session.delete(existing)
+        elif not revoke and existing is None:
+            self.session.add(BankShare(bank_id=bank.id, org_id=org.id))
+        self.session.flush()
+        self._audit("bank.unshare" if revoke else "bank.share", bank, {"org_id": org.id})
+
     def add_entries(self, bank: Bank, entries: Sequence[EntryIn]) -> ImportSummary:
         """Insert entries, merging duplicates (within the input and with stored entries)."""
+        if bank.org_id != self.org.id:
+            raise PermissionDenied(f"bank {bank.name} is shared with you read-only")
         summary = ImportSummary()
         unique: dict[str, EntryIn] = {}
         for e in entries:
@@ -457,11 +296,23 @@ class BankRepository:
                 }
             )
             summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
-        if new_rows:
+        if len(new_rows) > PER_ENTRY_CHANGE_LIMIT:
             self.session.execute(BankEntry.__table__.insert(), new_rows)
+            self._change("bank", bank)
+        elif new_rows:
+            objs = [BankEntry(**row) for row in new_rows]
+            self.session.add_all(objs)
+            self.session.flush()
+            self._change("add", bank, [o.id for o in objs if o.enabled])
         summary.added = len(new_rows)
         bank.updated_at = now
         self.session.flush()
+        if summary.added or summary.merged:
+            self._audit(
+                "bank.entries.add",
+                bank,
+                {"added": summary.added, "merged": summary.merged, "by_signal": summary.by_signal},
+            )
         return summary
 
     def find_entries(self, bank: Bank, ref: str) -> list[BankEntry]:
@@ -478,20 +329,29 @@ class BankRepository:
 
     def set_entries_enabled(self, bank: Bank, refs: Sequence[str], enabled: bool) -> int:
         """Enable or disable entries by id or value; all refs must exist (else nothing changes)."""
+        self._require_owner(bank)
         rows = [row for ref in refs for row in self.find_entries(bank, ref)]
         for row in rows:
             row.enabled = enabled
         bank.updated_at = utcnow()
         self.session.flush()
+        ids = [r.id for r in rows]
+        self._change("add" if enabled else "remove", bank, ids)
+        action = "bank.entries.enable" if enabled else "bank.entries.disable"
+        self._audit(action, bank, {"entry_ids": ids})
         return len(rows)
 
     def remove_entries(self, bank: Bank, refs: Sequence[str]) -> int:
         """Delete entries by id or value; all refs must exist (else nothing changes)."""
+        self._require_owner(bank)
         rows = [row for ref in refs for row in self.find_entries(bank, ref)]
+        ids = [r.id for r in rows]
         for row in rows:
             self.session.delete(row)
         bank.updated_at = utcnow()
         self.session.flush()
+        self._change("remove", bank, ids)
+        self._audit("bank.entries.remove", bank, {"entry_ids": ids})
         return len(rows)
 
     def iter_entries(self, bank: Bank, signal_type: str | None = None) -> Iterator[BankEntry]:
@@ -500,6 +360,15 @@ class BankRepository:
         if signal_type:
             query = query.where(BankEntry.signal_type == get_signal_type(signal_type).name)
         yield from self.session.scalars(query.execution_options(yield_per=2000))
+
+    def _require_owner(self, bank: Bank) -> None:
+        if bank.org_id != self.org.id:
+            raise PermissionDenied(f"bank {bank.name} is shared with you read-only")
+
+
+def _check_threshold(threshold: int | None) -> None:
+    if threshold is not None and not 0 <= threshold <= 256:
+        raise InvalidInput(f"threshold must be between 0 and 256, not {threshold}")
 
 
 def _merge_in(a: EntryIn, b: EntryIn) -> EntryIn:

@@ -1,28 +1,36 @@
-"""Matching hashes against every enabled bank.
+"""Matching hashes against every enabled bank, kept current from the change feed.
 
-A ``Matcher`` holds one index per signal type over the enabled entries of enabled banks and only
-the entry-to-bank map in memory; provenance is read from the database for the entries that match.
+A ``Matcher`` holds one index per signal type over the enabled entries of enabled banks, plus a
+compact entry-to-bank map; provenance is read from the database only for entries that match.
+``poll()`` applies new ``index_changes`` rows (written by ``BankRepository`` in the same
+transaction as each change) without rebuilding, so every process converges on what is stored.
+
 Rules applied here, once for every interface:
 
 - a PDQ hit counts when its distance is within the bank's threshold (the bank's own or the
   default ``pdq_threshold``);
 - a hash whose quality is too low is never looked up;
-- a file that matches an allow bank has its other matches marked ``suppressed``.
+- a file that matches an allow bank has its other matches marked ``suppressed``;
+- a caller only sees matches in banks visible to it (``visible`` bank ids).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, select
 
 from childguard.config import Settings
+from childguard.errors import NotFound
 from childguard.media.signals.base import HashResult, IndexMatch, LookupHash, SignalIndex
 from childguard.plugins import get_signal_type, signal_types
 from childguard.store.db import Database
-from childguard.store.models import Bank, BankEntry
+from childguard.store.models import Bank, BankEntry, IndexChange
 
 #: Transforms in order of preference when one entry matches several variants at equal distance.
 _TRANSFORM_RANK = {"original": 0, "exif-upright": 1}
@@ -33,6 +41,7 @@ class BankRef:
     """The parts of a bank the matcher needs per hit."""
 
     id: int
+    org_id: int
     name: str
     is_allow: bool
     threshold: int
@@ -71,58 +80,227 @@ class Match:
         return out
 
 
+class EntryBankMap:
+    """Entry id -> bank id for millions of entries: sorted numpy arrays plus a small overlay."""
+
+    def __init__(self, ids: NDArray[np.int64], banks: NDArray[np.int32]) -> None:
+        order = np.argsort(ids, kind="stable")
+        self._ids = ids[order]
+        self._banks = banks[order]
+        self._alive = np.ones(len(self._ids), dtype=bool)
+        self._extra: dict[int, int] = {}
+
+    def get(self, entry_id: int) -> int | None:
+        """The bank of ``entry_id`` or None when unknown or removed."""
+        hit = self._extra.get(entry_id)
+        if hit is not None:
+            return hit
+        pos = int(np.searchsorted(self._ids, entry_id))
+        if pos < len(self._ids) and self._ids[pos] == entry_id and self._alive[pos]:
+            return int(self._banks[pos])
+        return None
+
+    def set(self, entry_id: int, bank_id: int) -> None:
+        """Record (or move) an entry."""
+        self.discard(entry_id)
+        self._extra[entry_id] = bank_id
+
+    def discard(self, entry_id: int) -> None:
+        """Forget an entry."""
+        self._extra.pop(entry_id, None)
+        pos = int(np.searchsorted(self._ids, entry_id))
+        if pos < len(self._ids) and self._ids[pos] == entry_id:
+            self._alive[pos] = False
+
+    def entries_of(self, bank_id: int) -> list[int]:
+        """Every live entry id of one bank."""
+        base = self._ids[(self._banks == bank_id) & self._alive].tolist()
+        return base + [e for e, b in self._extra.items() if b == bank_id]
+
+    def __len__(self) -> int:
+        return int(self._alive.sum()) + len(self._extra)
+
+
 class Matcher:
-    """Indexes of enabled bank entries, queried per signal type."""
+    """Indexes of enabled bank entries, queried per signal type and kept current by ``poll``.
+
+    ``org_id`` limits the matcher to the banks that organisation can see (the CLI's case);
+    None loads every bank and callers pass ``visible`` per query (the server's case).
+    ``banks`` further limits it to those names (allow banks always apply).
+    """
 
     def __init__(
-        self, db: Database, settings: Settings, banks: Sequence[str] | None = None
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        org_id: int | None = None,
+        banks: Sequence[str] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
+        self.org_id = org_id
         self.only_banks = frozenset(banks) if banks else None
         self.banks: dict[int, BankRef] = {}
-        self.entry_bank: dict[int, int] = {}
+        self.entry_bank = EntryBankMap(np.zeros(0, np.int64), np.zeros(0, np.int32))
         self.indexes: dict[str, SignalIndex] = {}
+        self.last_seq = 0
+        self.loaded_at = 0.0
+        self._lock = threading.RLock()
         self.refresh()
 
-    def refresh(self) -> None:
-        """Rebuild the in-memory indexes from the database."""
+    # -- loading ---------------------------------------------------------------------------
+
+    def _bank_scope(self) -> list[Bank]:
+        from childguard.media.banks import visible_bank_ids
+
         with self.db.session() as session:
             query = select(Bank).where(Bank.enabled.is_(True))
+            if self.org_id is not None:
+                ids = visible_bank_ids(session, self.org_id)
+                query = query.where(Bank.id.in_(ids))
             banks = list(session.scalars(query))
-            if self.only_banks is not None:
-                known = {b.name for b in banks}
-                missing = sorted(self.only_banks - known)
-                if missing:
-                    from childguard.errors import NotFound
+        if self.only_banks is not None:
+            known = {b.name for b in banks}
+            missing = sorted(self.only_banks - known)
+            if missing:
+                raise NotFound(f"no enabled bank named {', '.join(missing)}")
+            banks = [b for b in banks if b.name in self.only_banks or b.is_allow]
+        return banks
 
-                    raise NotFound(f"no enabled bank named {', '.join(missing)}")
-                banks = [b for b in banks if b.name in self.only_banks or b.is_allow]
-            self.banks = {
-                b.id: BankRef(
-                    b.id,
-                    b.name,
-                    b.is_allow,
-                    b.pdq_threshold if b.pdq_threshold is not None else self.settings.pdq_threshold,
-                )
-                for b in banks
-            }
+    def _ref(self, b: Bank) -> BankRef:
+        threshold = b.pdq_threshold if b.pdq_threshold is not None else self.settings.pdq_threshold
+        return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold)
+
+    def refresh(self) -> None:
+        """Rebuild everything from the database (start-up, or after a corrupt index)."""
+        import time
+
+        with self._lock:
+            with self.db.session() as session:
+                # Read the feed position first: changes racing with the load are re-applied.
+                seq = session.scalar(select(func.max(IndexChange.seq))) or 0
+            banks = {b.id: self._ref(b) for b in self._bank_scope()}
             by_signal: dict[str, list[tuple[str, int]]] = {}
-            self.entry_bank = {}
-            if self.banks:
-                rows = session.execute(
-                    select(BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value)
-                    .where(BankEntry.enabled.is_(True), BankEntry.bank_id.in_(list(self.banks)))
-                    .execution_options(yield_per=10000)
+            ids: list[int] = []
+            bank_ids: list[int] = []
+            if banks:
+                with self.db.session() as session:
+                    rows = session.execute(
+                        select(
+                            BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value
+                        )
+                        .where(BankEntry.enabled.is_(True), BankEntry.bank_id.in_(list(banks)))
+                        .execution_options(yield_per=20000)
+                    )
+                    for entry_id, bank_id, stype, value in rows:
+                        ids.append(entry_id)
+                        bank_ids.append(bank_id)
+                        by_signal.setdefault(stype, []).append((value, entry_id))
+            indexes: dict[str, SignalIndex] = {}
+            for name, stype in signal_types().items():
+                pairs = by_signal.get(name)
+                if pairs:
+                    indexes[name] = stype.index_class().build(pairs)
+            self.banks = banks
+            self.entry_bank = EntryBankMap(
+                np.asarray(ids, dtype=np.int64), np.asarray(bank_ids, dtype=np.int32)
+            )
+            self.indexes = indexes
+            self.last_seq = seq
+            self.loaded_at = time.time()
+
+    def poll(self) -> int:
+        """Apply changes recorded since the last load or poll; returns how many were applied."""
+        with self._lock:
+            with self.db.session() as session:
+                changes = list(
+                    session.execute(
+                        select(
+                            IndexChange.seq,
+                            IndexChange.op,
+                            IndexChange.bank_id,
+                            IndexChange.entry_id,
+                        )
+                        .where(IndexChange.seq > self.last_seq)
+                        .order_by(IndexChange.seq)
+                        .limit(100000)
+                    )
                 )
-                for entry_id, bank_id, stype, value in rows:
-                    self.entry_bank[entry_id] = bank_id
-                    by_signal.setdefault(stype, []).append((value, entry_id))
-        self.indexes = {}
-        for name, stype in signal_types().items():
-            pairs = by_signal.get(name, [])
-            if pairs:
-                self.indexes[name] = stype.index_class().build(pairs)
+            if not changes:
+                return 0
+            scope = {b.id: b for b in self._bank_scope()}
+            bank_ops = {bank_id for _, op, bank_id, _ in changes if op == "bank"}
+            entry_ids = [e for _, op, b, e in changes if op != "bank" and e is not None]
+            for bank_id in bank_ops:
+                self._reload_bank(bank_id, scope.get(bank_id))
+            if entry_ids:
+                self._apply_entries(entry_ids, scope, skip_banks=bank_ops)
+            self.last_seq = changes[-1][0]
+            return len(changes)
+
+    def _reload_bank(self, bank_id: int, bank: Bank | None) -> None:
+        for entry_id in self.entry_bank.entries_of(bank_id):
+            self._drop_entry(entry_id)
+        self.banks.pop(bank_id, None)
+        if bank is None:
+            return
+        self.banks[bank_id] = self._ref(bank)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(BankEntry.id, BankEntry.signal_type, BankEntry.value).where(
+                    BankEntry.bank_id == bank_id, BankEntry.enabled.is_(True)
+                )
+            )
+            for entry_id, stype, value in rows:
+                self._add_entry(entry_id, bank_id, stype, value)
+
+    def _apply_entries(
+        self, entry_ids: Collection[int], scope: Mapping[int, Bank], skip_banks: Collection[int]
+    ) -> None:
+        wanted = sorted(set(entry_ids))
+        current: dict[int, tuple[int, str, str, bool]] = {}
+        with self.db.session() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in session.execute(
+                    select(
+                        BankEntry.id,
+                        BankEntry.bank_id,
+                        BankEntry.signal_type,
+                        BankEntry.value,
+                        BankEntry.enabled,
+                    ).where(BankEntry.id.in_(chunk))
+                ):
+                    current[row[0]] = (row[1], row[2], row[3], row[4])
+        for entry_id in wanted:
+            row = current.get(entry_id)
+            if row is not None and row[0] in skip_banks:
+                continue
+            self._drop_entry(entry_id)
+            if row is None:
+                continue
+            bank_id, stype, value, enabled = row
+            bank = scope.get(bank_id)
+            if enabled and bank is not None:
+                self.banks.setdefault(bank_id, self._ref(bank))
+                self._add_entry(entry_id, bank_id, stype, value)
+
+    def _add_entry(self, entry_id: int, bank_id: int, stype: str, value: str) -> None:
+        index = self.indexes.get(stype)
+        if index is None:
+            index = self.indexes[stype] = get_signal_type(stype).index_class().build([])
+        index.add(value, entry_id)
+        self.entry_bank.set(entry_id, bank_id)
+
+    def _drop_entry(self, entry_id: int) -> None:
+        if self.entry_bank.get(entry_id) is None:
+            return
+        for index in self.indexes.values():
+            index.remove(entry_id)
+        self.entry_bank.discard(entry_id)
+
+    # -- querying --------------------------------------------------------------------------
 
     @property
     def size(self) -> dict[str, int]:
@@ -134,39 +312,52 @@ class Matcher:
             return 0
         return max((b.threshold for b in self.banks.values()), default=0)
 
-    def lookup(self, signal_type: str, lookups: Sequence[LookupHash]) -> list[Match]:
+    def lookup(
+        self,
+        signal_type: str,
+        lookups: Sequence[LookupHash],
+        visible: Collection[int] | None = None,
+    ) -> list[Match]:
         """Matches for one item's lookup hashes (best transform per entry), without suppression."""
-        return self.lookup_batch(signal_type, [lookups])[0]
+        return self.lookup_batch(signal_type, [lookups], visible)[0]
 
     def lookup_batch(
-        self, signal_type: str, items: Sequence[Sequence[LookupHash]]
+        self,
+        signal_type: str,
+        items: Sequence[Sequence[LookupHash]],
+        visible: Collection[int] | None = None,
     ) -> list[list[Match]]:
         """``lookup`` for many items with one vectorised index query and one database read."""
-        index = self.indexes.get(signal_type)
-        if index is None:
-            return [[] for _ in items]
-        stype = get_signal_type(signal_type)
-        radius = self._radius(signal_type)
-        flat = [(i, lk) for i, lookups in enumerate(items) for lk in lookups]
-        hits = index.query_many([lk.value for _, lk in flat], radius) if flat else []
-        best: list[dict[int, tuple[IndexMatch, LookupHash]]] = [{} for _ in items]
-        for (item, lk), matches in zip(flat, hits, strict=True):
-            for m in matches:
-                bank = self.banks.get(self.entry_bank.get(m.entry_id, -1))
-                if bank is None:
-                    continue
-                if stype.default_threshold and m.distance > bank.threshold:
-                    continue
-                prev = best[item].get(m.entry_id)
-                if prev is None or (m.distance, _TRANSFORM_RANK.get(lk.transform, 9)) < (
-                    prev[0].distance,
-                    _TRANSFORM_RANK.get(prev[1].transform, 9),
-                ):
-                    best[item][m.entry_id] = (m, lk)
+        with self._lock:
+            index = self.indexes.get(signal_type)
+            if index is None:
+                return [[] for _ in items]
+            stype = get_signal_type(signal_type)
+            radius = self._radius(signal_type)
+            flat = [(i, lk) for i, lookups in enumerate(items) for lk in lookups]
+            hits = index.query_many([lk.value for _, lk in flat], radius) if flat else []
+            best: list[dict[int, tuple[IndexMatch, LookupHash, BankRef]]] = [{} for _ in items]
+            for (item, lk), matches in zip(flat, hits, strict=True):
+                for m in matches:
+                    bank_id = self.entry_bank.get(m.entry_id)
+                    bank = self.banks.get(bank_id) if bank_id is not None else None
+                    if bank is None or (visible is not None and bank.id not in visible):
+                        continue
+                    if stype.default_threshold and m.distance > bank.threshold:
+                        continue
+                    prev = best[item].get(m.entry_id)
+                    rank = (m.distance, _TRANSFORM_RANK.get(lk.transform, 9))
+                    if prev is None or rank < (
+                        prev[0].distance,
+                        _TRANSFORM_RANK.get(prev[1].transform, 9),
+                    ):
+                        best[item][m.entry_id] = (m, lk, bank)
         return self._materialise(signal_type, best)
 
     def _materialise(
-        self, signal_type: str, best: Sequence[Mapping[int, tuple[IndexMatch, LookupHash]]]
+        self,
+        signal_type: str,
+        best: Sequence[Mapping[int, tuple[IndexMatch, LookupHash, BankRef]]],
     ) -> list[list[Match]]:
         ids = sorted({entry_id for per_item in best for entry_id in per_item})
         rows: dict[int, BankEntry] = {}
@@ -179,11 +370,10 @@ class Matcher:
         results: list[list[Match]] = []
         for per_item in best:
             out: list[Match] = []
-            for entry_id, (m, lk) in per_item.items():
+            for entry_id, (m, lk, bank) in per_item.items():
                 entry = rows.get(entry_id)
-                if entry is None:  # removed since the index was built
+                if entry is None or not entry.enabled:  # changed since the index was updated
                     continue
-                bank = self.banks[self.entry_bank[entry_id]]
                 out.append(
                     Match(
                         bank=bank.name,
@@ -201,14 +391,16 @@ class Matcher:
             results.append(out)
         return results
 
-    def match_signals(self, signals: Iterable[HashResult]) -> list[Match]:
+    def match_signals(
+        self, signals: Iterable[HashResult], visible: Collection[int] | None = None
+    ) -> list[Match]:
         """All matches of one file's hashes, allow-bank suppression applied."""
         matches: list[Match] = []
         for result in signals:
             if not result.usable:
                 continue
             lookups = result.lookups or (LookupHash(result.value, quality=result.quality),)
-            matches.extend(self.lookup(result.signal_type, lookups))
+            matches.extend(self.lookup(result.signal_type, lookups, visible))
         return apply_allow(matches)
 
 

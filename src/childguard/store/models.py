@@ -26,13 +26,45 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
-class Bank(Base):
-    """A named hash list. ``is_allow`` banks hold known false positives that suppress matches."""
+class Org(Base):
+    """An organisation using the deployment (a platform, the hotline, the regulator)."""
 
-    __tablename__ = "banks"
+    __tablename__ = "orgs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key: only a SHA-256 of the secret is stored; ``prefix`` identifies it in lists."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Bank(Base):
+    """A named hash list. ``is_allow`` banks hold known false positives that suppress matches.
+
+    Names are unique within the owning organisation.
+    """
+
+    __tablename__ = "banks"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_bank_org_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     is_allow: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -69,3 +101,46 @@ class BankEntry(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     bank: Mapped[Bank] = relationship(back_populates="entries")
+
+
+class BankShare(Base):
+    """Read-only access to a bank for another organisation."""
+
+    __tablename__ = "bank_shares"
+
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+
+
+class IndexChange(Base):
+    """Append-only feed of bank changes; every server applies new rows to its in-memory index.
+
+    ``op`` is ``add``, ``remove`` (one entry) or ``bank`` (a bank's settings or all its entries).
+    """
+
+    __tablename__ = "index_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op: Mapped[str] = mapped_column(String(8))
+    bank_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditRecord(Base):
+    """One hash-chained audit record: who did what to which object, never content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    org_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

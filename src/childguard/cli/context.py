@@ -1,0 +1,38 @@
+"""The database and organisation a CLI command works on."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from childguard.audit import Actor
+from childguard.auth import ensure_org
+from childguard.config import Settings
+from childguard.store.db import Database
+from childguard.store.models import Org
+
+
+@dataclass(frozen=True)
+class CliContext:
+    """Open database, the acting organisation (``CHILDGUARD_ORG``) and the audit actor."""
+
+    settings: Settings
+    db: Database
+    org: Org
+    actor: Actor
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def open_context(settings: Settings) -> CliContext:
+    """Open (creating on first use) the database and the CLI's organisation."""
+    db = Database.open(settings)
+    cli_actor = Actor(None, None, f"cli:{_user()}")
+    with db.session() as session:
+        org = ensure_org(session, settings.org, actor=cli_actor)
+    return CliContext(settings, db, org, Actor(org.id, None, f"cli:{_user()}"))

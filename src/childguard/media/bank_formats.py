@@ -1,0 +1,259 @@
+"""Import and export formats of bank entries.
+
+Formats (``BankFormat``):
+
+- ``csv``: childguard's own, header ``signal_type,signal,source,external_id,classification,note``
+  (extra columns ``enabled``, ``added_at`` on export).
+- ``te-csv``: python-threatexchange's ``dataset --csv`` output, header
+  ``signal_type,signal_str,collab,category,tags`` (collab -> source, category ->
+  classification, tags -> note).
+- ``te-lines``: python-threatexchange/HMA's local-file exchange: ``signal_type signal`` per line.
+- ``lines``: one hash per line; the signal type is given by the caller.
+
+Imports are atomic: every line is parsed and validated first; the first bad line aborts with its
+line number and nothing is written. Entries already in the bank merge (metadata filled in where
+the stored value is empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TextIO
+
+from childguard.errors import InvalidInput
+from childguard.plugins import get_signal_type
+from childguard.store.models import BankEntry
+
+BANK_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+CLASSIFICATION_MAX = 64
+TEXT_FIELD_MAX = 200
+
+
+class BankFormat(StrEnum):
+    """Supported import/export formats (see the module docstring)."""
+
+    CSV = "csv"
+    TE_CSV = "te-csv"
+    TE_LINES = "te-lines"
+    LINES = "lines"
+
+
+CSV_HEADER = ("signal_type", "signal", "source", "external_id", "classification", "note")
+TE_CSV_HEADER = ("signal_type", "signal_str", "collab", "category", "tags")
+
+
+def validate_bank_name(name: str) -> str:
+    """Return ``name`` if it is UPPER_SNAKE (letters, digits, underscore; 1-64 chars)."""
+    if not BANK_NAME_RE.fullmatch(name):
+        shown = name[:70]
+        raise InvalidInput(
+            f"bank name {shown!r} is invalid: use UPPER_SNAKE_CASE, starting with a letter, "
+            "letters A-Z, digits and '_' only, at most 64 characters (e.g. NCMEC_PDQ)"
+        )
+    return name
+
+
+def value_digest(signal_type: str, value: str) -> str:
+    """Stable key of a hash value (long vPDQ strings are keyed by their SHA-256)."""
+    return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryIn:
+    """A hash to add to a bank, with its provenance."""
+
+    signal_type: str
+    value: str
+    source: str = ""
+    external_id: str = ""
+    classification: str = ""
+    note: str = ""
+    enabled: bool = True
+
+
+def clip_text(value: str, limit: int, what: str, line: int | None) -> str:
+    """Strip ``value``; ``InvalidInput`` (naming ``line`` if given) when over ``limit`` chars."""
+    value = value.strip()
+    if len(value) > limit:
+        where = f"line {line}: " if line is not None else ""
+        raise InvalidInput(f"{where}{what} is longer than {limit} characters")
+    return value
+
+
+def make_entry(
+    signal_type: str,
+    value: str,
+    *,
+    source: str = "",
+    external_id: str = "",
+    classification: str = "",
+    note: str = "",
+    enabled: bool = True,
+    line: int | None = None,
+) -> EntryIn:
+    """Validate and canonicalise one entry; errors name ``line`` when given."""
+    prefix = f"line {line}: " if line is not None else ""
+    try:
+        stype = get_signal_type(signal_type)
+        canon = stype.validate(value)
+    except InvalidInput as exc:
+        raise InvalidInput(prefix + exc.message) from None
+    return EntryIn(
+        signal_type=stype.name,
+        value=canon,
+        source=clip_text(source, TEXT_FIELD_MAX, "source", line),
+        external_id=clip_text(external_id, TEXT_FIELD_MAX, "external_id", line),
+        classification=clip_text(classification, CLASSIFICATION_MAX, "classification", line),
+        note=clip_text(note, 2000, "note", line),
+        enabled=enabled,
+    )
+
+
+def _parse_bool(raw: str, line: int) -> bool:
+    low = raw.strip().lower()
+    if low in ("", "1", "true", "yes", "y"):
+        return True
+    if low in ("0", "false", "no", "n"):
+        return False
+    raise InvalidInput(f"line {line}: enabled must be true or false, not {raw[:20]!r}")
+
+
+def _sniff_format(first_line: str) -> BankFormat:
+    header = [h.strip().lower() for h in next(csv.reader([first_line]), [])]
+    if header[:2] == ["signal_type", "signal"]:
+        return BankFormat.CSV
+    if header[:2] == ["signal_type", "signal_str"]:
+        return BankFormat.TE_CSV
+    if " " in first_line.strip():
+        return BankFormat.TE_LINES
+    return BankFormat.LINES
+
+
+def parse_entries(
+    stream: TextIO,
+    fmt: BankFormat | None = None,
+    *,
+    signal_type: str | None = None,
+    source: str = "",
+) -> list[EntryIn]:
+    """Parse a whole file into validated entries, raising ``InvalidInput`` at the first bad line.
+
+    ``fmt`` None sniffs the format from the first line. ``signal_type`` is required for ``lines``
+    and overrides nothing else; ``source`` fills empty provenance sources.
+    """
+    text = stream.read()
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
+    if not first:
+        raise InvalidInput("the file holds no hashes")
+    fmt = fmt or _sniff_format(first)
+    if fmt in (BankFormat.CSV, BankFormat.TE_CSV):
+        return _parse_csv(text, fmt, source)
+    entries: list[EntryIn] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if fmt is BankFormat.TE_LINES:
+            stype, _, value = line.partition(" ")
+            if not value.strip():
+                raise InvalidInput(f"line {number}: expected 'signal_type signal', got one field")
+        else:
+            if signal_type is None:
+                raise InvalidInput(
+                    "a file of bare hashes needs the signal type: pass --signal pdq|md5|sha256|vpdq"
+                )
+            stype, value = signal_type, line
+        entries.append(make_entry(stype, value.strip(), source=source, line=number))
+    return entries
+
+
+def _parse_csv(text: str, fmt: BankFormat, source: str) -> list[EntryIn]:
+    reader = csv.reader(io.StringIO(text))
+    entries: list[EntryIn] = []
+    header: list[str] | None = None
+    try:
+        for row in reader:
+            number = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()) or row[0].startswith("#"):
+                continue
+            if header is None:
+                header = [h.strip().lower() for h in row]
+                continue
+            if len(row) > len(header):
+                raise InvalidInput(
+                    f"line {number}: {len(row)} fields but the header has {len(header)}"
+                )
+            rec = dict(zip(header, (c.strip() for c in row), strict=False))
+            if fmt is BankFormat.CSV:
+                entries.append(
+                    make_entry(
+                        rec.get("signal_type", ""),
+                        rec.get("signal", ""),
+                        source=rec.get("source", "") or source,
+                        external_id=rec.get("external_id", ""),
+                        classification=rec.get("classification", ""),
+                        note=rec.get("note", ""),
+                        enabled=_parse_bool(rec.get("enabled", ""), number),
+                        line=number,
+                    )
+                )
+            else:
+                entries.append(
+                    make_entry(
+                        rec.get("signal_type", ""),
+                        rec.get("signal_str", ""),
+                        source=rec.get("collab", "") or source,
+                        classification=rec.get("category", ""),
+                        note=rec.get("tags", ""),
+                        line=number,
+                    )
+                )
+    except csv.Error as exc:
+        raise InvalidInput(f"line {reader.line_num}: malformed CSV ({exc})") from None
+    if not entries:
+        raise InvalidInput("the file holds no hashes")
+    return entries
+
+
+def write_entries(entries: Iterable[BankEntry], fmt: BankFormat, out: TextIO) -> int:
+    """Write entries in ``fmt``; returns how many were written."""
+    count = 0
+    if fmt is BankFormat.CSV:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*CSV_HEADER, "enabled", "added_at"])
+        for e in entries:
+            writer.writerow(
+                [
+                    e.signal_type,
+                    e.value,
+                    e.source,
+                    e.external_id,
+                    e.classification,
+                    e.note,
+                    "true" if e.enabled else "false",
+                    e.added_at.isoformat(),
+                ]
+            )
+            count += 1
+    elif fmt is BankFormat.TE_CSV:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(TE_CSV_HEADER)
+        for e in entries:
+            writer.writerow([e.signal_type, e.value, e.source, e.classification, e.note])
+            count += 1
+    elif fmt is BankFormat.TE_LINES:
+        for e in entries:
+            out.write(f"{e.signal_type} {e.value}\n")
+            count += 1
+    else:
+        for e in entries:
+            out.write(f"{e.value}\n")
+            count += 1
+    return count

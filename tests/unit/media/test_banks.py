@@ -1,0 +1,153 @@
+"""Bank repository and import/export formats."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from childguard.errors import Conflict, InvalidInput, NotFound
+from childguard.media.bank_formats import (
+    BankFormat,
+    make_entry,
+    parse_entries,
+    validate_bank_name,
+    write_entries,
+)
+from childguard.media.banks import BankRepository
+from childguard.store.db import Database
+from childguard.store.models import BankEntry, Org
+
+PDQ_A = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+PDQ_B = "30a10efdf1c83f429013d48d0ffffc52e34e0e35ada952a9d29605215aa9e5af"
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+@pytest.mark.parametrize("name", ["NCMEC", "IWF_PDQ_2026", "A"])
+def test_valid_bank_names(name: str) -> None:
+    assert validate_bank_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["lower", "../etc", "A/B", "A B", "1ABC", "", "X" * 65, "DROP TABLE;--", "A-B"]
+)
+def test_invalid_bank_names_are_refused_with_the_rule(name: str) -> None:
+    with pytest.raises(InvalidInput, match="UPPER_SNAKE_CASE"):
+        validate_bank_name(name)
+
+
+def test_csv_parse_keeps_provenance() -> None:
+    text = (
+        "signal_type,signal,source,external_id,classification,note\n"
+        f"pdq,{PDQ_A.upper()},IWF,x-1,A1,first\n"
+        f"md5,{MD5},NCMEC,n-9,B2,\n"
+    )
+    entries = parse_entries(io.StringIO(text))
+    assert [e.signal_type for e in entries] == ["pdq", "md5"]
+    assert entries[0].value == PDQ_A  # canonical lowercase
+    assert (entries[0].source, entries[0].external_id, entries[0].classification) == (
+        "IWF",
+        "x-1",
+        "A1",
+    )
+
+
+def test_te_csv_and_te_lines_and_bare_lines() -> None:
+    te_csv = f"signal_type,signal_str,collab,category,tags\npdq,{PDQ_A},Sample,ADVERSE,a b\n"
+    (e,) = parse_entries(io.StringIO(te_csv))
+    assert (e.source, e.classification, e.note) == ("Sample", "ADVERSE", "a b")
+    lines = f"pdq {PDQ_A}\nmd5 {MD5}\n"
+    assert [x.signal_type for x in parse_entries(io.StringIO(lines))] == ["pdq", "md5"]
+    bare = f"# comment\n{PDQ_A}\n\n{PDQ_B}\n"
+    parsed = parse_entries(io.StringIO(bare), signal_type="pdq")
+    assert [x.value for x in parsed] == [PDQ_A, PDQ_B]
+
+
+def test_bare_lines_without_signal_type_say_how_to_fix() -> None:
+    with pytest.raises(InvalidInput, match="--signal"):
+        parse_entries(io.StringIO(f"{PDQ_A}\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (f"signal_type,signal\npdq,{PDQ_A}\npdq,zz{PDQ_A[2:]}\n", 3),
+        (f"signal_type,signal\npdq,{PDQ_A}\nmd5,{PDQ_A}\n", 3),
+        (f"signal_type,signal\npdq,{PDQ_A}\nnosuch,{PDQ_A}\n", 3),
+        (f"pdq {PDQ_A}\npdq {PDQ_A[:-1]}\n", 2),
+        (f"signal_type,signal\npdq,{PDQ_A},extra,cols,too,many,fields,here,x\n", 2),
+    ],
+)
+def test_malformed_line_is_named(text: str, line: int) -> None:
+    with pytest.raises(InvalidInput, match=rf"^line {line}:"):
+        parse_entries(io.StringIO(text))
+
+
+def test_import_is_atomic_and_merges_duplicates(db: Database, org: Org) -> None:
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        bank = repo.create("TEST_BANK")
+        first = repo.add_entries(
+            bank, [make_entry("pdq", PDQ_A, source="IWF"), make_entry("pdq", PDQ_A, note="dup")]
+        )
+        assert (first.added, first.merged) == (1, 1)
+    bad = f"signal_type,signal\npdq,{PDQ_B}\npdq,not-a-hash\n"
+    with pytest.raises(InvalidInput, match="line 3"):
+        parse_entries(io.StringIO(bad))  # parsing fails before anything is written
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        again = repo.add_entries(
+            repo.get("TEST_BANK"), [make_entry("pdq", PDQ_A, external_id="e-7", source="NCMEC")]
+        )
+        assert (again.added, again.merged) == (0, 1)
+        rows = list(repo.iter_entries(repo.get("TEST_BANK")))
+    assert len(rows) == 1
+    # merge fills empty provenance and keeps what was there
+    assert (rows[0].source, rows[0].external_id, rows[0].note) == ("IWF", "e-7", "dup")
+
+
+def test_export_round_trips_every_format(db: Database, org: Org) -> None:
+    entries = [
+        make_entry("pdq", PDQ_A, source="IWF", external_id="1", classification="A1", note="n"),
+        make_entry("md5", MD5, source="NCMEC"),
+    ]
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        repo.add_entries(repo.create("SRC"), entries)
+        rows: list[BankEntry] = list(repo.iter_entries(repo.get("SRC")))
+    for fmt in (BankFormat.CSV, BankFormat.TE_CSV, BankFormat.TE_LINES):
+        out = io.StringIO()
+        assert write_entries(rows, fmt, out) == 2
+        back = parse_entries(io.StringIO(out.getvalue()))
+        assert {(e.signal_type, e.value) for e in back} == {("pdq", PDQ_A), ("md5", MD5)}
+        if fmt is BankFormat.CSV:
+            assert back[0].classification == "A1" and back[0].external_id == "1"
+    out = io.StringIO()
+    write_entries([r for r in rows if r.signal_type == "pdq"], BankFormat.LINES, out)
+    assert out.getvalue() == PDQ_A + "\n"
+
+
+def test_bank_lifecycle(db: Database, org: Org) -> None:
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        repo.create("LIFE", threshold=20, description="d")
+        with pytest.raises(Conflict):
+            repo.create("LIFE")
+        with pytest.raises(InvalidInput, match="threshold"):
+            repo.create("BAD_T", threshold=300)
+        bank = repo.get("LIFE")
+        repo.add_entries(bank, [make_entry("pdq", PDQ_A), make_entry("pdq", PDQ_B)])
+        first_id = next(iter(repo.iter_entries(bank))).id
+        assert repo.set_entries_enabled(bank, [str(first_id)], False) == 1
+        info = repo.info("LIFE")
+        assert info.entries == {"pdq": 1} and info.disabled_entries == 1
+        assert info.pdq_threshold == 20
+        with pytest.raises(NotFound):
+            repo.remove_entries(bank, [PDQ_A.replace("d8", "00", 1)])
+        assert repo.remove_entries(bank, [PDQ_B]) == 1
+        repo.update("LIFE", enabled=False, allow=True, clear_threshold=True)
+        info = repo.info("LIFE")
+        assert (info.enabled, info.is_allow, info.pdq_threshold) == (False, True, None)
+        assert repo.delete("LIFE") == 1
+        with pytest.raises(NotFound):
+            repo.get("LIFE")
