@@ -163,7 +163,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return im.convert("RGB")
     if mode in _ALPHA_MODES:
         if mode == "La":
-            im = im.convert("RGBa")
+            im = im.convert("LA")
         return _composite_on_white(im)
     if mode in _DIRECT_MODES:
         return im.convert("RGB")
