@@ -56,7 +56,7 @@ def list_banks(
     """List banks with their settings and entry counts."""
     ctx = open_context(load_settings())
     with ctx.db.session() as s:
-        banks = BankRepository(s, ctx.org, ctx.actor).list()
+        banks = BankRepository(s, ctx.org, ctx.actor).list_visible()
     for b in banks:
         if json_out:
             print_json(b.to_public())

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from childguard import audit
@@ -143,7 +143,7 @@ class BankRepository:
         self._change("bank", bank)
         return bank
 
-    def list(self) -> list[BankInfo]:
+    def list_visible(self) -> list[BankInfo]:
         """Every bank this organisation can see, by name, with entry counts."""
         ids = visible_bank_ids(self.session, self.org.id)
         if not ids:
@@ -187,7 +187,7 @@ class BankRepository:
     def info(self, name: str) -> BankInfo:
         """One bank's settings and counts."""
         bank = self.get(name)
-        return next(i for i in self.list() if i.id == bank.id)
+        return next(i for i in self.list_visible() if i.id == bank.id)
 
     def update(
         self,
@@ -297,7 +297,7 @@ class BankRepository:
             )
             summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
         if len(new_rows) > PER_ENTRY_CHANGE_LIMIT:
-            self.session.execute(BankEntry.__table__.insert(), new_rows)
+            self.session.execute(insert(BankEntry), new_rows)
             self._change("bank", bank)
         elif new_rows:
             objs = [BankEntry(**row) for row in new_rows]

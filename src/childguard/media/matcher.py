@@ -114,7 +114,7 @@ class EntryBankMap:
 
     def entries_of(self, bank_id: int) -> list[int]:
         """Every live entry id of one bank."""
-        base = self._ids[(self._banks == bank_id) & self._alive].tolist()
+        base: list[int] = self._ids[(self._banks == bank_id) & self._alive].tolist()
         return base + [e for e, b in self._extra.items() if b == bank_id]
 
     def __len__(self) -> int:
@@ -198,10 +198,10 @@ class Matcher:
                         bank_ids.append(bank_id)
                         by_signal.setdefault(stype, []).append((value, entry_id))
             indexes: dict[str, SignalIndex] = {}
-            for name, stype in signal_types().items():
+            for name, signal in signal_types().items():
                 pairs = by_signal.get(name)
                 if pairs:
-                    indexes[name] = stype.index_class().build(pairs)
+                    indexes[name] = signal.index_class().build(pairs)
             self.banks = banks
             self.entry_bank = EntryBankMap(
                 np.asarray(ids, dtype=np.int64), np.asarray(bank_ids, dtype=np.int32)
@@ -272,15 +272,15 @@ class Matcher:
                         BankEntry.enabled,
                     ).where(BankEntry.id.in_(chunk))
                 ):
-                    current[row[0]] = (row[1], row[2], row[3], row[4])
+                    current[int(row[0])] = (int(row[1]), str(row[2]), str(row[3]), bool(row[4]))
         for entry_id in wanted:
-            row = current.get(entry_id)
-            if row is not None and row[0] in skip_banks:
+            found = current.get(entry_id)
+            if found is not None and found[0] in skip_banks:
                 continue
             self._drop_entry(entry_id)
-            if row is None:
+            if found is None:
                 continue
-            bank_id, stype, value, enabled = row
+            bank_id, stype, value, enabled = found
             bank = scope.get(bank_id)
             if enabled and bank is not None:
                 self.banks.setdefault(bank_id, self._ref(bank))
