@@ -14,7 +14,6 @@ Pillow's conversions.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,9 +71,12 @@ def _open_checked(path: Path, settings: Settings) -> ImageFile.ImageFile:
     # Pillow's process-wide decompression-bomb limit must not refuse an image first.
     Image.MAX_IMAGE_PIXELS = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path)
+        im = Image.open(path)
+    except Image.DecompressionBombError as exc:  # only if another caller re-set Pillow's limit
+        raise TooLarge(
+            f"{path.name}: image is over Pillow's decompression-bomb limit "
+            f"({_reason(exc)}); CHILDGUARD_MAX_PIXELS is {settings.max_pixels}"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedMedia(f"{path.name}: not an image format this decoder can read") from exc
     except PermissionError as exc:
@@ -190,7 +192,7 @@ def decode_image(
     try:
         stored_size = im.size
         fmt = im.format
-        if draft is not None and fmt == "JPEG":
+        if draft is not None and fmt in ("JPEG", "MPO"):
             im.draft("RGB", draft)
         _load_complete(im, path)
         source_mode = im.mode
