@@ -120,9 +120,8 @@ def probe_video(path: Path) -> VideoInfo:
         _ffprobe(),
         "-v", "error",
         "-protocol_whitelist", "file",
-        "-select_streams", "v:0",
         "-show_entries",
-        "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration"
+        "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration"
         ":format=duration",
         "-of", "json",
         "-i", f"file:{path.absolute()}",
@@ -149,9 +148,14 @@ def probe_video(path: Path) -> VideoInfo:
     except ValueError as exc:
         raise HashingError(f"{path.name} is not a readable video (corrupt or truncated)") from exc
     streams = data.get("streams") or []
-    if not streams:
-        raise UnsupportedMedia(f"{path.name} has no video stream")
-    stream = streams[0]
+    kinds = {s.get("codec_type") for s in streams}
+    video = [s for s in streams if s.get("codec_type") == "video"]
+    if not video and "audio" in kinds:
+        raise UnsupportedMedia(f"{path.name} has no video stream (audio only)")
+    if not video:
+        # A cut-off header leaves no stream, or a track of unknown ("data") type.
+        raise HashingError(f"{path.name} holds no readable video stream (corrupt or truncated)")
+    stream = video[0]
     width = _positive_int(stream.get("width"))
     height = _positive_int(stream.get("height"))
     if width is None or height is None:

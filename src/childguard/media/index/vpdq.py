@@ -123,7 +123,6 @@ class VpdqIndex(SignalIndex):
     ) -> None:
         self.min_quality = min_quality
         self.match_percent = match_percent
-        self._factory = frame_index_factory
         self._frames = frame_index_factory()
         # Frame rows: row id -> owning entry (or _DEAD), and the row's PDQ hash for saving.
         self._row_entry = np.zeros(0, dtype=np.int64)
@@ -272,13 +271,12 @@ class VpdqIndex(SignalIndex):
             bits, params, checksum = arrays["frame_hashes"], arrays["params"], arrays["checksum"]
         except KeyError as exc:
             raise StorageError(bad) from exc
-        if version.tolist() != [FORMAT_VERSION]:
-            raise StorageError(f"vPDQ index {path.name} has an unknown format version; rebuild it")
         consistent = (
             ids.dtype == np.int64
             and counts.dtype == np.int64
             and bits.dtype == np.uint8
             and params.shape == (2,)
+            and ids.ndim == 1
             and ids.shape == counts.shape
             and bits.ndim == 2
             and bits.shape[1] == _HASH_BYTES
@@ -288,6 +286,8 @@ class VpdqIndex(SignalIndex):
         )
         if not consistent or not np.array_equal(checksum, cls._checksum(arrays)):
             raise StorageError(bad)
+        if version.tolist() != [FORMAT_VERSION]:
+            raise StorageError(f"vPDQ index {path.name} has an unknown format version; rebuild it")
         index = cls(min_quality=int(params[0]), match_percent=float(params[1]))
         hexes = [row.tobytes().hex() for row in bits]
         bounds = np.concatenate([[0], np.cumsum(counts)])
