@@ -100,10 +100,34 @@ class PdqMihIndex(SignalIndex):
 
     def add(self, value: str, entry_id: int) -> None:
         """Store ``value`` under ``entry_id`` (replacing its previous hash); visible at once."""
-        packed = pack_hex([check_hex(value)])
+        row = _parse_one(value)
+        eid = _as_id(entry_id)
         with self._lock:
-            self._remove_locked(_as_ids([entry_id]))
-            self._append_locked(packed, _as_ids([entry_id]))
+            self._remove_one(eid)
+            n = self._pending_n
+            self._pending_hashes[n] = row
+            self._pending_ids[n] = eid
+            self._pending_rows[eid] = n
+            self._pending_n = n + 1
+            self._live += 1
+            if n + 1 == SEAL_ROWS:
+                self._seal_pending()
+
+    def _remove_one(self, eid: int) -> None:
+        """Tombstone the one live row of ``eid`` (ids are unique among live rows)."""
+        if self._removed_during_compaction is not None:
+            self._removed_during_compaction.append(eid)
+        row = self._pending_rows.pop(eid, None)
+        if row is not None:
+            self._pending_dead[row] = True
+            self._live -= 1
+            return
+        for seg, dead in zip(reversed(self._segments), reversed(self._dead), strict=True):
+            found = seg.find(eid)
+            if found >= 0 and not dead[found]:
+                dead[found] = True
+                self._live -= 1
+                return
 
     def add_many(self, values: Sequence[str], entry_ids: Sequence[int]) -> None:
         """``add`` for many pairs at once (vectorised); a later pair for the same id wins."""
@@ -116,8 +140,9 @@ class PdqMihIndex(SignalIndex):
 
     def remove(self, entry_id: int) -> None:
         """Remove the hash stored under ``entry_id``; unknown ids are ignored."""
+        eid = _as_id(entry_id)
         with self._lock:
-            self._remove_locked(_as_ids([entry_id]))
+            self._remove_one(eid)
 
     def remove_many(self, entry_ids: Sequence[int]) -> None:
         """``remove`` for many ids at once."""
@@ -354,6 +379,26 @@ def _scan_pending(view: _View, queries: U64Rows, radius: int) -> Hits:
                 Hits(np.full(len(found), qi, np.int64), found.astype(np.int64), dist[found])
             )
     return Hits.concat(parts)
+
+
+def _parse_one(value: str) -> NDArray[np.uint64]:
+    try:
+        raw = bytes.fromhex(value) if isinstance(value, str) and len(value) == 64 else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        check_hex(value)  # raises, naming the value
+    return np.frombuffer(raw, dtype=np.uint64)
+
+
+def _as_id(entry_id: int) -> int:
+    try:
+        eid = int(entry_id)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"entry id {entry_id!r} must be an integer") from exc
+    if not -(2**63) <= eid < 2**63:
+        raise InvalidInput(f"entry id {entry_id!r} does not fit in 64 bits")
+    return eid
 
 
 def _as_ids(ids: Sequence[int] | Any) -> I64:

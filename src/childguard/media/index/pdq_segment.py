@@ -284,6 +284,14 @@ class MihSegment:
                     )
         return Hits.concat(parts)
 
+    def find(self, entry_id: int) -> int:
+        """The first row holding ``entry_id``, or -1."""
+        a = self.arrays
+        pos = int(a.id_sorted.searchsorted(entry_id))
+        if pos < self._n and int(a.id_sorted[pos]) == entry_id:
+            return int(a.id_rows[pos])
+        return -1
+
     def rows_of(self, entry_ids: I64) -> I64:
         """Rows holding any of ``entry_ids``."""
         a = self.arrays
