@@ -229,3 +229,23 @@ def test_heic_and_avif_decode(tmp_path: Path, settings: Settings) -> None:
         out = decode_image(path, settings).image
         assert out.size == (64, 64)
         assert np.abs(_pixels(out) - _pixels(scene)).mean() < 12, fmt
+
+
+def test_sixteen_bit_rgb_png_keeps_the_high_byte(tmp_path: Path, settings: Settings) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    high = np.asarray(_scene(16, 8)).astype(np.uint16)
+    noise = np.random.default_rng(5).integers(0, 256, high.shape, dtype=np.uint16)
+    samples = (high << 8) | noise
+    rows = b"".join(b"\x00" + samples[y].astype(">u2").tobytes() for y in range(8))
+    path = tmp_path / "rgb48.png"
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 8, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    assert np.array_equal(_pixels(decode_image(path, settings).image), high)
