@@ -77,6 +77,25 @@ class Settings(BaseSettings):
         le=100,
         description="Share of a video's unique good frames that must match a banked video.",
     )
+    admin_org: str = Field(
+        default="admin",
+        description=(
+            "Organisation whose admin keys manage every organisation and key of the deployment; "
+            "`childguard serve --bootstrap` creates it with a first admin key."
+        ),
+    )
+    index_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often each server process applies bank changes made by other processes.",
+    )
+    request_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Longest time an API request may take before a 503."
+    )
+    max_lookup_hashes: int = Field(
+        default=1000, gt=0, description="Most hashes accepted by one lookup request."
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING...).")
     log_json: bool | None = Field(
         default=None,

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scan_cmd",
     "text_cmd",
     "server_cmd",
+    "admin_cmd",
 )
 
 

@@ -247,6 +247,7 @@ class BankRepository:
             self.session.add(BankShare(bank_id=bank.id, org_id=org.id))
         self.session.flush()
         self._audit("bank.unshare" if revoke else "bank.share", bank, {"org_id": org.id})
+        self._change("bank", bank)  # visibility changed: every process refreshes its caches
 
     def add_entries(self, bank: Bank, entries: Sequence[EntryIn]) -> ImportSummary:
         """Insert entries, merging duplicates (within the input and with stored entries)."""

@@ -17,6 +17,7 @@ Rules applied here, once for every interface:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,7 +146,7 @@ class Matcher:
         self.entry_bank = EntryBankMap(np.zeros(0, np.int64), np.zeros(0, np.int32))
         self.indexes: dict[str, SignalIndex] = {}
         self.last_seq = 0
-        self.loaded_at = 0.0
+        self.updated_at = 0.0
         self._lock = threading.RLock()
         self.refresh()
 
@@ -174,8 +175,6 @@ class Matcher:
 
     def refresh(self) -> None:
         """Rebuild everything from the database (start-up, or after a corrupt index)."""
-        import time
-
         with self._lock:
             with self.db.session() as session:
                 # Read the feed position first: changes racing with the load are re-applied.
@@ -208,7 +207,7 @@ class Matcher:
             )
             self.indexes = indexes
             self.last_seq = seq
-            self.loaded_at = time.time()
+            self.updated_at = time.time()
 
     def poll(self) -> int:
         """Apply changes recorded since the last load or poll; returns how many were applied."""
@@ -227,6 +226,7 @@ class Matcher:
                         .limit(100000)
                     )
                 )
+            self.updated_at = time.time()
             if not changes:
                 return 0
             scope = {b.id: b for b in self._bank_scope()}

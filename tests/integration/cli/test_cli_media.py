@@ -24,7 +24,7 @@ BRIDGE = PDQ_DATA / "images" / "bridge-1-original.jpg"
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Path:
     d = tmp_path / "data"
     monkeypatch.setenv("CHILDGUARD_DATA_DIR", str(d))
     monkeypatch.delenv("CHILDGUARD_ORG", raising=False)

@@ -1,0 +1,84 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from childguard import __version__
+from childguard.api.errors import install_error_handlers
+from childguard.api.metrics import Metrics
+from childguard.api.middleware import ServiceMiddleware
+from childguard.api.routes import admin, banks, health, scan, stats, text
+from childguard.api.state import AppState
+from childguard.config import Settings
+from childguard.logs import configure_logging
+from childguard.media.matcher import Matcher
+from childguard.store.db import Database
+
+#: Multipart overhead allowed on top of ``max_upload_bytes``.
+BODY_SLACK = 1 << 20
+
+DESCRIPTION = """
+childguard matches uploads against hash lists of known child sexual abuse material, analyses
+chats for grooming, sextortion, bullying and abuse-material trade, and keeps a tamper-evident
+audit log. Every route except `/healthz` and `/readyz` needs `Authorization: Bearer <key>`.
+Errors are `{"error": {"code", "message"}}` with a 4xx status.
+"""
+
+
+def create_app(settings: Settings | None = None, *, start_poller: bool = True) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when omitted).
+
+    The database is opened (and migrated) and the match index loaded at start-up; a daemon
+    thread then follows the change feed so entries added by other servers become matchable.
+    """
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings)
+        db = Database.open(settings)
+        state = AppState(settings=settings, db=db, matcher=Matcher(db, settings), metrics=metrics)
+        app.state.cg = state
+        if start_poller:
+            state.start_poller()
+        try:
+            yield
+        finally:
+            state.stop()
+
+    app = FastAPI(
+        title="childguard",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (
+        health.router,
+        scan.router,
+        banks.router,
+        admin.router,
+        stats.router,
+        text.router,
+    ):
+        app.include_router(router)
+    from childguard.api import hma
+
+    app.include_router(hma.router)
+    app.add_middleware(
+        ServiceMiddleware,
+        metrics=metrics,
+        max_body=settings.max_upload_bytes + BODY_SLACK,
+        timeout=settings.request_timeout_seconds,
+    )
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker process builds its own app)."""
+    return create_app(Settings())

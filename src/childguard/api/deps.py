@@ -1,0 +1,76 @@
+"""FastAPI dependencies: app state, database sessions and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from childguard.api.permissions import Permission, allowed
+from childguard.api.state import AppState
+from childguard.auth import Principal, authenticate
+from childguard.errors import PermissionDenied, Unauthenticated
+
+
+def get_state(request: Request) -> AppState:
+    """The app's ``AppState``."""
+    state: AppState = request.app.state.cg
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session committed when the route returns normally, rolled back on error."""
+    with state.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(request: Request, state: StateDep) -> Principal:
+    """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("malformed Authorization header: use 'Bearer <key>'")
+    principal = state.auth_cache.get(token)
+    if principal is None:
+        with state.db.session() as session:
+            principal = authenticate(session, token)
+        state.auth_cache.put(token, principal)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets the call through only for roles holding ``permission``."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not allowed(principal.role, permission):
+            raise PermissionDenied(
+                f"the {principal.role.value} role may not do this (needs {permission.value})"
+            )
+        return principal
+
+    check.__name__ = f"require_{permission.name.lower()}"
+    return check
+
+
+CurrentScanner = Annotated[Principal, Depends(require(Permission.SCAN))]
+CurrentLookup = Annotated[Principal, Depends(require(Permission.LOOKUP))]
+CurrentBankReader = Annotated[Principal, Depends(require(Permission.BANKS_READ))]
+CurrentBankWriter = Annotated[Principal, Depends(require(Permission.BANKS_WRITE))]
+CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZE))]
+CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
+CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]

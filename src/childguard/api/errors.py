@@ -1,0 +1,60 @@
+"""Exception handlers: every error becomes ``{"error": {"code", "message"}}`` with its status.
+
+Validation errors are 400 with the offending field named; unknown routes 404; anything
+unexpected is logged (type only, never the request body) and answered 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from childguard.errors import ChildguardError
+
+log = logging.getLogger("childguard.api")
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """The one error body shape."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "json_invalid":
+            return "the request body is not valid JSON"
+        parts.append(f"{loc or 'request'}: {msg}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(ChildguardError)
+    async def _childguard(_: Request, exc: ChildguardError) -> JSONResponse:
+        return error_response(exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "invalid_input", _describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        code = codes.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such route; see /docs for the API"
+        return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", extra={"error": type(exc).__name__})
+        return error_response(500, "internal_error", "internal error; the event was logged")

@@ -1,0 +1,44 @@
+"""Which roles may do what. One table, used by every route and by the route x role test."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from childguard.auth import Role
+
+
+class Permission(StrEnum):
+    """An action a route needs."""
+
+    SCAN = "scan"
+    LOOKUP = "lookup"
+    BANKS_READ = "banks:read"
+    BANKS_WRITE = "banks:write"
+    TEXT_ANALYZE = "text:analyze"
+    AUDIT_READ = "audit:read"
+    KEYS_MANAGE = "keys:manage"
+    STATS_READ = "stats:read"
+    METRICS_READ = "metrics:read"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PLATFORM: frozenset(
+        {
+            Permission.SCAN,
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.BANKS_WRITE,
+            Permission.TEXT_ANALYZE,
+        }
+    ),
+    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ}),
+    Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
+    # The regulator sees aggregated statistics and nothing else.
+    Role.REGULATOR: frozenset({Permission.STATS_READ}),
+}
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission``."""
+    return permission in GRANTS[role]

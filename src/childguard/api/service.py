@@ -1,0 +1,28 @@
+"""Small request-level helpers shared by the native and HMA-compatible routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from childguard.api.state import AppState
+from childguard.auth import Principal
+from childguard.errors import NotFound
+from childguard.media.bank_formats import validate_bank_name
+
+
+def resolve_visible(
+    state: AppState, principal: Principal, banks: Sequence[str] | None
+) -> frozenset[int]:
+    """Bank ids the caller may match against, narrowed to ``banks`` names when given."""
+    visible = state.visible_banks(principal.org_id)
+    if not banks:
+        return visible
+    wanted = {validate_bank_name(b) for b in banks}
+    chosen = {
+        ref.id for ref in state.matcher.banks.values() if ref.id in visible and ref.name in wanted
+    }
+    found = {state.matcher.banks[i].name for i in chosen}
+    missing = sorted(wanted - found)
+    if missing:
+        raise NotFound(f"no enabled bank named {', '.join(missing)}")
+    return frozenset(chosen)

@@ -1,0 +1,106 @@
+"""Per-app runtime state: database, matcher, change poller and small caches."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from childguard.api.metrics import Metrics
+from childguard.auth import Principal
+from childguard.config import Settings
+from childguard.media.banks import visible_bank_ids
+from childguard.media.matcher import Matcher
+from childguard.store.db import Database
+
+log = logging.getLogger("childguard.api")
+
+
+class AuthCache:
+    """Authenticated keys for a couple of seconds, so a burst of requests costs one lookup.
+
+    Keyed by the SHA-256 of the presented key; a revoked key stops working within ``ttl``.
+    """
+
+    def __init__(self, ttl: float = 2.0, max_size: int = 10000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self._items: dict[str, tuple[float, Principal]] = {}
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, token: str) -> Principal | None:
+        """The cached principal for ``token`` if still fresh."""
+        hit = self._items.get(self._key(token))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        """Remember ``principal`` for ``token``."""
+        if len(self._items) >= self.max_size:
+            self._items.clear()
+        self._items[self._key(token)] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        """Forget everything (after a key is revoked in this process)."""
+        self._items.clear()
+
+
+@dataclass
+class AppState:
+    """Everything a request needs besides its own input; one per app (per worker process)."""
+
+    settings: Settings
+    db: Database
+    matcher: Matcher
+    metrics: Metrics
+    text_engine: Any = None
+    started_at: float = field(default_factory=time.time)
+    auth_cache: AuthCache = field(default_factory=AuthCache)
+    _visible: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _poller: threading.Thread | None = None
+    last_poll_error: str | None = None
+
+    def visible_banks(self, org_id: int) -> frozenset[int]:
+        """Bank ids ``org_id`` may match against, cached until the next index change."""
+        cached = self._visible.get(org_id)
+        if cached is not None and cached[0] == self.matcher.last_seq:
+            return cached[1]
+        with self.db.session() as session:
+            ids = frozenset(visible_bank_ids(session, org_id))
+        self._visible[org_id] = (self.matcher.last_seq, ids)
+        return ids
+
+    def apply_changes(self) -> None:
+        """Apply pending bank changes now (called after a change made by this process)."""
+        if self.matcher.poll():
+            self._visible.clear()
+
+    def start_poller(self) -> None:
+        """Follow the change feed in a daemon thread every ``index_poll_seconds``."""
+
+        def run() -> None:
+            while not self._stop.wait(self.settings.index_poll_seconds):
+                try:
+                    self.apply_changes()
+                    self.last_poll_error = None
+                except Exception as exc:  # keep serving; readiness reports the failure
+                    self.last_poll_error = type(exc).__name__
+                    log.warning("index poll failed", extra={"error": type(exc).__name__})
+
+        self._poller = threading.Thread(target=run, name="childguard-index-poll", daemon=True)
+        self._poller.start()
+
+    def stop(self) -> None:
+        """Stop the poller and close database connections."""
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+        self.db.dispose()

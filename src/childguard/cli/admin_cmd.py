@@ -1,0 +1,151 @@
+"""``childguard org``, ``childguard key`` and ``childguard audit``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import typer
+from sqlalchemy import select
+
+from childguard import audit
+from childguard.audit import Actor
+from childguard.auth import create_key, create_org, get_org, revoke_key
+from childguard.cli.common import handle_errors, load_settings, print_json
+from childguard.store.db import Database
+from childguard.store.models import ApiKey, AuditRecord, Org
+
+org_app = typer.Typer(help="Organisations using this deployment.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys (stored hashed, shown once).", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+CLI_ACTOR = Actor(None, None, "cli")
+
+
+@org_app.command("create")
+@handle_errors
+def org_create(
+    name: str = typer.Argument(..., help="Lowercase slug, e.g. acme-social."),
+    display_name: str = typer.Option("", "--display-name", help="Human-readable name."),
+) -> None:
+    """Create an organisation."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        org = create_org(s, name, display_name, actor=CLI_ACTOR)
+        typer.echo(f"created organisation {org.name} (id {org.id})")
+
+
+@org_app.command("list")
+@handle_errors
+def org_list(json_out: bool = typer.Option(False, "--json", help="JSON lines.")) -> None:
+    """List organisations."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        for org in s.scalars(select(Org).order_by(Org.name)):
+            if json_out:
+                print_json({"id": org.id, "name": org.name, "display_name": org.display_name})
+            else:
+                typer.echo(f"{org.id:5}  {org.name:24} {org.display_name}")
+
+
+@key_app.command("create")
+@handle_errors
+def key_create(
+    org: str = typer.Option(..., "--org", help="Organisation the key acts for."),
+    role: str = typer.Option(
+        ..., "--role", help="admin, platform, reviewer, hotline or regulator."
+    ),
+    name: str = typer.Option("", "--name", help="What the key is for."),
+    expires_in_days: int | None = typer.Option(
+        None, "--expires-in-days", min=1, help="Expire after this many days."
+    ),
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+    db = Database.open(load_settings())
+    with db.session() as s:
+        new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=CLI_ACTOR)
+        typer.echo(f"key {new.key.id} ({new.key.prefix}) for {org} as {new.key.role}:")
+        typer.echo(new.secret)
+        typer.echo("store it now: it cannot be shown again", err=True)
+
+
+@key_app.command("list")
+@handle_errors
+def key_list(
+    org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    json_out: bool = typer.Option(False, "--json", help="JSON lines."),
+) -> None:
+    """List keys (never their secrets)."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        names = {o.id: o.name for o in s.scalars(select(Org))}
+        query = select(ApiKey).order_by(ApiKey.id)
+        if org:
+            query = query.where(ApiKey.org_id == get_org(s, org).id)
+        for k in s.scalars(query):
+            row = {
+                "id": k.id,
+                "prefix": k.prefix,
+                "org": names.get(k.org_id, "?"),
+                "role": k.role,
+                "name": k.name,
+                "created_at": k.created_at.isoformat(),
+                "expires_at": k.expires_at.isoformat() if k.expires_at else None,
+                "revoked": k.revoked_at is not None,
+            }
+            if json_out:
+                print_json(row)
+            else:
+                state = "revoked" if row["revoked"] else "active"
+                typer.echo(f"{k.id:5}  {k.prefix}  {row['org']:20} {k.role:10} {state:8} {k.name}")
+
+
+@key_app.command("revoke")
+@handle_errors
+def key_revoke(key: str = typer.Argument(..., help="Key id or prefix.")) -> None:
+    """Revoke a key; servers stop accepting it within seconds."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        k = revoke_key(s, key, actor=CLI_ACTOR)
+        typer.echo(f"revoked key {k.id} ({k.prefix})")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 if a record was edited, removed or reordered."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        report = audit.verify_chain(s)
+    if report.ok:
+        typer.echo(f"audit log intact: {report.records} records")
+        return
+    typer.echo(f"audit log BROKEN: {report.problem}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("list")
+@handle_errors
+def audit_list(
+    after: int = typer.Option(0, "--after", min=0, help="Only records after this id."),
+    limit: int = typer.Option(100, "--limit", min=1, max=100000, help="How many."),
+    json_out: bool = typer.Option(False, "--json", help="JSON lines."),
+) -> None:
+    """Print audit records, oldest first."""
+    db = Database.open(load_settings())
+    with db.session() as s:
+        rows = s.scalars(
+            select(AuditRecord).where(AuditRecord.id > after).order_by(AuditRecord.id).limit(limit)
+        )
+        for rec in rows:
+            out = audit.public(rec)
+            if json_out:
+                print_json(out)
+            else:
+                typer.echo(f"{rec.id:6} {out['at']} {rec.actor:24} {rec.action:22} {rec.target}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``org``, ``key`` and ``audit``."""
+    app.add_typer(org_app, name="org")
+    app.add_typer(key_app, name="key")
+    app.add_typer(audit_app, name="audit")
