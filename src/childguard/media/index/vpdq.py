@@ -5,9 +5,10 @@ is mapped back to its video, and a video is returned only when at least ``match_
 query's frames hit it (the vPDQ rule, see ``childguard.media.signals.vpdq``). The cost is that of
 the frame lookups, not of a scan over videos.
 
-The frame index is any ``SignalIndex`` over PDQ hex strings (a factory picks it), whose entry ids
-are frame rows. Rows of one video are consecutive; a removed video's rows are dropped from the
-frame index and marked dead here.
+The frame index is any ``SignalIndex`` over PDQ hex strings whose entry ids are frame rows; a
+factory picks it (by default ``PdqBruteForceIndex``; bulk loads use the class's ``build``).
+Rows of one video are consecutive; a removed video's rows are dropped from the frame index and
+marked dead here (their row ids are not reused until the next ``load``).
 
 On disk (``save``/``load``): a NumPy ``.npz`` archive read with ``allow_pickle=False`` holding
 ``format_version`` (int64[1], 1), ``entry_ids`` (int64[E]), ``frame_counts`` (int64[E], unique
@@ -21,17 +22,17 @@ file intact; a file that fails any check raises ``StorageError``.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from childguard.errors import StorageError
+from childguard.media.index.pdq_brute import PdqBruteForceIndex
 from childguard.media.signals.base import IndexMatch, SignalIndex
 from childguard.media.signals.vpdq import (
     MATCH_PERCENT,
@@ -49,60 +50,9 @@ _HASH_BYTES = PDQ_BITS // 8
 _DEAD = -1
 
 
-class _NumpyFrameIndex(SignalIndex):
-    """Brute-force PDQ frame index: the stand-in until the shared PDQ index is available."""
-
-    def __init__(self) -> None:
-        self._bits = np.zeros((0, _HASH_BYTES), dtype=np.uint8)
-        self._ids = np.zeros(0, dtype=np.int64)
-
-    @classmethod
-    def build(cls, entries: Iterable[tuple[str, int]]) -> _NumpyFrameIndex:
-        pairs = list(entries)
-        index = cls()
-        index._bits = hashes_to_bits([h for h, _ in pairs])
-        index._ids = np.array([i for _, i in pairs], dtype=np.int64)
-        return index
-
-    def add(self, value: str, entry_id: int) -> None:
-        self._bits = np.vstack([self._bits, hashes_to_bits([value])])
-        self._ids = np.append(self._ids, np.int64(entry_id))
-
-    def remove(self, entry_id: int) -> None:
-        keep = self._ids != entry_id
-        self._bits, self._ids = self._bits[keep], self._ids[keep]
-
-    def query(self, value: str, max_distance: int) -> list[IndexMatch]:
-        return self.query_many([value], max_distance)[0]
-
-    def query_many(self, values: Sequence[str], max_distance: int) -> list[list[IndexMatch]]:
-        out: list[list[IndexMatch]] = []
-        for row in hashes_to_bits(values):
-            dist = np.bitwise_count(self._bits ^ row).sum(axis=1, dtype=np.int32)
-            hits = np.flatnonzero(dist <= max_distance)
-            out.append([IndexMatch(int(self._ids[i]), int(dist[i])) for i in hits])
-        return out
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def save(self, path: Path) -> None:
-        raise NotImplementedError("the vPDQ index saves its frames itself")
-
-    @classmethod
-    def load(cls, path: Path) -> _NumpyFrameIndex:
-        raise NotImplementedError("the vPDQ index loads its frames itself")
-
-
 def default_frame_index_factory() -> SignalIndex:
-    """An empty PDQ frame index of the kind the PDQ signal uses."""
-    # Imported by name so this module works before the shared PDQ index lands.
-    try:
-        module = importlib.import_module("childguard.media.index.pdq_brute")
-    except ImportError:
-        return _NumpyFrameIndex()
-    index_cls: type[SignalIndex] = module.PdqBruteForceIndex
-    return index_cls.build([])
+    """An empty exact PDQ frame index (brute force: right for banks up to ~100k frames)."""
+    return PdqBruteForceIndex.build([])
 
 
 class VpdqIndex(SignalIndex):
