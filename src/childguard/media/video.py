@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,10 @@ from childguard.errors import HashingError, TooLarge, UnsupportedMedia
 #: ffprobe reads headers only; anything slower than this is a hostile or broken file.
 PROBE_TIMEOUT_SECONDS = 30.0
 _PROBE_OUTPUT_LIMIT = 1 << 20
+#: vpdq hashes frames on this many threads at most (each costs address space; see below).
+MAX_HASH_THREADS = 4
+# What the child prints when the address-space limit stops an allocation or a thread.
+_OUT_OF_MEMORY = (b"MemoryError", b"bad_alloc", b"Resource temporarily unavailable")
 
 # The child's program: limit its address space, hash, print one JSON array of
 # [frame_number, pdq_hex, quality, timestamp] rows. It imports nothing from childguard so it
@@ -197,13 +202,18 @@ def _parse_worker_output(raw: bytes, name: str) -> list[VpdqFrame]:
 
 
 def run_vpdq_worker(
-    path: Path, seconds_per_hash: float, settings: Settings, thread_count: int = 0
+    path: Path, seconds_per_hash: float, settings: Settings, thread_count: int | None = None
 ) -> list[VpdqFrame]:
     """Hash ``path`` with ``vpdq`` in a child process; every frame ``seconds_per_hash`` apart.
 
-    ``seconds_per_hash`` 0 hashes every frame. Raises ``HashingError`` when the child fails,
-    crashes, runs out of its memory limit or outlives ``settings.video_timeout_seconds``.
+    ``seconds_per_hash`` 0 hashes every frame. ``thread_count`` defaults to the CPU count, at
+    most ``MAX_HASH_THREADS``. Raises ``HashingError`` when the child fails, crashes, runs out of
+    its memory limit or outlives ``settings.video_timeout_seconds``.
     """
+    if thread_count is None:
+        thread_count = min(os.cpu_count() or 1, MAX_HASH_THREADS)
+    # Each thread's stack and malloc arena count against the address-space limit.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
     cmd = [
         sys.executable,
         "-I",
@@ -221,16 +231,17 @@ def run_vpdq_worker(
             timeout=settings.video_timeout_seconds,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=env,
         )
     except subprocess.TimeoutExpired as exc:
         raise HashingError(
-            f"{path.name}: hashing took over {settings.video_timeout_seconds:.0f} s "
+            f"{path.name}: hashing took over {settings.video_timeout_seconds:g} s "
             "(CHILDGUARD_VIDEO_TIMEOUT_SECONDS)"
         ) from exc
     except OSError as exc:
         raise HashingError(f"cannot start the video hasher: {exc.strerror or exc}") from exc
     if proc.returncode != 0:
-        if b"MemoryError" in proc.stderr or b"bad_alloc" in proc.stderr:
+        if any(sign in proc.stderr for sign in _OUT_OF_MEMORY):
             raise HashingError(
                 f"{path.name}: decoding needed more than {settings.video_memory_mb} MiB "
                 "(CHILDGUARD_VIDEO_MEMORY_MB)"

@@ -243,6 +243,18 @@ def test_video_over_the_pixel_limit_is_refused(videos: dict[str, Path]) -> None:
         VpdqSignal().hash_file(_media(videos["original"]), Settings(max_pixels=640 * 480 - 1))
 
 
+def test_hashing_past_the_time_limit_is_stopped(videos: dict[str, Path]) -> None:
+    with pytest.raises(HashingError, match="CHILDGUARD_VIDEO_TIMEOUT_SECONDS"):
+        VpdqSignal().hash_file(_media(videos["original"]), Settings(video_timeout_seconds=0.01))
+
+
+def test_odd_file_names_are_read_as_local_files(videos: dict[str, Path], tmp_path: Path) -> None:
+    odd = tmp_path / "-concat:x|y.mp4"
+    odd.write_bytes(videos["original"].read_bytes())
+
+    assert VpdqSignal().hash_file(_media(odd), Settings()).extra["frame_count"] == 10
+
+
 def test_file_without_a_video_stream_is_unsupported(tmp_path: Path) -> None:
     audio = _ffmpeg(tmp_path / "a.mp4", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac")
 
