@@ -291,17 +291,21 @@ def export_entries(
 
 @router.post("/{name}/shares", status_code=204)
 def share_bank(
-    name: str, body: ShareCreate, session: SessionDep, principal: CurrentBankWriter
+    name: str, body: ShareCreate, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Share a bank read-only with another organisation."""
     _repo(session, principal).share(name, get_org(session, body.org))
+    session.commit()
+    state.apply_changes()
     return Response(status_code=204)
 
 
 @router.delete("/{name}/shares/{org}", status_code=204)
 def unshare_bank(
-    name: str, org: str, session: SessionDep, principal: CurrentBankWriter
+    name: str, org: str, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Stop sharing a bank with an organisation."""
     _repo(session, principal).share(name, get_org(session, org), revoke=True)
+    session.commit()
+    state.apply_changes()
     return Response(status_code=204)

@@ -1,0 +1,203 @@
+"""Every route x every role: allowed roles get through, the others get 403, no key gets 401."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from childguard.api.permissions import GRANTS, Permission
+from childguard.auth import Role
+from tests.conftest import PDQ_DATA
+from tests.integration.api.conftest import Api
+
+IMAGE = PDQ_DATA / "images" / "bridge-1-original.jpg"
+PDQ = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+Call = Callable[[Api, dict[str, str]], httpx.Response]
+
+
+def _file(path: Path = IMAGE) -> dict[str, tuple[str, bytes, str]]:
+    return {"file": (path.name, path.read_bytes(), "image/jpeg")}
+
+
+# (method, route template) -> (permission needed or None for public, request)
+ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
+    ("GET", "/healthz"): (None, lambda a, h: a.client.get("/healthz", headers=h)),
+    ("GET", "/readyz"): (None, lambda a, h: a.client.get("/readyz", headers=h)),
+    ("GET", "/metrics"): (
+        Permission.METRICS_READ,
+        lambda a, h: a.client.get("/metrics", headers=h),
+    ),
+    ("POST", "/v1/scan"): (
+        Permission.SCAN,
+        lambda a, h: a.client.post("/v1/scan", headers=h, files=_file()),
+    ),
+    ("POST", "/v1/lookup"): (
+        Permission.LOOKUP,
+        lambda a, h: a.client.post(
+            "/v1/lookup", headers=h, json={"signal_type": "pdq", "hashes": [PDQ]}
+        ),
+    ),
+    ("GET", "/v1/banks"): (
+        Permission.BANKS_READ,
+        lambda a, h: a.client.get("/v1/banks", headers=h),
+    ),
+    ("POST", "/v1/banks"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.post("/v1/banks", headers=h, json={"name": "NEW_BANK"}),
+    ),
+    ("GET", "/v1/banks/{name}"): (
+        Permission.BANKS_READ,
+        lambda a, h: a.client.get("/v1/banks/SEED", headers=h),
+    ),
+    ("PATCH", "/v1/banks/{name}"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.patch("/v1/banks/SEED", headers=h, json={"threshold": 20}),
+    ),
+    ("DELETE", "/v1/banks/{name}"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.delete("/v1/banks/DOOMED", headers=h),
+    ),
+    ("GET", "/v1/banks/{name}/entries"): (
+        Permission.BANKS_READ,
+        lambda a, h: a.client.get("/v1/banks/SEED/entries", headers=h),
+    ),
+    ("POST", "/v1/banks/{name}/entries"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.post(
+            "/v1/banks/SEED/entries", headers=h, json={"signal_type": "md5", "signal": "a" * 32}
+        ),
+    ),
+    ("POST", "/v1/banks/{name}/entries/upload"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.post("/v1/banks/SEED/entries/upload", headers=h, files=_file()),
+    ),
+    ("PATCH", "/v1/banks/{name}/entries/{entry_id}"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.patch("/v1/banks/SEED/entries/1", headers=h, json={"enabled": True}),
+    ),
+    ("DELETE", "/v1/banks/{name}/entries/{entry_id}"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.delete("/v1/banks/SEED/entries/2", headers=h),
+    ),
+    ("POST", "/v1/banks/{name}/import"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.post(
+            "/v1/banks/SEED/import",
+            headers=h,
+            files={"file": ("l.txt", f"pdq {PDQ}\n".encode(), "text/plain")},
+        ),
+    ),
+    ("GET", "/v1/banks/{name}/export"): (
+        Permission.BANKS_READ,
+        lambda a, h: a.client.get("/v1/banks/SEED/export", headers=h),
+    ),
+    ("POST", "/v1/banks/{name}/shares"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.post("/v1/banks/SEED/shares", headers=h, json={"org": "other"}),
+    ),
+    ("DELETE", "/v1/banks/{name}/shares/{org}"): (
+        Permission.BANKS_WRITE,
+        lambda a, h: a.client.delete("/v1/banks/SEED/shares/other", headers=h),
+    ),
+    ("GET", "/v1/orgs"): (Permission.KEYS_MANAGE, lambda a, h: a.client.get("/v1/orgs", headers=h)),
+    ("POST", "/v1/orgs"): (
+        Permission.KEYS_MANAGE,
+        lambda a, h: a.client.post("/v1/orgs", headers=h, json={"name": "fresh-org"}),
+    ),
+    ("GET", "/v1/keys"): (Permission.KEYS_MANAGE, lambda a, h: a.client.get("/v1/keys", headers=h)),
+    ("POST", "/v1/keys"): (
+        Permission.KEYS_MANAGE,
+        lambda a, h: a.client.post("/v1/keys", headers=h, json={"role": "platform"}),
+    ),
+    ("DELETE", "/v1/keys/{key_ref}"): (
+        Permission.KEYS_MANAGE,
+        lambda a, h: a.client.delete("/v1/keys/999999", headers=h),
+    ),
+    ("GET", "/v1/audit"): (
+        Permission.AUDIT_READ,
+        lambda a, h: a.client.get("/v1/audit", headers=h),
+    ),
+    ("GET", "/v1/audit/verify"): (
+        Permission.AUDIT_READ,
+        lambda a, h: a.client.get("/v1/audit/verify", headers=h),
+    ),
+    ("GET", "/v1/stats"): (
+        Permission.STATS_READ,
+        lambda a, h: a.client.get("/v1/stats", headers=h),
+    ),
+    ("POST", "/v1/text/analyze"): (
+        Permission.TEXT_ANALYZE,
+        lambda a, h: a.client.post(
+            "/v1/text/analyze", headers=h, json={"messages": [{"sender": "a", "text": "hi"}]}
+        ),
+    ),
+}
+
+
+def _hma_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
+    from tests.integration.api.hma_calls import HMA_ROUTES
+
+    return HMA_ROUTES
+
+
+def all_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
+    return {**ROUTES, **_hma_routes()}
+
+
+def _seed(api: Api) -> None:
+    owner = api.key("admin", "admin")
+    for name in ("SEED", "DOOMED"):
+        assert api.client.post("/v1/banks", headers=owner, json={"name": name}).status_code == 201
+    r = api.client.post(
+        "/v1/banks/SEED/entries",
+        headers=owner,
+        json={
+            "entries": [
+                {"signal_type": "pdq", "signal": PDQ},
+                {"signal_type": "md5", "signal": "b" * 32},
+            ]
+        },
+    )
+    assert r.status_code == 201
+    api.client.post("/v1/orgs", headers=owner, json={"name": "other"})
+
+
+def test_every_route_is_in_the_matrix(api: Api) -> None:
+    paths = api.app.openapi()["paths"]
+    served = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    assert served == set(all_routes())
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_route_by_role(api: Api, role: Role) -> None:
+    _seed(api)
+    headers = api.key("admin", role.value)
+    for (method, path), (permission, call) in all_routes().items():
+        response = call(api, headers)
+        where = f"{method} {path} as {role.value}: {response.status_code} {response.text[:200]}"
+        assert response.status_code < 500, where
+        if permission is None or permission in GRANTS[role]:
+            assert response.status_code not in (401, 403), where
+        else:
+            assert response.status_code == 403, where
+            assert response.json()["error"]["code"] == "permission_denied", where
+
+
+def test_no_key_or_bad_key_is_401_everywhere_but_health(api: Api) -> None:
+    _seed(api)
+    for bad in (
+        {},
+        {"Authorization": "Bearer cg_000000000000_notarealsecretnotarealsecret"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer "},
+    ):
+        for (method, path), (permission, call) in all_routes().items():
+            response = call(api, bad)
+            if permission is None:
+                assert response.status_code == 200, (method, path)
+            else:
+                assert response.status_code == 401, (method, path, bad, response.text)
+                assert response.json()["error"]["code"] == "unauthenticated"
