@@ -309,17 +309,23 @@ def phase_serve(impl: str, n: int, folder: Path, batch_queries: int) -> dict[str
         adapter.single(v)
     n_single = N_SINGLE if impl != "brute" else 20
     lat = []
+    cpu = []
     single_res: dict[int, list[tuple[int, int]]] = {}
     for i in range(n_single):
+        c = time.thread_time()
         t = time.perf_counter()
         single_res[i] = adapter.single(values[i])
         lat.append(time.perf_counter() - t)
+        cpu.append(time.thread_time() - c)
     p50, p99 = np.percentile(np.array(lat) * 1000, [50, 99])
+    cpu50, cpu99 = np.percentile(np.array(cpu) * 1000, [50, 99])
     # Batch.
     nb = batch_queries if impl != "brute" else 20
     t = time.perf_counter()
+    c = time.process_time()
     batch_res = adapter.batch(values[:nb])
     batch_qps = nb / (time.perf_counter() - t)
+    batch_cpu_qps = nb / max(time.process_time() - c, 1e-9)
     after_queries = rss_mb() - base
     # Recall of planted neighbours and results beyond the threshold (true distance).
     want = dist[:nb] <= THRESHOLD
@@ -348,6 +354,10 @@ def phase_serve(impl: str, n: int, folder: Path, batch_queries: int) -> dict[str
         "rss_mb": after_queries,
         "p50_ms": float(p50),
         "p99_ms": float(p99),
+        "cpu_p50_ms": float(cpu50),
+        "cpu_p99_ms": float(cpu99),
+        "batch_cpu_qps": batch_cpu_qps,
+        "loadavg": os.getloadavg()[0],
         "batch_qps": batch_qps,
         "recall": recall,
         "beyond": beyond,
@@ -479,9 +489,17 @@ def _compare(size: int, impls: list[str], results: dict[str, dict[str, Any]]) ->
             f"load x{them['load_s'] / max(ours['load_s'], 1e-9):.1f} faster, "
             f"build x{them['build_s'] / ours['build_s']:.1f} faster"
         )
-    for key in ("build_rss_mb", "peak_mb", "rss_load_mb"):
+    for key in (
+        "build_rss_mb",
+        "peak_mb",
+        "rss_load_mb",
+        "cpu_p50_ms",
+        "cpu_p99_ms",
+        "batch_cpu_qps",
+        "loadavg",
+    ):
         row = ", ".join(
-            f"{i} {results[f'{size}/{i}'].get(key, float('nan')):.0f}"
+            f"{i} {results[f'{size}/{i}'].get(key, float('nan')):.2f}"
             for i in impls
             if f"{size}/{i}" in results
         )

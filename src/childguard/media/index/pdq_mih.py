@@ -26,6 +26,7 @@ from childguard.errors import InvalidInput, StorageError
 from childguard.media.index.pdq_codec import WORDS, U64Rows, check_hex, pack_hex, row_distances
 from childguard.media.index.pdq_segment import I64, Hits, MihSegment
 from childguard.media.index.pdq_store import BaseSource, open_index, save_index
+from childguard.media.index.pdq_store import populate as populate_pages
 from childguard.media.signals.base import IndexMatch, SignalIndex
 
 #: Pending rows are sealed into a delta segment once this many accumulate.
@@ -345,13 +346,19 @@ class PdqMihIndex(SignalIndex):
         )
 
     @classmethod
-    def load(cls, path: Path, verify: bool = True) -> PdqMihIndex:
+    def load(cls, path: Path, verify: bool = True, populate: bool = True) -> PdqMihIndex:
         """Open an index saved by ``save``, memory-mapped; ``StorageError`` when corrupt.
 
         ``verify=True`` checks every file's SHA-256 (reads the files once); ``False`` checks
         only sizes and array headers, for fast start-up of extra worker processes.
+        ``populate`` maps the search arrays' pages at once (shared page cache), so the first
+        queries do not pay page faults.
         """
         stored = open_index(Path(path), verify=verify)
+        if populate:
+            for array in (stored.base.hashes, stored.base.offsets, stored.base.postings):
+                if array is not None:
+                    populate_pages(array)
         index = cls(MihSegment(stored.base), stored.source)
         dead_rows = np.asarray(stored.base_dead, dtype=np.int64)
         n = len(stored.base.ids)

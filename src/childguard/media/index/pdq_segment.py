@@ -89,6 +89,10 @@ class ProbePlan:
 
     chunk: NDArray[np.int64]
     mask: NDArray[np.uint64]
+    #: Offset of each probe's chunk table in the flattened offsets array.
+    table_base: NDArray[np.int64]
+    #: Probes on chunk 0 (they come first).
+    chunk0_probes: int
 
     @property
     def size(self) -> int:
@@ -129,7 +133,9 @@ def probe_plan(radius: int, address_bits: int, max_probes: int) -> ProbePlan | N
         m = _flip_masks(address_bits, t)
         chunks.append(np.full(len(m), k, dtype=np.int64))
         masks.append(m)
-    return ProbePlan(np.concatenate(chunks), np.concatenate(masks))
+    chunk = np.concatenate(chunks)
+    stride = (1 << address_bits) + 1
+    return ProbePlan(chunk, np.concatenate(masks), chunk * stride, int((chunk == 0).sum()))
 
 
 @dataclass(frozen=True)
@@ -244,26 +250,28 @@ class MihSegment:
 
     def _probe(self, queries: U64Rows, radius: int, plan: ProbePlan) -> Hits:
         assert self._offsets_flat is not None and self._postings_flat is not None
-        bits = self.arrays.address_bits
-        stride = (1 << bits) + 1
-        q_addr = chunk_addresses(queries, bits)  # (Q, 12)
-        keys = q_addr[:, plan.chunk] ^ plan.mask  # (Q, P)
-        flat = (keys.astype(np.int64) + plan.chunk * stride).reshape(-1)
+        nq = len(queries)
+        q_addr = chunk_addresses(queries, self.arrays.address_bits)  # (Q, 12)
+        # Probes chunk-major, (P, Q): chunk 0's probes, whose positions are rows, come first.
+        keys = q_addr[:, plan.chunk].T ^ plan.mask[:, None]
+        flat = (keys.astype(np.int64) + plan.table_base[:, None]).reshape(-1)
         starts = np.take(self._offsets_flat, flat).astype(np.int64)
-        lens = np.take(self._offsets_flat, flat + 1).astype(np.int64) - starts
-        probe_query = np.repeat(np.arange(len(queries), dtype=np.int64), plan.size)
-        probe_chunk = np.tile(plan.chunk, len(queries))
-        live = lens > 0
-        starts, lens = starts[live], lens[live]
-        probe_query, probe_chunk = probe_query[live], probe_chunk[live]
-        is0 = probe_chunk == 0
-        rows0, q0 = _expand(starts[is0], lens[is0], probe_query[is0])
-        other = ~is0
-        base = starts[other] + (probe_chunk[other] - 1) * self._n
-        pos, q1 = _expand(base, lens[other], probe_query[other])
-        rows1 = np.take(self._postings_flat, pos).astype(np.int64)
-        rows = np.concatenate((rows0, rows1))
-        qidx = np.concatenate((q0, q1))
+        lens = np.take(self._offsets_flat, flat + 1).astype(np.int64)
+        lens -= starts
+        n0 = plan.chunk0_probes * nq
+        starts[n0:] += np.repeat((plan.chunk[plan.chunk0_probes :] - 1) * self._n, nq)
+        ends = np.cumsum(lens)
+        total = int(ends[-1]) if len(ends) else 0
+        if total == 0:
+            return Hits.empty()
+        c0 = int(ends[n0 - 1]) if n0 else 0
+        rows = np.arange(total, dtype=np.int64)
+        rows += np.repeat(starts - (ends - lens), lens)
+        rows[c0:] = np.take(self._postings_flat, rows[c0:])
+        if nq == 1:
+            qidx = np.zeros(total, dtype=np.int64)
+        else:
+            qidx = np.repeat(np.arange(len(flat), dtype=np.int64) % nq, lens)
         return _verify(self.arrays.hashes, queries, rows, qidx, radius, self._n)
 
     def _scan(self, queries: U64Rows, radius: int) -> Hits:
