@@ -13,6 +13,7 @@ from tests.conftest import PDQ_DATA
 from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
 from childguard.media.index.pdq_brute import PdqBruteForceIndex
+from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import ContentKind, MediaFile
 from childguard.media.signals.pdq import PdqSignal, reference_resize
 from childguard.media.sniff import sniff_file
@@ -221,7 +222,7 @@ def test_distance_is_hamming() -> None:
 def test_registered_with_its_index_and_threshold() -> None:
     assert get_signal_type("pdq") is PdqSignal
     assert PdqSignal.default_threshold == 31
-    assert PdqSignal.index_class() is PdqBruteForceIndex
+    assert PdqSignal.index_class() is PdqMihIndex
     assert PdqSignal.content_kinds == frozenset({ContentKind.PHOTO})
 
 

@@ -27,7 +27,7 @@ from PIL import Image
 from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
 from childguard.media.decode import decode_image, upright
-from childguard.media.index.pdq_brute import PdqBruteForceIndex
+from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import (
     ContentKind,
     HashResult,
@@ -130,7 +130,7 @@ class PdqSignal(SignalType):
 
     @classmethod
     def index_class(cls) -> type[SignalIndex]:
-        return PdqBruteForceIndex
+        return PdqMihIndex
 
     @classmethod
     def examples(cls) -> list[str]:
