@@ -19,10 +19,14 @@ run: install
 	$(VENV)/bin/childguard db upgrade
 	$(VENV)/bin/childguard serve --bootstrap
 
+# The whole suite runs twice: on the embedded SQLite default, then on a local PostgreSQL.
 test: install
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
+	url=$$(scripts/pg-test.sh start) && \
+	  CHILDGUARD_TEST_PG_URL=$$url $(PY) -m pytest -q -n 2 --dist loadfile; \
+	  rc=$$?; scripts/pg-test.sh stop; exit $$rc
 
 lint: install
 	$(PY) -m ruff check src tests bench
