@@ -420,6 +420,8 @@ def _last_per_id(hashes: U64Rows, ids: I64) -> tuple[U64Rows, I64]:
     """Keep only the last row of each repeated id."""
     if len(ids) != len(hashes):
         raise InvalidInput("as many entry ids as hashes are needed")
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return hashes, ids  # strictly increasing (ids straight from the database): no repeats
     _, first_rev = np.unique(ids[::-1], return_index=True)
     if len(first_rev) == len(ids):
         return hashes, ids

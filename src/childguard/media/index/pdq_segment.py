@@ -21,6 +21,7 @@ same table memory (see ``bench/index_bench.py``).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,6 +43,8 @@ MIN_TABLE_ROWS = 2048
 QUERY_BLOCK = 128
 #: Rows per block when scanning.
 SCAN_BLOCK = 1 << 18
+#: Threads building tables (each holds ~16 bytes per row of temporaries).
+BUILD_THREADS = 2
 
 I64 = NDArray[np.int64]
 U32 = NDArray[np.uint32]
@@ -212,18 +215,30 @@ class MihSegment:
         addr0 = (hashes[:, w0] >> np.uint64(lo0 + width0 - bits)) & np.uint64((1 << bits) - 1)
         order = _sort_rows_by(addr0)
         hashes = np.ascontiguousarray(hashes[order], dtype=np.uint64)
-        ids = np.asarray(ids, dtype=np.int64)[order]
-        del addr0, order
+        ids_in = np.asarray(ids, dtype=np.int64)
+        ids = ids_in[order]
+        id_order = None
+        if bool(np.all(ids_in[1:] >= ids_in[:-1])):
+            # Input already in id order: the id order is the inverse of the row permutation.
+            id_order = np.empty(n, dtype=np.uint32)
+            id_order[order] = np.arange(n, dtype=np.uint32)
+        del addr0, order, ids_in
         size = 1 << bits
         offsets = np.zeros((N_CHUNKS, size + 1), dtype=np.uint32)
         postings = np.empty((N_CHUNKS - 1, n), dtype=np.uint32)
         mask = np.uint64(size - 1)
-        for k, (w, lo, width) in enumerate(CHUNKS):
+
+        def table(k: int) -> None:
+            w, lo, width = CHUNKS[k]
             addr = (hashes[:, w] >> np.uint64(lo + width - bits)) & mask
             np.cumsum(np.bincount(addr.astype(np.intp), minlength=size), out=offsets[k, 1:])
             if k:
                 postings[k - 1] = _sort_rows_by(addr)
-        return cls(_with_id_order(hashes, ids, offsets, postings, bits))
+
+        # NumPy's sort releases the GIL: two tables at a time use both cores of a small machine.
+        with ThreadPoolExecutor(max_workers=BUILD_THREADS) as pool:
+            list(pool.map(table, range(N_CHUNKS)))
+        return cls(_with_id_order(hashes, ids, offsets, postings, bits, id_order))
 
     def query(self, queries: U64Rows, radius: int) -> Hits:
         """Every (query, row) pair within ``radius`` bits, each once."""
@@ -319,9 +334,15 @@ def _sort_rows_by(addr: NDArray[np.uint64]) -> U32:
 
 
 def _with_id_order(
-    hashes: U64Rows, ids: I64, offsets: U32 | None, postings: U32 | None, bits: int
+    hashes: U64Rows,
+    ids: I64,
+    offsets: U32 | None,
+    postings: U32 | None,
+    bits: int,
+    id_rows: U32 | None = None,
 ) -> MihArrays:
-    id_rows = np.argsort(ids, kind="stable").astype(np.uint32)
+    if id_rows is None:
+        id_rows = np.argsort(ids, kind="stable").astype(np.uint32)
     return MihArrays(hashes, ids, offsets, postings, ids[id_rows], id_rows, bits)
 
 
