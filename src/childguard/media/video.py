@@ -52,25 +52,18 @@ json.dump([[f.frame_number, f.hex, f.quality, f.timestamp] for f in features], s
 class VideoInfo:
     """What ``ffprobe`` says about a video's first video stream.
 
-    ``duration`` is None when the container does not record it (e.g. live-recorded WebM);
-    ``frame_count`` is None when the container has no frame count.
+    ``duration`` (the file's) and ``video_duration`` (the video stream's, else the file's) are
+    None when the container does not record them (e.g. live-recorded WebM); ``frame_count`` is
+    None when the container has no frame count (Matroska, WebM).
     """
 
     width: int
     height: int
     fps: float
     duration: float | None
+    video_duration: float | None
     frame_count: int | None
     codec: str
-
-    @property
-    def expected_frames(self) -> int | None:
-        """Frames the file should decode to: its frame count, else duration x frame rate."""
-        if self.frame_count:
-            return self.frame_count
-        if self.duration is not None and self.fps > 0:
-            return round(self.duration * self.fps)
-        return None
 
 
 @dataclass(frozen=True)
@@ -114,25 +107,12 @@ def _positive_int(text: object) -> int | None:
     return value if value > 0 else None
 
 
-def probe_video(path: Path) -> VideoInfo:
-    """Read ``path``'s first video stream's properties with ``ffprobe``, within a timeout.
-
-    Raises ``HashingError`` when the file cannot be parsed (corrupt, truncated header, timeout)
-    and ``UnsupportedMedia`` when it holds no video stream. Only the ``file`` protocol is allowed,
-    so a crafted name or playlist cannot make ffprobe open anything else.
-    """
-    cmd = [
-        _ffprobe(),
-        "-v", "error",
-        "-protocol_whitelist", "file",
-        "-show_entries",
-        "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration"
-        ":format=duration",
-        "-of", "json",
-        "-i", f"file:{path.absolute()}",
-    ]  # fmt: skip
+def _run_ffprobe(path: Path, args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ffprobe on ``path`` (``file`` protocol only) under ``PROBE_TIMEOUT_SECONDS``."""
+    cmd = [_ffprobe(), "-v", "error", "-protocol_whitelist", "file", *args]
+    cmd += ["-i", f"file:{path.absolute()}"]
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             cmd,
             capture_output=True,
             timeout=PROBE_TIMEOUT_SECONDS,
@@ -141,11 +121,23 @@ def probe_video(path: Path) -> VideoInfo:
         )
     except subprocess.TimeoutExpired as exc:
         raise HashingError(
-            f"{path.name}: reading the video header took over {PROBE_TIMEOUT_SECONDS:.0f} s; "
+            f"{path.name}: {what} took over {PROBE_TIMEOUT_SECONDS:.0f} s; "
             "the file is damaged or not a video"
         ) from exc
     except OSError as exc:
         raise HashingError(f"cannot run ffprobe on {path.name}: {exc.strerror or exc}") from exc
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Read ``path``'s first video stream's properties with ``ffprobe``, within a timeout.
+
+    Raises ``HashingError`` when the file cannot be parsed (corrupt, truncated header, timeout)
+    and ``UnsupportedMedia`` when it holds no video stream. Only the ``file`` protocol is allowed,
+    so a crafted name or playlist cannot make ffprobe open anything else.
+    """
+    fields = "codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration"
+    args = ["-show_entries", f"stream={fields}:format=duration", "-of", "json"]
+    proc = _run_ffprobe(path, args, "reading the video header")
     if proc.returncode != 0 or len(proc.stdout) > _PROBE_OUTPUT_LIMIT:
         raise HashingError(f"{path.name} is not a readable video (corrupt or truncated)")
     try:
@@ -166,14 +158,14 @@ def probe_video(path: Path) -> VideoInfo:
     if width is None or height is None:
         raise HashingError(f"{path.name}: the video stream has no frame size (corrupt header)")
     fps = _rate(stream.get("avg_frame_rate")) or _rate(stream.get("r_frame_rate"))
-    duration = _positive_float((data.get("format") or {}).get("duration"))
-    if duration is None:
-        duration = _positive_float(stream.get("duration"))
+    stream_duration = _positive_float(stream.get("duration"))
+    duration = _positive_float((data.get("format") or {}).get("duration")) or stream_duration
     return VideoInfo(
         width=width,
         height=height,
         fps=fps,
         duration=duration,
+        video_duration=stream_duration or duration,
         frame_count=_positive_int(stream.get("nb_frames")),
         codec=str(stream.get("codec_name") or "unknown"),
     )
@@ -248,3 +240,20 @@ def run_vpdq_worker(
             )
         raise HashingError(f"{path.name} could not be decoded (corrupt or truncated video)")
     return _parse_worker_output(proc.stdout, path.name)
+
+
+def last_video_time(path: Path, after: float) -> float | None:
+    """Presentation time of the last video packet at or after ``after`` seconds, or None.
+
+    Demuxes only (no decoding) from a seek to ``after``; a file cut short has no packets near
+    its recorded end. A file whose index is gone is read from the start instead, which costs a
+    demux pass of the file.
+    """
+    args = ["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"]
+    proc = _run_ffprobe(path, [*args, "-read_intervals", f"{after:.3f}%"], "reading the video end")
+    last: float | None = None
+    for line in proc.stdout.splitlines():
+        value = _positive_float(line.decode("ascii", "replace").strip().rstrip(","))
+        if value is not None and (last is None or value > last):
+            last = value
+    return last

@@ -215,14 +215,27 @@ def test_truncated_video_is_a_hashing_error(videos: dict[str, Path], tmp_path: P
             VpdqSignal().hash_file(_media(broken), Settings())
 
 
-def test_half_a_matroska_file_is_caught_by_its_frame_count(tmp_path: Path) -> None:
-    # Matroska keeps no index up front, so the decoder stops quietly where the data ends.
+def test_half_a_matroska_file_is_caught_by_its_last_frame_time(tmp_path: Path) -> None:
+    # Matroska keeps no frame count or index up front: the decoder stops quietly at the cut.
     full = _ffmpeg(tmp_path / "full.mkv", *_testsrc(10), *H264).read_bytes()
     half = tmp_path / "half.mkv"
     half.write_bytes(full[: len(full) // 2])
 
-    with pytest.raises(HashingError, match=r"half\.mkv is truncated or damaged: decoded \d of"):
+    with pytest.raises(HashingError, match=r"half\.mkv is truncated .* frames only up to [3-7]\."):
         VpdqSignal().hash_file(_media(half), Settings())
+
+
+def test_variable_frame_rate_video_is_not_mistaken_for_a_truncated_one(
+    videos: dict[str, Path], tmp_path: Path
+) -> None:
+    # Frames after the 5th second are held 3 s longer: 13 s of video from 100 frames.
+    delayed = "setpts='PTS+if(gt(N,50),3/TB,0)'"
+    args = ["-i", str(videos["original"]), "-vf", delayed, "-fps_mode", "vfr", *H264]
+    vfr = _ffmpeg(tmp_path / "vfr.mkv", *args)
+
+    result = VpdqSignal().hash_file(_media(vfr), Settings())
+
+    assert result.extra["frame_count"] == 10  # vpdq samples by frame number, as the reference
 
 
 def test_garbage_bytes_are_a_hashing_error(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -42,6 +43,7 @@ from childguard.media.video import (
     VideoInfo,
     VpdqFrame,
     check_video_limits,
+    last_video_time,
     probe_video,
     run_vpdq_worker,
 )
@@ -56,6 +58,10 @@ _SHOW = 60
 _CHUNK_ROWS = 1024
 # A decode that yields fewer sampled frames than this share of the expected count was cut short.
 _TRUNCATION_SHARE = 0.9
+# Without a frame count: the last video packet must lie within max(2.5 s, 5 % of the length) of
+# the recorded end, looked for in the last 5 s.
+_TAIL_SECONDS = 5.0
+_TRUNCATION_TIME_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -256,17 +262,29 @@ def compare_vpdq(
     )
 
 
-def _check_complete(frames: list[VpdqFrame], info: VideoInfo, spf: float, name: str) -> None:
-    """Refuse a decode that stopped early: vpdq keeps what it decoded before the damage."""
-    expected = info.expected_frames
-    if expected is None or info.fps <= 0:
+def _check_complete(frames: list[VpdqFrame], info: VideoInfo, spf: float, path: Path) -> None:
+    """Refuse a decode that stopped early: vpdq keeps what it decoded before the damage.
+
+    With a frame count (MP4, MOV, AVI) the sampled frames are counted; without one (Matroska,
+    WebM) the last video packet must lie near the recorded end (a count from duration x frame
+    rate would refuse valid variable-frame-rate files).
+    """
+    if info.frame_count and info.fps > 0:
+        expected = math.ceil(info.frame_count / max(1, int(spf * info.fps)))
+        if len(frames) < _TRUNCATION_SHARE * expected - 1:
+            raise HashingError(
+                f"{path.name} is truncated or damaged: decoded {len(frames)} of "
+                f"{expected} sampled frames"
+            )
         return
-    frame_mod = max(1, int(spf * info.fps))
-    expected_samples = math.ceil(expected / frame_mod)
-    if len(frames) < _TRUNCATION_SHARE * expected_samples - 1:
+    end = info.video_duration
+    if end is None:
+        return
+    last = last_video_time(path, max(0.0, end - _TAIL_SECONDS))
+    if last is None or end - last > max(_TAIL_SECONDS / 2, _TRUNCATION_TIME_SHARE * end):
+        stop = "no frame" if last is None else f"frames only up to {last:.1f} s"
         raise HashingError(
-            f"{name} is truncated or damaged: decoded {len(frames)} of about "
-            f"{expected_samples} sampled frames"
+            f"{path.name} is truncated or damaged: it holds {stop} of its {end:.1f} s"
         )
 
 
@@ -282,7 +300,7 @@ def hash_video(media: MediaFile, settings: Settings, seconds_per_hash: float) ->
     frames = run_vpdq_worker(path, seconds_per_hash, settings)
     if not frames:
         raise HashingError(f"{path.name}: no frame could be decoded")
-    _check_complete(frames, info, seconds_per_hash, path.name)
+    _check_complete(frames, info, seconds_per_hash, path)
     if info.duration is None and frames[-1].timestamp > settings.max_video_seconds:
         raise TooLarge(
             f"{path.name} lasts over {settings.max_video_seconds:.0f} s "
