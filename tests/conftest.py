@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from childguard.config import Settings
 from childguard.auth import ensure_org
+from childguard.config import Settings
 from childguard.store.db import Database
 from childguard.store.models import Org
 
