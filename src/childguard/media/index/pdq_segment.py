@@ -40,7 +40,7 @@ MIN_ADDRESS_BITS = 8
 #: Segments smaller than this are scanned; tables would not pay for themselves.
 MIN_TABLE_ROWS = 2048
 #: Queries per vectorised block, bounding temporary memory (~50 MB at 10M rows).
-QUERY_BLOCK = 128
+QUERY_BLOCK = 64
 #: Rows per block when scanning.
 SCAN_BLOCK = 1 << 18
 #: Threads building tables (each holds ~16 bytes per row of temporaries).
@@ -93,7 +93,7 @@ class ProbePlan:
     chunk: NDArray[np.int64]
     mask: NDArray[np.uint64]
     #: Offset of each probe's chunk table in the flattened offsets array.
-    table_base: NDArray[np.int64]
+    table_base: NDArray[np.uint64]
     #: Probes on chunk 0 (they come first).
     chunk0_probes: int
 
@@ -138,7 +138,9 @@ def probe_plan(radius: int, address_bits: int, max_probes: int) -> ProbePlan | N
         masks.append(m)
     chunk = np.concatenate(chunks)
     stride = (1 << address_bits) + 1
-    return ProbePlan(chunk, np.concatenate(masks), chunk * stride, int((chunk == 0).sum()))
+    return ProbePlan(
+        chunk, np.concatenate(masks), (chunk * stride).astype(np.uint64), int((chunk == 0).sum())
+    )
 
 
 @dataclass(frozen=True)
@@ -268,13 +270,17 @@ class MihSegment:
         nq = len(queries)
         q_addr = chunk_addresses(queries, self.arrays.address_bits)  # (Q, 12)
         # Probes chunk-major, (P, Q): chunk 0's probes, whose positions are rows, come first.
-        keys = q_addr[:, plan.chunk].T ^ plan.mask[:, None]
-        flat = (keys.astype(np.int64) + plan.table_base[:, None]).reshape(-1)
+        keys = q_addr.T[plan.chunk]
+        keys ^= plan.mask[:, None]
+        keys += plan.table_base[:, None]
+        flat = keys.reshape(-1).view(np.int64)
         starts = np.take(self._offsets_flat, flat).astype(np.int64)
-        lens = np.take(self._offsets_flat, flat + 1).astype(np.int64)
+        lens = np.take(self._offsets_flat[1:], flat).astype(np.int64)
         lens -= starts
         n0 = plan.chunk0_probes * nq
-        starts[n0:] += np.repeat((plan.chunk[plan.chunk0_probes :] - 1) * self._n, nq)
+        starts.reshape(plan.size, nq)[plan.chunk0_probes :] += (
+            plan.chunk[plan.chunk0_probes :, None] - 1
+        ) * self._n
         ends = np.cumsum(lens)
         total = int(ends[-1]) if len(ends) else 0
         if total == 0:
