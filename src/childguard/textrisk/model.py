@@ -1,0 +1,264 @@
+"""The statistical per-message model: hashed n-grams and linear heads, stored without pickle.
+
+Features are hashed (CRC-32, so stable across processes and machines) word uni-, bi- and trigrams
+(Khmer split into orthographic syllables) and character 3-5-grams inside words, over the
+``folded`` layer, plus the message's language and the evasions that were undone. Three heads share
+them: a logistic regression per label (its score calibrated with Platt scaling), a softmax over
+stages, and the conversation scorer's weights (see :mod:`childguard.textrisk.scoring`).
+
+A model is two files: ``NAME.npz`` (numpy arrays, read with ``allow_pickle=False``) and
+``NAME.json`` (labels, stages, hashing parameters, training figures).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from childguard.errors import ConfigurationError, InvalidInput, NotFound
+from childguard.textrisk.artifacts import TextArtifacts
+
+FORMAT = "childguard-textrisk-model/1"
+DEFAULT_N_FEATURES = 1 << 18
+CHAR_NGRAMS = (3, 4, 5)
+SHIPPED_MODEL = "textrisk-default"
+
+
+def feature_strings(artifacts: TextArtifacts) -> list[str]:
+    """The n-gram strings of a message (before hashing); also used to explain model findings."""
+    tokens = artifacts.tokens
+    feats = [f"w:{t}" for t in tokens]
+    feats.extend(f"b:{a} {b}" for a, b in itertools.pairwise(tokens))
+    feats.extend(f"t:{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False))
+    for token in tokens:
+        if len(token) > 24:
+            token = token[:24]
+        padded = f" {token} "
+        size = len(padded)
+        for n in CHAR_NGRAMS:
+            if n > size:
+                break
+            feats.extend(f"c:{padded[i : i + n]}" for i in range(size - n + 1))
+    feats.append(f"lang:{artifacts.language}")
+    feats.extend(f"ev:{e}" for e in artifacts.evasions)
+    return feats
+
+
+def hash_features(
+    strings: list[str], n_features: int
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Hashed, L2-normalised bag of ``strings``: (sorted unique indices, values)."""
+    mask = n_features - 1
+    counts: dict[int, int] = {}
+    for s in strings:
+        idx = zlib.crc32(s.encode("utf-8")) & mask
+        counts[idx] = counts.get(idx, 0) + 1
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx_arr = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    val_arr = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    val_arr /= np.float32(np.sqrt(np.dot(val_arr, val_arr)))
+    return idx_arr, val_arr
+
+
+@dataclass(frozen=True)
+class MessageScores:
+    """The model's view of one message: calibrated probability per label, stage probabilities,
+    and the n-grams that weighed most for each label."""
+
+    probabilities: dict[str, float]
+    stage: dict[str, tuple[str, float]]
+    top_words: dict[str, tuple[str, ...]]
+
+
+@dataclass
+class TextModel:
+    """A trained model: label heads, stage head, Platt calibration and conversation weights."""
+
+    labels: tuple[str, ...]
+    stages: tuple[str, ...]
+    stage_labels: tuple[str, ...]
+    n_features: int
+    label_weights: NDArray[np.float32]  # (n_features, n_labels)
+    label_bias: NDArray[np.float32]  # (n_labels,)
+    platt: NDArray[np.float64]  # (n_labels, 2): p = sigmoid(a * z + b)
+    stage_weights: NDArray[np.float32]  # (n_features, n_stages)
+    stage_bias: NDArray[np.float32]  # (n_stages,)
+    conversation_weights: NDArray[np.float64]  # (n_labels, n_conv_features)
+    conversation_bias: NDArray[np.float64]  # (n_labels,)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    name: str = "model"
+
+    def calibrate(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Platt-scaled probabilities from raw label scores."""
+        logits = self.platt[:, 0] * z + self.platt[:, 1]
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+    def score(self, artifacts: TextArtifacts, explain_from: float = 0.5) -> MessageScores:
+        """Probabilities per label; stages and top words for labels at or above ``explain_from``."""
+        strings = feature_strings(artifacts)
+        idx, val = hash_features(strings, self.n_features)
+        if idx.size == 0:
+            z = self.label_bias.astype(np.float64)
+        else:
+            z = (val @ self.label_weights[idx] + self.label_bias).astype(np.float64)
+        probs = self.calibrate(z)
+        result = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        stage: dict[str, tuple[str, float]] = {}
+        top: dict[str, tuple[str, ...]] = {}
+        risky = [i for i, p in enumerate(probs) if p >= explain_from]
+        if risky and idx.size:
+            stage_z = val @ self.stage_weights[idx] + self.stage_bias
+            stage_p = np.exp(stage_z - stage_z.max())
+            stage_p /= stage_p.sum()
+            for i in risky:
+                label = self.labels[i]
+                candidates = [j for j, lab in enumerate(self.stage_labels) if lab == label]
+                if candidates:
+                    best = max(candidates, key=lambda j: float(stage_p[j]))
+                    share = float(stage_p[best] / stage_p[candidates].sum())
+                    stage[label] = (self.stages[best], share)
+                top[label] = self._top_words(strings, i)
+        return MessageScores(result, stage, top)
+
+    def _top_words(self, strings: list[str], label_index: int, k: int = 5) -> tuple[str, ...]:
+        """Words (and word pairs) whose features pushed this label up the most.
+
+        A word's weight is the sum of its word feature and its character n-grams, so that what is
+        shown is a word of the message, not a fragment.
+        """
+        mask = self.n_features - 1
+        weights = self.label_weights[:, label_index]
+
+        def weight(feature: str) -> float:
+            return float(weights[zlib.crc32(feature.encode("utf-8")) & mask])
+
+        scored: dict[str, float] = {}
+        for s in strings:
+            kind, _, text = s.partition(":")
+            if kind == "w":
+                token = text[:24]
+                padded = f" {token} "
+                grams = sum(
+                    weight(f"c:{padded[i : i + n]}")
+                    for n in CHAR_NGRAMS
+                    for i in range(len(padded) - n + 1)
+                )
+                scored[text] = max(scored.get(text, -1e9), weight(s) + grams)
+            elif kind in {"b", "t"}:
+                scored[text] = max(scored.get(text, -1e9), weight(s))
+        ranked = [text for text, w in sorted(scored.items(), key=lambda kv: -kv[1]) if w > 0]
+        words: list[str] = []
+        for text in ranked:
+            if any(text in chosen or chosen in text for chosen in words):
+                continue
+            words.append(text)
+            if len(words) == k:
+                break
+        return tuple(words)
+
+    # ---- persistence -------------------------------------------------------------------------
+
+    def save(self, path: Path) -> Path:
+        """Write ``path`` (``.npz``) and its ``.json`` beside it, atomically; return the npz."""
+        npz = path if path.suffix == ".npz" else path.with_suffix(".npz")
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        tmp = npz.with_name(npz.name + ".tmp.npz")
+        # Only rows of features seen in training are non-zero: store those rows, in float16.
+        magnitude = np.abs(self.label_weights).max(axis=1)
+        if self.stage_weights.shape[1]:
+            magnitude = magnitude + np.abs(self.stage_weights).max(axis=1)
+        used = np.flatnonzero(magnitude).astype(np.uint32)
+        np.savez_compressed(
+            tmp,
+            rows=used,
+            label_weights=self.label_weights[used].astype(np.float16),
+            label_bias=self.label_bias.astype(np.float32),
+            platt=self.platt.astype(np.float64),
+            stage_weights=self.stage_weights[used].astype(np.float16),
+            stage_bias=self.stage_bias.astype(np.float32),
+            conversation_weights=self.conversation_weights.astype(np.float64),
+            conversation_bias=self.conversation_bias.astype(np.float64),
+        )
+        meta = {
+            "format": FORMAT,
+            "name": self.name,
+            "labels": list(self.labels),
+            "stages": list(self.stages),
+            "stage_labels": list(self.stage_labels),
+            "n_features": self.n_features,
+            "char_ngrams": list(CHAR_NGRAMS),
+            **{k: v for k, v in self.metadata.items() if k not in {"format"}},
+        }
+        json_tmp = npz.with_suffix(".json.tmp")
+        json_tmp.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        tmp.replace(npz)
+        json_tmp.replace(npz.with_suffix(".json"))
+        return npz
+
+    @classmethod
+    def load(cls, path: Path) -> TextModel:
+        """Read a model written by :meth:`save`; clear errors for a missing or foreign file."""
+        npz = path if path.suffix == ".npz" else path.with_suffix(".npz")
+        meta_path = npz.with_suffix(".json")
+        if not npz.is_file() or not meta_path.is_file():
+            raise NotFound(f"text-risk model {npz} (and {meta_path.name} beside it) not found")
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidInput(f"{meta_path} is not a text-risk model description: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise InvalidInput(f"{meta_path} is not a {FORMAT} file")
+        try:
+            with np.load(npz, allow_pickle=False) as arrays:
+                data = {k: arrays[k] for k in arrays.files}
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{npz} is not a readable model file: {exc}") from None
+        n_features = int(meta["n_features"])
+        try:
+            rows = data["rows"].astype(np.int64)
+            label_weights = np.zeros((n_features, len(meta["labels"])), dtype=np.float32)
+            label_weights[rows] = data["label_weights"]
+            stage_weights = np.zeros((n_features, len(meta["stages"])), dtype=np.float32)
+            stage_weights[rows] = data["stage_weights"]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise InvalidInput(f"{npz}: arrays do not match {meta_path.name}: {exc}") from None
+        model = cls(
+            labels=tuple(meta["labels"]),
+            stages=tuple(meta["stages"]),
+            stage_labels=tuple(meta["stage_labels"]),
+            n_features=n_features,
+            label_weights=label_weights,
+            label_bias=data["label_bias"],
+            platt=data["platt"],
+            stage_weights=stage_weights,
+            stage_bias=data["stage_bias"],
+            conversation_weights=data["conversation_weights"],
+            conversation_bias=data["conversation_bias"],
+            metadata={k: v for k, v in meta.items() if k not in {"labels", "stages"}},
+            name=str(meta.get("name", npz.stem)),
+        )
+        if model.label_weights.shape != (n_features, len(model.labels)):
+            raise InvalidInput(f"{npz}: weights do not match the description in {meta_path.name}")
+        return model
+
+
+def shipped_model_path() -> Path:
+    """Path of the model shipped inside the package (``textrisk/data/textrisk-default.npz``)."""
+    ref = resources.files("childguard.textrisk") / "data" / f"{SHIPPED_MODEL}.npz"
+    path = Path(str(ref))
+    if not path.is_file():
+        raise ConfigurationError(
+            "the shipped text-risk model is missing from the package; reinstall childguard or "
+            "set CHILDGUARD_TEXTRISK_MODEL_PATH to a model made by `childguard text train`"
+        )
+    return path

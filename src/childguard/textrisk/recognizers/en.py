@@ -1,0 +1,265 @@
+"""English pattern recognizers, one per risk label plus context signals.
+
+Patterns read the ``folded`` layer (lower case, leetspeak undone, app names spelled out). They are
+written from the published descriptions of grooming, sextortion and bullying, not fitted to the
+test split, and they state intent only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from childguard.textrisk.recognizers.base import CONTEXT, PatternRecognizer, Rule, rules
+
+U = r"(?:you|u|ya|yu)"
+UR = r"(?:your|ur|yr|youre)"
+URE = r"(?:you'?re|you are|ur|u r|youre|u are)"
+IWILL = (
+    r"(?:i'?ll|i will|i'?m gonna|im gonna|i am going to|i gonna|imma|i'?m going to|we'?ll|"
+    r"we will)"
+)
+PIC = (
+    r"(?:pics?|photos?|pictures?|selfies?|vids?|videos?|nudes?|noods?|snaps?|images?|"
+    r"screenshots?)"
+)
+APPS = (
+    r"(?:telegram|whatsapp|zalo|snapchat|signal|discord|instagram|line|kik|wickr|messenger|"
+    r"tiktok|viber|wechat|session|threema)"
+)
+PARENTS = r"(?:parents?|mom|mum|mother|dad|father|family|teachers?|mama|papa|folks)"
+CODED = (
+    r"(?:cp|pthc|young content|kids? (?:videos?|vids|content|pics|stuff)|child (?:content|videos?|"
+    r"pics)|underage (?:content|videos?|pics|girls?|boys?)|teen (?:packs?|content)|"
+    r"private collection|(?:young|little) (?:girls?|boys?|ones?) (?:videos?|vids|content|pics)|"
+    r"pedo\w* (?:content|links?|videos?|stuff)|loli\w*|jailbait)"
+)
+
+
+class EnGroomingRecognizer(PatternRecognizer):
+    """English grooming stages, from profiling to moving the chat to another app."""
+
+    name = "EnGroomingRecognizer"
+    language = "en"
+    labels = ("GROOMING",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("GROOMING", "access_profiling", 0.55,
+              rf"\bhow old (?:are|r) {U}\b", rf"\bwhat grade (?:are|r) {U}\b",
+              rf"\bwhat (?:school|class) (?:do|are|r) {U}\b", r"\ba ?/ ?s ?/ ?l\b",
+              rf"\bwhere (?:do|d) {U} live\b", rf"\bwho do {U} live with\b",
+              r"\bwhich school\b", rf"\bwhat(?:'?s| is) {UR} (?:address|school)\b")
+        + rules("GROOMING", "trust_gifts", 0.55,
+                rf"\b(?:i'?ll|i will|i can|let me|i could|want me to) (?:buy|get|gift|send|give|"
+                rf"top ?up) {U}\b",
+                r"\b(?:robux|v ?bucks|diamonds|skins?|battle ?pass|gift ?cards?|game credits?|"
+                r"top ?up)\b.{0,30}\b(?:for (?:you|u)|free|on me|gift)\b",
+                r"\bi'?ll pay for\b", r"\bgift\b.{0,20}\b(?:for (?:you|u)|just for)\b")
+        + rules("GROOMING", "flattery_romance", 0.5,
+                rf"\b{URE} (?:so |really |very |such a |soo+ )?(?:mature|special|beautiful|"
+                rf"pretty|gorgeous|cute|hot|sexy|perfect|different)\b",
+                rf"\bmature for {UR} age\b", rf"\bi (?:love|luv|adore) {U}\b",
+                r"\bnot like (?:other|the other) (?:girls|boys|kids)\b",
+                r"\bbe my (?:girlfriend|boyfriend|gf|bf|baby)\b",
+                rf"\bnever met anyone like {U}\b", rf"\bthink(?:ing)? about {U} all\b",
+                r"\bmiss (?:you|u) so much\b", rf"\b{U} understand me\b")
+        + rules("GROOMING", "risk_assessment", 0.65,
+                rf"\b(?:are|r|is) {UR} {PARENTS} (?:home|around|there|awake|asleep|strict|out)\b",
+                rf"\bwho (?:else )?(?:reads|checks|sees|looks at|has access to) {UR} "
+                rf"(?:phone|messages|chats|dms)\b",
+                rf"\b(?:are|r) {U} (?:home )?alone\b", r"\bhome alone\b",
+                rf"\bdo {UR} {PARENTS} (?:check|read|look at|know)\b",
+                rf"\bwhen do {UR} {PARENTS} (?:come home|get back|sleep|go to bed|leave)\b",
+                rf"\b(?:is|are) (?:anyone|anybody|someone) (?:else )?(?:there|around|home|"
+                rf"with {U})\b", rf"\b{UR} (?:door|room) (?:locked|closed)\b")
+        + rules("GROOMING", "secrecy_isolation", 0.75,
+                rf"\b(?:don'?t|dont|do not|never|dnt) (?:tell|show|mention (?:it|this|me) to) "
+                rf"(?:anyone|any1|anybody|nobody|{UR} {PARENTS}|{UR} friends|them)\b",
+                r"\b(?:our|a) (?:little )?secret\b",
+                r"\b(?:delete|clear|erase|unsend) (?:this|the|our|these|all) (?:chat|messages?|"
+                r"convo|conversation|texts?|dms?)\b",
+                r"\bkeep (?:this|it|us) (?:between us|secret|private|a secret|just us)\b",
+                r"\bbetween (?:just )?(?:us|you and me)\b",
+                rf"\b(?:they|{UR} {PARENTS}|nobody|no one|they'?d)"
+                rf" (?:wouldn'?t|would not|won'?t|don'?t|dont|would never|never) understand\b",
+                rf"\bonly i (?:understand|get|know) {U}\b",
+                r"\b(?:don'?t|dont) (?:mention|say) (?:it|this|anything|me) to\b")
+        + rules("GROOMING", "desensitising", 0.5,
+                r"\b(?:it'?s|its|that'?s) (?:totally |completely )?(?:normal|natural)\b.{0,40}"
+                r"\b(?:age|body|bodies|couples?|us|people who love)\b",
+                r"\beveryone (?:your age |ur age )?(?:does|do) (?:it|this)\b",
+                rf"\b(?:have|did) {U} ever (?:kissed|had a (?:boyfriend|girlfriend)|been with)\b",
+                rf"\b(?:are|r) {U} (?:still )?a virgin\b",
+                rf"\b{UR} body (?:is )?(?:changing|growing|developing)\b",
+                r"\btalk about (?:bodies|ur body|your body|grown ?up things)\b")
+        + rules("GROOMING", "image_request", 0.55,
+                rf"\b(?:send|show|snd|sent|give) (?:me )?(?:a |some |another |more |one |ur |"
+                rf"your )?(?:cute |new |quick |recent )?{PIC}\b",
+                r"\b(?:video|facetime|cam|webcam) ?(?:call|chat)\b",
+                rf"\bturn on {UR} (?:cam|camera|webcam)\b")
+        + rules("GROOMING", "image_request", 0.8,
+                rf"\b(?:private|special|secret|spicy|naughty|sexy) {PIC}\b",
+                rf"\b{PIC}\b.{{0,30}}\b(?:just|only) for me\b",
+                rf"\b(?:just|only) for me\b.{{0,30}}\b{PIC}\b",
+                r"\bno one (?:else )?(?:will )?see\b")
+        + rules("GROOMING", "meeting", 0.6,
+                r"\b(?:let'?s|lets|wanna|want to|can we|we should|we could|i want to) "
+                r"(?:meet|hang out|see each other|link up)\b",
+                rf"\b{IWILL} (?:pick {U} up|give {U} a ride|come to {UR}|drive {U})\b",
+                r"\bmeet (?:me )?(?:after school|alone|tonight|this weekend|irl|in person)\b",
+                r"\b(?:where|when) (?:can|could|should) we meet\b",
+                r"\bcome (?:over )?to my (?:place|house|apartment|hotel|room|car)\b")
+        + rules("GROOMING", "platform_migration", 0.6,
+                rf"\b(?:add|text|message|dm|msg|find|hit|follow|call) me (?:up )?(?:on|at|in) "
+                rf"{APPS}\b",
+                rf"\b(?:move|switch|talk|chat|continue|go|come) (?:to|on|over to|onto) {APPS}\b",
+                rf"\b(?:do|d) {U} (?:have|got) {APPS}\b",
+                rf"\b(?:my|here'?s my|heres my) {APPS} (?:is|id|name|username|:)",
+                rf"\b{APPS}\b.{{0,25}}\b(?:is (?:safer|better|easier|more private)|instead|"
+                rf"disappear)\b")
+    )  # fmt: skip
+
+
+class EnSextortionRecognizer(PatternRecognizer):
+    """English sextortion steps: image request, threat to expose, demand, deadline."""
+
+    name = "EnSextortionRecognizer"
+    language = "en"
+    labels = ("SEXTORTION",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("SEXTORTION", "image_request", 0.45,
+              rf"\b(?:private|special|secret|spicy|naughty|sexy) {PIC}\b",
+              rf"\b(?:send|show) (?:me )?more {PIC}\b")
+        + rules("SEXTORTION", "threat_to_expose", 0.85,
+                rf"\b{IWILL} (?:send|post|share|leak|show|spread|upload|expose|forward|"
+                rf"release) (?:it|them|this|these|those|{UR}|the|everything|{U})\b",
+                rf"\b(?:send|post|share|leak|show|spread|forward) (?:{UR}|the|these|those|all) "
+                rf"(?:\w+ )?{PIC} to (?:{UR}|all {UR}|every) ?(?:school|{PARENTS}|friends|"
+                rf"followers|class|contacts|everyone)\b",
+                r"\beveryone (?:will|is gonna|gonna) (?:see|know)\b",
+                rf"\b(?:expose|ruin) (?:{U}|{UR} (?:life|reputation))\b",
+                rf"\bi (?:have|got|saved|kept) {UR} {PIC}\b",
+                rf"\bwhat (?:would|will) {UR} {PARENTS} (?:think|say)\b")
+        + rules("SEXTORTION", "demand", 0.65,
+                r"\b(?:pay|send|give|transfer|wire) (?:me )?(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|"
+                r"bucks|k\b)|money|cash|gift ?cards?|steam (?:card|gift)|itunes|google play|"
+                r"bitcoin|btc|crypto|usdt)",
+                rf"\b(?:send|give) (?:me )?more {PIC}\b",
+                r"\b(?:buy|get) me (?:a |some )?(?:gift ?cards?|steam cards?|itunes cards?)\b",
+                rf"\bif {U} (?:don'?t|dont|do not|won'?t) (?:pay|send)\b",
+                r"\bor else\b")
+        + rules("SEXTORTION", "deadline", 0.6,
+                rf"\b(?:{U} (?:have|got|get)|you'?ve got|{U}'?ve got) (?:\d+|one|two|three|an?|"
+                rf"only|just) ?(?:\d+ )?(?:min|mins|minutes?|hours?|hrs?|days?|seconds?)\b",
+                r"\b(?:by|before) (?:tonight|tomorrow|midnight|\d{1,2} ?(?:am|pm|o'?clock))\b",
+                r"\b(?:last|final) (?:chance|warning)\b", r"\b(?:times? up|clock is ticking)\b")
+    )  # fmt: skip
+
+
+class EnBullyingRecognizer(PatternRecognizer):
+    """English bullying: insults, threats, exclusion, humiliation, harassment, hate, doxxing."""
+
+    name = "EnBullyingRecognizer"
+    language = "en"
+    labels = ("BULLYING",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("BULLYING", "insult", 0.55,
+              rf"\b(?:{URE}|{U}|ur such) (?:so |such an? |a |an |fucking |a fucking |really |"
+              rf"just an? )?(?:stupid|idiot|dumb|ugly|fat|loser|freak|moron|pathetic|worthless|"
+              rf"disgusting|trash|useless|pig|clown|bitch|whore|slut|retard\w*|weirdo|"
+              rf"failure|joke|creep)\b",
+              r"\b(?:shut up|stfu|shut ur mouth|nobody asked)\b",
+              r"\b(?:dumb|stupid|ugly|fat|fucking) (?:bitch|pig|cow|loser|idiot|freak|ass)\b")
+        + rules("BULLYING", "threat", 0.7,
+                rf"\b{IWILL} (?:beat|hurt|kill|punch|stab|smash|jump|get|find|fight|slap) "
+                rf"{U}(?: up)?\b",
+                r"\b(?:watch (?:ur|your) back|wait (?:till|until) (?:after school|tomorrow)|"
+                r"see what happens)\b",
+                rf"\b{URE} (?:dead|so dead|done|finished)\b",
+                r"\b(?:kill (?:yourself|urself|ur self)|kys|go die)\b")
+        + rules("BULLYING", "exclusion", 0.6,
+                rf"\b(?:nobody|no one|no1|noone) (?:likes|wants|cares about|will miss) {U}\b",
+                rf"\b{URE} not (?:invited|welcome|one of us|part of|in (?:the|our) group)\b",
+                r"\b(?:kick(?:ed)?|remove[d]?|ban(?:ned)?) (?:her|him|them|you|u) (?:out )?"
+                r"(?:from|of) (?:the|our) (?:group|chat|team|squad)\b",
+                r"\b(?:don'?t|dont|nobody) (?:talk|sit|play|hang) with (?:her|him|them)\b",
+                rf"\beveryone hates {U}\b", r"\bleave (?:the|our) (?:group|chat)\b")
+        + rules("BULLYING", "humiliation", 0.6,
+                rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
+                rf"laughed|will laugh) at {U}\b",
+                rf"\b(?:post(?:ed)?|share[d]?|spread|sent) (?:an? |that |the )?(?:ugly |"
+                rf"embarrassing |funny )?{PIC} of (?:you|u|her|him)\b",
+                r"\b(?:made|make|making) (?:a )?(?:meme|group|page|account) (?:about|of|mocking|"
+                r"to roast) (?:you|u|her|him)\b",
+                r"\blooks? like a (?:pig|monkey|cow|whale|dog|rat)\b")
+        + rules("BULLYING", "sexual_harassment", 0.6,
+                r"\b(?:slut|whore|hoe|thot)\b", r"\brate (?:your|ur|her) body\b",
+                r"\bsend (?:me )?nudes\b", r"\bsexemoji\b")
+        + rules("BULLYING", "identity_hate", 0.6,
+                rf"\bgo back to {UR} country\b",
+                rf"\b(?:because|cause|cuz|coz) {URE} (?:gay|black|poor|fat|a girl|disabled|"
+                rf"muslim|lesbian|trans|vietnamese|khmer|chinese|an immigrant)\b",
+                r"\b(?:dirty|stupid|filthy) (?:vietnamese|khmer|cambodian|chinese|immigrants?|"
+                r"foreigners?)\b")
+        + rules("BULLYING", "doxxing", 0.65,
+                rf"\b(?:i|we) know where {U} live\b",
+                r"\b(?:here'?s|heres|posting|post|leak(?:ing)?|sharing) (?:her|his|their|ur|your) "
+                r"(?:address|number|phone number|location|home address)\b",
+                r"\b(?:she|he) lives (?:at|on)\b")
+    )  # fmt: skip
+
+
+class EnCsamTradeRecognizer(PatternRecognizer):
+    """English abuse-material trade: advertising, offering, requesting, payment or contact."""
+
+    name = "EnCsamTradeRecognizer"
+    language = "en"
+    labels = ("CSAM_TRADE",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("CSAM_TRADE", "advertising", 0.8,
+              rf"\b(?:selling|sell|have|got|new|fresh|huge|big) (?:some |new )?{CODED}",
+              r"\b(?:links?|folders?|mega|drive|packs?|collection) (?:with|of|full of) "
+              r"(?:young|kids?|teens?|underage|cp|little)\b",
+              rf"\b{CODED} (?:links?|folders?|mega|packs?|collections?|for sale|available)\b")
+        + rules("CSAM_TRADE", "offering", 0.75,
+                r"(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|bucks))\s*(?:per|a|for|each|/|for one)\s*"
+                r"(?:folder|link|pack|video|vid|gb|collection|set)",
+                r"\b(?:dm|message|pm|inbox|text) (?:me )?(?:for|to get|to buy) (?:the )?"
+                r"(?:links?|folders?|collection|content|price|menu|list)\b",
+                r"\b(?:have|got) (?:new )?(?:folders?|packs?|links?|collections?) "
+                r"(?:for sale|available|ready)\b")
+        + rules("CSAM_TRADE", "requesting", 0.8,
+                rf"\b(?:anyone|anybody|who|does anyone|any1) (?:have|has|got|selling|sell|trade|"
+                rf"trading) {CODED}",
+                rf"\b(?:looking for|need|want|buying|wtb|searching for) (?:some )?{CODED}",
+                r"\b(?:trade|swap) (?:cp|links|folders|collections?)\b")
+        + rules("CSAM_TRADE", "payment_contact", 0.45,
+                r"\b(?:pay|payment|send money|transfer)\b.{0,20}\b(?:via|with|by|through|on|to) "
+                r"(?:aba|wing|momo|zalopay|btc|bitcoin|usdt|crypto|paypal|gift ?cards?)\b",
+                r"\b(?:price|cost)s? (?:is|are|:) ?\$? ?\d+")
+    )  # fmt: skip
+
+
+class EnContextRecognizer(PatternRecognizer):
+    """English context signals: stated ages, distress and personal details."""
+
+    name = "EnContextRecognizer"
+    language = "en"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "stated_minor_age", 0.8,
+              r"\b(?:[5-9]|1[0-2])th grade\b", r"\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
+              r"\b(?:middle|primary|elementary|junior high) school\b",
+              r"\bim? (?:only )?a (?:kid|child|minor)\b")
+        + rules(CONTEXT, "stated_adult_age", 0.7,
+                r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",
+                r"\bmy (?:wife|husband|kids|job|office)\b")
+        + rules(CONTEXT, "distress", 0.7,
+                r"\bi'?m (?:so )?(?:scared|afraid|terrified|frightened)\b",
+                r"\bplease (?:stop|don'?t|dont|leave me alone|no)\b",
+                r"\bi (?:want|wanna) (?:to )?die\b", r"\bi don'?t know what to do\b",
+                r"\b(?:help me|leave me alone)\b", r"\bi'?m (?:crying|shaking)\b",
+                r"\bi can'?t (?:take it|stop crying|sleep|breathe)\b")
+        + rules(CONTEXT, "personal_details", 0.6,
+                r"\bmy (?:address|house|home) is\b", r"\bi live (?:at|on|near|in)\b",
+                r"\bmy (?:phone|number|phone number) is\b",
+                r"\bi go to [\w ]{2,30} school\b", r"\bmy school is\b")
+    )  # fmt: skip

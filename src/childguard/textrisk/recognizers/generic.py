@@ -1,0 +1,111 @@
+"""Language-independent recognizers (``*``): they also read messages of unknown language.
+
+They catch what looks the same in every language: a handle or link for another chat app, a stated
+age written with digits, coded names for abuse material, and a price per folder or link.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from childguard.textrisk.artifacts import TextArtifacts
+from childguard.textrisk.recognizers.base import (
+    CONTEXT,
+    Explanation,
+    Finding,
+    PatternRecognizer,
+    RiskRecognizer,
+    Rule,
+    rules,
+)
+
+APPS = (
+    r"(?:telegram|whatsapp|zalo|snapchat|signal|discord|instagram|line|kik|wickr|messenger|"
+    r"tiktok|viber|wechat|session|threema)"
+)
+CODED = (
+    r"(?:\bcp\b|\bpthc\b|\bptsc\b|hurtcore|\bloli(?:ta|con)?\b|\bshota\w*|jailbait|childporn|"
+    r"kiddie ?porn|pedo ?(?:content|links?|videos?|pics|stuff|folders?)|young content|"
+    r"kids? (?:vids|videos|content|pics) ?(?:links?|folders?|packs?)?)"
+)
+
+
+class GenericPlatformRecognizer(PatternRecognizer):
+    """A handle, invitation link or number for another chat app, in any language."""
+
+    name = "GenericPlatformRecognizer"
+    language = "*"
+    labels = ("GROOMING",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("GROOMING", "platform_migration", 0.45,
+              rf"\b{APPS}\s*(?:id|name|user|acc|account)?\s*[:=\-]\s*@?[\w.+]{{3,}}",
+              rf"\b{APPS}\s+@[\w.]{{3,}}",
+              r"(?:t\.me|telegram\.me|wa\.me|discord\.gg|snapchat\.com/add|zalo\.me|"
+              r"m\.me|instagram\.com)/\S+", layer="norm")
+    )  # fmt: skip
+
+
+class GenericCsamTermsRecognizer(PatternRecognizer):
+    """Coded names of abuse material and price-per-unit offers, in any language."""
+
+    name = "GenericCsamTermsRecognizer"
+    language = "*"
+    labels = ("CSAM_TRADE",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("CSAM_TRADE", "advertising", 0.45, CODED)
+        + rules("CSAM_TRADE", "advertising", 0.8,
+                rf"{CODED}.{{0,40}}(?:links?|folders?|mega|packs?|sale|\$|usd|price|dm|"
+                rf"telegram)",
+                rf"(?:links?|folders?|mega|packs?|sale|selling|trade).{{0,30}}{CODED}")
+        + rules("CSAM_TRADE", "offering", 0.7,
+                r"(?:\$ ?\d+|\d+ ?(?:\$|usd|k|dollars?))\s*(?:per|a|each|/|1|mot|moi)\s*"
+                r"(?:folder|link|pack|gb|collection|thu muc|ថត|លីង)")
+    )  # fmt: skip
+
+
+_AGE_PATTERNS = (
+    re.compile(
+        r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ)"
+    ),
+    re.compile(r"\b(?:i'?m|i am|im|em|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
+               r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),
+    re.compile(r"អាយុ\s*(\d{1,2})"),
+)  # fmt: skip
+
+
+class GenericAgeRecognizer(RiskRecognizer):
+    """A stated age in digits: a minor (5-17) or an adult (18-89) context signal."""
+
+    name = "GenericAgeRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+
+    def analyze(self, artifacts: TextArtifacts) -> list[Finding]:
+        """One finding for the first plausible age stated in the message."""
+        for pattern in _AGE_PATTERNS:
+            match = pattern.search(artifacts.folded)
+            if match is None:
+                continue
+            age = int(match.group(1))
+            if 5 <= age <= 17:
+                stage, score = "stated_minor_age", 0.85
+            elif 18 <= age <= 89:
+                stage, score = "stated_adult_age", 0.75
+            else:
+                continue
+            return [
+                Finding(
+                    label=CONTEXT,
+                    stage=stage,
+                    score=score,
+                    explanation=Explanation(
+                        source="recognizer",
+                        name=self.name,
+                        pattern=pattern.pattern[:60],
+                        words=(match.group(0).strip(),),
+                        score_before_context=score,
+                    ),
+                )
+            ]
+        return []

@@ -1,0 +1,163 @@
+"""Khmer pattern recognizers.
+
+Khmer is written without spaces between words, so these patterns are substrings matched on the
+``khmer`` layer: the message with spaces and zero-width separators removed and the two look-alike
+subscripts (COENG DA, COENG TA) unified, so that one spelling of a phrase meets the others.
+Latin words in code-mixed messages are read by the English recognizers.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from childguard.textrisk.recognizers.base import CONTEXT, PatternRecognizer, Rule, rules
+
+#: "you" as an adult says it to a child or a peer: អូន (younger one), ឯង, នាង, ប្អូន, ក្មួយ.
+YOU = "(?:អូន|ឯង|នាង|ប្អូន|ក្មួយ|អ្នក|ហែង)"
+ME = "(?:បង|ខ្ញុំ|ពូ|អញ|យើង)"
+PARENTS = "(?:ឪពុកម្តាយ|ប៉ាម៉ាក់|ម៉ាក់ប៉ា|ម៉ាក់|ប៉ា|ឪពុក|ម្តាយ|គ្រួសារ|គ្រូ|បងប្អូន)"
+PIC = "(?:រូប|រូបថត|វីដេអូ|វីឌីអូ|ឃ្លីប|សែលហ្វី)"
+APPS = (
+    "(?:តេឡេក្រាម|តេលេក្រាម|ថេឡេក្រាម|តេឡេ|វ៉ាត់សាប|ស្នេបឆាត|ហ្វេសប៊ុក|មែសេនជឺ|ម៉ែសេនជ័រ|អ៊ីនស្តា|"
+    "តិកតុក|ឡាញ|telegram|whatsapp|snapchat|messenger|facebook|instagram|signal|discord|zalo|"
+    "line|tiktok)"
+)
+KIDS = "(?:ក្មេង|កុមារ|ក្មេងតូច|ក្មេងស្រី|ក្មេងប្រុស|សិស្ស|អនីតិជន)"
+
+
+def _km(label: str, stage: str, score: float, *patterns: str) -> list[Rule]:
+    return rules(label, stage, score, *patterns, layer="khmer")
+
+
+class KmGroomingRecognizer(PatternRecognizer):
+    """Khmer grooming stages."""
+
+    name = "KmGroomingRecognizer"
+    language = "km"
+    labels = ("GROOMING",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        _km("GROOMING", "access_profiling", 0.55,
+            "អាយុប៉ុន្មាន", "រៀនថ្នាក់ទីប៉ុន្មាន", "រៀនថ្នាក់ណា", "រៀននៅសាលាណា", "រៀនសាលាណា",
+            f"{YOU}?(?:រស់)?នៅឯណា", f"{YOU}?នៅផ្ទះណា", "នៅជាមួយអ្នកណា", "ផ្ទះនៅណា")
+        + _km("GROOMING", "trust_gifts", 0.55,
+              f"{ME}?(?:ទិញ|ផ្ញើ|ឲ្យ|អោយ|អោ្យ)(?:កាដូ|លុយ|ពេជ្រ|កាត|ទូរស័ព្ទ|អាវ|ស្បែកជើង)"
+              f"(?:ឲ្យ|អោយ)?{YOU}?",
+              f"(?:ទិញ|ដាក់)(?:ឲ្យ|អោយ){YOU}", "កាដូ(?:ឲ្យ|អោយ|សម្រាប់)", "ដាក់ពេជ្រ",
+              "ដាក់កាត(?:ឲ្យ|អោយ)")
+        + _km("GROOMING", "flattery_romance", 0.5,
+              f"{YOU}?ស្អាត(?:ណាស់|ម្លេះ|មែន)", f"{ME}?(?:ស្រឡាញ់|ស្រលាញ់|នឹក){YOU}",
+              "គួរឲ្យស្រឡាញ់", "គួរអោយស្រលាញ់", f"{YOU}ពិសេស", f"ធ្វើសង្សារ{ME}",
+              "ចាស់ទុំជាងអាយុ", f"{YOU}មិនដូចក្មេងផ្សេង")
+        + _km("GROOMING", "risk_assessment", 0.65,
+              f"{PARENTS}(?:{YOU})?នៅផ្ទះ(?:ទេ|អត់|ឬទេ)", "នៅផ្ទះម្នាក់ឯង", f"{YOU}នៅម្នាក់ឯង",
+              "អ្នកណា(?:មើល|ឆែក|កាន់)ទូរស័ព្ទ", f"{PARENTS}(?:ឆែក|មើល)ទូរស័ព្ទ",
+              f"{PARENTS}(?:ទៅធ្វើការ|មកផ្ទះវិញ|ដេក)(?:ម៉ោងប៉ុន្មាន|នៅ|ហើយ)")
+        + _km("GROOMING", "secrecy_isolation", 0.75,
+              f"កុំ(?:ប្រាប់|និយាយ(?:ប្រាប់)?)(?:អ្នកណា|នរណា|គេ|{PARENTS})",
+              "រឿងសម្ងាត់", "សម្ងាត់(?:របស់)?(?:យើង|បងនិងអូន)", "លុបសារ", "លុបចោល(?:សារ|ឆាត)",
+              "រវាងយើង(?:ពីរនាក់|២នាក់|2នាក់)", f"{PARENTS}មិនយល់(?:ពី)?{YOU}",
+              f"មានតែ{ME}(?:ទេ)?ដែលយល់")
+        + _km("GROOMING", "desensitising", 0.5,
+              "(?:ធម្មតា|រឿងធម្មតា)ទេ", "គេធ្វើ(?:គ្រប់គ្នា|ទាំងអស់គ្នា)", "ធ្លាប់មានសង្សារ",
+              "ធ្លាប់ថើប", "រាងកាយ(?:អូន|ឯង)(?:កំពុង)?(?:ធំ|ផ្លាស់ប្តូរ)")
+        + _km("GROOMING", "image_request", 0.55,
+              f"(?:ផ្ញើ|ថត|ផ្ញេី|បញ្ជូន|សុំ){PIC}", f"{PIC}(?:មក|មកមើល)", "(?:ខល|ហៅ)វីដេអូ",
+              "វីដេអូខល", "បើក(?:កាមេរ៉ា|កាមេរា)")
+        + _km("GROOMING", "image_request", 0.8,
+              f"{PIC}(?:ឯកជន|សម្ងាត់)", f"(?:មើល)?តែ{ME}(?:ម្នាក់)?(?:មើល|ឃើញ)",
+              "គ្មាននរណា(?:ដឹង|ឃើញ)")
+        + _km("GROOMING", "meeting", 0.6,
+              "ជួបគ្នា", f"(?:ចង់|មក|ទៅ)ជួប{ME}?", f"{ME}ទៅ(?:ទទួល|យក|រង់ចាំ){YOU}",
+              f"(?:មក|ទៅ)(?:ផ្ទះ|បន្ទប់){ME}", "សណ្ឋាគារ", "ផ្ទះសំណាក់", "ហូតែល",
+              "ក្រោយម៉ោងរៀន(?:ជួប|ទៅ)")
+        + _km("GROOMING", "platform_migration", 0.6,
+              f"(?:ឆាត|អេដ|ផ្ញើសារ|ខល|ទាក់ទង|និយាយ)(?:តាម|ក្នុង|នៅ){APPS}",
+              f"(?:អេដ|ខល)(?:មក)?{ME}?(?:តាម|ក្នុង)?{APPS}", f"{APPS}(?:របស់)?{ME}",
+              f"(?:ប្តូរ|ផ្លាស់)ទៅ{APPS}", f"{YOU}មាន{APPS}(?:ទេ|អត់)")
+    )  # fmt: skip
+
+
+class KmSextortionRecognizer(PatternRecognizer):
+    """Khmer sextortion: threats to expose, demands and deadlines."""
+
+    name = "KmSextortionRecognizer"
+    language = "km"
+    labels = ("SEXTORTION",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        _km("SEXTORTION", "image_request", 0.45, f"{PIC}(?:ឯកជន|សម្ងាត់)", f"ផ្ញើ{PIC}ថែម")
+        + _km("SEXTORTION", "threat_to_expose", 0.85,
+              f"(?:បង្ហោះ|ផុស|ចែករំលែក|ផ្ញើ|ចែក)(?:{PIC})?(?:{YOU})?(?:ទៅ|ឲ្យ|អោយ)"
+              f"(?:{PARENTS}|សាលា|មិត្តភក្តិ|គេ|អ្នកទាំងអស់|ហ្វេសប៊ុក)",
+              f"(?:បង្ហោះ|ផុស){PIC}", "(?:ឲ្យ|អោយ)គេ(?:ដឹង|មើល|ឃើញ)(?:ទាំងអស់)?", "បែកធ្លាយ",
+              "ខ្មាស់គេ")
+        + _km("SEXTORTION", "demand", 0.65,
+              "(?:ផ្ញើ|វេរ|បង់|ឲ្យ|អោយ|ផ្ទេរ)លុយ", r"\d+ ?(?:ដុល្លារ|\$|រៀល)",
+              f"ផ្ញើ{PIC}(?:បន្ថែម|ទៀត)", "បើមិន(?:ចង់|ផ្ញើ|ឲ្យ|អោយ)")
+        + _km("SEXTORTION", "deadline", 0.6,
+              r"(?:ក្នុងរយៈពេល|\d+)(?:ម៉ោង|នាទី|ថ្ងៃ)ទៀត", "មុនម៉ោង", "ត្រឹមយប់នេះ",
+              "ចុងក្រោយ", "(?:១|1|មួយ)ម៉ោង")
+    )  # fmt: skip
+
+
+class KmBullyingRecognizer(PatternRecognizer):
+    """Khmer bullying: insults, threats, exclusion, humiliation, harassment, hate, doxxing."""
+
+    name = "KmBullyingRecognizer"
+    language = "km"
+    labels = ("BULLYING",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        _km("BULLYING", "insult", 0.55,
+            "(?:អា|មី)?(?:ល្ងង់|ឆ្កួត|ភ្លើ|ចង្រៃ|ឆ្កែ)", "ធាត់ដូចជ្រូក", "អាជ្រូក", "មីជ្រូក",
+            "អត់ប្រយោជន៍", "(?:អា|មី)អាក្រក់", "អាក្រក់មើល", "គ្មានប្រយោជន៍")
+        + _km("BULLYING", "threat", 0.7,
+              f"(?:វាយ|វ៉ៃ|សម្លាប់|កាប់|ធ្វើបាប){YOU}", "ចាំមើល", f"ចាំ{YOU}", f"{YOU}ស្លាប់",
+              "ទៅស្លាប់ទៅ")
+        + _km("BULLYING", "exclusion", 0.6,
+              "(?:គ្មាន|អត់មាន)(?:នរណា|អ្នកណា)(?:ចូលចិត្ត|លេងជាមួយ|ចង់)", "កុំលេងជាមួយ",
+              "(?:ដក|ចេញ|ដេញ)(?:ចេញ)?ពីក្រុម", "មិនរាប់អាន")
+        + _km("BULLYING", "humiliation", 0.6,
+              "សើចដាក់", f"គេ(?:សើច|ចំអក){YOU}", "ចំអក", "មើលងាយ", "ធ្វើឲ្យខ្មាស")
+        + _km("BULLYING", "sexual_harassment", 0.6, "ស្រីខូច", "ស្រីពេស្យា", "ស្រីរកស៊ី")
+        + _km("BULLYING", "identity_hate", 0.6, "អាខ្ទើយ", "ខ្ទើយ", "អាយួន", "មីយួន", "អាខ្មៅ")
+        + _km("BULLYING", "doxxing", 0.65,
+              "ផ្ទះ(?:វា|នាង|អា)នៅ", "លេខទូរស័ព្ទ(?:វា|នាង)", f"ដឹងថា{YOU}នៅណា",
+              "អាសយដ្ឋាន(?:វា|នាង|ឯង)")
+    )  # fmt: skip
+
+
+class KmCsamTradeRecognizer(PatternRecognizer):
+    """Khmer abuse-material trade in coded terms."""
+
+    name = "KmCsamTradeRecognizer"
+    language = "km"
+    labels = ("CSAM_TRADE",)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        _km("CSAM_TRADE", "advertising", 0.8,
+            f"(?:លក់|មាន|ចែក).{{0,12}}(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ){KIDS}",
+            f"(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ){KIDS}(?:ថ្មី|លក់|មាន)")
+        + _km("CSAM_TRADE", "offering", 0.75,
+              r"\d+ ?(?:ដុល្លារ|\$)(?:មួយ|ក្នុងមួយ|/)(?:ឃ្លីប|វីដេអូ|លីង|តំណ|folder|link|ថត)",
+              "(?:ឆាត|ផ្ញើសារ|ទាក់ទង)(?:មក)?(?:សុំ|ដើម្បី)(?:លីង|តំណ|តម្លៃ)")
+        + _km("CSAM_TRADE", "requesting", 0.8,
+              f"(?:អ្នកណា|នរណា|រក|ចង់ទិញ|សុំ)(?:មាន)?(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ){KIDS}")
+        + _km("CSAM_TRADE", "payment_contact", 0.45,
+              "(?:បង់|វេរ|ផ្ទេរ)(?:លុយ)?(?:តាម|ទៅ)(?:aba|wing|អេប៊ីអេ|វីង|ធនាគារ|true ?money)")
+    )  # fmt: skip
+
+
+class KmContextRecognizer(PatternRecognizer):
+    """Khmer context signals."""
+
+    name = "KmContextRecognizer"
+    language = "km"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        _km(CONTEXT, "stated_minor_age", 0.8, r"រៀនថ្នាក់ទី(?:[1-9]|1[0-2])(?!\d)",
+            "(?:ខ្ញុំ|អូន|ប្អូន)(?:នៅ)?ជាសិស្ស")
+        + _km(CONTEXT, "distress", 0.7,
+              "(?:ខ្ញុំ|អូន|ប្អូន)ខ្លាច", "ជួយ(?:ខ្ញុំ|អូន)?ផង", "កុំធ្វើ(?:អញ្ចឹង|បែបនេះ)",
+              "(?:ខ្ញុំ|អូន)យំ", "ចង់ស្លាប់", "មិនដឹងធ្វើម៉េច")
+        + _km(CONTEXT, "personal_details", 0.6,
+              "ផ្ទះ(?:ខ្ញុំ|អូន|ប្អូន)នៅ", "(?:ខ្ញុំ|អូន|ប្អូន)រៀននៅ(?:សាលា)?",
+              "លេខ(?:ទូរស័ព្ទ)?(?:ខ្ញុំ|អូន)")
+    )  # fmt: skip
