@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
         db = Database.open(settings)
-        state = AppState(settings=settings, db=db, matcher=Matcher(db, settings), metrics=metrics)
+        matcher = Matcher(db, settings, persist=True)
+        state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
         app.state.cg = state
         if start_poller:
             state.start_poller()

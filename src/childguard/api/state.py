@@ -90,6 +90,7 @@ class AppState:
             while not self._stop.wait(self.settings.index_poll_seconds):
                 try:
                     self.apply_changes()
+                    self.matcher.maybe_save()
                     self.last_poll_error = None
                 except Exception as exc:  # keep serving; readiness reports the failure
                     self.last_poll_error = type(exc).__name__
@@ -103,4 +104,8 @@ class AppState:
         self._stop.set()
         if self._poller is not None:
             self._poller.join(timeout=5)
+        try:
+            self.matcher.maybe_save(min_changes_age=0)
+        except Exception as exc:  # shutting down: the next start catches up from the feed
+            log.warning("index snapshot not saved at shutdown", extra={"error": type(exc).__name__})
         self.db.dispose()

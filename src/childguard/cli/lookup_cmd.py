@@ -40,7 +40,7 @@ def lookup_command(
             where = f"hash {number}" if file is None else f"line {number}"
             raise InvalidInput(f"{where}: {exc.message}") from None
     ctx = open_context(settings)
-    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None)
+    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None, persist=True)
     batches = matcher.lookup_batch(stype.name, [[LookupHash(v)] for v in canon])
     for value, matches in zip(canon, batches, strict=True):
         if json_out:

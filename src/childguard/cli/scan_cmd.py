@@ -31,7 +31,7 @@ def scan_command(
     settings = load_settings()
     check_paths(paths)
     ctx = open_context(settings)
-    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None)
+    matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None, persist=True)
     started = time.perf_counter()
     summary = ScanSummary()
     files = list(iter_files(paths))

@@ -21,9 +21,6 @@ from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name
 from childguard.plugins import get_signal_type
 from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
 
-#: Imports larger than this log one bank-wide index change instead of one per entry.
-PER_ENTRY_CHANGE_LIMIT = 1000
-
 
 @dataclass
 class ImportSummary:
@@ -84,11 +81,27 @@ class BankRepository:
     def _audit(self, action: str, bank: Bank, details: dict[str, object] | None = None) -> None:
         audit.append(self.session, self.actor, action, f"bank:{bank.id}:{bank.name}", details)
 
-    def _change(self, op: str, bank: Bank, entry_ids: Sequence[int] = ()) -> None:
-        if op == "bank" or not entry_ids:
-            self.session.add(IndexChange(op="bank", bank_id=bank.id))
-            return
-        self.session.add_all(IndexChange(op=op, bank_id=bank.id, entry_id=i) for i in entry_ids)
+    def _change(
+        self, op: str, bank: Bank, entry_ids: Sequence[int] = (), *, as_range: bool = False
+    ) -> None:
+        """Record a change for every process's index.
+
+        ``bank``: settings or visibility changed; ``reload``: the bank's entries appear or go
+        as a whole; ``add``: entries of this bank with ids in ``[entry_id, entry_id_end]``;
+        ``remove``: the listed entries.
+        """
+        if op in ("bank", "reload"):
+            self.session.add(IndexChange(op=op, bank_id=bank.id))
+        elif as_range and entry_ids:
+            self.session.add(
+                IndexChange(
+                    op="add", bank_id=bank.id, entry_id=min(entry_ids), entry_id_end=max(entry_ids)
+                )
+            )
+        else:
+            self.session.add_all(
+                IndexChange(op=op, bank_id=bank.id, entry_id=i, entry_id_end=i) for i in entry_ids
+            )
 
     def get(self, name: str, *, write: bool = False) -> Bank:
         """The bank called ``name`` that this organisation owns or (read-only) was shared."""
@@ -218,7 +231,7 @@ class BankRepository:
         bank.updated_at = utcnow()
         self.session.flush()
         self._audit("bank.update", bank, changes)
-        self._change("bank", bank)
+        self._change("reload" if "enabled" in changes else "bank", bank)
         return bank
 
     def delete(self, name: str) -> int:
@@ -228,7 +241,7 @@ class BankRepository:
             select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank.id)
         )
         self._audit("bank.delete", bank, {"entries": int(n or 0)})
-        self._change("bank", bank)
+        self._change("reload", bank)
         self.session.execute(delete(BankEntry).where(BankEntry.bank_id == bank.id))
         self.session.execute(delete(BankShare).where(BankShare.bank_id == bank.id))
         self.session.delete(bank)
@@ -297,14 +310,11 @@ class BankRepository:
                 }
             )
             summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
-        if len(new_rows) > PER_ENTRY_CHANGE_LIMIT:
-            self.session.execute(insert(BankEntry), new_rows)
-            self._change("bank", bank)
-        elif new_rows:
-            objs = [BankEntry(**row) for row in new_rows]
-            self.session.add_all(objs)
-            self.session.flush()
-            self._change("add", bank, [o.id for o in objs if o.enabled])
+        if new_rows:
+            new_ids = list(
+                self.session.scalars(insert(BankEntry).returning(BankEntry.id), new_rows)
+            )
+            self._change("add", bank, new_ids, as_range=True)
         summary.added = len(new_rows)
         bank.updated_at = now
         self.session.flush()

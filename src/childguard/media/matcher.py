@@ -16,6 +16,7 @@ Rules applied here, once for every interface:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -27,11 +28,15 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 
 from childguard.config import Settings
-from childguard.errors import NotFound
+from childguard.errors import NotFound, StorageError
 from childguard.media.signals.base import HashResult, IndexMatch, LookupHash, SignalIndex
 from childguard.plugins import get_signal_type, signal_types
 from childguard.store.db import Database
 from childguard.store.models import Bank, BankEntry, IndexChange
+
+log = logging.getLogger("childguard.matcher")
+#: A process that had to apply more changes than this at start-up saves a fresh snapshot.
+SAVE_AFTER_CHANGES = 10_000
 
 #: Transforms in order of preference when one entry matches several variants at equal distance.
 _TRANSFORM_RANK = {"original": 0, "exif-upright": 1}
@@ -118,6 +123,16 @@ class EntryBankMap:
         base: list[int] = self._ids[(self._banks == bank_id) & self._alive].tolist()
         return base + [e for e, b in self._extra.items() if b == bank_id]
 
+    def live_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """Every live (entry id, bank id) pair, for a snapshot."""
+        keep = self._alive
+        extra_ids = np.fromiter(self._extra.keys(), dtype=np.int64, count=len(self._extra))
+        extra_banks = np.fromiter(self._extra.values(), dtype=np.int32, count=len(self._extra))
+        return (
+            np.concatenate([self._ids[keep], extra_ids]),
+            np.concatenate([self._banks[keep], extra_banks]),
+        )
+
     def __len__(self) -> int:
         return int(self._alive.sum()) + len(self._extra)
 
@@ -125,9 +140,11 @@ class EntryBankMap:
 class Matcher:
     """Indexes of enabled bank entries, queried per signal type and kept current by ``poll``.
 
-    ``org_id`` limits the matcher to the banks that organisation can see (the CLI's case);
-    None loads every bank and callers pass ``visible`` per query (the server's case).
-    ``banks`` further limits it to those names (allow banks always apply).
+    The indexes always hold every enabled bank; what a caller may match is a set of bank ids.
+    ``org_id`` (the CLI's case) sets the default to the banks that organisation can see, and
+    ``banks`` narrows it to those names (allow banks always apply); the server leaves both unset
+    and passes ``visible`` per query. With ``persist`` the indexes are opened from the snapshot
+    in the data directory (memory-mapped, shared by worker processes) and saved back there.
     """
 
     def __init__(
@@ -137,59 +154,75 @@ class Matcher:
         *,
         org_id: int | None = None,
         banks: Sequence[str] | None = None,
+        persist: bool = False,
     ) -> None:
         self.db = db
         self.settings = settings
         self.org_id = org_id
         self.only_banks = frozenset(banks) if banks else None
+        self.persist = persist
         self.banks: dict[int, BankRef] = {}
+        self.scope: frozenset[int] | None = None
         self.entry_bank = EntryBankMap(np.zeros(0, np.int64), np.zeros(0, np.int32))
         self.indexes: dict[str, SignalIndex] = {}
         self.last_seq = 0
         self.updated_at = 0.0
+        self.saved_seq = -1
+        self.saved_at = 0.0
+        self.loaded_from = "database"
         self._lock = threading.RLock()
-        self.refresh()
+        if persist and self._open_snapshot():
+            if self.catch_up() > SAVE_AFTER_CHANGES:
+                self.save_snapshot()
+        else:
+            self.refresh()
+            if persist:
+                self.save_snapshot()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _bank_scope(self) -> list[Bank]:
+    def _enabled_banks(self) -> dict[int, Bank]:
+        with self.db.session() as session:
+            return {b.id: b for b in session.scalars(select(Bank).where(Bank.enabled.is_(True)))}
+
+    def _compute_scope(self, enabled: Mapping[int, Bank]) -> frozenset[int] | None:
+        if self.org_id is None and self.only_banks is None:
+            return None
         from childguard.media.banks import visible_bank_ids
 
-        with self.db.session() as session:
-            query = select(Bank).where(Bank.enabled.is_(True))
-            if self.org_id is not None:
-                ids = visible_bank_ids(session, self.org_id)
-                query = query.where(Bank.id.in_(ids))
-            banks = list(session.scalars(query))
+        ids = set(enabled)
+        if self.org_id is not None:
+            with self.db.session() as session:
+                ids &= visible_bank_ids(session, self.org_id)
         if self.only_banks is not None:
-            known = {b.name for b in banks}
-            missing = sorted(self.only_banks - known)
+            names = {enabled[i].name for i in ids}
+            missing = sorted(self.only_banks - names)
             if missing:
                 raise NotFound(f"no enabled bank named {', '.join(missing)}")
-            banks = [b for b in banks if b.name in self.only_banks or b.is_allow]
-        return banks
+            ids = {i for i in ids if enabled[i].name in self.only_banks or enabled[i].is_allow}
+        return frozenset(ids)
 
     def _ref(self, b: Bank) -> BankRef:
         threshold = b.pdq_threshold if b.pdq_threshold is not None else self.settings.pdq_threshold
         return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold)
 
     def refresh(self) -> None:
-        """Rebuild everything from the database (start-up, or after a corrupt index)."""
+        """Rebuild everything from the database (first start, or after a damaged snapshot)."""
         with self._lock:
             with self.db.session() as session:
                 # Read the feed position first: changes racing with the load are re-applied.
                 seq = session.scalar(select(func.max(IndexChange.seq))) or 0
-            banks = {b.id: self._ref(b) for b in self._bank_scope()}
+            enabled = self._enabled_banks()
             by_signal: dict[str, list[tuple[str, int]]] = {}
             ids: list[int] = []
             bank_ids: list[int] = []
-            if banks:
+            if enabled:
                 with self.db.session() as session:
                     rows = session.execute(
                         select(
                             BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value
                         )
-                        .where(BankEntry.enabled.is_(True), BankEntry.bank_id.in_(list(banks)))
+                        .where(BankEntry.enabled.is_(True), BankEntry.bank_id.in_(list(enabled)))
                         .execution_options(yield_per=20000)
                     )
                     for entry_id, bank_id, stype, value in rows:
@@ -201,16 +234,72 @@ class Matcher:
                 pairs = by_signal.get(name)
                 if pairs:
                     indexes[name] = signal.index_class().build(pairs)
-            self.banks = banks
+            self.banks = {i: self._ref(b) for i, b in enabled.items()}
+            self.scope = self._compute_scope(enabled)
             self.entry_bank = EntryBankMap(
                 np.asarray(ids, dtype=np.int64), np.asarray(bank_ids, dtype=np.int32)
             )
             self.indexes = indexes
             self.last_seq = seq
             self.updated_at = time.time()
+            self.loaded_from = "database"
 
-    def poll(self) -> int:
-        """Apply changes recorded since the last load or poll; returns how many were applied."""
+    def _open_snapshot(self) -> bool:
+        from childguard.media.snapshot import load_snapshot
+
+        try:
+            snap = load_snapshot(self.settings.data_dir)
+        except StorageError as exc:
+            log.warning("index snapshot unusable, rebuilding from the database: %s", exc.message)
+            return False
+        if snap is None:
+            return False
+        with self._lock:
+            enabled = self._enabled_banks()
+            self.banks = {i: self._ref(b) for i, b in enabled.items()}
+            self.scope = self._compute_scope(enabled)
+            self.entry_bank = EntryBankMap(snap.entry_ids, snap.bank_ids)
+            self.indexes = snap.indexes
+            self.last_seq = self.saved_seq = snap.last_seq
+            self.saved_at = time.time()
+            self.updated_at = time.time()
+            self.loaded_from = f"snapshot {snap.folder.name}"
+        return True
+
+    def save_snapshot(self) -> bool:
+        """Write the indexes to the data directory; False when another process is saving."""
+        from childguard.media.snapshot import SnapshotWriter
+
+        with self._lock:
+            seq = self.last_seq
+            entry_ids, bank_ids = self.entry_bank.live_arrays()
+            indexes = dict(self.indexes)
+        # Index saves run outside the lock: changes made meanwhile carry a later feed position
+        # and are applied again (idempotently) by whoever opens this snapshot.
+        saved = SnapshotWriter(self.settings.data_dir).try_save(seq, indexes, entry_ids, bank_ids)
+        if saved is None:
+            return False
+        self.saved_seq = seq
+        self.saved_at = time.time()
+        return True
+
+    def maybe_save(self, min_changes_age: float = 300.0) -> bool:
+        """Save when changes are waiting and the last save is older than ``min_changes_age``."""
+        if not self.persist or self.last_seq == self.saved_seq:
+            return False
+        if time.time() - self.saved_at < min_changes_age:
+            return False
+        return self.save_snapshot()
+
+    def catch_up(self) -> int:
+        """``poll`` until the feed is exhausted; returns how many changes were applied."""
+        total = 0
+        while n := self.poll():
+            total += n
+        return total
+
+    def poll(self, batch: int = 100_000) -> int:
+        """Apply up to ``batch`` changes recorded since the last load or poll."""
         with self._lock:
             with self.db.session() as session:
                 changes = list(
@@ -220,23 +309,40 @@ class Matcher:
                             IndexChange.op,
                             IndexChange.bank_id,
                             IndexChange.entry_id,
+                            IndexChange.entry_id_end,
                         )
                         .where(IndexChange.seq > self.last_seq)
                         .order_by(IndexChange.seq)
-                        .limit(100000)
+                        .limit(batch)
                     )
                 )
             self.updated_at = time.time()
             if not changes:
                 return 0
-            scope = {b.id: b for b in self._bank_scope()}
-            bank_ops = {bank_id for _, op, bank_id, _ in changes if op == "bank"}
-            entry_ids = [e for _, op, b, e in changes if op != "bank" and e is not None]
-            for bank_id in bank_ops:
-                self._reload_bank(bank_id, scope.get(bank_id))
-            if entry_ids:
-                self._apply_entries(entry_ids, scope, skip_banks=bank_ops)
-            self.last_seq = changes[-1][0]
+            enabled = self._enabled_banks()
+            for bank_id in {c.bank_id for c in changes if c.op in ("bank", "reload")}:
+                bank = enabled.get(bank_id)
+                if bank is not None:
+                    self.banks[bank_id] = self._ref(bank)
+            reloaded = {c.bank_id for c in changes if c.op == "reload"}
+            for bank_id in reloaded:
+                self._reload_bank(bank_id, enabled.get(bank_id))
+            removed = [c.entry_id for c in changes if c.op == "remove" and c.entry_id is not None]
+            for entry_id in removed:
+                self._drop_entry(entry_id)
+            singles = [
+                c.entry_id
+                for c in changes
+                if c.op == "add" and c.entry_id is not None and c.entry_id == c.entry_id_end
+            ]
+            ranges = [
+                (c.bank_id, c.entry_id, c.entry_id_end)
+                for c in changes
+                if c.op == "add" and c.entry_id is not None and c.entry_id_end != c.entry_id
+            ]
+            self._load_entries(singles, ranges, enabled, skip_banks=reloaded)
+            self.scope = self._compute_scope(enabled) if self.scope is not None else None
+            self.last_seq = changes[-1].seq
             return len(changes)
 
     def _reload_bank(self, bank_id: int, bank: Bank | None) -> None:
@@ -248,42 +354,54 @@ class Matcher:
         self.banks[bank_id] = self._ref(bank)
         with self.db.session() as session:
             rows = session.execute(
-                select(BankEntry.id, BankEntry.signal_type, BankEntry.value).where(
-                    BankEntry.bank_id == bank_id, BankEntry.enabled.is_(True)
-                )
+                select(BankEntry.id, BankEntry.signal_type, BankEntry.value)
+                .where(BankEntry.bank_id == bank_id, BankEntry.enabled.is_(True))
+                .execution_options(yield_per=20000)
             )
             for entry_id, stype, value in rows:
                 self._add_entry(entry_id, bank_id, stype, value)
 
-    def _apply_entries(
-        self, entry_ids: Collection[int], scope: Mapping[int, Bank], skip_banks: Collection[int]
+    def _load_entries(
+        self,
+        singles: Collection[int],
+        ranges: Collection[tuple[int, int, int | None]],
+        enabled: Mapping[int, Bank],
+        skip_banks: Collection[int],
     ) -> None:
-        wanted = sorted(set(entry_ids))
-        current: dict[int, tuple[int, str, str, bool]] = {}
+        columns = (
+            BankEntry.id,
+            BankEntry.bank_id,
+            BankEntry.signal_type,
+            BankEntry.value,
+            BankEntry.enabled,
+        )
+        rows: list[tuple[int, int, str, str, bool]] = []
+        wanted = sorted(set(singles))
         with self.db.session() as session:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                for row in session.execute(
-                    select(
-                        BankEntry.id,
-                        BankEntry.bank_id,
-                        BankEntry.signal_type,
-                        BankEntry.value,
-                        BankEntry.enabled,
-                    ).where(BankEntry.id.in_(chunk))
-                ):
-                    current[int(row[0])] = (int(row[1]), str(row[2]), str(row[3]), bool(row[4]))
-        for entry_id in wanted:
-            found = current.get(entry_id)
-            if found is not None and found[0] in skip_banks:
+                rows.extend(
+                    session.execute(select(*columns).where(BankEntry.id.in_(chunk)))
+                )
+            for bank_id, low, high in ranges:
+                if bank_id in skip_banks:
+                    continue
+                rows.extend(
+                    session.execute(
+                        select(*columns)
+                        .where(
+                            BankEntry.bank_id == bank_id,
+                            BankEntry.id >= low,
+                            BankEntry.id <= (high if high is not None else low),
+                        )
+                        .execution_options(yield_per=20000)
+                    )
+                )
+        for entry_id, bank_id, stype, value, is_enabled in rows:
+            if bank_id in skip_banks:
                 continue
             self._drop_entry(entry_id)
-            if found is None:
-                continue
-            bank_id, stype, value, enabled = found
-            bank = scope.get(bank_id)
-            if enabled and bank is not None:
-                self.banks.setdefault(bank_id, self._ref(bank))
+            if is_enabled and bank_id in enabled:
                 self._add_entry(entry_id, bank_id, stype, value)
 
     def _add_entry(self, entry_id: int, bank_id: int, stype: str, value: str) -> None:
@@ -328,6 +446,8 @@ class Matcher:
         visible: Collection[int] | None = None,
     ) -> list[list[Match]]:
         """``lookup`` for many items with one vectorised index query and one database read."""
+        if visible is None:
+            visible = self.scope
         with self._lock:
             index = self.indexes.get(signal_type)
             if index is None:

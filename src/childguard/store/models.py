@@ -138,7 +138,8 @@ class BankShare(Base):
 class IndexChange(Base):
     """Append-only feed of bank changes; every server applies new rows to its in-memory index.
 
-    ``op`` is ``add``, ``remove`` (one entry) or ``bank`` (a bank's settings or all its entries).
+    ``op``: ``add`` (the bank's entries with ids in ``[entry_id, entry_id_end]``), ``remove``
+    (entry ``entry_id``), ``bank`` (settings or visibility) or ``reload`` (all its entries).
     """
 
     __tablename__ = "index_changes"
@@ -147,6 +148,7 @@ class IndexChange(Base):
     op: Mapped[str] = mapped_column(String(8))
     bank_id: Mapped[int] = mapped_column(Integer)
     entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    entry_id_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

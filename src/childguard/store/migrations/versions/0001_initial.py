@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("op", sa.String(8), nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=True),
+        sa.Column("entry_id_end", sa.Integer(), nullable=True),
         _ts("at"),
     )
     op.create_table(
