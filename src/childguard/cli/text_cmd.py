@@ -66,7 +66,7 @@ def _summary(result: dict[str, Any]) -> None:
         title += f" (from message {first})"
     table = Table(title=title, show_lines=False)
     for col in ("message", "label", "stage", "score", "source", "why"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for f in result["findings"][:30]:
         exp = f["explanation"]
         table.add_row(

@@ -41,7 +41,16 @@ EN_WORDS = _words(
     about one good love hate now here there would could should am our us he she her him his
     them tell go come see old age school home parents mom dad friend meet add money pay
     video call lmao haha did does its i'm youre really sure gonna wanna never ever pls plz
-    thx thank sorry nice cool anyone nobody everyone talk chat app account free
+    thx thank sorry nice cool anyone nobody everyone talk chat app account free selling sell
+    buy kids kid videos pics per folder link links new young content price dm text message
+    phone number girl boy girls boys picture pictures secret private alone class teacher game
+    play playing round team win lose stupid ugly fat dumb loser kill die dead beat fight laugh
+    post share sent cash gift card hour hours minutes tonight tomorrow today yesterday time day
+    night week then than because cause cuz but or as by from an has had were been which their
+    these those some any more very much many too also only still even back over after before
+    again off down into let make made take give say said think look need feel try keep leave
+    ask help work house friends dude babe baby sweet cute pretty beautiful mature special trust
+    wait stop guys man lets let's yours mine everything nothing something anything
     """
 )
 

@@ -116,7 +116,7 @@ class TextModel:
         stage: dict[str, tuple[str, float]] = {}
         top: dict[str, tuple[str, ...]] = {}
         risky = [i for i, p in enumerate(probs) if p >= explain_from]
-        if risky and idx.size:
+        if risky and idx.size and self.stages:
             stage_z = val @ self.stage_weights[idx] + self.stage_bias
             stage_p = np.exp(stage_z - stage_z.max())
             stage_p /= stage_p.sum()
@@ -127,7 +127,9 @@ class TextModel:
                     best = max(candidates, key=lambda j: float(stage_p[j]))
                     share = float(stage_p[best] / stage_p[candidates].sum())
                     stage[label] = (self.stages[best], share)
-                top[label] = self._top_words(strings, i)
+        if risky and idx.size:
+            for i in risky:
+                top[self.labels[i]] = self._top_words(strings, i)
         return MessageScores(result, stage, top)
 
     def _top_words(self, strings: list[str], label_index: int, k: int = 5) -> tuple[str, ...]:
@@ -156,7 +158,7 @@ class TextModel:
                 scored[text] = max(scored.get(text, -1e9), weight(s) + grams)
             elif kind in {"b", "t"}:
                 scored[text] = max(scored.get(text, -1e9), weight(s))
-        ranked = [text for text, w in sorted(scored.items(), key=lambda kv: -kv[1]) if w > 0]
+        ranked = [text for text, _ in sorted(scored.items(), key=lambda kv: -kv[1])]
         words: list[str] = []
         for text in ranked:
             if any(text in chosen or chosen in text for chosen in words):

@@ -70,19 +70,22 @@ _SPACED_SEP = re.compile(r"[ .\-_*/]")
 
 #: App names written short or with separators, spelled out so one lexicon entry meets them all.
 _APP_ALIASES = [
-    (re.compile(r"\b(?:tele|tlgrm|telegr|telegrm|teleg|tgram)\b"), "telegram"),
-    (re.compile(r"\b(?:tg|tlg)(?=\s*[:@])"), "telegram"),
-    (re.compile(r"\b(?:whats\s?app|watsapp|watsap|whatsap|wsp|whatapp)\b"), "whatsapp"),
-    (re.compile(r"\bwa(?=\s*[:@])"), "whatsapp"),
-    (re.compile(r"\b(?:snap|snapchap|snapchat)\b"), "snapchat"),
-    (re.compile(r"\bsc(?=\s*[:@])"), "snapchat"),
-    (re.compile(r"\b(?:insta|instagr|instagram)\b"), "instagram"),
-    (re.compile(r"\big(?=\s*[:@])"), "instagram"),
-    (re.compile(r"\b(?:za\s?lo|zl)(?=\s*[:@\d])"), "zalo"),
-    (re.compile(r"\b(?:messenger|mess|fb\s?messenger)(?=\s*[:@])"), "messenger"),
-    (re.compile(r"\b(?:disc|dc)(?=\s*[:@])"), "discord"),
-    (re.compile(r"\b(?:tik\s?tok|tiktok|tt)(?=\s*[:@])"), "tiktok"),
-    (re.compile(r"\bsignal(?=\s*[:@])"), "signal"),
+    (re.compile(r"(?<![\w.@/])(?:tele|tlgrm|telegr|telegrm|teleg|tgram)(?!\.?\w)"), "telegram"),
+    (re.compile(r"(?<![\w.@/])(?:tg|tlg)(?=\s*[:@])"), "telegram"),
+    (
+        re.compile(r"(?<![\w.@/])(?:whats\s?app|watsapp|watsap|whatsap|wsp|whatapp)(?!\.?\w)"),
+        "whatsapp",
+    ),
+    (re.compile(r"(?<![\w.@/])wa(?=\s*[:@])"), "whatsapp"),
+    (re.compile(r"(?<![\w.@/])(?:snap|snapchap|snapchat)(?!\.?\w)"), "snapchat"),
+    (re.compile(r"(?<![\w.@/])sc(?=\s*[:@])"), "snapchat"),
+    (re.compile(r"(?<![\w.@/])(?:insta|instagr|instagram)(?!\.?\w)"), "instagram"),
+    (re.compile(r"(?<![\w.@/])ig(?=\s*[:@])"), "instagram"),
+    (re.compile(r"(?<![\w.@/])(?:za\s?lo|zl)(?=\s*[:@\d])"), "zalo"),
+    (re.compile(r"(?<![\w.@/])(?:messenger|mess|fb\s?messenger)(?=\s*[:@])"), "messenger"),
+    (re.compile(r"(?<![\w.@/])(?:disc|dc)(?=\s*[:@])"), "discord"),
+    (re.compile(r"(?<![\w.@/])(?:tik\s?tok|tiktok|tt)(?=\s*[:@])"), "tiktok"),
+    (re.compile(r"(?<![\w.@/])signal(?=\s*[:@])"), "signal"),
 ]
 
 
@@ -100,7 +103,7 @@ def _invisible_table() -> dict[int, None]:
 @cache
 def _fold_table() -> dict[int, str]:
     """Latin letters with diacritics mapped to their base letter (Vietnamese, French, ...)."""
-    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "d"}
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
     for start, end in ((0x00C0, 0x024F), (0x1E00, 0x1EFF)):
         for code in range(start, end + 1):
             char = chr(code)

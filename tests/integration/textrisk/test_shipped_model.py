@@ -1,0 +1,154 @@
+"""The model shipped in the package loads and flags clear examples written for this test (not
+taken from the training data), in each language, and leaves clear benign chats alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from childguard.config import Settings
+from childguard.textrisk.engine import RiskEngine, analyze_conversation
+from childguard.textrisk.model import shipped_model_path
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RiskEngine:
+    return RiskEngine.load(Settings())
+
+
+def chat(*lines: str, minor: str | None = "B") -> dict[str, Any]:
+    messages = [{"sender": "A" if i % 2 == 0 else "B", "text": t} for i, t in enumerate(lines)]
+    participants = {minor: {"is_minor": True}} if minor else None
+    return {"id": "t", "messages": messages, "participants": participants}
+
+
+RISKY = {
+    "GROOMING": [
+        chat(
+            "hey cutie how old are u",
+            "14",
+            "ur really mature for 14, i like talking to u",
+            "thx",
+            "are ur parents home? dont tell them we talk ok, our secret",
+            "ok",
+            "add me on telegram its safer there, send me a private pic just for me",
+        ),
+        chat(
+            "em bao nhiêu tuổi rồi?",
+            "em 13 ạ",
+            "em xinh quá, anh thương em lắm",
+            "dạ",
+            "bố mẹ em có ở nhà không? đừng nói với ai chuyện mình nhé",
+            "vâng",
+            "kết bạn zalo với anh rồi gửi anh hình riêng tư nhé",
+        ),
+        chat(
+            "អូនអាយុប៉ុន្មានហើយ?",
+            "១៣ឆ្នាំ",
+            "អូនស្អាតណាស់ បងស្រឡាញ់អូន",
+            "អរគុណ",
+            "កុំប្រាប់ប៉ាម៉ាក់ណា រឿងសម្ងាត់របស់យើង",
+            "បាទ",
+            "ផ្ញើរូបមកបងមើល តែបងម្នាក់ឃើញ",
+        ),
+    ],
+    "SEXTORTION": [
+        chat(
+            "i have your pics",
+            "please no",
+            "pay me $300 in gift cards or i will send them to your school and your parents",
+            "please stop",
+            "you have 2 hours, last chance",
+        ),
+        chat(
+            "tao có ảnh của mày",
+            "xin đừng",
+            "chuyển cho tao 2 triệu không thì tao gửi ảnh lên facebook cho cả trường biết",
+            "em sợ",
+            "trong 1 tiếng nữa",
+        ),
+        chat(
+            "បងមានរូបឯង",
+            "សុំកុំ",
+            "បើមិនផ្ញើលុយ១០០ដុល្លារ បងនឹងបង្ហោះរូបឯងទៅឲ្យប៉ាម៉ាក់",
+            "ខ្ញុំខ្លាច",
+            "ក្នុងរយៈពេល១ម៉ោងទៀត",
+        ),
+    ],
+    "BULLYING": [
+        chat(
+            "ur so ugly and stupid lol",
+            "stop",
+            "nobody likes u, everyone hates u",
+            "leave me alone",
+            "kill urself loser",
+            minor=None,
+        ),
+        chat(
+            "mày là đồ ngu",
+            "thôi đi",
+            "không ai chơi với mày đâu, cả lớp đang cười mày",
+            "đừng",
+            "tao sẽ đánh mày sau giờ học",
+            minor=None,
+        ),
+        chat("អាល្ងង់", "ឈប់ទៅ", "គ្មាននរណាចូលចិត្តឯងទេ", "កុំ", "ចាំមើល ខ្ញុំនឹងវាយឯង", minor=None),
+    ],
+    "CSAM_TRADE": [
+        chat(
+            "selling young content, kids videos, 20$ per folder",
+            "how to pay",
+            "dm me on telegram for the links, pay with btc",
+            minor=None,
+        ),
+        chat(
+            "bán link clip trẻ em, 200k một link",
+            "thanh toán sao",
+            "inbox lấy link, chuyển khoản qua momo",
+            minor=None,
+        ),
+        chat("លក់វីដេអូក្មេង ១០ដុល្លារមួយឃ្លីប", "បង់យ៉ាងម៉េច", "ឆាតតាមតេឡេក្រាម បង់តាម ABA", minor=None),
+    ],
+}
+
+BENIGN = [
+    chat(
+        "gg that last round was insane, you carried",
+        "lol thanks",
+        "again tomorrow after school?",
+        "yes, same time",
+        minor=None,
+    ),
+    chat(
+        "mom can you pick me up at 5?",
+        "yes sweetie, did you finish your homework?",
+        "almost, see you",
+        minor=None,
+    ),
+    chat("em đã làm bài tập về nhà chưa?", "dạ rồi cô ạ", "tốt lắm, mai nộp bài nhé", minor=None),
+    chat("ថ្ងៃស្អែកយើងរៀនគណិតវិទ្យា", "បាទ លោកគ្រូ", "កុំភ្លេចយកសៀវភៅមក", minor=None),
+]
+
+
+def test_shipped_model_is_inside_the_package_and_small() -> None:
+    path = shipped_model_path()
+    assert path.stat().st_size <= 50 * 1024 * 1024
+    assert path.with_suffix(".json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("label", "index"), [(label, i) for label, convs in RISKY.items() for i in range(len(convs))]
+)
+def test_clear_risky_examples_are_flagged(shipped: RiskEngine, label: str, index: int) -> None:
+    result = analyze_conversation(RISKY[label][index], shipped)
+    assert label in result["flagged"], result["risk"]
+    assert result["first_flagged_message"] is not None
+    assert result["intervention"] is not None
+
+
+@pytest.mark.parametrize("index", range(len(BENIGN)))
+def test_clear_benign_examples_are_not_flagged(shipped: RiskEngine, index: int) -> None:
+    result = analyze_conversation(BENIGN[index], shipped)
+    assert result["flagged"] == [], result["risk"]
+    assert result["intervention"] is None

@@ -1,0 +1,115 @@
+"""``childguard text analyze|train|eval`` end to end, on a tiny generated dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from childguard.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHILDGUARD_DATA_DIR", str(tmp_path / "data"))
+
+
+def write_dataset(folder: Path) -> Path:
+    """Forty tiny conversations: risky ones of each label and benign ones."""
+    templates = {
+        "GROOMING": ["how old are you", "dont tell anyone about us", "send me a private pic"],
+        "SEXTORTION": ["i have your pics", "pay me or i send them to your school", "1 hour left"],
+        "BULLYING": ["ur so stupid", "nobody likes you", "loser"],
+        "CSAM_TRADE": ["selling kids videos", "20$ per folder", "dm on telegram"],
+    }
+    rows = []
+    for i in range(40):
+        label = list(templates)[i % 4] if i % 5 else None
+        lines = templates[label] if label else ["hi", "see you at practice", "ok bye"]
+        messages = [
+            {"sender": "A", "text": f"{t} {i}", "labels": [label] if label else []} for t in lines
+        ]
+        rows.append(
+            {
+                "id": f"en-{i:04d}",
+                "lang": "en",
+                "labels": [label] if label else [],
+                "first_risky_message": 0 if label else None,
+                "messages": messages,
+            }
+        )
+    path = folder / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
+    data = write_dataset(tmp_path)
+    model = tmp_path / "m.npz"
+    trained = runner.invoke(app, ["text", "train", str(data), "--out", str(model), "--folds", "2",
+                                  "--json"])  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    report = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert report["training_conversations"] + report["test_conversations"] == 40
+    assert model.is_file() and model.with_suffix(".json").is_file()
+
+    evaluated = runner.invoke(app, ["text", "eval", str(data), "--model", str(model), "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert set(figures["per_label"]) == {"GROOMING", "SEXTORTION", "BULLYING", "CSAM_TRADE"}
+    assert "en" in figures["per_language"]
+    table = runner.invoke(app, ["text", "eval", str(data), "--model", str(model)])
+    assert table.exit_code == 0 and "precision" in table.stdout
+
+    line = json.dumps({"id": "x", "messages": [{"sender": "A", "text": "ur so stupid"}]})
+    analysed = runner.invoke(app, ["text", "analyze", "-", "--json", "--model", str(model)],
+                             input=line + "\n")  # fmt: skip
+    assert analysed.exit_code == 0, analysed.output
+    assert json.loads(analysed.stdout)["id"] == "x"
+
+
+def test_analyze_jsonl_with_invalid_utf8_and_a_bad_line() -> None:
+    good = json.dumps({"id": "a", "messages": [{"sender": "A", "text": "hello"}]}).encode()
+    bad_utf8 = b'[{"sender": "A", "text": "caf\xc3 \xff\xfe junk"}]'
+    wrong_shape = b'{"messages": 5}'
+    not_json = b"{nope"
+    stdin = b"\n".join([good, bad_utf8, wrong_shape, not_json]) + b"\n"
+    result = runner.invoke(app, ["text", "analyze", "-", "--json"], input=stdin)
+    assert result.exit_code == 2
+    lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    assert lines[0]["id"] == "a"
+    assert lines[1]["messages"] == 1  # invalid UTF-8 replaced, message still analysed
+    assert lines[2]["line"] == 3
+    assert lines[2]["error"] == {
+        "code": "invalid_input",
+        "message": "'messages' must be a list, not int",
+    }
+    assert lines[3]["line"] == 4 and "not valid JSON" in lines[3]["error"]["message"]
+    assert "Traceback" not in result.output
+
+
+def test_analyze_readable_summary(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps([{"sender": "A", "text": "dont tell anyone about us"}]) + "\n")
+    result = runner.invoke(app, ["text", "analyze", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "secrecy_isolation" in result.stdout
+
+
+def test_missing_file_and_data_are_clear_errors(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["text", "analyze", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 4 and "does not exist" in " ".join(result.output.split())
+    result = runner.invoke(app, ["text", "eval", str(tmp_path / "nope")])
+    assert result.exit_code == 4 and "does not exist" in " ".join(result.output.split())
+
+
+def test_malformed_training_data_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "messages": [{"text": "hi"}]}\n{broken\n')
+    result = runner.invoke(app, ["text", "train", str(bad), "--out", str(tmp_path / "m.npz")])
+    assert result.exit_code == 2 and "bad.jsonl:2" in "".join(result.output.split())

@@ -1,0 +1,133 @@
+"""Each recognizer emits its stages, with an explanation, and stays quiet on benign text."""
+
+from __future__ import annotations
+
+import pytest
+
+from childguard.textrisk.artifacts import build_artifacts
+from childguard.textrisk.recognizers import (
+    CONTEXT,
+    LABELS,
+    STAGES,
+    Finding,
+    RiskRecognizer,
+    default_recognizers,
+    en,
+    generic,
+    km,
+    vi,
+)
+
+
+def run(recognizer: RiskRecognizer, text: str) -> list[Finding]:
+    art = build_artifacts(text)
+    assert recognizer.applies_to(art), f"{recognizer.name} should read this message"
+    return recognizer.analyze(art)
+
+
+def stages_of(findings: list[Finding]) -> set[tuple[str, str | None]]:
+    return {(f.label, f.stage) for f in findings}
+
+
+CASES = [
+    (en.EnGroomingRecognizer, "how old r u? and who reads ur phone", "access_profiling"),
+    (
+        en.EnGroomingRecognizer,
+        "dont tell ur parents about us, its our little secret",
+        "secrecy_isolation",
+    ),
+    (en.EnGroomingRecognizer, "are your parents home tonight?", "risk_assessment"),
+    (en.EnGroomingRecognizer, "i can buy you robux, want me to get you a gift", "trust_gifts"),
+    (en.EnGroomingRecognizer, "you're so mature for your age", "flattery_romance"),
+    (en.EnGroomingRecognizer, "send me a private pic, only for me", "image_request"),
+    (en.EnGroomingRecognizer, "lets meet after school, i'll pick you up", "meeting"),
+    (en.EnGroomingRecognizer, "add me on s n a p c h a t its safer", "platform_migration"),
+    (en.EnSextortionRecognizer, "i will send your pics to your school", "threat_to_expose"),
+    (en.EnSextortionRecognizer, "pay me $200 in gift cards", "demand"),
+    (en.EnSextortionRecognizer, "you have 2 hours", "deadline"),
+    (en.EnBullyingRecognizer, "ur so stupid", "insult"),
+    (en.EnBullyingRecognizer, "nobody likes u, everyone hates u", "exclusion"),
+    (en.EnBullyingRecognizer, "i know where you live", "doxxing"),
+    (en.EnBullyingRecognizer, "i'm gonna beat you up", "threat"),
+    (en.EnCsamTradeRecognizer, "anyone have young content links?", "requesting"),
+    (en.EnCsamTradeRecognizer, "selling kids videos, 20$ per folder", "advertising"),
+    (vi.ViGroomingRecognizer, "em bao nhiêu tuổi rồi?", "access_profiling"),
+    (vi.ViGroomingRecognizer, "đừng nói với bố mẹ nhé", "secrecy_isolation"),
+    (vi.ViGroomingRecognizer, "ko dc ke vs ai nha", "secrecy_isolation"),
+    (vi.ViGroomingRecognizer, "gui anh hinh rieng tu di", "image_request"),
+    (vi.ViGroomingRecognizer, "ket ban zalo voi anh nhe", "platform_migration"),
+    (
+        vi.ViSextortionRecognizer,
+        "tao se gui clip cua may len facebook cho ca truong biet",
+        "threat_to_expose",
+    ),
+    (vi.ViSextortionRecognizer, "trong 1 tieng nua", "deadline"),
+    (vi.ViBullyingRecognizer, "may la do ngu", "insult"),
+    (vi.ViCsamTradeRecognizer, "ai co link clip tre em khong", "requesting"),
+    (km.KmGroomingRecognizer, "អូនអាយុប៉ុន្មានហើយ?", "access_profiling"),
+    (km.KmGroomingRecognizer, "កុំប្រាប់ប៉ាម៉ាក់ណា", "secrecy_isolation"),
+    (km.KmGroomingRecognizer, "ផ្ញើរូបមកបងមើល", "image_request"),
+    (km.KmGroomingRecognizer, "ឪពុកម្ដាយនៅផ្ទះទេ?", "risk_assessment"),
+    (km.KmSextortionRecognizer, "បើមិនផ្ញើលុយ បងនឹងបង្ហោះរូបឯងទៅឲ្យប៉ាម៉ាក់", "threat_to_expose"),
+    (km.KmBullyingRecognizer, "អាល្ងង់", "insult"),
+    (km.KmCsamTradeRecognizer, "អ្នកណាមានវីដេអូក្មេងទេ", "requesting"),
+]
+
+
+@pytest.mark.parametrize(("cls", "text", "stage"), CASES)
+def test_recognizer_finds_stage(cls: type[RiskRecognizer], text: str, stage: str) -> None:
+    found = run(cls(), text)
+    assert stage in {f.stage for f in found}, f"{cls.name}: {stages_of(found)}"
+    for f in found:
+        assert f.label in cls.labels
+        assert f.stage in STAGES[f.label]
+        assert f.explanation.name == cls.name
+        assert f.explanation.words and f.explanation.pattern
+        assert 0 < f.score <= 1
+
+
+BENIGN = [
+    "gg that last round was insane, see you tomorrow",
+    "mom says dinner is at seven, bring your homework",
+    "em đã làm bài tập chưa? mai kiểm tra đó",
+    "ថ្ងៃនេះរៀនគណិតវិទ្យា",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_messages_raise_no_risk_findings(text: str) -> None:
+    art = build_artifacts(text)
+    found = [f for r in default_recognizers() if r.applies_to(art) for f in r.analyze(art)]
+    assert [f for f in found if f.label in LABELS] == []
+
+
+def test_generic_recognizers_read_unknown_languages() -> None:
+    art = build_artifacts("zzx telegram: @qqq_rrr cp mega xyz")
+    assert art.language == "und"
+    found = [f for r in default_recognizers() if r.applies_to(art) for f in r.analyze(art)]
+    assert {f.label for f in found} >= {"GROOMING", "CSAM_TRADE"}
+    assert {type(r).__module__ for r in default_recognizers() if r.applies_to(art)} == {
+        generic.__name__
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("im 13", "stated_minor_age"), ("em 14 tuổi", "stated_minor_age"),
+     ("ខ្ញុំអាយុ១២ឆ្នាំ", "stated_minor_age"), ("i'm 34 years old", "stated_adult_age")],
+)  # fmt: skip
+def test_stated_ages(text: str, stage: str) -> None:
+    found = run(generic.GenericAgeRecognizer(), text)
+    assert [(f.label, f.stage) for f in found] == [(CONTEXT, stage)]
+
+
+def test_time_and_money_are_not_ages() -> None:
+    assert run(generic.GenericAgeRecognizer(), "im 20 mins away, it costs 15$") == []
+
+
+def test_recognizer_names_follow_the_convention_and_are_unique() -> None:
+    names = [r.name for r in default_recognizers()]
+    assert len(names) == len(set(names))
+    for r in default_recognizers():
+        assert r.name == type(r).__name__ and r.name.endswith("Recognizer")
+        assert r.language in {"*", "en", "vi", "km"}
