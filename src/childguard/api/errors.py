@@ -18,9 +18,18 @@ from childguard.errors import ChildguardError
 log = logging.getLogger("childguard.api")
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The one error body shape."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+#: HMA-compatible routes: their errors also carry HMA's top-level ``message``.
+HMA_PREFIXES = ("/status", "/h/", "/m/", "/c/")
+
+
+def error_response(
+    status: int, code: str, message: str, request: Request | None = None
+) -> JSONResponse:
+    """The one error body shape (plus ``message`` on HMA-compatible routes)."""
+    body: dict[str, object] = {"error": {"code": code, "message": message}}
+    if request is not None and request.url.path.startswith(HMA_PREFIXES):
+        body["message"] = message
+    return JSONResponse(body, status_code=status)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -38,23 +47,25 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(ChildguardError)
-    async def _childguard(_: Request, exc: ChildguardError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message)
+    async def _childguard(request: Request, exc: ChildguardError) -> JSONResponse:
+        return error_response(exc.http_status, exc.code, exc.message, request)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "invalid_input", _describe_validation(exc))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "invalid_input", _describe_validation(exc), request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         if exc.status_code == 404 and message == "Not Found":
             message = "no such route; see /docs for the API"
-        return error_response(exc.status_code, code, message)
+        return error_response(exc.status_code, code, message, request)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", extra={"error": type(exc).__name__})
-        return error_response(500, "internal_error", "internal error; the event was logged")
+        return error_response(
+            500, "internal_error", "internal error; the event was logged", request
+        )

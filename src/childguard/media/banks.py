@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from childguard import audit
@@ -29,6 +29,7 @@ class ImportSummary:
     added: int = 0
     merged: int = 0
     by_signal: dict[str, int] = field(default_factory=dict)
+    entry_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -211,10 +212,19 @@ class BankRepository:
         threshold: int | None = None,
         clear_threshold: bool = False,
         description: str | None = None,
+        new_name: str | None = None,
     ) -> Bank:
-        """Change a bank's settings; unspecified fields stay."""
+        """Change a bank's settings (and name); unspecified fields stay."""
         bank = self.get(name, write=True)
         changes: dict[str, object] = {}
+        if new_name is not None and new_name != bank.name:
+            validate_bank_name(new_name)
+            taken = self.session.scalar(
+                select(Bank.id).where(Bank.org_id == self.org.id, Bank.name == new_name)
+            )
+            if taken is not None:
+                raise Conflict(f"a bank named {new_name} already exists")
+            bank.name = changes["name"] = new_name
         if enabled is not None:
             bank.enabled = changes["enabled"] = enabled
         if allow is not None:
@@ -262,8 +272,15 @@ class BankRepository:
         self._audit("bank.unshare" if revoke else "bank.share", bank, {"org_id": org.id})
         self._change("bank", bank)  # visibility changed: every process refreshes its caches
 
-    def add_entries(self, bank: Bank, entries: Sequence[EntryIn]) -> ImportSummary:
-        """Insert entries, merging duplicates (within the input and with stored entries)."""
+    def add_entries(
+        self, bank: Bank, entries: Sequence[EntryIn], *, as_content: bool = False
+    ) -> ImportSummary:
+        """Insert entries, merging duplicates (within the input and with stored entries).
+
+        ``as_content`` groups the new entries as one piece of content (``content_id`` = the
+        first new entry's id), as HMA's content does; ``summary.entry_ids`` lists the ids of
+        every input entry, new or merged, in input order.
+        """
         if bank.org_id != self.org.id:
             raise PermissionDenied(f"bank {bank.name} is shared with you read-only")
         summary = ImportSummary()
@@ -314,8 +331,30 @@ class BankRepository:
             new_ids = list(
                 self.session.scalars(insert(BankEntry).returning(BankEntry.id), new_rows)
             )
+            if as_content and len(new_ids) > 1:
+                self.session.execute(
+                    update(BankEntry)
+                    .where(BankEntry.id.in_(new_ids))
+                    .values(content_id=min(new_ids))
+                )
             self._change("add", bank, new_ids, as_range=True)
         summary.added = len(new_rows)
+        if len(entries) > 10_000:  # bulk imports do not need the ids back
+            return self._finish_add(bank, summary, now)
+        by_digest = {
+            row.value_digest: row.id
+            for start in range(0, len(keys), 500)
+            for row in self.session.execute(
+                select(BankEntry.id, BankEntry.value_digest).where(
+                    BankEntry.bank_id == bank.id,
+                    BankEntry.value_digest.in_(keys[start : start + 500]),
+                )
+            )
+        }
+        summary.entry_ids = [by_digest[value_digest(e.signal_type, e.value)] for e in entries]
+        return self._finish_add(bank, summary, now)
+
+    def _finish_add(self, bank: Bank, summary: ImportSummary, now: datetime) -> ImportSummary:
         bank.updated_at = now
         self.session.flush()
         if summary.added or summary.merged:

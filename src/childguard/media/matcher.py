@@ -67,6 +67,8 @@ class Match:
     provenance: dict[str, str] = field(default_factory=dict)
     detail: dict[str, float] | None = None
     suppressed: bool = False
+    #: HMA's ``bank_content_id``: the entry's content group, or the entry itself.
+    content_id: int = 0
 
     def to_public(self) -> dict[str, object]:
         """JSON form used by the CLI and the API."""
@@ -505,6 +507,7 @@ class Matcher:
                         allow=bank.is_allow,
                         provenance=_provenance(entry),
                         detail=m.detail,
+                        content_id=entry.content_id or entry.id,
                     )
                 )
             out.sort(key=lambda x: (x.distance, x.bank, x.entry_id))

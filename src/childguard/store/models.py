@@ -120,6 +120,9 @@ class BankEntry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: Groups the entries made from one piece of content (HMA's ``bank_content_id``); None means
+    #: the entry is its own content.
+    content_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
     bank: Mapped[Bank] = relationship(back_populates="entries")
 

@@ -77,7 +77,10 @@ def test_entry_added_on_one_server_matches_on_the_other(two_servers: tuple[str, 
     h = {"Authorization": f"Bearer {key}"}
     look = {"signal_type": "pdq", "hashes": [PDQ]}
     assert httpx.post(f"{first}/v1/banks", headers=h, json={"name": "SHARED"}).status_code == 201
-    assert httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"] == []
+    assert (
+        httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
+        == []
+    )
     r = httpx.post(
         f"{first}/v1/banks/SHARED/entries", headers=h, json={"signal_type": "pdq", "signal": PDQ}
     )
@@ -85,7 +88,9 @@ def test_entry_added_on_one_server_matches_on_the_other(two_servers: tuple[str, 
     # matchable at once on the server that took it
     assert httpx.post(f"{first}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
     added = time.monotonic()
-    while not httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]:
+    while not httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0][
+        "matches"
+    ]:
         assert time.monotonic() - added < 5, "the second server did not see the entry within 5 s"
         time.sleep(0.05)
     # removals propagate the same way
