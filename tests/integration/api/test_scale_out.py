@@ -1,4 +1,4 @@
-"""Two servers on one database stay consistent: an entry added through one is matched by the other."""
+"""Two servers on one database stay consistent: what one adds, the other matches."""
 
 from __future__ import annotations
 
