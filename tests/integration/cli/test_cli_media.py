@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from tests.conftest import PDQ_DATA
 from typer.testing import CliRunner
 
 from childguard.cli.main import app
+from tests.conftest import PDQ_DATA
 
 runner = CliRunner()
 BRIDGE = PDQ_DATA / "images" / "bridge-1-original.jpg"

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from tests.conftest import PDQ_DATA
 
 from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
@@ -18,6 +17,7 @@ from childguard.media.signals.base import ContentKind, MediaFile
 from childguard.media.signals.pdq import PdqSignal, reference_resize
 from childguard.media.sniff import sniff_file
 from childguard.plugins import get_signal_type
+from tests.conftest import PDQ_DATA
 
 IMAGES = PDQ_DATA / "images"
 
