@@ -57,7 +57,9 @@ EMOJI_WORDS = {
     "🐷": "pig", "🐖": "pig", "🐶": "dog", "🐕": "dog", "💩": "shit", "🖕": "fuck",
     "☠": "die", "💀": "dead", "👶": "kid", "🧒": "kid", "👧": "girl", "👦": "boy",
 }  # fmt: skip
-_EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+# Every key is one code point (variation selectors are stripped first), so a character class,
+# much faster than an alternation, finds them.
+_EMOJI_RE = re.compile("[" + "".join(EMOJI_WORDS) + "]")
 
 #: Leetspeak inside a word that starts with a letter.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
@@ -87,6 +89,24 @@ _APP_ALIASES = [
     (re.compile(r"(?<![\w.@/])(?:tik\s?tok|tiktok|tt)(?=\s*[:@])"), "tiktok"),
     (re.compile(r"(?<![\w.@/])signal(?=\s*[:@])"), "signal"),
 ]
+
+
+#: Substrings one of which every alias contains; texts without any skip the alias pass.
+_ALIAS_HINTS = ("tel", "tg", "tlg", "wha", "wat", "wsp", "snap", "insta", "za", "zl", ":", "@")
+
+
+@cache
+def _alias_regex() -> re.Pattern[str]:
+    """All app aliases in one alternation (one pass over the text instead of one per app)."""
+    return re.compile("|".join(f"(?P<a{i}>{p.pattern})" for i, (p, _) in enumerate(_APP_ALIASES)))
+
+
+def _has_alias_hint(text: str) -> bool:
+    return any(hint in text for hint in _ALIAS_HINTS)
+
+
+def _alias(match: re.Match[str]) -> str:
+    return _APP_ALIASES[int(str(match.lastgroup)[1:])][1]
 
 
 def _strip_invisible(text: str) -> str:
@@ -166,10 +186,9 @@ def norm_form(surface: str) -> tuple[str, bool]:
     """The ``norm`` layer from ``surface``, and whether leetspeak was undone."""
     unleeted = _LEET_WORD.sub(_unleet, surface)
     leet = unleeted != surface
-    text = unleeted
-    for pattern, name in _APP_ALIASES:
-        text = pattern.sub(name, text)
-    return text, leet
+    if not _has_alias_hint(unleeted):
+        return unleeted, leet
+    return _alias_regex().sub(_alias, unleeted), leet
 
 
 def has_khmer(text: str) -> bool:

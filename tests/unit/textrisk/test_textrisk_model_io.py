@@ -10,7 +10,7 @@ import pytest
 
 from childguard.errors import InvalidInput, NotFound
 from childguard.textrisk.artifacts import build_artifacts
-from childguard.textrisk.model import TextModel, hash_features
+from childguard.textrisk.model import TextModel, feature_strings, hash_features
 
 from .conftest import make_model
 
@@ -53,6 +53,17 @@ def test_hashing_is_stable_and_normalised() -> None:
     again = hash_features(strings, 1 << 10)
     assert list(idx) == list(again[0])
     assert float(np.dot(val, val)) == pytest.approx(1.0)
+
+
+def test_fast_feature_path_matches_the_training_path() -> None:
+    model = make_model(1 << 12)
+    for text in ["s3nd me a pic 👻 now", "em bao nhiêu tuổi", "អូនអាយុប៉ុន្មាន", "", "x" * 40]:
+        art = build_artifacts(text)
+        fast = model._features(art)
+        slow = hash_features(feature_strings(art), 1 << 12)
+        fast_order, slow_order = np.argsort(fast[0]), np.argsort(slow[0])
+        assert list(fast[0][fast_order]) == list(slow[0][slow_order])
+        np.testing.assert_allclose(fast[1][fast_order], slow[1][slow_order], rtol=1e-6)
 
 
 def test_scores_are_probabilities() -> None:
