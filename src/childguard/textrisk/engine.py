@@ -110,6 +110,11 @@ class RiskEngine:
                 if recognizer.applies_to(artifacts):
                     findings.extend(recognizer.analyze(artifacts))
         scores = self.model.score(artifacts, explain_from=self.settings.textrisk_finding_threshold)
+        if scores.top_words and self.settings.textrisk_khmer_words and "km" in artifacts.languages:
+            from childguard.textrisk.khmer_words import khmer_words
+
+            top = {lab: khmer_words(artifacts.surface, w) for lab, w in scores.top_words.items()}
+            scores = MessageScores(scores.probabilities, scores.stage, top)
         return MessageAnalysis(artifacts, findings, scores)
 
     # ---- whole conversation ----------------------------------------------------------------

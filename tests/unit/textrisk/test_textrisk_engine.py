@@ -177,3 +177,11 @@ def test_findings_are_capped(settings: Settings, engine: RiskEngine) -> None:
     engine.settings = settings.model_copy(update={"textrisk_max_findings": 3})
     result = analyze_conversation(conv(GROOMING_STEPS), engine)
     assert len(result["findings"]) == 3
+
+
+@pytest.mark.slow
+def test_khmer_words_from_khmer_nltk_when_enabled() -> None:
+    from childguard.textrisk.khmer_words import khmer_words
+
+    words = khmer_words("កុំប្រាប់ឪពុកម្តាយ", ("ប្រា",))
+    assert words and "ប្រា" in words[0] and len(words[0]) > len("ប្រា")
