@@ -1,0 +1,863 @@
+"""HTTP API throughput and latency: childguard's server against Meta's HMA, side by side.
+
+Usage: ``python bench/api_bench.py [--quick] [--hma] [--bank-size N] [--duration S] [--rounds R]``
+
+Generates benign ~0.5-megapixel JPEGs (derived from the public PDQ test images) and a bank of
+random PDQ hashes with some of the photos' own hashes planted, so some scans match. Then, for 1
+and 2 server workers, starts ``childguard serve`` (and with ``--hma`` HMA's gunicorn through
+/work/hma-work/start_hma.sh) in subprocesses and drives them from this process over loopback with
+a pool of keep-alive HTTP clients for a fixed duration:
+
+- scans: ``POST /v1/scan`` (and childguard's HMA-compatible ``POST /m/lookup`` when present;
+  HMA's own ``POST /m/lookup``), one photo per request;
+- lookups: ``POST /v1/lookup`` with one hash (and ``GET /m/lookup``), 10 % of them planted hashes.
+
+It also hashes the same photos in this process with ``childguard.media.scan.hash_file`` (single
+thread) to compute the API's overhead at concurrency 1, and measures how long a new bank entry
+takes to become matchable on the server that took it and on a second server sharing the database.
+Phases of the systems interleave round by round; a phase's best round is reported (least
+disturbed by other load on the machine) together with server CPU seconds per request. Results are
+printed as tables and written to ``.bench-data/api_bench.json``.
+
+HMA's code is not part of childguard: it runs only from /work/hma-work when ``--hma`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import itertools
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageEnhance
+
+from childguard.config import Settings
+from childguard.media.scan import hash_file
+
+REPO = Path(__file__).resolve().parents[1]
+PDQ_IMAGES = REPO.parent / "shared" / "data" / "pdq" / "images"
+DATA = REPO / ".bench-data"
+HMA_DIR = Path("/work/hma-work")
+HMA_BANK = "CG_BENCH"
+HMA_NEW_BANK = "CG_BENCH_NEW"
+CG_BANK = "BIG"
+SOURCES = ("aaa-orig.jpg", "c.png", "pen-and-coaster.png", "wee.jpg", "square-512x512.jpg")
+PHOTO_SIZE = (860, 600)
+BOUNDARY = "cgbench7d1f0a"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+Request = tuple[str, str, bytes, dict[str, str]]
+
+
+# ---------------------------------------------------------------- data -----------------------
+
+
+def make_photos(folder: Path, count: int, settings: Settings, seed: int = 5) -> list[Path]:
+    """Benign 860x600 JPEGs derived from the shared PDQ test images (cached in ``folder``).
+
+    Candidates whose PDQ quality is below 60 are skipped (HMA answers 400 for quality < 50).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    bases = []
+    for name in SOURCES:
+        with Image.open(PDQ_IMAGES / name) as src:
+            bases.append(src.convert("RGB"))
+    paths: list[Path] = []
+    for i in itertools.count():
+        if len(paths) >= count:
+            break
+        path = folder / f"photo-{i:04d}.jpg"
+        base = bases[i % len(bases)]
+        w, h = base.size
+        cw, ch = int(w * rng.uniform(0.5, 1.0)), int(h * rng.uniform(0.5, 1.0))
+        x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
+        flip, colour, bright = rng.random() < 0.5, rng.uniform(0.4, 1.6), rng.uniform(0.7, 1.3)
+        if not path.exists():
+            im = base.crop((x0, y0, x0 + cw, y0 + ch)).resize(
+                PHOTO_SIZE, Image.Resampling.BICUBIC
+            )
+            if flip:
+                im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            im = ImageEnhance.Brightness(ImageEnhance.Color(im).enhance(colour)).enhance(bright)
+            im.save(path, quality=88)
+        _, signals = hash_file(path, settings)
+        if (signals["pdq"].quality or 0) >= 60:
+            paths.append(path)
+    return paths
+
+
+def photo_hashes(paths: list[Path], settings: Settings) -> list[str]:
+    """childguard's PDQ hash of each photo."""
+    return [hash_file(p, settings)[1]["pdq"].value for p in paths]
+
+
+def make_bank(path: Path, size: int, planted: list[str], seed: int = 11) -> str:
+    """Write ``size`` random PDQ hashes (``planted`` among them) one per line; returns a digest."""
+    if not path.exists():
+        rng = np.random.default_rng(seed)
+        raw = rng.integers(0, 256, size=(size - len(planted), 32), dtype=np.uint8)
+        lines = [row.tobytes().hex() for row in raw]
+        for h in planted:
+            lines.insert(int(rng.integers(0, len(lines) + 1)), h)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("\n".join(lines) + "\n")
+        tmp.rename(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def random_hashes(count: int, seed: int) -> list[str]:
+    """Fresh random PDQ hashes (practically never within distance 31 of the bank)."""
+    rng = np.random.default_rng(seed)
+    return [r.tobytes().hex() for r in rng.integers(0, 256, size=(count, 32), dtype=np.uint8)]
+
+
+def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, dict[str, str]]:
+    """One-file multipart/form-data body and its headers."""
+    head = (
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field_name}\"; "
+        f"filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    body = head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+# ---------------------------------------------------------------- processes ------------------
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """User+system CPU seconds of ``roots`` and all their live descendants (and reaped ones)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pid = int(entry)
+        stats[pid] = fields
+        children.setdefault(int(fields[1]), []).append(pid)
+    total, seen, todo = 0, set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        f = stats[pid]
+        total += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+        todo.extend(children.get(pid, []))
+    return total / CLK_TCK
+
+
+def call(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> tuple[int, bytes]:
+    """One request on a fresh connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body or None, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, poll: float = 0.5) -> float:
+    """Poll ``check`` until true; returns the seconds waited (raises after ``timeout``)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            if check():
+                return time.monotonic() - t0
+        except OSError:
+            pass
+        time.sleep(poll)
+    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@dataclass
+class Target:
+    """A running server under test and how to talk to it."""
+
+    name: str
+    port: int
+    workers: int
+    roots: Callable[[], list[int]]
+    scan: Callable[[bytes], Request]
+    lookup: Callable[[str], Request]
+    is_match: Callable[[bytes], bool]
+    scan_routes: dict[str, Callable[[bytes], Request]] = field(default_factory=dict)
+    lookup_routes: dict[str, Callable[[str], Request]] = field(default_factory=dict)
+
+
+class ChildguardServer:
+    """``childguard serve`` in a subprocess of its own process group."""
+
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.workers = workers
+        exe = str(Path(sys.executable).parent / "childguard")
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers)],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 600) -> float:
+        """Seconds until ``GET /readyz`` answers 200."""
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"childguard serve exited with {self.proc.returncode}")
+            return call(self.port, "GET", "/readyz", timeout=5)[0] == 200
+        return wait_until(ready, timeout, "childguard /readyz", 0.2)
+
+    def stop(self) -> None:
+        """Interrupt the server (its own process group) and wait for it."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+# ---------------------------------------------------------------- load -----------------------
+
+
+@dataclass
+class Phase:
+    """The figures of one load phase."""
+
+    target: str
+    workers: int
+    route: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    server_cpu_s: float
+    client_cpu_s: float
+    server_cpu_ms_per_req: float
+    matched: int
+    load_avg: float
+    first_error: str = ""
+
+
+def drive(
+    target: Target, route: str, requests: list[Request], concurrency: int, duration: float,
+    warmup: float = 1.0,
+) -> Phase:
+    """Send ``requests`` round-robin from ``concurrency`` keep-alive clients for ``duration`` s."""
+    counter = itertools.count()
+    lat: list[float] = []
+    errors: list[str] = []
+    matched = [0]
+    lock = threading.Lock()
+    start_evt = threading.Event()
+    t_start = [0.0]
+    t_end = [0.0]
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=120)
+        mine: list[float] = []
+        hits = 0
+        start_evt.wait()
+        while True:
+            now = time.perf_counter()
+            if now >= t_end[0]:
+                break
+            method, path, body, headers = requests[next(counter) % len(requests)]
+            try:
+                conn.request(method, path, body=body or None, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=120)
+                status, data = 0, type(exc).__name__.encode()
+            done = time.perf_counter()
+            if now < t_start[0]:
+                continue  # warm-up
+            if status != 200:
+                with lock:
+                    errors.append(f"{status} {data[:200]!r}")
+            else:
+                mine.append(done - now)
+                hits += target.is_match(data)
+        conn.close()
+        with lock:
+            lat.extend(mine)
+            matched[0] += hits
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    now = time.perf_counter()
+    t_start[0], t_end[0] = now + warmup, now + warmup + duration
+    time.sleep(max(0.0, warmup - 0.05))
+    cpu0, ccpu0 = tree_cpu(target.roots()), time.process_time()
+    start_evt.set()
+    for t in threads:
+        t.join()
+    cpu1, ccpu1 = tree_cpu(target.roots()), time.process_time()
+    lat.sort()
+    n = len(lat)
+
+    def pct(q: float) -> float:
+        return lat[min(n - 1, int(q * n))] * 1000 if n else float("nan")
+
+    server_cpu = cpu1 - cpu0
+    return Phase(
+        target=target.name, workers=target.workers, route=route, concurrency=concurrency,
+        requests=n, errors=len(errors), seconds=duration, rate=n / duration,
+        p50_ms=pct(0.50), p99_ms=pct(0.99),
+        mean_ms=statistics.fmean(lat) * 1000 if n else float("nan"),
+        server_cpu_s=server_cpu, client_cpu_s=ccpu1 - ccpu0,
+        server_cpu_ms_per_req=server_cpu / n * 1000 if n else float("nan"),
+        matched=matched[0], load_avg=os.getloadavg()[0],
+        first_error=errors[0] if errors else "",
+    )
+
+
+def hash_direct(paths: list[Path], settings: Settings, seconds: float) -> dict[str, float]:
+    """Hash the photos with ``hash_file`` in this thread for ``seconds``: mean and p50 ms."""
+    times: list[float] = []
+    cpu0 = time.process_time()
+    t_end = time.perf_counter() + seconds
+    for p in itertools.cycle(paths):
+        t0 = time.perf_counter()
+        if t0 >= t_end:
+            break
+        hash_file(p, settings)
+        times.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu0
+    return {
+        "count": len(times), "mean_ms": statistics.fmean(times) * 1000,
+        "p50_ms": statistics.median(times) * 1000, "cpu_ms": cpu / len(times) * 1000,
+    }
+
+
+# ---------------------------------------------------------------- childguard -----------------
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> str:
+    """Run a ``childguard`` command; return its stdout (raise with stderr on failure)."""
+    exe = str(Path(sys.executable).parent / "childguard")
+    proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"childguard {' '.join(args[:3])} failed: {proc.stderr.strip()[-500:]}")
+    return proc.stdout
+
+
+def prepare_childguard(
+    bank_file: Path, digest: str, database_url: str | None
+) -> tuple[dict[str, str], str]:
+    """A data directory with bank BIG imported from ``bank_file``; returns (env, platform key)."""
+    data_dir = DATA / f"cg-{digest}"
+    env = dict(os.environ, CHILDGUARD_DATA_DIR=str(data_dir), CHILDGUARD_ORG="local")
+    if database_url:
+        env["CHILDGUARD_DATABASE_URL"] = database_url
+    marker = data_dir / "bench-ready.json"
+    if marker.exists():
+        info = json.loads(marker.read_text())
+        if info.get("database_url") == database_url:
+            return env, str(info["key"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    run_cli(["org", "create", "local"], env)
+    key = run_cli(["key", "create", "--org", "local", "--role", "platform"], env).split()[-1]
+    t0 = time.monotonic()
+    run_cli(["bank", "import", CG_BANK, str(bank_file), "--signal", "pdq", "--create"], env)
+    print(f"  childguard: imported {bank_file.name} in {time.monotonic() - t0:.1f} s", flush=True)
+    marker.write_text(json.dumps({"key": key, "database_url": database_url}))
+    return env, key
+
+
+def cg_target(server: ChildguardServer, key: str, hma_routes: bool) -> Target:
+    """How to scan and look up on a childguard server (native and HMA-compatible routes)."""
+    auth = {"Authorization": f"Bearer {key}"}
+
+    def scan(data: bytes) -> Request:
+        body, headers = multipart("file", "photo.jpg", data)
+        return ("POST", "/v1/scan", body, {**auth, **headers})
+
+    def lookup(h: str) -> Request:
+        body = json.dumps({"signal_type": "pdq", "hashes": [h]}).encode()
+        return ("POST", "/v1/lookup", body, {**auth, "Content-Type": "application/json"})
+
+    def hma_scan(data: bytes) -> Request:
+        body, headers = multipart("photo", "photo.jpg", data)
+        return ("POST", "/m/lookup", body, {**auth, **headers})
+
+    def hma_lookup(h: str) -> Request:
+        return ("GET", f"/m/lookup?signal_type=pdq&signal={h}", b"", auth)
+
+    def is_match(data: bytes) -> bool:
+        return b'"entry_id"' in data or b'"bank_content_id"' in data
+
+    t = Target("childguard", server.port, server.workers, lambda: [server.proc.pid],
+               scan, lookup, is_match)
+    t.scan_routes = {"POST /v1/scan": scan}
+    t.lookup_routes = {"POST /v1/lookup": lookup}
+    if hma_routes:
+        t.scan_routes["POST /m/lookup"] = hma_scan
+        t.lookup_routes["GET /m/lookup"] = hma_lookup
+    return t
+
+
+def has_hma_routes(port: int, key: str) -> bool:
+    """Whether this childguard build serves HMA's ``/m/lookup``."""
+    status, body = call(port, "GET", "/openapi.json", headers={"Authorization": f"Bearer {key}"})
+    return status == 200 and "/m/lookup" in json.loads(body).get("paths", {})
+
+
+def cg_add_entry(port: int, key: str, h: str) -> None:
+    """``POST /v1/banks/BIG/entries`` one PDQ hash."""
+    body = json.dumps({"signal_type": "pdq", "signal": h, "source": "bench"}).encode()
+    status, data = call(port, "POST", f"/v1/banks/{CG_BANK}/entries", body,
+                        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    if status not in (200, 201):
+        raise RuntimeError(f"adding an entry failed: {status} {data[:300]!r}")
+
+
+def cg_matches(port: int, key: str, h: str) -> bool:
+    """One ``POST /v1/lookup`` on a fresh connection: does ``h`` match?"""
+    body = json.dumps({"signal_type": "pdq", "hashes": [h]}).encode()
+    status, data = call(port, "POST", "/v1/lookup", body,
+                        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    return status == 200 and b'"entry_id"' in data
+
+
+def time_to_matchable(
+    add: Callable[[], None], matches: Callable[[], bool], timeout: float, confirm: int = 10,
+    poll: float = 0.01,
+) -> dict[str, float | None]:
+    """Seconds from ``add`` returning until the first hit and until ``confirm`` hits in a row."""
+    t0 = time.monotonic()
+    add()
+    t_add = time.monotonic()
+    first: float | None = None
+    streak = 0
+    while time.monotonic() - t_add < timeout:
+        if matches():
+            first = first if first is not None else time.monotonic() - t_add
+            streak += 1
+            if streak >= confirm:
+                return {"add_s": t_add - t0, "first_hit_s": first,
+                        "stable_s": time.monotonic() - t_add}
+        else:
+            streak = 0
+        time.sleep(poll)
+    return {"add_s": t_add - t0, "first_hit_s": first, "stable_s": None}
+
+
+# ---------------------------------------------------------------- HMA ------------------------
+
+
+def psql(sql: str) -> str:
+    """Run SQL on HMA's database as postgres; return the unaligned output."""
+    proc = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", "5433", "-U", "postgres", "-d", "media_match",
+         "-tAc", sql], capture_output=True, text=True, check=True,
+    )
+    return proc.stdout.strip()
+
+
+class HmaServer:
+    """HMA's gunicorn via /work/hma-work/start_hma.sh (1 worker, or N + an indexer process)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.port = free_port()
+        while self.port + 1 == 5433:
+            self.port = free_port()
+        out = subprocess.run([str(HMA_DIR / "start_hma.sh"), str(workers), str(self.port)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"start_hma.sh failed: {out.stderr.strip()[-500:]}")
+
+    def roots(self) -> list[int]:
+        """gunicorn master pids (serving and indexer) and PostgreSQL's postmaster."""
+        pids = []
+        for name in ("hma", "hma-indexer"):
+            f = HMA_DIR / "run" / f"{name}.pid"
+            if f.exists():
+                pids.append(int(f.read_text().split()[0]))
+        pm = HMA_DIR / "pg" / "data" / "postmaster.pid"
+        if pm.exists():
+            pids.append(int(pm.read_text().split()[0]))
+        return pids
+
+    def wait_ready(self, timeout: float = 900) -> float:
+        """Seconds until ``GET /status`` is 200 (index loaded)."""
+        return wait_until(lambda: call(self.port, "GET", "/status", timeout=10)[0] == 200,
+                          timeout, "HMA /status", 0.5)
+
+    def stop(self, keep_db: bool = True) -> None:
+        """Stop HMA's gunicorn processes (and PostgreSQL unless ``keep_db``)."""
+        stop_hma(keep_db)
+
+
+def hma_target(server: HmaServer) -> Target:
+    """How to scan and look up on HMA."""
+
+    def scan(data: bytes) -> Request:
+        body, headers = multipart("photo", "photo.jpg", data)
+        return ("POST", "/m/lookup", body, headers)
+
+    def lookup(h: str) -> Request:
+        return ("GET", f"/m/lookup?signal_type=pdq&signal={h}", b"", {})
+
+    t = Target("HMA", server.port, server.workers, server.roots, scan, lookup,
+               lambda data: b'"bank_content_id"' in data)
+    t.scan_routes = {"POST /m/lookup": scan}
+    t.lookup_routes = {"GET /m/lookup": lookup}
+    return t
+
+
+def stop_hma(keep_db: bool = True) -> None:
+    """stop_hma.sh (``--keep-db`` leaves PostgreSQL running)."""
+    subprocess.run([str(HMA_DIR / "stop_hma.sh"), *(["--keep-db"] if keep_db else [])],
+                   capture_output=True, text=True)
+
+
+def hma_env() -> dict[str, str]:
+    """The environment HMA's flask commands run with (as start_hma.sh sets it)."""
+    return dict(os.environ, OMM_CONFIG=str(HMA_DIR / "omm_config.py"),
+                PYTHONPATH=str(HMA_DIR / "src/hasher-matcher-actioner/src"),
+                MIGRATION_COMMAND="1", OMP_NUM_THREADS="1",
+                LD_PRELOAD="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+
+
+def prepare_hma(bank_file: Path, size: int) -> None:
+    """Make HMA's database hold exactly ``bank_file`` in bank CG_BENCH, with its index built."""
+    stop_hma(keep_db=True)
+    # start_hma.sh starts PostgreSQL and migrates; stop its gunicorn again right away.
+    HmaServer(1).stop(keep_db=True)
+    psql(f"DELETE FROM bank WHERE name = '{HMA_NEW_BANK}'")
+    counts = dict(
+        line.split("|") for line in psql(
+            "SELECT b.name, count(c.id) FROM bank b LEFT JOIN bank_content c "
+            "ON c.bank_id = b.id GROUP BY b.name").splitlines() if line
+    )
+    if counts != {HMA_BANK: str(size)}:
+        print(f"  HMA: replacing banks {sorted(counts)} with {HMA_BANK} ({size} hashes)",
+              flush=True)
+        psql("DELETE FROM content_signal; DELETE FROM bank_content; DELETE FROM bank;")
+        t0 = time.monotonic()
+        subprocess.run(
+            [str(HMA_DIR / "venv" / "bin" / "python"), str(HMA_DIR / "bulk_load_pdq.py"),
+             HMA_BANK, "--file", str(bank_file)],
+            check=True, cwd=HMA_DIR, stdout=sys.stdout, stderr=sys.stderr,
+        )
+        print(f"  HMA: loaded in {time.monotonic() - t0:.1f} s", flush=True)
+    indexed = psql("SELECT signal_count FROM signal_index WHERE signal_type = 'pdq'")
+    stored = psql("SELECT count(*) FROM content_signal WHERE signal_type = 'pdq'")
+    if indexed != stored:
+        print(f"  HMA: building its index ({stored} signals; index had {indexed or 'none'})...",
+              flush=True)
+        t0 = time.monotonic()
+        subprocess.run(
+            [str(HMA_DIR / "venv" / "bin" / "flask"), "--app", "OpenMediaMatch.app",
+             "build_indices"], cwd=HMA_DIR / "src/hasher-matcher-actioner/src", env=hma_env(),
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        print(f"  HMA: index built in {time.monotonic() - t0:.1f} s", flush=True)
+    else:
+        print(f"  HMA: bank {HMA_BANK} holds {size} hashes, index up to date", flush=True)
+
+
+def hma_matchable(port: int, timeout: float) -> dict[str, float | None]:
+    """Time from ``POST /c/bank/CG_BENCH_NEW/signal`` to a ``GET /m/lookup`` hit."""
+    call(port, "POST", "/c/banks", json.dumps({"name": HMA_NEW_BANK}).encode(),
+                     {"Content-Type": "application/json"})
+    h = random_hashes(1, int(time.time()))[0]
+
+    def add() -> None:
+        status, data = call(port, "POST", f"/c/bank/{HMA_NEW_BANK}/signal",
+                            json.dumps({"pdq": h}).encode(), {"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"HMA signal add failed: {status} {data[:200]!r}")
+
+    def hit() -> bool:
+        status, data = call(port, "GET", f"/m/lookup?signal_type=pdq&signal={h}")
+        return status == 200 and b"bank_content_id" in data
+
+    return time_to_matchable(add, hit, timeout, confirm=3, poll=0.5)
+
+
+# ---------------------------------------------------------------- report ---------------------
+
+
+def print_phases(phases: list[Phase]) -> None:
+    """The table of best rounds."""
+    head = (f"{'system':11} {'w':>1} {'route':16} {'conc':>4} {'req/s':>8} {'p50 ms':>8} "
+            f"{'p99 ms':>8} {'srv cpu ms/req':>14} {'errors':>6} {'matched':>7} {'load':>5}")
+    print(head)
+    print("-" * len(head))
+    for p in phases:
+        print(f"{p.target:11} {p.workers:>1} {p.route:22} {p.concurrency:>4} {p.rate:8.1f} "
+              f"{p.p50_ms:8.1f} {p.p99_ms:8.1f} {p.server_cpu_ms_per_req:14.2f} {p.errors:>6} "
+              f"{p.matched:>7} {p.load_avg:5.2f}")
+        if p.first_error:
+            print(f"{'':14}first error: {p.first_error[:120]}")
+
+
+def best(rounds: list[Phase]) -> Phase:
+    """The round with the highest rate."""
+    return max(rounds, key=lambda p: p.rate)
+
+
+def ratios(phases: list[Phase]) -> list[dict[str, Any]]:
+    """childguard / HMA for the same kind of request and worker count."""
+    out = []
+    scan_routes = ("POST /v1/scan", "POST /m/lookup")
+    hma = {(p.workers, "scan" if p.route in scan_routes else "lookup"): p
+           for p in phases if p.target == "HMA"}
+    for p in phases:
+        if p.target != "childguard" or p.concurrency == 1:
+            continue
+        kind = "scan" if p.route in scan_routes else "lookup"
+        ref = hma.get((p.workers, kind))
+        if ref is None or ref.rate == 0:
+            continue
+        out.append({
+            "workers": p.workers, "kind": kind, "childguard_route": p.route,
+            "rate_ratio": p.rate / ref.rate,
+            "cpu_ratio": ref.server_cpu_ms_per_req / p.server_cpu_ms_per_req,
+            "target": 2.0 if kind == "scan" else 3.0,
+        })
+    return out
+
+
+# ---------------------------------------------------------------- main -----------------------
+
+
+@contextmanager
+def servers(*items: Any) -> Iterator[None]:
+    """Stop every server on exit, whatever happens."""
+    try:
+        yield
+    finally:
+        for s in items:
+            if s is not None:
+                s.stop()
+
+
+def main() -> int:
+    """Parse arguments, run the benchmark, print tables, write JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="~1-2 minutes: 20k bank, 12 photos, 3 s phases, 1 round")
+    ap.add_argument("--hma", action="store_true", help="Also run HMA from /work/hma-work.")
+    ap.add_argument("--bank-size", type=int, default=1_000_000, help="Random PDQ hashes in BIG.")
+    ap.add_argument("--photos", type=int, default=40, help="Number of 860x600 test photos.")
+    ap.add_argument("--planted", type=float, default=0.5,
+                    help="Fraction of the photos whose hashes are planted in the bank.")
+    ap.add_argument("--duration", type=float, default=15.0, help="Seconds per load phase.")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="Rounds per phase (interleaved across systems; best counts).")
+    ap.add_argument("--workers", default="1,2", help="Worker counts to run.")
+    ap.add_argument("--concurrency-factor", type=int, default=2,
+                    help="Concurrent clients per server worker.")
+    ap.add_argument("--matchable-trials", type=int, default=3,
+                    help="New-entry trials per childguard set-up.")
+    ap.add_argument("--hma-matchable-timeout", type=float, default=480.0,
+                    help="Give up waiting for HMA to match a new signal after this many seconds.")
+    ap.add_argument("--database-url", default=None,
+                    help="childguard database (default: SQLite in .bench-data/cg-*/).")
+    ap.add_argument("--out", type=Path, default=DATA / "api_bench.json", help="JSON results.")
+    a = ap.parse_args()
+    if a.quick:
+        a.bank_size, a.photos, a.duration, a.rounds = 20_000, 12, 3.0, 1
+        a.matchable_trials = min(a.matchable_trials, 2)
+        a.hma_matchable_timeout = min(a.hma_matchable_timeout, 150.0)
+    worker_counts = [int(w) for w in a.workers.split(",")]
+    settings = Settings()
+    results: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},
+        "cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
+    }
+
+    print(f"data: {a.photos} photos, bank of {a.bank_size} PDQ hashes "
+          f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    photos = make_photos(DATA / "api-photos", a.photos, settings)
+    hashes = photo_hashes(photos, settings)
+    planted = hashes[: max(1, int(len(hashes) * a.planted))]
+    bank_file = DATA / f"api-bank-{a.bank_size}.txt"
+    digest = make_bank(bank_file, a.bank_size, planted)
+    blobs = [p.read_bytes() for p in photos]
+    clean = photos[len(planted):]
+    clean_blobs = blobs[len(planted):]
+    probe_hashes = [planted[i % len(planted)] if i % 10 == 0 else h
+                    for i, h in enumerate(random_hashes(1000, 3))]
+
+    env, key = prepare_childguard(bank_file, digest, a.database_url)
+    if a.hma:
+        prepare_hma(bank_file, a.bank_size)
+
+    phases: list[Phase] = []
+    direct: list[dict[str, float]] = []
+    matchable: dict[str, Any] = {}
+    logs = DATA / "logs"
+    logs.mkdir(exist_ok=True)
+    direct_s = max(3.0, a.duration / 2)
+    direct.append(hash_direct(photos, settings, direct_s))
+    direct_clean = [hash_direct(clean, settings, direct_s)]
+
+    for workers in worker_counts:
+        conc = a.concurrency_factor * workers
+        cg = ChildguardServer(env, workers, logs / "childguard.log")
+        hma: HmaServer | None = None
+        with servers(cg):
+            t_ready = cg.wait_ready()
+            print(f"\n== {workers} worker(s): childguard ready in {t_ready:.1f} s", flush=True)
+            targets = [cg_target(cg, key, has_hma_routes(cg.port, key))]
+            if a.hma:
+                hma = HmaServer(workers)
+                t_ready = hma.wait_ready()
+                print(f"   HMA ready in {t_ready:.1f} s", flush=True)
+                targets.append(hma_target(hma))
+            with servers(hma):
+                rounds: dict[tuple[str, str, int], list[Phase]] = {}
+                for r in range(a.rounds):
+                    for t in targets:
+                        plans: list[tuple[str, list[Request], int]] = []
+                        for route, mk_scan in t.scan_routes.items():
+                            reqs = [mk_scan(b) for b in blobs]
+                            if workers == 1 and route == "POST /v1/scan":
+                                plans.append((route, reqs, 1))
+                                clean_reqs = [mk_scan(b) for b in clean_blobs]
+                                plans.append((route + " clean", clean_reqs, 1))
+                            plans.append((route, reqs, conc))
+                        for route, mk_lookup in t.lookup_routes.items():
+                            plans.append((route, [mk_lookup(h) for h in probe_hashes], conc))
+                        for route, reqs, c in plans:
+                            ph = drive(t, route, reqs, c, a.duration)
+                            rounds.setdefault((t.name, route, c), []).append(ph)
+                            print(f"   round {r + 1} {t.name:10} {route:22} c={c}: "
+                                  f"{ph.rate:7.1f}/s p50 {ph.p50_ms:6.1f} ms "
+                                  f"p99 {ph.p99_ms:6.1f} ms errors {ph.errors} "
+                                  f"(load {ph.load_avg:.2f})", flush=True)
+                            if workers == 1 and c == 1 and t.name == "childguard":
+                                if route.endswith("clean"):
+                                    direct_clean.append(hash_direct(clean, settings, direct_s))
+                                else:
+                                    direct.append(hash_direct(photos, settings, direct_s))
+                phases.extend(best(v) for v in rounds.values())
+                trials = []
+                fresh = random_hashes(a.matchable_trials, int(time.time()) + workers)
+                for h in fresh:
+                    trials.append(time_to_matchable(
+                        partial(cg_add_entry, cg.port, key, h),
+                        partial(cg_matches, cg.port, key, h), 30.0))
+                matchable[f"childguard {workers}w same server"] = trials
+                print(f"   childguard new entry matchable: {trials}", flush=True)
+                if a.hma and hma is not None and workers == worker_counts[-1]:
+                    print("   HMA: waiting for a new signal to become matchable...", flush=True)
+                    matchable[f"HMA {workers}w"] = [hma_matchable(hma.port,
+                                                                  a.hma_matchable_timeout)]
+                    print(f"   HMA new signal matchable: {matchable[f'HMA {workers}w']}",
+                          flush=True)
+
+    # Two servers on one database: add on A, poll B.
+    a_srv = ChildguardServer(env, 1, logs / "childguard-a.log")
+    b_srv = ChildguardServer(env, 1, logs / "childguard-b.log")
+    with servers(a_srv, b_srv):
+        a_srv.wait_ready()
+        b_srv.wait_ready()
+        trials = []
+        for h in random_hashes(a.matchable_trials, int(time.time()) + 99):
+            trials.append(time_to_matchable(
+                partial(cg_add_entry, a_srv.port, key, h),
+                partial(cg_matches, b_srv.port, key, h), 30.0))
+        matchable["childguard other server (same database)"] = trials
+    if a.hma:
+        stop_hma(keep_db=False)
+
+    overhead: dict[str, float] = {}
+    for label, dd, route in (("all photos (half match: audit write)", direct, "POST /v1/scan"),
+                             ("non-matching photos", direct_clean, "POST /v1/scan clean")):
+        c1 = [p for p in phases if p.target == "childguard" and p.route == route
+              and p.concurrency == 1]
+        if c1:
+            hash_ms = min(d["mean_ms"] for d in dd)
+            overhead[label] = (c1[0].mean_ms - hash_ms) / hash_ms
+            overhead[label + " (CPU)"] = (
+                c1[0].server_cpu_ms_per_req - min(d["cpu_ms"] for d in dd)
+            ) / min(d["cpu_ms"] for d in dd)
+    print(f"\nResults ({a.bank_size} hashes, {len(photos)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]},"
+          f" {a.duration:.0f} s x {a.rounds} rounds, best round; load now "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)\n")
+    print_phases(phases)
+    for label, dd in (("all photos", direct), ("non-matching photos", direct_clean)):
+        print(f"\nhash_file in-process, single thread, {label}: " + ", ".join(
+            f"{d['mean_ms']:.1f} ms mean ({d['cpu_ms']:.1f} ms CPU)" for d in dd))
+    for label, value in overhead.items():
+        print(f"API overhead, 1 worker, concurrency 1, {label}: {value * 100:.1f} %"
+              " (target <= 15 %)")
+    print("\nnew entry matchable after (s): first hit / 10 hits in a row (3 for HMA)")
+    for name, trials in matchable.items():
+        cells = ", ".join(
+            f"{t['first_hit_s']:.3f}/{t['stable_s']:.3f}" if t["stable_s"] is not None
+            else f"{t['first_hit_s']}/not within timeout" for t in trials)
+        print(f"  {name:42} {cells}")
+    rat = ratios(phases)
+    if rat:
+        print("\nchildguard / HMA (same workers, same concurrency, best rounds)")
+        for row in rat:
+            ok = "OK" if row["rate_ratio"] >= row["target"] else "below target"
+            print(f"  {row['workers']}w {row['kind']:6} via {row['childguard_route']:16} "
+                  f"throughput x{row['rate_ratio']:.2f} (target x{row['target']:.0f}: {ok}), "
+                  f"server CPU per request x{row['cpu_ratio']:.2f} less")
+    results.update({
+        "phases": [asdict(p) for p in phases], "hash_direct": direct,
+        "hash_direct_clean": direct_clean,
+        "api_overhead": overhead, "matchable": matchable, "ratios": rat,
+        "load_avg_end": os.getloadavg(),
+    })
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(results, indent=2))
+    print(f"\nJSON: {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
