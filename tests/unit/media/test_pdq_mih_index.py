@@ -292,3 +292,23 @@ def test_threshold_radii_use_the_multi_index_not_the_scan(index: PdqMihIndex) ->
     assert seg.probe_plan_for(31) is not None
     assert seg.probe_plan_for(32) is not None
     assert seg.probe_plan_for(200) is None
+
+
+def test_add_many_and_remove_many() -> None:
+    rng = np.random.default_rng(12)
+    idx = PdqMihIndex.from_arrays(random_rows(rng, 10_000), np.arange(10_000, dtype=np.int64))
+    rows = random_rows(rng, SEAL_ROWS + 500)
+    values = unpack_hex(rows)
+    new_ids = list(range(50_000, 50_000 + len(values)))
+    idx.add_many(values, new_ids)
+    assert len(idx) == 10_000 + len(values)
+    assert idx.query(values[-1], 0) == [IndexMatch(new_ids[-1], 0)]
+    # Re-adding existing ids in bulk replaces their hashes; a repeated id keeps the last hash.
+    idx.add_many([values[0], values[1]], [3, 3])
+    assert idx.query(values[1], 0) == [IndexMatch(3, 0), IndexMatch(50_001, 0)]
+    assert idx.query(values[0], 0) == [IndexMatch(50_000, 0)]
+    idx.remove_many([3, 50_001, 77_777_777])
+    assert idx.query(values[1], 0) == []
+    assert len(idx) == 10_000 + len(values) - 2
+    with pytest.raises(InvalidInput):
+        idx.add_many(values[:2], [1])
