@@ -131,3 +131,28 @@ def test_recognizer_names_follow_the_convention_and_are_unique() -> None:
     for r in default_recognizers():
         assert r.name == type(r).__name__ and r.name.endswith("Recognizer")
         assert r.language in {"*", "en", "vi", "km"}
+
+
+def test_required_strings_gate_never_changes_a_result() -> None:
+    import re
+
+    from childguard.textrisk.recognizers import PatternRecognizer
+
+    texts = [text for _, text, _ in CASES] + BENIGN
+    texts += [
+        "how old are you", "u r so pretty", "send me a private video", "dont tell ur mom",
+        "em 13 tuoi", "ai co link clip tre em", "ផ្ញើរូបមក", "១០ដុល្លារ", "a/s/l?",
+    ]  # fmt: skip
+    layers = [build_artifacts(t) for t in texts]
+    checked = 0
+    for recognizer in default_recognizers():
+        if not isinstance(recognizer, PatternRecognizer):
+            continue
+        for compiled in recognizer._compiled:
+            plain = re.compile(compiled.rule.pattern)
+            for art in layers:
+                text = getattr(art, compiled.rule.layer)
+                gated = compiled.search(text)
+                assert (gated is None) == (plain.search(text) is None), compiled.rule.name
+                checked += 1
+    assert checked > 1000

@@ -7,6 +7,7 @@ Shaped after Microsoft Presidio's recognizers (ideas only): a recognizer serves 
 
 from __future__ import annotations
 
+import importlib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -115,6 +116,49 @@ class Rule:
     layer: Layer = "folded"
 
 
+def required_strings(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains, or ``None`` when unknown.
+
+    Read from the parsed pattern: a run of literal characters at the top level, or the union of
+    such strings over every branch of an alternation. Checking them with ``in`` costs a fraction
+    of a regex search, and most messages match no rule, so most searches are skipped.
+    """
+    parser: Any = importlib.import_module("re._parser")
+    return _required(parser.parse(pattern), parser)
+
+
+def _required(items: Any, parser: Any) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, arg in items:
+        if op is parser.LITERAL:
+            run.append(chr(arg))
+            continue
+        flush()
+        found: frozenset[str] | None = None
+        if op is parser.SUBPATTERN:
+            found = _required(arg[3], parser)
+        elif op is parser.BRANCH:
+            alternatives = [_required(alt, parser) for alt in arg[1]]
+            if alternatives and all(a is not None for a in alternatives):
+                found = frozenset().union(*(a for a in alternatives if a is not None))
+        elif op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and arg[0] >= 1:
+            found = _required(arg[2], parser)
+        if found:
+            candidates.append(found)
+    flush()
+    usable = [c for c in candidates if c and min(map(len, c)) >= 2]
+    if not usable:
+        return None
+    return max(usable, key=lambda c: (min(map(len, c)), -len(c)))
+
+
 @dataclass
 class _Compiled:
     """A compiled rule. A leading ``\\b`` is checked by hand: it would disable the regex
@@ -123,15 +167,19 @@ class _Compiled:
     rule: Rule
     regex: re.Pattern[str] = field(repr=False)
     word_start: bool = False
+    required: frozenset[str] | None = None
 
     @classmethod
     def of(cls, rule: Rule) -> _Compiled:
         pattern = rule.pattern
+        required = required_strings(pattern)
         if pattern.startswith(r"\b"):
-            return cls(rule, re.compile(pattern[2:]), True)
-        return cls(rule, re.compile(pattern), False)
+            return cls(rule, re.compile(pattern[2:]), True, required)
+        return cls(rule, re.compile(pattern), False, required)
 
     def search(self, text: str) -> re.Match[str] | None:
+        if self.required is not None and not any(s in text for s in self.required):
+            return None
         if not self.word_start:
             return self.regex.search(text)
         pos = 0
