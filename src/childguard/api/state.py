@@ -90,6 +90,7 @@ class AppState:
             while not self._stop.wait(self.settings.index_poll_seconds):
                 try:
                     self.apply_changes()
+                    self.matcher.maybe_compact()
                     self.matcher.maybe_save()
                     self.last_poll_error = None
                 except Exception as exc:  # keep serving; readiness reports the failure

@@ -293,6 +293,27 @@ class Matcher:
             return False
         return self.save_snapshot()
 
+    def maybe_compact(self, min_delta: int = 100_000, ratio: float = 0.1) -> bool:
+        """Merge an index's delta segments into its base when they have grown large.
+
+        Runs in the caller's thread (the server's poller); queries go on meanwhile. Returns
+        whether anything was compacted; a snapshot is saved afterwards when persisting.
+        """
+        compacted = False
+        for index in list(self.indexes.values()):
+            sizes = getattr(index, "segment_sizes", None)
+            compact = getattr(index, "compact", None)
+            if sizes is None or compact is None:
+                continue
+            parts: list[int] = sizes()
+            delta = sum(parts[1:])
+            if delta >= max(min_delta, int(ratio * parts[0])):
+                compact()
+                compacted = True
+        if compacted and self.persist:
+            self.save_snapshot()
+        return compacted
+
     def catch_up(self) -> int:
         """``poll`` until the feed is exhausted; returns how many changes were applied."""
         total = 0

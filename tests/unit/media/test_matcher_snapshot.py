@@ -145,3 +145,22 @@ def test_only_one_writer_at_a_time(settings: Settings, tmp_path: Path) -> None:
 
         writer = SnapshotWriter(settings.data_dir)
         assert writer.try_save(0, {}, np.zeros(0, np.int64), np.zeros(0, np.int32)) is None
+
+
+def test_large_deltas_are_compacted(db: Database, org: Org, settings: Settings) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    values = [f"{int.from_bytes(rng.bytes(32), 'big'):064x}" for _ in range(300)]
+    add(db, org, "BASE", *[("pdq", v) for v in values[:100]])
+    m = Matcher(db, settings)
+    add(db, org, "BASE", *[("pdq", v) for v in values[100:]])
+    m.poll()
+    index = m.indexes["pdq"]
+    sizes = getattr(index, "segment_sizes", None)
+    if sizes is None:
+        pytest.skip("the PDQ index has no segments")
+    assert not m.maybe_compact(min_delta=10_000)
+    assert m.maybe_compact(min_delta=10)
+    assert sizes()[0] == 300 and sum(sizes()[1:]) == 0
+    assert all(hits(m, v) == ["BASE"] for v in values[::37])
