@@ -305,7 +305,7 @@ class Matcher:
             compact = getattr(index, "compact", None)
             if sizes is None or compact is None:
                 continue
-            parts: list[int] = sizes()
+            parts: list[int] = list(sizes() if callable(sizes) else sizes)
             delta = sum(parts[1:])
             if delta >= max(min_delta, int(ratio * parts[0])):
                 compact()
