@@ -160,6 +160,11 @@ def train(
         print_json(report)
         return
     console.print(_metrics_table("cross-validated, per conversation", report["cv_conversation"]))
+    console.print(
+        _metrics_table(
+            "cross-validated, hand-written conversations only", report["cv_conversation_datasets"]
+        )
+    )
     console.print(_metrics_table("cross-validated, per message", report["cv_message"]))
     console.print(f"model written to {path}")
 

@@ -372,6 +372,7 @@ def train(
     model.conversation_bias = cb
 
     full = np.asarray(conv_full)
+    own = full & np.asarray([train_convs[g].source == "datasets" for g in conv_groups])
     report = {
         "training_conversations": len(train_convs),
         "training_messages": len(texts),
@@ -382,6 +383,10 @@ def train(
         },
         "cv_conversation": {
             label: label_metrics(conv_y[full, k], conv_oof[full, k], 0.5)
+            for k, label in enumerate(LABELS)
+        },
+        "cv_conversation_datasets": {
+            label: label_metrics(conv_y[own, k], conv_oof[own, k], 0.5)
             for k, label in enumerate(LABELS)
         },
     }
@@ -528,6 +533,13 @@ def evaluate(engine: Any, data: list[LabelledConversation]) -> dict[str, Any]:
             label: label_metrics(truth[mask, k], scores[mask, k], engine.thresholds.get(label, 0.5))
             for k, label in enumerate(LABELS)
         }
+    own_languages: dict[str, dict[str, Any]] = {}
+    for lang in sorted({c.lang for c in data if c.source == "datasets"}):
+        mask = np.asarray([c.lang == lang and c.source == "datasets" for c in data])
+        own_languages[lang] = {
+            label: label_metrics(truth[mask, k], scores[mask, k], engine.thresholds.get(label, 0.5))
+            for k, label in enumerate(LABELS)
+        }
     sources = sorted({c.source for c in data})
     per_source = {}
     for source in sources:
@@ -542,6 +554,7 @@ def evaluate(engine: Any, data: list[LabelledConversation]) -> dict[str, Any]:
         "per_label": per_label,
         "per_language": per_language,
         "per_source": per_source,
+        "per_language_datasets": own_languages,
         "grooming_delay": {
             "flagged": len(delays),
             "missed": missed_grooming,
