@@ -215,18 +215,24 @@ class TextModel:
         npz = path if path.suffix == ".npz" else path.with_suffix(".npz")
         npz.parent.mkdir(parents=True, exist_ok=True)
         tmp = npz.with_name(npz.name + ".tmp.npz")
-        # Only rows of features seen in training are non-zero: store those rows, in float16.
+        # Only rows of features seen in training are non-zero: store those rows (labels in float16).
         magnitude = np.abs(self.label_weights).max(axis=1)
         if self.stage_weights.shape[1]:
             magnitude = magnitude + np.abs(self.stage_weights).max(axis=1)
         used = np.flatnonzero(magnitude).astype(np.uint32)
+        # The stage head only ranks a label's stages, so 8 bits per weight (a scale per stage)
+        # suffice; that keeps the shipped file small.
+        stage = self.stage_weights[used]
+        stage_scale = np.maximum(np.abs(stage).max(axis=0, initial=0.0), 1e-12) / 127.0
+        stage_q = np.round(stage / stage_scale).astype(np.int8)
         np.savez_compressed(
             tmp,
             rows=used,
             label_weights=self.label_weights[used].astype(np.float16),
             label_bias=self.label_bias.astype(np.float32),
             platt=self.platt.astype(np.float64),
-            stage_weights=self.stage_weights[used].astype(np.float16),
+            stage_weights=stage_q,
+            stage_scale=stage_scale.astype(np.float32),
             stage_bias=self.stage_bias.astype(np.float32),
             conversation_weights=self.conversation_weights.astype(np.float64),
             conversation_bias=self.conversation_bias.astype(np.float64),
@@ -271,7 +277,7 @@ class TextModel:
             label_weights = np.zeros((n_features, len(meta["labels"])), dtype=np.float32)
             label_weights[rows] = data["label_weights"]
             stage_weights = np.zeros((n_features, len(meta["stages"])), dtype=np.float32)
-            stage_weights[rows] = data["stage_weights"]
+            stage_weights[rows] = data["stage_weights"].astype(np.float32) * data["stage_scale"]
         except (KeyError, IndexError, ValueError) as exc:
             raise InvalidInput(f"{npz}: arrays do not match {meta_path.name}: {exc}") from None
         model = cls(
