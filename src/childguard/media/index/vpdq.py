@@ -6,7 +6,8 @@ query's frames hit it (the vPDQ rule, see ``childguard.media.signals.vpdq``). Th
 the frame lookups, not of a scan over videos.
 
 The frame index is any ``SignalIndex`` over PDQ hex strings whose entry ids are frame rows; a
-factory picks it (by default ``PdqBruteForceIndex``; bulk loads use the class's ``build``).
+factory picks it (by default the multi-index ``PdqMihIndex``; bulk loads use the class's
+``build``).
 Rows of one video are consecutive; a removed video's rows are dropped from the frame index and
 marked dead here (their row ids are not reused until the next ``load``).
 
@@ -32,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from childguard.errors import StorageError
-from childguard.media.index.pdq_brute import PdqBruteForceIndex
+from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import IndexMatch, SignalIndex
 from childguard.media.signals.vpdq import (
     MATCH_PERCENT,
@@ -51,8 +52,8 @@ _DEAD = -1
 
 
 def default_frame_index_factory() -> SignalIndex:
-    """An empty exact PDQ frame index (brute force: right for banks up to ~100k frames)."""
-    return PdqBruteForceIndex.build([])
+    """An empty exact PDQ frame index: the multi-index one, so frame lookups are not a scan."""
+    return PdqMihIndex.build([])
 
 
 class VpdqIndex(SignalIndex):
