@@ -142,6 +142,12 @@ def train(
     data: list[Path] = typer.Argument(..., help="JSONL files or folders of labelled data."),
     out: Path = typer.Option(..., "--out", help="Model file to write (NAME.npz + NAME.json)."),
     folds: int = typer.Option(5, "--folds", min=2, max=20, help="Cross-validation folds."),
+    c: float = typer.Option(
+        64.0,
+        "--c",
+        min=1e-4,
+        help="Inverse regularisation of the message heads (larger fits closer).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
 ) -> None:
     """Train a model on the training split of DATA (the test split is never used)."""
@@ -152,6 +158,7 @@ def train(
     result = run_training(
         conversations,
         folds=folds,
+        c=c,
         log=None if as_json else (lambda m: err_console.print(m, highlight=False)),
     )
     path = result.model.save(out)
