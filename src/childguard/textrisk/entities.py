@@ -46,6 +46,7 @@ _URL = re.compile(
     r"\b(?:https?://[^\s<>\"']+|www\.[^\s<>\"']+|[a-z0-9\-]+\.(?:com|net|org|me|io|gg|ly|xyz|"
     r"onion|kh|vn|info|link|app)(?:/[^\s<>\"']*)?)"
 )
+_WORD = re.compile(r"[a-z]+")
 _PHONE_HINT = re.compile(r"\+?\d[\d\s.\-()]{6,}\d")
 _PAYMENTS = (
     (re.compile(r"\baba\b(?:\s*(?:pay|account|acc|no|number|:|-))*\s*(\d[\d ]{5,16}\d)"), "ABA"),
@@ -165,7 +166,13 @@ VN_PLACES = (
 
 
 @cache
-def _place_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+def _link_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), platform) for pattern, platform in _LINKS)
+
+
+@cache
+def _place_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The Khmer place names as one pattern, and every name (Latin and Khmer) to its place."""
     latin: dict[str, str] = {}
     khmer: dict[str, str] = {}
     for name, (en, km) in KH_PLACES.items():
@@ -173,10 +180,8 @@ def _place_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]
         khmer[km] = f"KH:{name}"
     for vn in VN_PLACES:
         latin[vn] = f"VN:{vn.title()}"
-    names = {**latin, **khmer}
-    latin_re = re.compile(r"\b(" + "|".join(sorted(latin, key=len, reverse=True)) + r")\b")
     khmer_re = re.compile("(" + "|".join(sorted(khmer, key=len, reverse=True)) + ")")
-    return latin_re, khmer_re, names
+    return khmer_re, {**latin, **khmer}
 
 
 def _phones(text: str) -> list[dict[str, Any]]:
@@ -209,17 +214,23 @@ def extract_entities(artifacts: TextArtifacts, original: str) -> list[dict[str, 
             seen.add(key)
             out.append({"type": entity_type, "value": value, **detail})
 
-    for pattern, platform in _LINKS:
-        for m in re.finditer(pattern, text):
-            add("handle", m.group(1), platform=platform, invitation=True)
-    for m in _APP_HANDLE.finditer(artifacts.norm):
-        handle = m.group(2)
-        if handle not in PLATFORMS and not handle.isdigit():
-            add("handle", handle, platform=PLATFORMS[m.group(1)], invitation=False)
-    for m in _AT_HANDLE.finditer(text):
-        add("handle", m.group(1), platform=None, invitation=False)
-    for m in _URL.finditer(text):
-        add("url", m.group(0).rstrip(".,!?)"))
+    # Cheap substring checks skip the patterns that cannot match (most messages have no entity).
+    if "/" in text:
+        for link_re, platform in _link_patterns():
+            for m in link_re.finditer(text):
+                add("handle", m.group(1), platform=platform, invitation=True)
+    norm = artifacts.norm
+    if ":" in norm or "@" in norm or "=" in norm or " is " in norm or " la " in plain:
+        for m in _APP_HANDLE.finditer(artifacts.norm):
+            handle = m.group(2)
+            if handle not in PLATFORMS and not handle.isdigit():
+                add("handle", handle, platform=PLATFORMS[m.group(1)], invitation=False)
+    if "@" in text:
+        for m in _AT_HANDLE.finditer(text):
+            add("handle", m.group(1), platform=None, invitation=False)
+    if "." in text:
+        for m in _URL.finditer(text):
+            add("url", m.group(0).rstrip(".,!?)"))
     for payment_re, kind in _PAYMENTS:
         for m in payment_re.finditer(plain):
             add("payment", re.sub(r"[ \-]", "", m.group(1)), kind=kind)
@@ -228,10 +239,14 @@ def extract_entities(artifacts: TextArtifacts, original: str) -> list[dict[str, 
     for crypto_re, kind in _CRYPTO:
         for m in crypto_re.finditer(original):
             add("payment", m.group(1), kind=f"CRYPTO_{kind}")
-    latin_re, khmer_re, names = _place_patterns()
-    for m in latin_re.finditer(plain):
-        country, _, name = names[m.group(1)].partition(":")
-        add("place", name, country=country)
+    khmer_re, names = _place_patterns()
+    words = _WORD.findall(plain)
+    for n in (1, 2, 3):
+        for i in range(len(words) - n + 1):
+            found = names.get(" ".join(words[i : i + n]))
+            if found is not None:
+                country, _, name = found.partition(":")
+                add("place", name, country=country)
     if artifacts.khmer:
         for m in khmer_re.finditer(artifacts.khmer):
             country, _, name = names[m.group(1)].partition(":")
