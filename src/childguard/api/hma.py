@@ -32,6 +32,7 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
+from childguard.api.service import bank_repository
 from childguard.api.state import AppState
 from childguard.api.uploads import spooled_upload
 from childguard.auth import Principal
@@ -42,7 +43,7 @@ from childguard.media.matcher import Match
 from childguard.media.scan import hash_file
 from childguard.media.signals.base import ContentKind, HashResult, LookupHash, SignalType
 from childguard.plugins import get_signal_type, signal_types
-from childguard.store.models import Bank, BankEntry, Org
+from childguard.store.models import Bank, BankEntry
 
 router = APIRouter(tags=["hma compatibility"])
 
@@ -66,13 +67,6 @@ def _signal(name: str) -> type[SignalType]:
         return get_signal_type(ALIASES.get(name, name))
     except InvalidInput:
         raise HmaError(400, f"No such SignalType '{name[:40]}'") from None
-
-
-def _repo(session: Session, principal: Principal) -> BankRepository:
-    org = session.get(Org, principal.org_id)
-    if org is None:
-        raise NotFound("your organisation no longer exists")
-    return BankRepository(session, org, principal.actor)
 
 
 def _bank_public(bank: Bank) -> dict[str, Any]:
@@ -325,7 +319,7 @@ def index_status(
 @router.get("/c/banks")
 def list_banks(session: SessionDep, principal: CurrentBankReader) -> list[dict[str, Any]]:
     """Banks of your organisation (and those shared with it)."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     return [
         {"matching_enabled_ratio": 1.0 if b.enabled else 0.0, "name": b.name}
         for b in repo.list_visible()
@@ -368,7 +362,7 @@ def create_bank(
         validate_bank_name(name)
     except InvalidInput:
         raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE") from None
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     try:
         bank = repo.create(name)
     except Conflict:
@@ -385,7 +379,7 @@ def create_bank(
 @router.get("/c/bank/{bank_name}")
 def get_bank(bank_name: str, session: SessionDep, principal: CurrentBankReader) -> dict[str, Any]:
     """One bank."""
-    return _bank_public(_get_bank(_repo(session, principal), bank_name))
+    return _bank_public(_get_bank(bank_repository(session, principal), bank_name))
 
 
 @router.put("/c/bank/{bank_name}")
@@ -398,7 +392,7 @@ def update_bank(
 ) -> dict[str, Any]:
     """Rename, enable or disable a bank."""
     data = _json_object(body)
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = _get_bank(repo, bank_name, write=True)
     new_name = data.get("name")
     if new_name is not None:
@@ -426,7 +420,7 @@ def delete_bank(
 ) -> dict[str, str]:
     """Delete a bank; like HMA, deleting a bank that does not exist also answers ``Done``."""
     try:
-        _repo(session, principal).delete(bank_name)
+        bank_repository(session, principal).delete(bank_name)
     except (NotFound, InvalidInput):
         return {"message": "Done"}
     session.commit()
@@ -454,7 +448,7 @@ def _add_content(
     source: str = "hma",
     external_id: str = "",
 ) -> dict[str, Any]:
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = _get_bank(repo, bank_name, write=True)
     entries = [
         EntryIn(ALIASES.get(name, name), value, source=source, external_id=external_id, note=note)
@@ -508,7 +502,7 @@ async def add_content(
 ) -> dict[str, Any]:
     """Hash an upload (field ``photo`` or ``video``) and add its signals as one content."""
     _no_urls(url)
-    _get_bank(_repo(session, principal), bank_name, write=True)
+    _get_bank(bank_repository(session, principal), bank_name, write=True)
     form = await request.form(max_files=2, max_fields=20)
     field, upload = await _one_upload(request)
     note = _note(form.get("note") if isinstance(form.get("note"), str) else None)
@@ -586,7 +580,7 @@ def get_content(
     include_signals: str | None = Query(default=None),
 ) -> dict[str, Any]:
     """One content of the bank (``include_signals=true`` adds its hashes)."""
-    bank = _get_bank(_repo(session, principal), bank_name)
+    bank = _get_bank(bank_repository(session, principal), bank_name)
     rows = _content_rows(session, bank, content_id)
     return _content_public(bank, rows, (include_signals or "").lower() == "true")
 
@@ -602,7 +596,7 @@ def update_content(
 ) -> dict[str, Any]:
     """``disable_until_ts`` in the future disables the content, 0 or 1 enables it."""
     data = _json_object(body)
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = _get_bank(repo, bank_name, write=True)
     rows = _content_rows(session, bank, content_id)
     if "disable_until_ts" in data:
@@ -634,7 +628,7 @@ def delete_content(
     principal: CurrentBankWriter,
 ) -> dict[str, int]:
     """Delete a content: ``{"deleted": 1}``, or 0 when there is no such content."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = _get_bank(repo, bank_name, write=True)
     try:
         rows = _content_rows(session, bank, content_id)

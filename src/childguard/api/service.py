@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
 from childguard.api.state import AppState
 from childguard.auth import Principal
 from childguard.errors import NotFound
 from childguard.media.bank_formats import validate_bank_name
+from childguard.media.banks import BankRepository
+from childguard.store.models import Org
+
+
+def bank_repository(session: Session, principal: Principal) -> BankRepository:
+    """The bank repository acting for the caller's organisation, audited as the caller."""
+    org = session.get(Org, principal.org_id)
+    if org is None:  # deleted after its key was cached
+        raise NotFound("your organisation no longer exists")
+    return BankRepository(session, org, principal.actor)
 
 
 def resolve_visible(

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from childguard.errors import StorageError
+from childguard.media.index.files import fsync_dir, write_npz_atomic
 from childguard.media.signals.base import SignalIndex
 from childguard.plugins import get_signal_type
 
@@ -132,8 +133,9 @@ class SnapshotWriter:
                 target = folder / signal
                 index.save(target)
                 files[signal] = signal
-            with (folder / "entry_bank.npz").open("wb") as fh:
-                np.savez(fh, entry_ids=entry_ids, bank_ids=bank_ids)
+            write_npz_atomic(
+                folder / "entry_bank.npz", {"entry_ids": entry_ids, "bank_ids": bank_ids}
+            )
             state = {
                 "format": FORMAT,
                 "last_seq": last_seq,
@@ -148,7 +150,7 @@ class SnapshotWriter:
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.root / "CURRENT")
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -167,17 +169,9 @@ class SnapshotWriter:
                 shutil.rmtree(child, ignore_errors=True)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
-    _fsync_dir(folder)
+    fsync_dir(folder)

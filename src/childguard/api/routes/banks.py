@@ -22,23 +22,16 @@ from childguard.api.schemas.banks import (
     ImportPublic,
     ShareCreate,
 )
+from childguard.api.service import bank_repository
 from childguard.api.uploads import spooled_upload
 from childguard.auth import Principal, get_org
-from childguard.errors import InvalidInput, NotFound
+from childguard.errors import InvalidInput
 from childguard.media.bank_formats import BankFormat, EntryIn, make_entry, parse_entries
 from childguard.media.bank_formats import write_entries as write_formatted
-from childguard.media.banks import BankRepository
 from childguard.media.scan import hash_file
-from childguard.store.models import BankEntry, Org
+from childguard.store.models import BankEntry
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
-
-
-def _repo(session: Session, principal: Principal) -> BankRepository:
-    org = session.get(Org, principal.org_id)
-    if org is None:  # the organisation was deleted after the key was cached
-        raise NotFound("your organisation no longer exists")
-    return BankRepository(session, org, principal.actor)
 
 
 def _entry_public(e: BankEntry) -> EntryPublic:
@@ -58,7 +51,7 @@ def _entry_public(e: BankEntry) -> EntryPublic:
 @router.get("", response_model=list[BankPublic])
 def list_banks(session: SessionDep, principal: CurrentBankReader) -> list[BankPublic]:
     """Banks your organisation owns or that were shared with it."""
-    return [BankPublic(**b.to_public()) for b in _repo(session, principal).list_visible()]
+    return [BankPublic(**b.to_public()) for b in bank_repository(session, principal).list_visible()]
 
 
 @router.post("", response_model=BankPublic, status_code=status.HTTP_201_CREATED)
@@ -66,7 +59,7 @@ def create_bank(
     body: BankCreate, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> BankPublic:
     """Create a bank in your organisation."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     repo.create(body.name, threshold=body.threshold, allow=body.allow, description=body.description)
     info = repo.info(body.name)
     session.commit()
@@ -77,7 +70,7 @@ def create_bank(
 @router.get("/{name}", response_model=BankPublic)
 def get_bank(name: str, session: SessionDep, principal: CurrentBankReader) -> BankPublic:
     """One bank with its entry counts."""
-    return BankPublic(**_repo(session, principal).info(name).to_public())
+    return BankPublic(**bank_repository(session, principal).info(name).to_public())
 
 
 @router.patch("/{name}", response_model=BankPublic)
@@ -89,7 +82,7 @@ def update_bank(
     principal: CurrentBankWriter,
 ) -> BankPublic:
     """Change threshold, enabled, allow or description."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     repo.update(
         name,
         enabled=body.enabled,
@@ -109,7 +102,7 @@ def delete_bank(
     name: str, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Delete a bank and all its entries."""
-    _repo(session, principal).delete(name)
+    bank_repository(session, principal).delete(name)
     session.commit()
     state.apply_changes()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -125,7 +118,7 @@ def list_entries(
     after: int = Query(default=0, ge=0, description="Return entries with id greater than this."),
 ) -> list[EntryPublic]:
     """Entries in id order, paged with ``after`` (the last id seen) and ``limit``."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = repo.get(name)
     query = (
         select(BankEntry)
@@ -158,7 +151,7 @@ def _entry_in(body: EntryCreate, index: int | None = None) -> EntryIn:
 def _add(
     name: str, entries: list[EntryIn], session: Session, state: StateDep, principal: Principal
 ) -> ImportPublic:
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     summary = repo.add_entries(repo.get(name, write=True), entries)
     session.commit()
     state.apply_changes()
@@ -194,7 +187,7 @@ def add_by_upload(
     note: str = Form(default="", max_length=2000),
 ) -> ImportPublic:
     """Hash an uploaded file and add its usable signals; the file itself is not kept."""
-    _repo(session, principal).get(name, write=True)
+    bank_repository(session, principal).get(name, write=True)
     with spooled_upload(file.file, state.settings) as path:
         _, signals = hash_file(path, state.settings)
     entries = [
@@ -217,7 +210,7 @@ def update_entry(
     principal: CurrentBankWriter,
 ) -> EntryPublic:
     """Enable or disable an entry."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = repo.get(name, write=True)
     repo.set_entries_enabled(bank, [str(entry_id)], body.enabled)
     (entry,) = repo.find_entries(bank, str(entry_id))
@@ -232,7 +225,7 @@ def remove_entry(
     name: str, entry_id: int, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Remove an entry."""
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     repo.remove_entries(repo.get(name, write=True), [str(entry_id)])
     session.commit()
     state.apply_changes()
@@ -251,7 +244,7 @@ def import_entries(
     source: str = Query(default="", max_length=200),
 ) -> ImportPublic:
     """Import a hash list atomically: a bad line fails the whole import with its line number."""
-    _repo(session, principal).get(name, write=True)
+    bank_repository(session, principal).get(name, write=True)
     with spooled_upload(file.file, state.settings) as path:
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -272,7 +265,7 @@ def export_entries(
     """Export entries in one of the import formats."""
     if format is BankFormat.LINES and signal_type is None:
         raise InvalidInput("the lines format holds one signal type: add signal_type=pdq|md5|...")
-    repo = _repo(session, principal)
+    repo = bank_repository(session, principal)
     bank = repo.get(name)
     buffer = io.StringIO()
     write_formatted(repo.iter_entries(bank, signal_type), format, buffer)
@@ -294,7 +287,7 @@ def share_bank(
     name: str, body: ShareCreate, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Share a bank read-only with another organisation."""
-    _repo(session, principal).share(name, get_org(session, body.org))
+    bank_repository(session, principal).share(name, get_org(session, body.org))
     session.commit()
     state.apply_changes()
     return Response(status_code=204)
@@ -305,7 +298,7 @@ def unshare_bank(
     name: str, org: str, session: SessionDep, state: StateDep, principal: CurrentBankWriter
 ) -> Response:
     """Stop sharing a bank with an organisation."""
-    _repo(session, principal).share(name, get_org(session, org), revoke=True)
+    bank_repository(session, principal).share(name, get_org(session, org), revoke=True)
     session.commit()
     state.apply_changes()
     return Response(status_code=204)

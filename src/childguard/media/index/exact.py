@@ -6,8 +6,6 @@ On disk it is an ``.npz`` of two arrays, ``digests`` (N x digest-bytes uint8) an
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from childguard.errors import StorageError
+from childguard.media.index.files import write_npz_atomic
 from childguard.media.signals.base import IndexMatch, SignalIndex
 
 
@@ -59,15 +58,7 @@ class ExactIndex(SignalIndex):
         digests = np.zeros((len(ids), width), dtype=np.uint8)
         for row, value in enumerate(self._by_id.values()):
             digests[row] = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, digests=digests, ids=ids)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_npz_atomic(path, {"digests": digests, "ids": ids})
 
     @classmethod
     def load(cls, path: Path) -> ExactIndex:

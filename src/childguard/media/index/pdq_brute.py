@@ -11,8 +11,6 @@ and ``ids`` (int64), read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from childguard.errors import InvalidInput, StorageError
+from childguard.media.index.files import write_npz_atomic
 from childguard.media.signals.base import IndexMatch, SignalIndex
 
 FORMAT = "pdq-brute-1"
@@ -155,19 +154,10 @@ class PdqBruteForceIndex(SignalIndex):
         return [(r.tobytes().hex(), int(i)) for r, i in zip(self._rows(), ids, strict=True)]
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh, format=np.array(FORMAT), hashes=self._rows(), ids=self._ids[: self._size]
-                )
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_npz_atomic(
+            path,
+            {"format": np.array(FORMAT), "hashes": self._rows(), "ids": self._ids[: self._size]},
+        )
 
     @classmethod
     def load(cls, path: Path) -> PdqBruteForceIndex:

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from childguard.errors import StorageError
+from childguard.media.index.files import fsync_dir
 from childguard.media.index.pdq_segment import CHUNKS, MihArrays
 
 FORMAT = "childguard-pdq-mih"
@@ -153,11 +154,11 @@ def save_index(
             "files": {name: meta.to_json() for name, meta in files.items()},
         }
         _write_small(folder / HEADER, json.dumps(header, indent=2).encode())
-        _fsync_dir(folder)
+        fsync_dir(folder)
         _write_small(
             path / f".{CURRENT}.{secrets.token_hex(4)}.tmp", version.encode(), path / CURRENT
         )
-        _fsync_dir(path)
+        fsync_dir(path)
     except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -320,14 +321,6 @@ def _write_small(target: Path, data: bytes, replace: Path | None = None) -> None
         os.fsync(fh.fileno())
     if replace is not None:
         os.replace(target, replace)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_old_versions(path: Path, keep: str) -> None:

@@ -23,8 +23,6 @@ file intact; a file that fails any check raises ``StorageError``.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from childguard.errors import StorageError
+from childguard.media.index.files import write_npz_atomic
 from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import IndexMatch, SignalIndex
 from childguard.media.signals.vpdq import (
@@ -193,17 +192,7 @@ class VpdqIndex(SignalIndex):
     def save(self, path: Path) -> None:
         arrays = self._arrays()
         arrays["checksum"] = self._checksum(arrays)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)  # type: ignore[arg-type]
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_npz_atomic(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> VpdqIndex:
