@@ -55,7 +55,8 @@ EMOJI_WORDS = {
     "😘": "kiss", "💋": "kiss", "😍": "love", "🥰": "love", "❤": "love", "💕": "love",
     "💖": "love", "💗": "love", "😈": "devil", "🚗": "car", "🏨": "hotel", "🤡": "clown",
     "🐷": "pig", "🐖": "pig", "🐶": "dog", "🐕": "dog", "💩": "shit", "🖕": "fuck",
-    "☠": "die", "💀": "dead", "👶": "kid", "🧒": "kid", "👧": "girl", "👦": "boy",
+    "☠": "die", "💀": "dead", "🍭": "candy", "🍬": "candy", "🧸": "teddy", "🍕": "pizza",
+    "👶": "kid", "🧒": "kid", "👧": "girl", "👦": "boy",
 }  # fmt: skip
 # Every key is one code point (variation selectors are stripped first), so a character class,
 # much faster than an alternation, finds them.

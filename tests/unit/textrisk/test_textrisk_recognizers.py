@@ -156,3 +156,12 @@ def test_required_strings_gate_never_changes_a_result() -> None:
                 assert (gated is None) == (plain.search(text) is None), compiled.rule.name
                 checked += 1
     assert checked > 1000
+
+
+def test_rule_names_are_unique_within_a_recognizer() -> None:
+    from childguard.textrisk.recognizers import PatternRecognizer
+
+    for recognizer in default_recognizers():
+        if isinstance(recognizer, PatternRecognizer):
+            names = [c.rule.name for c in recognizer._compiled]
+            assert len(names) == len(set(names)), recognizer.name

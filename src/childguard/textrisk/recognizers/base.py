@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from childguard.textrisk.artifacts import TextArtifacts
@@ -207,7 +207,14 @@ class PatternRecognizer(RiskRecognizer):
     rules: ClassVar[tuple[Rule, ...]] = ()
 
     def __init__(self) -> None:
-        self._compiled = [_Compiled.of(rule) for rule in self.rules]
+        # Rules are named after their stage and their rank within it in this recognizer, so that
+        # an explanation's pattern name points at exactly one rule.
+        counts: dict[str, int] = {}
+        named = []
+        for rule in self.rules:
+            counts[rule.stage] = counts.get(rule.stage, 0) + 1
+            named.append(replace(rule, name=f"{rule.stage}_{counts[rule.stage]}"))
+        self._compiled = [_Compiled.of(rule) for rule in named]
 
     def analyze(self, artifacts: TextArtifacts) -> list[Finding]:
         """Findings of every rule that matches, best per (label, stage)."""

@@ -137,7 +137,20 @@ class EnSextortionRecognizer(PatternRecognizer):
                 r"\beveryone (?:will|is gonna|gonna) (?:see|know)\b",
                 rf"\b(?:expose|ruin) (?:{U}|{UR} (?:life|reputation))\b",
                 rf"\bi (?:have|got|saved|kept) {UR} {PIC}\b",
-                rf"\bwhat (?:would|will) {UR} {PARENTS} (?:think|say)\b")
+                rf"\bwhat (?:would|will) {UR} {PARENTS} (?:think|say)\b",
+                r"\bor (?:i|ill|i'?ll|i will|else i) (?:post|send|share|upload|leak|put|forward)\b",
+                rf"\b(?:it|they|them|this|everything) (?:goes|go|will go|gets? sent) to "
+                rf"(?:{UR}|every|all)\b",
+                rf"\b(?:everyone|every contact|everybody|{UR} whole \w+|all {UR} \w+) "
+                rf"(?:sees|will see|gets (?:it|them)|will know)\b",
+                rf"\b(?:post|send|share|upload|leak|put) (?:it|them|this|{UR} pics?|everything) "
+                rf"(?:on|to|in|into) (?:{UR}|the) (?:school|class|group ?chat|groupchat|facebook|"
+                rf"fb|instagram|contacts|family|followers|friends|boss|teacher|mom|dad)",
+                rf"\b{U} want (?:it|them|this) (?:gone|deleted|to stay private)\b")
+        + rules("SEXTORTION", "threat_to_expose", 0.6,
+                r"\bi (?:recorded|screenshotted|screenrecorded|screen ?recorded|saved|kept) "
+                r"(?:it|everything|all|ur|your|the)\b",
+                r"\bi (?:have|got) screenshots\b")
         + rules("SEXTORTION", "demand", 0.65,
                 r"\b(?:pay|send|give|transfer|wire) (?:me )?(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|"
                 r"bucks|k\b)|money|cash|gift ?cards?|steam (?:card|gift)|itunes|google play|"
@@ -145,12 +158,22 @@ class EnSextortionRecognizer(PatternRecognizer):
                 rf"\b(?:send|give) (?:me )?more {PIC}\b",
                 r"\b(?:buy|get) me (?:a |some )?(?:gift ?cards?|steam cards?|itunes cards?)\b",
                 rf"\bif {U} (?:don'?t|dont|do not|won'?t) (?:pay|send)\b",
-                r"\bor else\b")
+                r"\bor else\b",
+                r"\b(?:\d+ )?(?:google play|steam|itunes|apple|amazon|roblox) (?:gift ?)?(?:codes?|"
+                r"cards?)\b",
+                r"\b(?:then |just |now )?pay (?:up|now|me|it|\$ ?\d+|\d+)\b",
+                r"\b(?:btc|bitcoin|crypto|usdt|wallet) address\b",
+                r"\b(?:cashapp|cash app|venmo)\b",
+                r"\bsend (?:me )?(?:\d+|one|two|three|five) more\b")
         + rules("SEXTORTION", "deadline", 0.6,
                 rf"\b(?:{U} (?:have|got|get)|you'?ve got|{U}'?ve got) (?:\d+|one|two|three|an?|"
                 rf"only|just) ?(?:\d+ )?(?:min|mins|minutes?|hours?|hrs?|days?|seconds?)\b",
                 r"\b(?:by|before) (?:tonight|tomorrow|midnight|\d{1,2} ?(?:am|pm|o'?clock))\b",
-                r"\b(?:last|final) (?:chance|warning)\b", r"\b(?:times? up|clock is ticking)\b")
+                r"\b(?:last|final) (?:chance|warning)\b", r"\b(?:times? up|clock is ticking)\b",
+                r"\bwithin \d+ ?(?:h|hrs?|hours?|min|mins|minutes?)\b",
+                r"\b(?:until|by|before) \d{1,2}(?::\d\d)? ?(?:am|pm)\b",
+                r"\b\d+ (?:min|mins|minutes|hours|hrs)\W*$", r"\b(?:deadline|tick ?tock)\b",
+                r"\bi'?m waiting\b")
     )  # fmt: skip
 
 
@@ -167,21 +190,26 @@ class EnBullyingRecognizer(PatternRecognizer):
               rf"disgusting|trash|useless|pig|clown|bitch|whore|slut|retard\w*|weirdo|"
               rf"failure|joke|creep)\b",
               r"\b(?:shut up|stfu|shut ur mouth|nobody asked)\b",
-              r"\b(?:dumb|stupid|ugly|fat|fucking) (?:bitch|pig|cow|loser|idiot|freak|ass)\b")
+              r"\b(?:dumb|stupid|ugly|fat|fucking) (?:bitch|pig|cow|loser|idiot|freak|ass)\b",
+              r"\bdelete (?:ur|your) account\b", r"\bcry about it\b",
+              r"\bugly (?:inside and out|af)\b")
         + rules("BULLYING", "threat", 0.7,
                 rf"\b{IWILL} (?:beat|hurt|kill|punch|stab|smash|jump|get|find|fight|slap) "
                 rf"{U}(?: up)?\b",
                 r"\b(?:watch (?:ur|your) back|wait (?:till|until) (?:after school|tomorrow)|"
                 r"see what happens)\b",
                 rf"\b{URE} (?:dead|so dead|done|finished)\b",
-                r"\b(?:kill (?:yourself|urself|ur self)|kys|go die)\b")
+                r"\b(?:kill (?:yourself|urself|ur self)|kys|go die)\b",
+                rf"\bwe know where {U} \w+", r"\bit'?ll be worse\b", r"\blunch money\b")
         + rules("BULLYING", "exclusion", 0.6,
                 rf"\b(?:nobody|no one|no1|noone) (?:likes|wants|cares about|will miss) {U}\b",
                 rf"\b{URE} not (?:invited|welcome|one of us|part of|in (?:the|our) group)\b",
                 r"\b(?:kick(?:ed)?|remove[d]?|ban(?:ned)?) (?:her|him|them|you|u) (?:out )?"
                 r"(?:from|of) (?:the|our) (?:group|chat|team|squad)\b",
                 r"\b(?:don'?t|dont|nobody) (?:talk|sit|play|hang) with (?:her|him|them)\b",
-                rf"\beveryone hates {U}\b", r"\bleave (?:the|our) (?:group|chat)\b")
+                rf"\beveryone hates {U}\b", r"\bleave (?:the|our) (?:group|chat)\b",
+                r"\bnobody wants (?:her|him|them|you|u)\b", r"\b(?:remove|kick) (?:her|him)\b",
+                r"\bwho (?:invited|let) (?:her|him|this)\b")
         + rules("BULLYING", "humiliation", 0.6,
                 rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
                 rf"laughed|will laugh) at {U}\b",
@@ -198,12 +226,16 @@ class EnBullyingRecognizer(PatternRecognizer):
                 rf"\b(?:because|cause|cuz|coz) {URE} (?:gay|black|poor|fat|a girl|disabled|"
                 rf"muslim|lesbian|trans|vietnamese|khmer|chinese|an immigrant)\b",
                 r"\b(?:dirty|stupid|filthy) (?:vietnamese|khmer|cambodian|chinese|immigrants?|"
-                r"foreigners?)\b")
+                r"foreigners?)\b",
+                rf"\b(?:{UR}|your own) kind\b", rf"\bpeople like {U} (?:ruin|are|should)\b")
         + rules("BULLYING", "doxxing", 0.65,
                 rf"\b(?:i|we) know where {U} live\b",
                 r"\b(?:here'?s|heres|posting|post|leak(?:ing)?|sharing) (?:her|his|their|ur|your) "
                 r"(?:address|number|phone number|location|home address)\b",
-                r"\b(?:she|he) lives (?:at|on)\b")
+                r"\b(?:she|he) lives (?:at|on)\b", r"\blives (?:on|at) \d+",
+                r"\b(?:post|leak|share) (?:his|her|their) (?:mom'?s |dad'?s )?"
+                r"(?:number|address|ip)\b",
+                rf"\bi know {UR} (?:ip|address|password)\b")
     )  # fmt: skip
 
 

@@ -58,7 +58,15 @@ class GenericCsamTermsRecognizer(PatternRecognizer):
                 rf"{CODED}.{{0,40}}(?:links?|folders?|mega|packs?|sale|\$|usd|price|dm|"
                 rf"telegram)",
                 rf"(?:links?|folders?|mega|packs?|sale|selling|trade).{{0,30}}{CODED}")
+        + rules("CSAM_TRADE", "advertising", 0.6,
+                r"\bno adults?\b",
+                r"\b(?:young|teen|kids?|girls?|boys?) (?:packs?|folders?|stuff)\b",
+                r"\b(?:candy|teddy|pizza) (?:shop|folders?|menu|links?|packs?)\b")
+        + rules("CSAM_TRADE", "requesting", 0.8, r"\bthe younger the better\b")
+        + rules("CSAM_TRADE", "payment_contact", 0.4,
+                r"\busdt\b", r"\btrc ?2[o0]\b", r"\b(?:vip|lifetime) (?:access|\d+)")
         + rules("CSAM_TRADE", "offering", 0.7,
+                r"\b\d+ ?(?:gb|tb)\W{0,3}\d+ ?(?:\$|usd|usdt)",
                 r"(?:\$ ?\d+|\d+ ?(?:\$|usd|k|dollars?))\s*(?:per|a|each|/|1|mot|moi)\s*"
                 r"(?:folder|link|pack|gb|collection|thu muc|ថត|លីង)")
     )  # fmt: skip
