@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import zlib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -150,63 +151,70 @@ class TextModel:
             val /= np.float32(np.sqrt(np.dot(val, val)))
         return idx, val
 
-    def calibrate(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Platt-scaled probabilities from raw label scores."""
-        logits = self.platt[:, 0] * z + self.platt[:, 1]
-        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
-
     def score(self, artifacts: TextArtifacts, explain_from: float = 0.5) -> MessageScores:
         """Probabilities per label; stages and top words for labels at or above ``explain_from``."""
         idx, val = self._features(artifacts)
         if idx.size == 0:
-            z = self.label_bias.astype(np.float64)
+            z = self.label_bias.tolist()
         else:
-            z = (val @ self.label_weights[idx] + self.label_bias).astype(np.float64)
-        probs = self.calibrate(z)
-        result = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+            z = (val @ self.label_weights[idx] + self.label_bias).tolist()
+        # Four numbers: plain floats are faster than numpy calls on tiny arrays.
+        probs = [
+            1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, a * zi + b))))
+            for zi, (a, b) in zip(z, self.platt.tolist(), strict=True)
+        ]
+        result = dict(zip(self.labels, probs, strict=True))
         stage: dict[str, tuple[str, float]] = {}
-        top: dict[str, tuple[str, ...]] = {}
         risky = [i for i, p in enumerate(probs) if p >= explain_from]
-        if risky and idx.size and self.stages:
+        if not risky or idx.size == 0:
+            return MessageScores(result, stage, {})
+        if self.stages:
             stage_z = val @ self.stage_weights[idx] + self.stage_bias
-            stage_p = np.exp(stage_z - stage_z.max())
-            stage_p /= stage_p.sum()
+            stage_p = np.exp(stage_z - stage_z.max()).tolist()
             for i in risky:
                 label = self.labels[i]
                 candidates = [j for j, lab in enumerate(self.stage_labels) if lab == label]
                 if candidates:
-                    best = max(candidates, key=lambda j: float(stage_p[j]))
-                    share = float(stage_p[best] / stage_p[candidates].sum())
+                    best = max(candidates, key=lambda j: stage_p[j])
+                    share = stage_p[best] / sum(stage_p[j] for j in candidates)
                     stage[label] = (self.stages[best], share)
-        if risky and idx.size:
-            for i in risky:
-                top[self.labels[i]] = self._top_words(artifacts, i)
-        return MessageScores(result, stage, top)
+        return MessageScores(result, stage, self._top_words(artifacts, risky))
 
-    def _top_words(self, artifacts: TextArtifacts, label: int, k: int = 5) -> tuple[str, ...]:
-        """Words (and word pairs) whose features pushed this label up the most.
+    def _top_words(
+        self, artifacts: TextArtifacts, labels: list[int], k: int = 5
+    ) -> dict[str, tuple[str, ...]]:
+        """Per label index in ``labels``: the words (and word pairs) that pushed it up the most.
 
         A word's weight is the sum of its word feature and its character n-grams, so that what is
         shown is a word of the message, not a fragment.
         """
         mask = self.n_features - 1
-        weights = self.label_weights[:, label]
-        tokens = artifacts.tokens
-        scored: dict[str, float] = {}
+        tokens = list(dict.fromkeys(artifacts.tokens))
+        pairs = list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(artifacts.tokens)))
+        if not tokens:
+            return {}
+        flat: list[int] = []
+        starts: list[int] = []
         for token in tokens:
-            scored[token] = float(weights[self._token_indices(token)].sum())
-        for a, b in itertools.pairwise(tokens):
-            pair = f"{a} {b}"
-            scored[pair] = max(scored.get(pair, -1e9), float(weights[_crc(f"b:{pair}", mask)]))
-        ranked = [text for text, _ in sorted(scored.items(), key=lambda kv: -kv[1])]
-        words: list[str] = []
-        for text in ranked:
-            if any(text in chosen or chosen in text for chosen in words):
-                continue
-            words.append(text)
-            if len(words) == k:
-                break
-        return tuple(words)
+            starts.append(len(flat))
+            flat.extend(self._token_indices(token))
+        columns = self.label_weights[:, labels]
+        token_w = np.add.reduceat(columns[flat], starts, axis=0).tolist()
+        pair_w = columns[[_crc(f"b:{p}", mask) for p in pairs]].tolist() if pairs else []
+        out: dict[str, tuple[str, ...]] = {}
+        for col, label in enumerate(labels):
+            scored = [(w[col], t) for w, t in zip(token_w, tokens, strict=True)]
+            scored += [(w[col], p) for w, p in zip(pair_w, pairs, strict=True)]
+            scored.sort(key=lambda item: -item[0])
+            words: list[str] = []
+            for _, text in scored:
+                if any(text in chosen or chosen in text for chosen in words):
+                    continue
+                words.append(text)
+                if len(words) == k:
+                    break
+            out[self.labels[label]] = tuple(words)
+        return out
 
     # ---- persistence -------------------------------------------------------------------------
 
