@@ -23,7 +23,8 @@ from childguard.textrisk.recognizers import (
     Explanation,
     Finding,
     RiskRecognizer,
-    default_recognizers,
+    load_recognizers,
+    unique_by_name,
 )
 from childguard.textrisk.scoring import MessageEvidence, prefix_features, prefix_probabilities
 
@@ -76,7 +77,9 @@ class RiskEngine:
     ) -> None:
         self.settings = settings
         self.model = model
-        self.recognizers = recognizers if recognizers is not None else default_recognizers()
+        self.recognizers = unique_by_name(
+            recognizers if recognizers is not None else load_recognizers()
+        )
         self.interventions = interventions or Interventions.load(
             settings.textrisk_interventions_dir
         )

@@ -165,3 +165,12 @@ def test_rule_names_are_unique_within_a_recognizer() -> None:
         if isinstance(recognizer, PatternRecognizer):
             names = [c.rule.name for c in recognizer._compiled]
             assert len(names) == len(set(names)), recognizer.name
+
+
+def test_duplicate_recognizer_names_fail_at_start_up() -> None:
+    from childguard.errors import ConfigurationError
+    from childguard.textrisk.recognizers import load_recognizers, unique_by_name
+
+    assert {r.name for r in load_recognizers()} >= {r.name for r in default_recognizers()}
+    with pytest.raises(ConfigurationError, match="registered twice"):
+        unique_by_name([en.EnGroomingRecognizer(), en.EnGroomingRecognizer()])

@@ -23,7 +23,11 @@ __all__ = [
     "RiskRecognizer",
     "Rule",
     "default_recognizers",
+    "load_recognizers",
+    "unique_by_name",
 ]
+
+ENTRY_POINT_GROUP = "childguard.recognizers"
 
 
 def default_recognizers() -> list[RiskRecognizer]:
@@ -51,3 +55,34 @@ def default_recognizers() -> list[RiskRecognizer]:
         km.KmContextRecognizer,
     ]
     return [cls() for cls in classes]
+
+
+def unique_by_name(recognizers: list[RiskRecognizer]) -> list[RiskRecognizer]:
+    """``recognizers`` unchanged, or ``ConfigurationError`` when two share a name."""
+    from childguard.errors import ConfigurationError
+
+    seen: dict[str, RiskRecognizer] = {}
+    for recognizer in recognizers:
+        if recognizer.name in seen:
+            raise ConfigurationError(
+                f"recognizer {recognizer.name!r} registered twice "
+                f"({type(seen[recognizer.name]).__module__} and {type(recognizer).__module__})"
+            )
+        seen[recognizer.name] = recognizer
+    return recognizers
+
+
+def load_recognizers() -> list[RiskRecognizer]:
+    """The built-in recognizers plus those other packages register under the
+    ``childguard.recognizers`` entry-point group (each a ``RiskRecognizer`` subclass)."""
+    from importlib.metadata import entry_points
+
+    from childguard.errors import ConfigurationError
+
+    recognizers = default_recognizers()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, RiskRecognizer)):
+            raise ConfigurationError(f"entry point {ep.value} is not a RiskRecognizer subclass")
+        recognizers.append(cls())
+    return unique_by_name(recognizers)
