@@ -177,8 +177,9 @@ class _Compiled:
             return cls(rule, re.compile(pattern[2:]), True, required)
         return cls(rule, re.compile(pattern), False, required)
 
-    def search(self, text: str) -> re.Match[str] | None:
-        if self.required is not None and not any(s in text for s in self.required):
+    def search(self, text: str, gated: bool = False) -> re.Match[str] | None:
+        """First match in ``text``; ``gated`` says the required literals were already checked."""
+        if not gated and self.required is not None and not any(s in text for s in self.required):
             return None
         if not self.word_start:
             return self.regex.search(text)
@@ -215,16 +216,26 @@ class PatternRecognizer(RiskRecognizer):
             counts[rule.stage] = counts.get(rule.stage, 0) + 1
             named.append(replace(rule, name=f"{rule.stage}_{counts[rule.stage]}"))
         self._compiled = [_Compiled.of(rule) for rule in named]
+        self._layers = tuple(sorted({rule.layer for rule in named}))
 
     def analyze(self, artifacts: TextArtifacts) -> list[Finding]:
         """Findings of every rule that matches, best per (label, stage)."""
         best: dict[tuple[str, str], Finding] = {}
+        texts = {layer: getattr(artifacts, layer) for layer in self._layers}
         for compiled in self._compiled:
             rule = compiled.rule
-            text = getattr(artifacts, rule.layer)
+            text = texts[rule.layer]
             if not text:
                 continue
-            match = compiled.search(text)
+            # The required-literal gate, inlined: this loop runs hundreds of times per message.
+            required = compiled.required
+            if required is not None:
+                for literal in required:
+                    if literal in text:
+                        break
+                else:
+                    continue
+            match = compiled.search(text, gated=True)
             if match is None:
                 continue
             key = (rule.label, rule.stage)
