@@ -16,6 +16,7 @@ import itertools
 import json
 import math
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -142,9 +143,7 @@ class TextModel:
         return out
 
     def _features(self, artifacts: TextArtifacts) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        counts: dict[int, int] = {}
-        for i in self.indices(artifacts):
-            counts[i] = counts.get(i, 0) + 1
+        counts = Counter(self.indices(artifacts))  # counted in C
         idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         val = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         if idx.size:
@@ -198,9 +197,11 @@ class TextModel:
         for token in tokens:
             starts.append(len(flat))
             flat.extend(self._token_indices(token))
-        columns = self.label_weights[:, labels]
-        token_w = np.add.reduceat(columns[flat], starts, axis=0).tolist()
-        pair_w = columns[[_crc(f"b:{p}", mask) for p in pairs]].tolist() if pairs else []
+        # Rows first, then columns: indexing columns of the full matrix would copy all of it.
+        weights = self.label_weights
+        token_w = np.add.reduceat(weights[flat][:, labels], starts, axis=0).tolist()
+        pair_rows = [_crc(f"b:{p}", mask) for p in pairs]
+        pair_w = weights[pair_rows][:, labels].tolist() if pairs else []
         out: dict[str, tuple[str, ...]] = {}
         for col, label in enumerate(labels):
             scored = [(w[col], t) for w, t in zip(token_w, tokens, strict=True)]
