@@ -107,6 +107,7 @@ class TextModel:
 
     name: str = "model"
     _token_cache: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    _weight_cache: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
     def _token_indices(self, token: str) -> list[int]:
         """Hashed indices of a token's word feature and character n-grams (cached: chat words
@@ -124,6 +125,17 @@ class TextModel:
             self._token_cache.clear()
         self._token_cache[token] = indices
         return indices
+
+    def _token_weight(self, token: str) -> list[float]:
+        """Per label, the summed weight of a token's word feature and character n-grams (cached,
+        used to explain model findings)."""
+        cached = self._weight_cache.get(token)
+        if cached is None:
+            cached = self.label_weights[self._token_indices(token)].sum(axis=0).tolist()
+            if len(self._weight_cache) >= _TOKEN_CACHE_SIZE:
+                self._weight_cache.clear()
+            self._weight_cache[token] = cached
+        return cached
 
     def indices(self, artifacts: TextArtifacts) -> list[int]:
         """The hashed features of a message, with repeats: the same multiset as
@@ -192,20 +204,14 @@ class TextModel:
         pairs = list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(artifacts.tokens)))
         if not tokens:
             return {}
-        flat: list[int] = []
-        starts: list[int] = []
-        for token in tokens:
-            starts.append(len(flat))
-            flat.extend(self._token_indices(token))
+        token_w = [self._token_weight(token) for token in tokens]
         # Rows first, then columns: indexing columns of the full matrix would copy all of it.
-        weights = self.label_weights
-        token_w = np.add.reduceat(weights[flat][:, labels], starts, axis=0).tolist()
         pair_rows = [_crc(f"b:{p}", mask) for p in pairs]
-        pair_w = weights[pair_rows][:, labels].tolist() if pairs else []
+        pair_w = self.label_weights[pair_rows].tolist() if pairs else []
         out: dict[str, tuple[str, ...]] = {}
-        for col, label in enumerate(labels):
-            scored = [(w[col], t) for w, t in zip(token_w, tokens, strict=True)]
-            scored += [(w[col], p) for w, p in zip(pair_w, pairs, strict=True)]
+        for label in labels:
+            scored = [(w[label], t) for w, t in zip(token_w, tokens, strict=True)]
+            scored += [(w[label], p) for w, p in zip(pair_w, pairs, strict=True)]
             scored.sort(key=lambda item: -item[0])
             words: list[str] = []
             for _, text in scored:
