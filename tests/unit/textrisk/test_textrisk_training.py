@@ -1,0 +1,78 @@
+"""Data loading, the deterministic split and the metrics of the training module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from childguard.errors import InvalidInput, NotFound
+from childguard.textrisk.training import is_test_id, label_metrics, load_data
+
+
+def test_split_is_deterministic_and_about_a_fifth() -> None:
+    ids = [f"en-{i:04d}" for i in range(2000)]
+    share = sum(is_test_id(i) for i in ids) / len(ids)
+    assert 0.16 < share < 0.24
+    assert [is_test_id(i) for i in ids[:50]] == [is_test_id(i) for i in ids[:50]]
+
+
+def test_public_csv_formats_become_one_message_conversations(tmp_path: Path) -> None:
+    davidson = tmp_path / "en_davidson_toxicity"
+    davidson.mkdir()
+    rows = [",count,hate_speech,offensive_language,neither,class,tweet"]
+    rows += [f"{i},3,0,0,3,{i % 3},tweet number {i}" for i in range(30)]
+    (davidson / "labeled_data.csv").write_text("\n".join(rows) + "\n")
+    vihos = tmp_path / "vi_vihos"
+    vihos.mkdir()
+    (vihos / "test.csv").write_text(
+        ',content,index_spans\n0,"xin chao",[]\n1,"do ngu","[3, 4, 5]"\n'
+    )
+    data = load_data([tmp_path], shared_cap=100)
+    by_source = {d.source for d in data}
+    assert by_source == {"davidson", "vihos"}
+    for d in data:
+        assert len(d.messages) == 1
+        if d.source == "davidson":
+            assert (d.labels == ("BULLYING",)) == (int(d.messages[0].text.split()[-1]) % 3 != 2)
+    vi = {d.messages[0].text: d for d in data if d.source == "vihos"}
+    assert vi["do ngu"].labels == ("BULLYING",) and vi["do ngu"].test
+    assert vi["xin chao"].labels == ()
+
+
+def test_jsonl_errors_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"id": "a", "messages": [{"text": "hi"}], "labels": ["NOPE"]}))
+    with pytest.raises(InvalidInput, match=r"x.jsonl:1: unknown label"):
+        load_data([path])
+    with pytest.raises(NotFound):
+        load_data([tmp_path / "missing"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InvalidInput, match="no labelled conversations"):
+        load_data([empty])
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    line = json.dumps({"id": "a", "messages": [{"text": "hi"}]})
+    (tmp_path / "a.jsonl").write_text(line + "\n" + line + "\n")
+    with pytest.raises(InvalidInput, match="appears twice"):
+        load_data([tmp_path])
+
+
+def test_label_metrics_on_a_hand_computed_case() -> None:
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.1, 0.05])
+    m = label_metrics(y, s, 0.5)
+    # At 0.5: TP=2, FP=1, FN=1.
+    assert (m["precision"], m["recall"]) == (
+        pytest.approx(2 / 3, abs=1e-3),
+        pytest.approx(2 / 3, abs=1e-3),
+    )
+    # Ranking: positives 0.9, 0.8, 0.3 vs five negatives: only 0.3 < 0.7 is out of order.
+    assert m["roc_auc"] == pytest.approx(14 / 15, abs=1e-3)
+    # 90 % recall needs all three positives: threshold 0.3 -> 3 TP, 1 FP.
+    assert m["precision_at_90_recall"] == pytest.approx(0.75)
+    assert label_metrics(np.zeros(3), np.zeros(3), 0.5)["roc_auc"] is None
