@@ -16,7 +16,7 @@ import csv
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,13 +277,13 @@ def train(
     folds: int = 5,
     c: float = DEFAULT_C,
     window: int = 200,
-    log: Any = None,
+    log: Callable[[str], None] | None = None,
 ) -> TrainingResult:
     """Train every head on the training split of ``data``; the test split is left untouched."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    say = log or (lambda _msg: None)
+    say: Callable[[str], None] = log or (lambda _msg: None)
     train_convs = [c_ for c_ in data if not c_.test]
     if len(train_convs) < folds * 2:
         raise InvalidInput(f"too little training data: {len(train_convs)} conversations")
