@@ -74,6 +74,10 @@ def hash_features(
 _TOKEN_CACHE_SIZE = 200_000
 
 
+def _is_khmer(text: str) -> bool:
+    return "\u1780" <= text[:1] <= "\u17ff"
+
+
 def _crc(feature: str, mask: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) & mask
 
@@ -136,6 +140,24 @@ class TextModel:
                 self._weight_cache.clear()
             self._weight_cache[token] = cached
         return cached
+
+    def _khmer_spans(self, tokens: tuple[str, ...]) -> list[tuple[list[float], str]]:
+        """Runs of two or three Khmer syllables, written without spaces, with their weight (the
+        syllables' weights plus the pair's or triple's own): a Khmer word is usually two or three
+        syllables, and one syllable alone means little to a reader."""
+        mask = self.n_features - 1
+        out: list[tuple[list[float], str]] = []
+        for n, prefix in ((2, "b"), (3, "t")):
+            for i in range(len(tokens) - n + 1):
+                span = tokens[i : i + n]
+                if not all(_is_khmer(t) for t in span):
+                    continue
+                own = self.label_weights[_crc(f"{prefix}:{' '.join(span)}", mask)]
+                total = [float(x) for x in own]
+                for token in span:
+                    total = [a + b for a, b in zip(total, self._token_weight(token), strict=True)]
+                out.append((total, "".join(span)))
+        return out
 
     def indices(self, artifacts: TextArtifacts) -> list[int]:
         """The hashed features of a message, with repeats: the same multiset as
@@ -208,10 +230,16 @@ class TextModel:
         # Rows first, then columns: indexing columns of the full matrix would copy all of it.
         pair_rows = [_crc(f"b:{p}", mask) for p in pairs]
         pair_w = self.label_weights[pair_rows].tolist() if pairs else []
+        spans = self._khmer_spans(artifacts.tokens) if artifacts.khmer else []
         out: dict[str, tuple[str, ...]] = {}
         for label in labels:
-            scored = [(w[label], t) for w, t in zip(token_w, tokens, strict=True)]
-            scored += [(w[label], p) for w, p in zip(pair_w, pairs, strict=True)]
+            scored = [
+                (w[label], t) for w, t in zip(token_w, tokens, strict=True) if not _is_khmer(t)
+            ]
+            scored += [
+                (w[label], p) for w, p in zip(pair_w, pairs, strict=True) if not _is_khmer(p)
+            ]
+            scored += [(w[label], text) for w, text in spans]
             scored.sort(key=lambda item: -item[0])
             words: list[str] = []
             for _, text in scored:
