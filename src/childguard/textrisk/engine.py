@@ -178,6 +178,7 @@ class RiskEngine:
             "entities": entities,
             "intervention": intervention,
             "messages": len(analyses),
+            "message_languages": message_languages,
             "truncated_messages": truncated,
         }
 
@@ -249,8 +250,8 @@ def analyze_conversation(conv: dict[str, Any] | list[Any], engine: RiskEngine) -
 
     ``conv`` is ``{"id", "messages": [{"sender", "text", "ts"?}], "participants"?}`` or a bare
     list of messages. Returns ``{"id", "languages", "risk", "flagged", "first_flagged_message",
-    "findings", "entities", "intervention", "messages", "truncated_messages"}``; raises
-    ``InvalidInput``/``TooLarge`` for input it cannot accept.
+    "findings", "entities", "intervention", "messages", "message_languages",
+    "truncated_messages"}``; raises ``InvalidInput``/``TooLarge`` for input it cannot accept.
     """
     settings = engine.settings
     conversation = parse_conversation(

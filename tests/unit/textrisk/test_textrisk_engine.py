@@ -35,6 +35,7 @@ def test_result_has_the_documented_shape(engine: RiskEngine) -> None:
     assert set(result["risk"]) == set(LABELS)
     assert all(0.0 <= p <= 1.0 for p in result["risk"].values())
     assert result["languages"] == ["en"]
+    assert result["message_languages"] == ["en", "und", "en", "en", "en", "en"]
 
 
 def test_grooming_stages_accumulate_and_first_flag_is_where_the_threshold_is_crossed(
