@@ -23,9 +23,15 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    """A session committed when the route returns normally, rolled back on error."""
-    with state.db.session() as session:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, state: StateDep) -> Iterator[Session]:
+    """A session committed when the route returns normally, rolled back on error.
+
+    Routes with a mutating method get a write session (serialised on SQLite).
+    """
+    with state.db.session(write=request.method not in READ_METHODS) as session:
         yield session
 
 

@@ -32,14 +32,14 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
-from childguard.api.service import bank_repository
+from childguard.api.service import bank_repository, record_scan
 from childguard.api.state import AppState
 from childguard.api.uploads import spooled_upload
 from childguard.auth import Principal
 from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import EntryIn, validate_bank_name
 from childguard.media.banks import BankRepository
-from childguard.media.matcher import Match
+from childguard.media.matcher import Match, apply_allow
 from childguard.media.scan import hash_file
 from childguard.media.signals.base import ContentKind, HashResult, LookupHash, SignalType
 from childguard.plugins import get_signal_type, signal_types
@@ -87,7 +87,7 @@ def _distance(m: Match) -> str:
 def _by_bank(matches: Iterable[Match]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for m in matches:
-        if m.allow:
+        if m.allow or m.suppressed:
             continue
         out.setdefault(m.bank, []).append(
             {"bank_content_id": m.content_id, "distance": _distance(m)}
@@ -236,14 +236,16 @@ async def lookup_post(
     field, upload = await _one_upload(request)
     results = _hash_upload(state, field, upload, types)
     visible = _bank_filter(state, principal, banks)
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    per_type: dict[str, list[Match]] = {}
     for name, result in results.items():
         if not result.usable:
             raise HmaError(400, f"invalid signal: {name} quality {result.quality} is below 50")
         lookups = result.lookups or (LookupHash(result.value),)
-        matches = state.matcher.lookup(result.signal_type, lookups, visible)
-        out[name] = _by_bank(matches)
-    return out
+        per_type[name] = state.matcher.lookup(result.signal_type, lookups, visible)
+    # an allow-bank match suppresses the others (flags set on the shared Match objects)
+    every = apply_allow([m for ms in per_type.values() for m in ms])
+    record_scan(state, principal, field, every)
+    return {name: _by_bank(ms) for name, ms in per_type.items()}
 
 
 @router.get("/m/raw_lookup")

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from childguard import audit
 from childguard.api.state import AppState
 from childguard.auth import Principal
 from childguard.errors import NotFound
 from childguard.media.bank_formats import validate_bank_name
 from childguard.media.banks import BankRepository
+from childguard.media.matcher import Match
 from childguard.store.models import Org
 
 
@@ -38,3 +40,31 @@ def resolve_visible(
     if missing:
         raise NotFound(f"no enabled bank named {', '.join(missing)}")
     return frozenset(chosen)
+
+
+def record_scan(state: AppState, principal: Principal, mime: str, matches: Sequence[Match]) -> bool:
+    """Count a scan in the metrics and audit it when it matched; returns whether to block.
+
+    The audit record holds banks, entry ids and signal types, never the file or its hashes.
+    """
+    blocked = any(not m.allow and not m.suppressed for m in matches)
+    state.metrics.scans.labels("matched" if blocked else "clean").inc()
+    for m in matches:
+        state.metrics.matches.labels(m.bank).inc()
+    if matches:
+        with state.db.session(write=True) as session:
+            audit.append(
+                session,
+                principal.actor,
+                "scan.match",
+                f"org:{principal.org_id}",
+                {
+                    "blocked": blocked,
+                    "content_type": mime,
+                    "matches": [
+                        {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
+                        for m in matches
+                    ],
+                },
+            )
+    return blocked

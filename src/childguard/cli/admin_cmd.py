@@ -28,7 +28,7 @@ def org_create(
 ) -> None:
     """Create an organisation."""
     db = Database.open(load_settings())
-    with db.session() as s:
+    with db.session(write=True) as s:
         org = create_org(s, name, display_name, actor=CLI_ACTOR)
         typer.echo(f"created organisation {org.name} (id {org.id})")
 
@@ -61,7 +61,7 @@ def key_create(
     """Create an API key and print it once (only its hash is stored)."""
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     db = Database.open(load_settings())
-    with db.session() as s:
+    with db.session(write=True) as s:
         new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=CLI_ACTOR)
         typer.echo(f"key {new.key.id} ({new.key.prefix}) for {org} as {new.key.role}:")
         typer.echo(new.secret)
@@ -104,7 +104,7 @@ def key_list(
 def key_revoke(key: str = typer.Argument(..., help="Key id or prefix.")) -> None:
     """Revoke a key; servers stop accepting it within seconds."""
     db = Database.open(load_settings())
-    with db.session() as s:
+    with db.session(write=True) as s:
         k = revoke_key(s, key, actor=CLI_ACTOR)
         typer.echo(f"revoked key {k.id} ({k.prefix})")
 

@@ -41,7 +41,7 @@ def create(
 ) -> None:
     """Create an empty bank."""
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         bank = BankRepository(s, ctx.org, ctx.actor).create(
             name, threshold=threshold, allow=allow, description=description
         )
@@ -87,7 +87,7 @@ def update(
 ) -> None:
     """Change a bank's threshold, allow flag or description."""
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         BankRepository(s, ctx.org, ctx.actor).update(
             name,
             threshold=threshold,
@@ -122,7 +122,7 @@ def import_(
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text") from None
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if create_bank:
             from childguard.errors import NotFound
@@ -208,7 +208,7 @@ def add(
                 )
             )
     ctx = open_context(settings)
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         summary = repo.add_entries(repo.get(name), entries)
     typer.echo(
@@ -240,7 +240,7 @@ def enable(
 def _set_enabled(name: str, refs: list[str], enabled: bool) -> None:
     word = "enabled" if enabled else "disabled"
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if refs:
             n = repo.set_entries_enabled(repo.get(name), refs, enabled)
@@ -259,7 +259,7 @@ def remove(
 ) -> None:
     """Remove entries from a bank, or (with --yes and no entries) delete the bank."""
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if entries:
             n = repo.remove_entries(repo.get(name), entries)
@@ -282,7 +282,7 @@ def share(
     from childguard.auth import get_org
 
     ctx = open_context(load_settings())
-    with ctx.db.session() as s:
+    with ctx.db.session(write=True) as s:
         BankRepository(s, ctx.org, ctx.actor).share(name, get_org(s, org), revoke=revoke)
     typer.echo(f"{'stopped sharing' if revoke else 'shared'} {name} with {org}")
 

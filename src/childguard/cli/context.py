@@ -33,6 +33,6 @@ def open_context(settings: Settings) -> CliContext:
     """Open (creating on first use) the database and the CLI's organisation."""
     db = Database.open(settings)
     cli_actor = Actor(None, None, f"cli:{_user()}")
-    with db.session() as session:
+    with db.session(write=True) as session:
         org = ensure_org(session, settings.org, actor=cli_actor)
     return CliContext(settings, db, org, Actor(org.id, None, f"cli:{_user()}"))

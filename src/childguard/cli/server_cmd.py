@@ -24,7 +24,7 @@ def bootstrap_admin(settings: Settings) -> str | None:
     """
     db = Database.open(settings)
     try:
-        with db.session() as session:
+        with db.session(write=True) as session:
             actor = Actor(None, None, "serve --bootstrap")
             org = ensure_org(session, settings.admin_org, actor=actor)
             now = datetime.now(UTC)

@@ -90,11 +90,24 @@ class Database:
             raise StorageError(f"database unavailable: {exc.orig}") from exc
         return True
 
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite database."""
+        return self.url.startswith("sqlite")
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on any error."""
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session committed on success and rolled back on any error.
+
+        ``write=True`` on SQLite takes the database's write lock when the transaction begins
+        (``BEGIN IMMEDIATE``), so concurrent writers queue (up to the busy timeout) instead of
+        failing when they upgrade a stale read; the audit chain relies on it. PostgreSQL needs
+        nothing here (the audit log takes an advisory lock).
+        """
         session = self._sessions()
         try:
+            if write and self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except SQLAlchemyError as exc:

@@ -101,11 +101,16 @@ class Bank(Base):
 
 
 class BankEntry(Base):
-    """One hash in a bank with its provenance. ``value_digest`` keys long values (vPDQ)."""
+    """One hash in a bank with its provenance.
+
+    ``value_digest`` is the SHA-256 of ``signal_type:value`` (vPDQ values can be long).
+    """
 
     __tablename__ = "bank_entries"
     __table_args__ = (
-        UniqueConstraint("bank_id", "signal_type", "value_digest", name="uq_entry_value"),
+        # value_digest covers the signal type too, so this one index also serves the
+        # "is this hash already in the bank" look-ups of every import.
+        UniqueConstraint("bank_id", "value_digest", name="uq_entry_value"),
         Index("ix_entry_signal", "signal_type", "enabled"),
     )
 

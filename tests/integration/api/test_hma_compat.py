@@ -197,6 +197,9 @@ def test_upload_hash_and_match_flow(api: Api) -> None:
         api, h, "POST", "/m/lookup", 200, None, files=photo, params={"bypass_coinflip": "false"}
     )
     assert matched["pdq"] == {"TEST_BANK": [{"bank_content_id": added["id"], "distance": "0"}]}
+    admin = api.key("acme", "admin")
+    actions = [r["action"] for r in api.client.get("/v1/audit", headers=admin).json()]
+    assert actions.count("scan.match") == 1  # a matched HMA lookup is audited like /v1/scan
     rotated = PDQ_DATA / "images" / "bridge-2-rotate-90.jpg"
     turned = _check(
         api,

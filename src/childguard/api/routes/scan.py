@@ -6,10 +6,9 @@ import logging
 
 from fastapi import APIRouter, File, UploadFile
 
-from childguard import audit
 from childguard.api.deps import CurrentLookup, CurrentScanner, StateDep
 from childguard.api.schemas.scan import LookupPublic, LookupRequest, LookupResult, ScanPublic
-from childguard.api.service import resolve_visible
+from childguard.api.service import record_scan, resolve_visible
 from childguard.api.uploads import spooled_upload
 from childguard.errors import InvalidInput
 from childguard.media.scan import hash_file
@@ -40,26 +39,7 @@ def scan(
         raise
     visible = state.visible_banks(principal.org_id)
     matches = state.matcher.match_signals(signals.values(), visible)
-    blocked = any(not m.allow and not m.suppressed for m in matches)
-    metrics.scans.labels("matched" if blocked else "clean").inc()
-    for m in matches:
-        metrics.matches.labels(m.bank).inc()
-    if matches:
-        with state.db.session() as session:
-            audit.append(
-                session,
-                principal.actor,
-                "scan.match",
-                f"org:{principal.org_id}",
-                {
-                    "blocked": blocked,
-                    "content_type": media.mime,
-                    "matches": [
-                        {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                        for m in matches
-                    ],
-                },
-            )
+    blocked = record_scan(state, principal, media.mime, matches)
     return ScanPublic(
         filename=(file.filename or None) and file.filename[:255],
         content_type=media.mime,

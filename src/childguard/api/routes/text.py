@@ -61,7 +61,7 @@ def analyze(
         results.append(result)
     flagged = [r for r in results if r.get("flagged")]
     if flagged:
-        with state.db.session() as session:
+        with state.db.session(write=True) as session:
             for r in flagged:
                 audit.append(
                     session,

@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         _ts("added_at"),
         sa.Column("content_id", sa.Integer(), nullable=True),
-        sa.UniqueConstraint("bank_id", "signal_type", "value_digest", name="uq_entry_value"),
+        sa.UniqueConstraint("bank_id", "value_digest", name="uq_entry_value"),
     )
     op.create_index("ix_bank_entries_bank_id", "bank_entries", ["bank_id"])
     op.create_index("ix_bank_entries_content_id", "bank_entries", ["content_id"])
