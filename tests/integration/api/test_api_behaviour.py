@@ -219,6 +219,26 @@ def test_bad_input_gets_a_clear_4xx(api: Api, call: object, expected: tuple[int,
     assert err(response) == expected
 
 
+def test_raw_body_scan_matches_like_multipart(api: Api) -> None:
+    h = api.key("acme", "platform")
+    data = (IMAGES / "bridge-1-original.jpg").read_bytes()
+    api.client.post("/v1/banks", headers=h, json={"name": "RAW"})
+    api.client.post("/v1/banks/RAW/entries/upload", headers=h, files=upload(data))
+    raw = api.client.post(
+        "/v1/scan",
+        headers={**h, "content-type": "application/octet-stream", "x-filename": "r.jpg"},
+        content=data,
+    ).json()
+    multi = api.client.post("/v1/scan", headers=h, files=upload(data, "r.jpg")).json()
+    assert raw == multi and raw["blocked"] is True and raw["filename"] == "r.jpg"
+    empty = api.client.post("/v1/scan", headers={**h, "content-type": "image/jpeg"}, content=b"")
+    assert err(empty) == (422, "hashing_error")
+    wrong_field = api.client.post(
+        "/v1/scan", headers=h, files={"photo": ("a.jpg", data, "image/jpeg")}
+    )
+    assert err(wrong_field) == (400, "invalid_input")
+
+
 def test_oversized_upload_is_refused(make_api: object) -> None:
     api = make_api(max_upload_bytes=50_000)  # type: ignore[operator]
     h = api.key("acme", "platform")
@@ -226,6 +246,16 @@ def test_oversized_upload_is_refused(make_api: object) -> None:
         api.client.post("/v1/scan", headers=h, files=upload(jpeg_bytes(2, (1600, 1200))))
     )
     assert (status, code) == (413, "too_large")
+    big = jpeg_bytes(2, (1600, 1200))
+
+    def chunked() -> object:
+        for start in range(0, len(big), 8192):
+            yield big[start : start + 8192]
+
+    streamed = api.client.post(
+        "/v1/scan", headers={**h, "content-type": "image/jpeg"}, content=chunked()
+    )
+    assert err(streamed) == (413, "too_large")
     assert api.client.get("/healthz").status_code == 200
     leftovers = (
         list((api.settings.data_dir / "tmp").glob("*"))
