@@ -5,7 +5,7 @@ Usage: ``python bench/api_bench.py [--quick] [--hma] [--bank-size N] [--duration
 Generates benign ~0.5-megapixel JPEGs (derived from the public PDQ test images) and a bank of
 random PDQ hashes with some of the photos' own hashes planted, so some scans match. Then, for 1
 and 2 server workers, starts ``childguard serve`` (and with ``--hma`` HMA's gunicorn through
-/work/hma-work/start_hma.sh) in subprocesses and drives them from this process over loopback with
+$HMA_DIR/start_hma.sh) in subprocesses and drives them from this process over loopback with
 a pool of keep-alive HTTP clients for a fixed duration:
 
 - scans: ``POST /v1/scan`` (and childguard's HMA-compatible ``POST /m/lookup`` when present;
@@ -19,7 +19,11 @@ Phases of the systems interleave round by round; a phase's best round is reporte
 disturbed by other load on the machine) together with server CPU seconds per request. Results are
 printed as tables and written to ``.bench-data/api_bench.json``.
 
-HMA's code is not part of childguard: it runs only from /work/hma-work when ``--hma`` is given.
+HMA's code is not part of childguard and is never committed: with ``--hma`` it runs from
+$HMA_DIR (default ``../hma-work`` beside the repository), a local checkout of
+facebook/ThreatExchange's hasher-matcher-actioner in its own virtualenv with a local PostgreSQL,
+started by a ``start_hma.sh [WORKERS] [PORT]`` script there (gunicorn, jemalloc,
+``OMP_NUM_THREADS=1``).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from childguard.media.scan import hash_file
 REPO = Path(__file__).resolve().parents[1]
 PDQ_IMAGES = REPO.parent / "shared" / "data" / "pdq" / "images"
 DATA = REPO / ".bench-data"
-HMA_DIR = Path("/work/hma-work")
+HMA_DIR = Path(os.environ.get("HMA_DIR", str(Path(__file__).resolve().parents[2] / "hma-work")))
 HMA_BANK = "CG_BENCH"
 HMA_NEW_BANK = "CG_BENCH_NEW"
 CG_BANK = "BIG"
@@ -499,7 +503,7 @@ def psql(sql: str) -> str:
 
 
 class HmaServer:
-    """HMA's gunicorn via /work/hma-work/start_hma.sh (1 worker, or N + an indexer process)."""
+    """HMA's gunicorn via $HMA_DIR/start_hma.sh (1 worker, or N + an indexer process)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -685,7 +689,9 @@ def main() -> int:
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="~1-2 minutes: 20k bank, 12 photos, 3 s phases, 1 round")
-    ap.add_argument("--hma", action="store_true", help="Also run HMA from /work/hma-work.")
+    ap.add_argument(
+        "--hma", action="store_true", help="Also run HMA from $HMA_DIR (default ../hma-work)."
+    )
     ap.add_argument("--bank-size", type=int, default=1_000_000, help="Random PDQ hashes in BIG.")
     ap.add_argument("--photos", type=int, default=40, help="Number of 860x600 test photos.")
     ap.add_argument("--planted", type=float, default=0.5,
