@@ -361,3 +361,34 @@ def test_docs_and_openapi_are_served(api: Api) -> None:
     assert api.client.get("/docs").status_code == 200
     spec = api.client.get("/openapi.json").json()
     assert "/v1/scan" in spec["paths"] and "/v1/banks/{name}" in spec["paths"]
+
+
+def test_text_analyze_flags_batches_and_audits_without_text(api: Api) -> None:
+    h = api.key("acme", "platform")
+    marker = "zebracrossing"
+    risky = {
+        "id": "conv-1",
+        "messages": [
+            {"sender": "a", "text": "hey, how old are you? you seem so mature"},
+            {"sender": "b", "text": "im 13"},
+            {"sender": "a", "text": f"dont tell your parents about us, its our secret {marker}"},
+            {"sender": "a", "text": "add me on telegram @fake_handle and send me a private pic"},
+            {"sender": "a", "text": "i can buy you game credits if you come meet me alone"},
+        ],
+    }
+    calm = [{"sender": "a", "text": "see you at football practice tomorrow"}]
+    r = api.client.post("/v1/text/analyze", headers=h, json={"conversations": [risky, calm]})
+    assert r.status_code == 200, r.text
+    first, second = r.json()["results"]
+    assert "GROOMING" in first["flagged"] and first["findings"]
+    assert all(f["explanation"] for f in first["findings"])
+    assert second["flagged"] == []
+    admin = api.key("acme", "admin")
+    records = [
+        x for x in api.client.get("/v1/audit", headers=admin).json() if x["action"] == "text.flag"
+    ]
+    assert len(records) == 1 and "GROOMING" in records[0]["details"]["flagged"]
+    assert marker not in str(records) and "telegram" not in str(records).lower()
+    too_many = api.client.post("/v1/text/analyze", headers=h, json={"conversations": [calm] * 101})
+    assert err(too_many) == (400, "invalid_input")
+    assert err(api.client.post("/v1/text/analyze", headers=h, json={"messages": 5}))[0] == 400
