@@ -2,12 +2,13 @@
 # Start (or stop) a throwaway PostgreSQL for the test suite on a loopback port.
 #   scripts/pg-test.sh start   -> prints the admin URL (postgresql+psycopg://...)
 #   scripts/pg-test.sh stop
-# Data lives in .pg/ (git-ignored). Uses Debian's postgresql package (installed by
+# Data lives in $CHILDGUARD_TEST_PG_DIR (default: a folder under /tmp, which the `postgres` user
+# can reach wherever the checkout is). Uses Debian's postgresql package (installed by
 # scripts/install-system.sh). PostgreSQL refuses to run as root, so when root it runs as `postgres`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${CHILDGUARD_TEST_PG_PORT:-54329}"
-DIR="$PWD/.pg"
+DIR="${CHILDGUARD_TEST_PG_DIR:-${TMPDIR:-/tmp}/childguard-test-pg-$PORT}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 if [ -z "$BIN" ]; then echo "PostgreSQL binaries not found (apt-get install postgresql)" >&2; exit 1; fi
 as_pg() {
