@@ -95,9 +95,7 @@ def make_photos(folder: Path, count: int, settings: Settings, seed: int = 5) -> 
         x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
         flip, colour, bright = rng.random() < 0.5, rng.uniform(0.4, 1.6), rng.uniform(0.7, 1.3)
         if not path.exists():
-            im = base.crop((x0, y0, x0 + cw, y0 + ch)).resize(
-                PHOTO_SIZE, Image.Resampling.BICUBIC
-            )
+            im = base.crop((x0, y0, x0 + cw, y0 + ch)).resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
             if flip:
                 im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
             im = ImageEnhance.Brightness(ImageEnhance.Color(im).enhance(colour)).enhance(bright)
@@ -136,8 +134,8 @@ def random_hashes(count: int, seed: int) -> list[str]:
 def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, dict[str, str]]:
     """One-file multipart/form-data body and its headers."""
     head = (
-        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field_name}\"; "
-        f"filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field_name}"; '
+        f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
     ).encode()
     body = head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
     return body, {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
@@ -181,7 +179,11 @@ def tree_cpu(roots: list[int]) -> float:
 
 
 def call(
-    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+    port: int,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
     timeout: float = 60.0,
 ) -> tuple[int, bytes]:
     """One request on a fresh connection."""
@@ -231,17 +233,30 @@ class ChildguardServer:
         exe = str(Path(sys.executable).parent / "childguard")
         self._log = log.open("ab")
         self.proc = subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                exe,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 600) -> float:
         """Seconds until ``GET /readyz`` answers 200."""
+
         def ready() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"childguard serve exited with {self.proc.returncode}")
             return call(self.port, "GET", "/readyz", timeout=5)[0] == 200
+
         return wait_until(ready, timeout, "childguard /readyz", 0.2)
 
     def stop(self) -> None:
@@ -283,7 +298,11 @@ class Phase:
 
 
 def drive(
-    target: Target, route: str, requests: list[Request], concurrency: int, duration: float,
+    target: Target,
+    route: str,
+    requests: list[Request],
+    concurrency: int,
+    duration: float,
     warmup: float = 1.0,
 ) -> Phase:
     """Send ``requests`` round-robin from ``concurrency`` keep-alive clients for ``duration`` s."""
@@ -348,13 +367,22 @@ def drive(
 
     server_cpu = cpu1 - cpu0
     return Phase(
-        target=target.name, workers=target.workers, route=route, concurrency=concurrency,
-        requests=n, errors=len(errors), seconds=duration, rate=n / duration,
-        p50_ms=pct(0.50), p99_ms=pct(0.99),
+        target=target.name,
+        workers=target.workers,
+        route=route,
+        concurrency=concurrency,
+        requests=n,
+        errors=len(errors),
+        seconds=duration,
+        rate=n / duration,
+        p50_ms=pct(0.50),
+        p99_ms=pct(0.99),
         mean_ms=statistics.fmean(lat) * 1000 if n else float("nan"),
-        server_cpu_s=server_cpu, client_cpu_s=ccpu1 - ccpu0,
+        server_cpu_s=server_cpu,
+        client_cpu_s=ccpu1 - ccpu0,
         server_cpu_ms_per_req=server_cpu / n * 1000 if n else float("nan"),
-        matched=matched[0], load_avg=os.getloadavg()[0],
+        matched=matched[0],
+        load_avg=os.getloadavg()[0],
         first_error=errors[0] if errors else "",
     )
 
@@ -372,8 +400,10 @@ def hash_direct(paths: list[Path], settings: Settings, seconds: float) -> dict[s
         times.append(time.perf_counter() - t0)
     cpu = time.process_time() - cpu0
     return {
-        "count": len(times), "mean_ms": statistics.fmean(times) * 1000,
-        "p50_ms": statistics.median(times) * 1000, "cpu_ms": cpu / len(times) * 1000,
+        "count": len(times),
+        "mean_ms": statistics.fmean(times) * 1000,
+        "p50_ms": statistics.median(times) * 1000,
+        "cpu_ms": cpu / len(times) * 1000,
     }
 
 
@@ -434,8 +464,9 @@ def cg_target(server: ChildguardServer, key: str, hma_routes: bool) -> Target:
     def is_match(data: bytes) -> bool:
         return b'"entry_id"' in data or b'"bank_content_id"' in data
 
-    t = Target("childguard", server.port, server.workers, lambda: [server.proc.pid],
-               scan, lookup, is_match)
+    t = Target(
+        "childguard", server.port, server.workers, lambda: [server.proc.pid], scan, lookup, is_match
+    )
     t.scan_routes = {"POST /v1/scan": scan}
     t.lookup_routes = {"POST /v1/lookup": lookup}
     if hma_routes:
@@ -453,8 +484,13 @@ def has_hma_routes(port: int, key: str) -> bool:
 def cg_add_entry(port: int, key: str, h: str) -> None:
     """``POST /v1/banks/BIG/entries`` one PDQ hash."""
     body = json.dumps({"signal_type": "pdq", "signal": h, "source": "bench"}).encode()
-    status, data = call(port, "POST", f"/v1/banks/{CG_BANK}/entries", body,
-                        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    status, data = call(
+        port,
+        "POST",
+        f"/v1/banks/{CG_BANK}/entries",
+        body,
+        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     if status not in (200, 201):
         raise RuntimeError(f"adding an entry failed: {status} {data[:300]!r}")
 
@@ -462,13 +498,21 @@ def cg_add_entry(port: int, key: str, h: str) -> None:
 def cg_matches(port: int, key: str, h: str) -> bool:
     """One ``POST /v1/lookup`` on a fresh connection: does ``h`` match?"""
     body = json.dumps({"signal_type": "pdq", "hashes": [h]}).encode()
-    status, data = call(port, "POST", "/v1/lookup", body,
-                        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    status, data = call(
+        port,
+        "POST",
+        "/v1/lookup",
+        body,
+        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     return status == 200 and b'"entry_id"' in data
 
 
 def time_to_matchable(
-    add: Callable[[], None], matches: Callable[[], bool], timeout: float, confirm: int = 10,
+    add: Callable[[], None],
+    matches: Callable[[], bool],
+    timeout: float,
+    confirm: int = 10,
     poll: float = 0.01,
 ) -> dict[str, float | None]:
     """Seconds from ``add`` returning until the first hit and until ``confirm`` hits in a row."""
@@ -482,8 +526,11 @@ def time_to_matchable(
             first = first if first is not None else time.monotonic() - t_add
             streak += 1
             if streak >= confirm:
-                return {"add_s": t_add - t0, "first_hit_s": first,
-                        "stable_s": time.monotonic() - t_add}
+                return {
+                    "add_s": t_add - t0,
+                    "first_hit_s": first,
+                    "stable_s": time.monotonic() - t_add,
+                }
         else:
             streak = 0
         time.sleep(poll)
@@ -496,8 +543,22 @@ def time_to_matchable(
 def psql(sql: str) -> str:
     """Run SQL on HMA's database as postgres; return the unaligned output."""
     proc = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", "5433", "-U", "postgres", "-d", "media_match",
-         "-tAc", sql], capture_output=True, text=True, check=True,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            "5433",
+            "-U",
+            "postgres",
+            "-d",
+            "media_match",
+            "-tAc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return proc.stdout.strip()
 
@@ -510,8 +571,11 @@ class HmaServer:
         self.port = free_port()
         while self.port + 1 == 5433:
             self.port = free_port()
-        out = subprocess.run([str(HMA_DIR / "start_hma.sh"), str(workers), str(self.port)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [str(HMA_DIR / "start_hma.sh"), str(workers), str(self.port)],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"start_hma.sh failed: {out.stderr.strip()[-500:]}")
 
@@ -529,8 +593,12 @@ class HmaServer:
 
     def wait_ready(self, timeout: float = 900) -> float:
         """Seconds until ``GET /status`` is 200 (index loaded)."""
-        return wait_until(lambda: call(self.port, "GET", "/status", timeout=10)[0] == 200,
-                          timeout, "HMA /status", 0.5)
+        return wait_until(
+            lambda: call(self.port, "GET", "/status", timeout=10)[0] == 200,
+            timeout,
+            "HMA /status",
+            0.5,
+        )
 
     def stop(self, keep_db: bool = True) -> None:
         """Stop HMA's gunicorn processes (and PostgreSQL unless ``keep_db``)."""
@@ -547,8 +615,15 @@ def hma_target(server: HmaServer) -> Target:
     def lookup(h: str) -> Request:
         return ("GET", f"/m/lookup?signal_type=pdq&signal={h}", b"", {})
 
-    t = Target("HMA", server.port, server.workers, server.roots, scan, lookup,
-               lambda data: b'"bank_content_id"' in data)
+    t = Target(
+        "HMA",
+        server.port,
+        server.workers,
+        server.roots,
+        scan,
+        lookup,
+        lambda data: b'"bank_content_id"' in data,
+    )
     t.scan_routes = {"POST /m/lookup": scan}
     t.lookup_routes = {"GET /m/lookup": lookup}
     return t
@@ -556,16 +631,23 @@ def hma_target(server: HmaServer) -> Target:
 
 def stop_hma(keep_db: bool = True) -> None:
     """stop_hma.sh (``--keep-db`` leaves PostgreSQL running)."""
-    subprocess.run([str(HMA_DIR / "stop_hma.sh"), *(["--keep-db"] if keep_db else [])],
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(HMA_DIR / "stop_hma.sh"), *(["--keep-db"] if keep_db else [])],
+        capture_output=True,
+        text=True,
+    )
 
 
 def hma_env() -> dict[str, str]:
     """The environment HMA's flask commands run with (as start_hma.sh sets it)."""
-    return dict(os.environ, OMM_CONFIG=str(HMA_DIR / "omm_config.py"),
-                PYTHONPATH=str(HMA_DIR / "src/hasher-matcher-actioner/src"),
-                MIGRATION_COMMAND="1", OMP_NUM_THREADS="1",
-                LD_PRELOAD="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+    return dict(
+        os.environ,
+        OMM_CONFIG=str(HMA_DIR / "omm_config.py"),
+        PYTHONPATH=str(HMA_DIR / "src/hasher-matcher-actioner/src"),
+        MIGRATION_COMMAND="1",
+        OMP_NUM_THREADS="1",
+        LD_PRELOAD="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    )
 
 
 def prepare_hma(bank_file: Path, size: int) -> None:
@@ -575,31 +657,53 @@ def prepare_hma(bank_file: Path, size: int) -> None:
     HmaServer(1).stop(keep_db=True)
     psql(f"DELETE FROM bank WHERE name = '{HMA_NEW_BANK}'")
     counts = dict(
-        line.split("|") for line in psql(
+        line.split("|")
+        for line in psql(
             "SELECT b.name, count(c.id) FROM bank b LEFT JOIN bank_content c "
-            "ON c.bank_id = b.id GROUP BY b.name").splitlines() if line
+            "ON c.bank_id = b.id GROUP BY b.name"
+        ).splitlines()
+        if line
     )
     if counts != {HMA_BANK: str(size)}:
-        print(f"  HMA: replacing banks {sorted(counts)} with {HMA_BANK} ({size} hashes)",
-              flush=True)
+        print(
+            f"  HMA: replacing banks {sorted(counts)} with {HMA_BANK} ({size} hashes)", flush=True
+        )
         psql("DELETE FROM content_signal; DELETE FROM bank_content; DELETE FROM bank;")
         t0 = time.monotonic()
         subprocess.run(
-            [str(HMA_DIR / "venv" / "bin" / "python"), str(HMA_DIR / "bulk_load_pdq.py"),
-             HMA_BANK, "--file", str(bank_file)],
-            check=True, cwd=HMA_DIR, stdout=sys.stdout, stderr=sys.stderr,
+            [
+                str(HMA_DIR / "venv" / "bin" / "python"),
+                str(HMA_DIR / "bulk_load_pdq.py"),
+                HMA_BANK,
+                "--file",
+                str(bank_file),
+            ],
+            check=True,
+            cwd=HMA_DIR,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
         )
         print(f"  HMA: loaded in {time.monotonic() - t0:.1f} s", flush=True)
     indexed = psql("SELECT signal_count FROM signal_index WHERE signal_type = 'pdq'")
     stored = psql("SELECT count(*) FROM content_signal WHERE signal_type = 'pdq'")
     if indexed != stored:
-        print(f"  HMA: building its index ({stored} signals; index had {indexed or 'none'})...",
-              flush=True)
+        print(
+            f"  HMA: building its index ({stored} signals; index had {indexed or 'none'})...",
+            flush=True,
+        )
         t0 = time.monotonic()
         subprocess.run(
-            [str(HMA_DIR / "venv" / "bin" / "flask"), "--app", "OpenMediaMatch.app",
-             "build_indices"], cwd=HMA_DIR / "src/hasher-matcher-actioner/src", env=hma_env(),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(HMA_DIR / "venv" / "bin" / "flask"),
+                "--app",
+                "OpenMediaMatch.app",
+                "build_indices",
+            ],
+            cwd=HMA_DIR / "src/hasher-matcher-actioner/src",
+            env=hma_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         print(f"  HMA: index built in {time.monotonic() - t0:.1f} s", flush=True)
     else:
@@ -608,13 +712,23 @@ def prepare_hma(bank_file: Path, size: int) -> None:
 
 def hma_matchable(port: int, timeout: float) -> dict[str, float | None]:
     """Time from ``POST /c/bank/CG_BENCH_NEW/signal`` to a ``GET /m/lookup`` hit."""
-    call(port, "POST", "/c/banks", json.dumps({"name": HMA_NEW_BANK}).encode(),
-                     {"Content-Type": "application/json"})
+    call(
+        port,
+        "POST",
+        "/c/banks",
+        json.dumps({"name": HMA_NEW_BANK}).encode(),
+        {"Content-Type": "application/json"},
+    )
     h = random_hashes(1, int(time.time()))[0]
 
     def add() -> None:
-        status, data = call(port, "POST", f"/c/bank/{HMA_NEW_BANK}/signal",
-                            json.dumps({"pdq": h}).encode(), {"Content-Type": "application/json"})
+        status, data = call(
+            port,
+            "POST",
+            f"/c/bank/{HMA_NEW_BANK}/signal",
+            json.dumps({"pdq": h}).encode(),
+            {"Content-Type": "application/json"},
+        )
         if status != 200:
             raise RuntimeError(f"HMA signal add failed: {status} {data[:200]!r}")
 
@@ -630,14 +744,18 @@ def hma_matchable(port: int, timeout: float) -> dict[str, float | None]:
 
 def print_phases(phases: list[Phase]) -> None:
     """The table of best rounds."""
-    head = (f"{'system':11} {'w':>1} {'route':16} {'conc':>4} {'req/s':>8} {'p50 ms':>8} "
-            f"{'p99 ms':>8} {'srv cpu ms/req':>14} {'errors':>6} {'matched':>7} {'load':>5}")
+    head = (
+        f"{'system':11} {'w':>1} {'route':16} {'conc':>4} {'req/s':>8} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'srv cpu ms/req':>14} {'errors':>6} {'matched':>7} {'load':>5}"
+    )
     print(head)
     print("-" * len(head))
     for p in phases:
-        print(f"{p.target:11} {p.workers:>1} {p.route:22} {p.concurrency:>4} {p.rate:8.1f} "
-              f"{p.p50_ms:8.1f} {p.p99_ms:8.1f} {p.server_cpu_ms_per_req:14.2f} {p.errors:>6} "
-              f"{p.matched:>7} {p.load_avg:5.2f}")
+        print(
+            f"{p.target:11} {p.workers:>1} {p.route:22} {p.concurrency:>4} {p.rate:8.1f} "
+            f"{p.p50_ms:8.1f} {p.p99_ms:8.1f} {p.server_cpu_ms_per_req:14.2f} {p.errors:>6} "
+            f"{p.matched:>7} {p.load_avg:5.2f}"
+        )
         if p.first_error:
             print(f"{'':14}first error: {p.first_error[:120]}")
 
@@ -651,8 +769,11 @@ def ratios(phases: list[Phase]) -> list[dict[str, Any]]:
     """childguard / HMA for the same kind of request and worker count."""
     out = []
     scan_routes = ("POST /v1/scan", "POST /m/lookup")
-    hma = {(p.workers, "scan" if p.route in scan_routes else "lookup"): p
-           for p in phases if p.target == "HMA"}
+    hma = {
+        (p.workers, "scan" if p.route in scan_routes else "lookup"): p
+        for p in phases
+        if p.target == "HMA"
+    }
     for p in phases:
         if p.target != "childguard" or p.concurrency == 1:
             continue
@@ -660,12 +781,16 @@ def ratios(phases: list[Phase]) -> list[dict[str, Any]]:
         ref = hma.get((p.workers, kind))
         if ref is None or ref.rate == 0:
             continue
-        out.append({
-            "workers": p.workers, "kind": kind, "childguard_route": p.route,
-            "rate_ratio": p.rate / ref.rate,
-            "cpu_ratio": ref.server_cpu_ms_per_req / p.server_cpu_ms_per_req,
-            "target": 2.0 if kind == "scan" else 3.0,
-        })
+        out.append(
+            {
+                "workers": p.workers,
+                "kind": kind,
+                "childguard_route": p.route,
+                "rate_ratio": p.rate / ref.rate,
+                "cpu_ratio": ref.server_cpu_ms_per_req / p.server_cpu_ms_per_req,
+                "target": 2.0 if kind == "scan" else 3.0,
+            }
+        )
     return out
 
 
@@ -685,29 +810,50 @@ def servers(*items: Any) -> Iterator[None]:
 
 def main() -> int:
     """Parse arguments, run the benchmark, print tables, write JSON."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="~1-2 minutes: 20k bank, 12 photos, 3 s phases, 1 round")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="~1-2 minutes: 20k bank, 12 photos, 3 s phases, 1 round",
+    )
     ap.add_argument(
         "--hma", action="store_true", help="Also run HMA from $HMA_DIR (default ../hma-work)."
     )
     ap.add_argument("--bank-size", type=int, default=1_000_000, help="Random PDQ hashes in BIG.")
     ap.add_argument("--photos", type=int, default=40, help="Number of 860x600 test photos.")
-    ap.add_argument("--planted", type=float, default=0.5,
-                    help="Fraction of the photos whose hashes are planted in the bank.")
+    ap.add_argument(
+        "--planted",
+        type=float,
+        default=0.5,
+        help="Fraction of the photos whose hashes are planted in the bank.",
+    )
     ap.add_argument("--duration", type=float, default=15.0, help="Seconds per load phase.")
-    ap.add_argument("--rounds", type=int, default=2,
-                    help="Rounds per phase (interleaved across systems; best counts).")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="Rounds per phase (interleaved across systems; best counts).",
+    )
     ap.add_argument("--workers", default="1,2", help="Worker counts to run.")
-    ap.add_argument("--concurrency-factor", type=int, default=2,
-                    help="Concurrent clients per server worker.")
-    ap.add_argument("--matchable-trials", type=int, default=3,
-                    help="New-entry trials per childguard set-up.")
-    ap.add_argument("--hma-matchable-timeout", type=float, default=480.0,
-                    help="Give up waiting for HMA to match a new signal after this many seconds.")
-    ap.add_argument("--database-url", default=None,
-                    help="childguard database (default: SQLite in .bench-data/cg-*/).")
+    ap.add_argument(
+        "--concurrency-factor", type=int, default=2, help="Concurrent clients per server worker."
+    )
+    ap.add_argument(
+        "--matchable-trials", type=int, default=3, help="New-entry trials per childguard set-up."
+    )
+    ap.add_argument(
+        "--hma-matchable-timeout",
+        type=float,
+        default=480.0,
+        help="Give up waiting for HMA to match a new signal after this many seconds.",
+    )
+    ap.add_argument(
+        "--database-url",
+        default=None,
+        help="childguard database (default: SQLite in .bench-data/cg-*/).",
+    )
     ap.add_argument("--out", type=Path, default=DATA / "api_bench.json", help="JSON results.")
     a = ap.parse_args()
     if a.quick:
@@ -719,21 +865,27 @@ def main() -> int:
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},
-        "cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "load_avg_start": os.getloadavg(),
     }
 
-    print(f"data: {a.photos} photos, bank of {a.bank_size} PDQ hashes "
-          f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    print(
+        f"data: {a.photos} photos, bank of {a.bank_size} PDQ hashes "
+        f"(load {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     photos = make_photos(DATA / "api-photos", a.photos, settings)
     hashes = photo_hashes(photos, settings)
     planted = hashes[: max(1, int(len(hashes) * a.planted))]
     bank_file = DATA / f"api-bank-{a.bank_size}.txt"
     digest = make_bank(bank_file, a.bank_size, planted)
     blobs = [p.read_bytes() for p in photos]
-    clean = photos[len(planted):]
-    clean_blobs = blobs[len(planted):]
-    probe_hashes = [planted[i % len(planted)] if i % 10 == 0 else h
-                    for i, h in enumerate(random_hashes(1000, 3))]
+    clean = photos[len(planted) :]
+    clean_blobs = blobs[len(planted) :]
+    probe_hashes = [
+        planted[i % len(planted)] if i % 10 == 0 else h
+        for i, h in enumerate(random_hashes(1000, 3))
+    ]
 
     env, key = prepare_childguard(bank_file, digest, a.database_url)
     if a.hma:
@@ -778,10 +930,13 @@ def main() -> int:
                         for route, reqs, c in plans:
                             ph = drive(t, route, reqs, c, a.duration)
                             rounds.setdefault((t.name, route, c), []).append(ph)
-                            print(f"   round {r + 1} {t.name:10} {route:22} c={c}: "
-                                  f"{ph.rate:7.1f}/s p50 {ph.p50_ms:6.1f} ms "
-                                  f"p99 {ph.p99_ms:6.1f} ms errors {ph.errors} "
-                                  f"(load {ph.load_avg:.2f})", flush=True)
+                            print(
+                                f"   round {r + 1} {t.name:10} {route:22} c={c}: "
+                                f"{ph.rate:7.1f}/s p50 {ph.p50_ms:6.1f} ms "
+                                f"p99 {ph.p99_ms:6.1f} ms errors {ph.errors} "
+                                f"(load {ph.load_avg:.2f})",
+                                flush=True,
+                            )
                             if workers == 1 and c == 1 and t.name == "childguard":
                                 if route.endswith("clean"):
                                     direct_clean.append(hash_direct(clean, settings, direct_s))
@@ -791,17 +946,23 @@ def main() -> int:
                 trials = []
                 fresh = random_hashes(a.matchable_trials, int(time.time()) + workers)
                 for h in fresh:
-                    trials.append(time_to_matchable(
-                        partial(cg_add_entry, cg.port, key, h),
-                        partial(cg_matches, cg.port, key, h), 30.0))
+                    trials.append(
+                        time_to_matchable(
+                            partial(cg_add_entry, cg.port, key, h),
+                            partial(cg_matches, cg.port, key, h),
+                            30.0,
+                        )
+                    )
                 matchable[f"childguard {workers}w same server"] = trials
                 print(f"   childguard new entry matchable: {trials}", flush=True)
                 if a.hma and hma is not None and workers == worker_counts[-1]:
                     print("   HMA: waiting for a new signal to become matchable...", flush=True)
-                    matchable[f"HMA {workers}w"] = [hma_matchable(hma.port,
-                                                                  a.hma_matchable_timeout)]
-                    print(f"   HMA new signal matchable: {matchable[f'HMA {workers}w']}",
-                          flush=True)
+                    matchable[f"HMA {workers}w"] = [
+                        hma_matchable(hma.port, a.hma_matchable_timeout)
+                    ]
+                    print(
+                        f"   HMA new signal matchable: {matchable[f'HMA {workers}w']}", flush=True
+                    )
 
     # Two servers on one database: add on A, poll B.
     a_srv = ChildguardServer(env, 1, logs / "childguard-a.log")
@@ -811,56 +972,81 @@ def main() -> int:
         b_srv.wait_ready()
         trials = []
         for h in random_hashes(a.matchable_trials, int(time.time()) + 99):
-            trials.append(time_to_matchable(
-                partial(cg_add_entry, a_srv.port, key, h),
-                partial(cg_matches, b_srv.port, key, h), 30.0))
+            trials.append(
+                time_to_matchable(
+                    partial(cg_add_entry, a_srv.port, key, h),
+                    partial(cg_matches, b_srv.port, key, h),
+                    30.0,
+                )
+            )
         matchable["childguard other server (same database)"] = trials
     if a.hma:
         stop_hma(keep_db=False)
 
     overhead: dict[str, float] = {}
-    for label, dd, route in (("all photos (half match: audit write)", direct, "POST /v1/scan"),
-                             ("non-matching photos", direct_clean, "POST /v1/scan clean")):
-        c1 = [p for p in phases if p.target == "childguard" and p.route == route
-              and p.concurrency == 1]
+    for label, dd, route in (
+        ("all photos (half match: audit write)", direct, "POST /v1/scan"),
+        ("non-matching photos", direct_clean, "POST /v1/scan clean"),
+    ):
+        c1 = [
+            p
+            for p in phases
+            if p.target == "childguard" and p.route == route and p.concurrency == 1
+        ]
         if c1:
             hash_ms = min(d["mean_ms"] for d in dd)
             overhead[label] = (c1[0].mean_ms - hash_ms) / hash_ms
             overhead[label + " (CPU)"] = (
                 c1[0].server_cpu_ms_per_req - min(d["cpu_ms"] for d in dd)
             ) / min(d["cpu_ms"] for d in dd)
-    print(f"\nResults ({a.bank_size} hashes, {len(photos)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]},"
-          f" {a.duration:.0f} s x {a.rounds} rounds, best round; load now "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)\n")
+    print(
+        f"\nResults ({a.bank_size} hashes, {len(photos)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]},"
+        f" {a.duration:.0f} s x {a.rounds} rounds, best round; load now "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)\n"
+    )
     print_phases(phases)
     for label, dd in (("all photos", direct), ("non-matching photos", direct_clean)):
-        print(f"\nhash_file in-process, single thread, {label}: " + ", ".join(
-            f"{d['mean_ms']:.1f} ms mean ({d['cpu_ms']:.1f} ms CPU)" for d in dd))
+        print(
+            f"\nhash_file in-process, single thread, {label}: "
+            + ", ".join(f"{d['mean_ms']:.1f} ms mean ({d['cpu_ms']:.1f} ms CPU)" for d in dd)
+        )
     for label, value in overhead.items():
-        print(f"API overhead, 1 worker, concurrency 1, {label}: {value * 100:.1f} %"
-              " (target <= 15 %)")
-    print("\nnew entry matchable, seconds: add request + first hit after it returned / "
-          "+ 10 hits in a row (3 for HMA)")
+        print(
+            f"API overhead, 1 worker, concurrency 1, {label}: {value * 100:.1f} % (target <= 15 %)"
+        )
+    print(
+        "\nnew entry matchable, seconds: add request + first hit after it returned / "
+        "+ 10 hits in a row (3 for HMA)"
+    )
     for name, trials in matchable.items():
         cells = ", ".join(
             f"{t['add_s']:.3f} + {t['first_hit_s']:.3f}/{t['stable_s']:.3f}"
             if t["stable_s"] is not None and t["first_hit_s"] is not None
-            else f"{t['add_s']:.3f} + {t['first_hit_s']}/not within timeout" for t in trials)
+            else f"{t['add_s']:.3f} + {t['first_hit_s']}/not within timeout"
+            for t in trials
+        )
         print(f"  {name:40} {cells}")
     rat = ratios(phases)
     if rat:
         print("\nchildguard / HMA (same workers, same concurrency, best rounds)")
         for row in rat:
             ok = "OK" if row["rate_ratio"] >= row["target"] else "below target"
-            print(f"  {row['workers']}w {row['kind']:6} via {row['childguard_route']:16} "
-                  f"throughput x{row['rate_ratio']:.2f} (target x{row['target']:.0f}: {ok}), "
-                  f"server CPU per request x{row['cpu_ratio']:.2f} less")
-    results.update({
-        "phases": [asdict(p) for p in phases], "hash_direct": direct,
-        "hash_direct_clean": direct_clean,
-        "api_overhead": overhead, "matchable": matchable, "ratios": rat,
-        "load_avg_end": os.getloadavg(),
-    })
+            print(
+                f"  {row['workers']}w {row['kind']:6} via {row['childguard_route']:16} "
+                f"throughput x{row['rate_ratio']:.2f} (target x{row['target']:.0f}: {ok}), "
+                f"server CPU per request x{row['cpu_ratio']:.2f} less"
+            )
+    results.update(
+        {
+            "phases": [asdict(p) for p in phases],
+            "hash_direct": direct,
+            "hash_direct_clean": direct_clean,
+            "api_overhead": overhead,
+            "matchable": matchable,
+            "ratios": rat,
+            "load_avg_end": os.getloadavg(),
+        }
+    )
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(results, indent=2))
     print(f"\nJSON: {a.out}")

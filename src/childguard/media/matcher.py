@@ -403,9 +403,7 @@ class Matcher:
         with self.db.session() as session:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                rows.extend(
-                    session.execute(select(*columns).where(BankEntry.id.in_(chunk)))
-                )
+                rows.extend(session.execute(select(*columns).where(BankEntry.id.in_(chunk))))
             for bank_id, low, high in ranges:
                 if bank_id in skip_banks:
                     continue
