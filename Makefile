@@ -23,6 +23,7 @@ run: install
 test: install
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy
+	$(PY) -m mypy bench
 	$(PY) -m pytest -q -n 2 --dist loadfile
 	url=$$(scripts/pg-test.sh start) && \
 	  CHILDGUARD_TEST_PG_URL=$$url $(PY) -m pytest -q -n 2 --dist loadfile; \
@@ -32,6 +33,7 @@ lint: install
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
+	$(PY) -m mypy bench
 
 bench: install
 	$(PY) bench/hash_bench.py

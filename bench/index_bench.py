@@ -77,7 +77,10 @@ def to_hex(rows: U64) -> list[str]:
 
 
 def true_distance(bank: U64, rows: NDArray[np.int64], queries: U64) -> NDArray[np.int64]:
-    return np.bitwise_count(bank[rows] ^ queries).sum(axis=1).astype(np.int64)
+    distances: NDArray[np.int64] = (
+        np.bitwise_count(bank[rows] ^ queries).sum(axis=1).astype(np.int64)
+    )
+    return distances
 
 
 def rss_mb() -> float:
@@ -210,7 +213,9 @@ class FaissAdapter(Adapter):
     def load(self, folder: Path) -> None:
         import faiss
 
-        self.index = faiss.read_index_binary(str(folder / "faiss.index"))
+        loaded = faiss.downcast_IndexBinary(faiss.read_index_binary(str(folder / "faiss.index")))
+        assert isinstance(loaded, faiss.IndexBinaryMultiHash)
+        self.index = loaded
         self.index.nflip = THRESHOLD // 16
 
     def single(self, value: str) -> list[tuple[int, int]]:
