@@ -213,9 +213,7 @@ class FaissAdapter(Adapter):
     def load(self, folder: Path) -> None:
         import faiss
 
-        loaded = faiss.downcast_IndexBinary(faiss.read_index_binary(str(folder / "faiss.index")))
-        assert isinstance(loaded, faiss.IndexBinaryMultiHash)
-        self.index = loaded
+        self.index = faiss.read_index_binary(str(folder / "faiss.index"))  # type: ignore[assignment]
         self.index.nflip = THRESHOLD // 16
 
     def single(self, value: str) -> list[tuple[int, int]]:
