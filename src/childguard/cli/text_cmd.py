@@ -18,7 +18,11 @@ text_app = typer.Typer(
     help="Chat risk detection: grooming, sextortion, bullying, abuse-material trade.",
     no_args_is_help=True,
 )
-console = Console()
+
+
+def _out() -> Console:
+    """A stdout console sized for the terminal at the time of the call (honours COLUMNS)."""
+    return Console()
 
 
 def _read_input(source: str) -> bytes:
@@ -77,14 +81,14 @@ def _summary(result: dict[str, Any]) -> None:
             exp["name"],
             ", ".join(exp["words"][:3]),
         )
-    console.print(table)
+    _out().print(table)
     risks = "  ".join(f"{k} {v:.2f}" for k, v in result["risk"].items())
-    console.print(f"risk: {risks}   languages: {', '.join(result['languages'])}")
+    _out().print(f"risk: {risks}   languages: {', '.join(result['languages'])}")
     if result["entities"]:
         kinds = sorted({e["type"] for e in result["entities"]})
-        console.print(f"entities: {len(result['entities'])} ({', '.join(kinds)})")
+        _out().print(f"entities: {len(result['entities'])} ({', '.join(kinds)})")
     if result["intervention"]:
-        console.print(f"intervention: {result['intervention']['language']}")
+        _out().print(f"intervention: {result['intervention']['language']}")
 
 
 @text_app.command("analyze")
@@ -166,14 +170,14 @@ def train(
     if as_json:
         print_json(report)
         return
-    console.print(_metrics_table("cross-validated, per conversation", report["cv_conversation"]))
-    console.print(
+    _out().print(_metrics_table("cross-validated, per conversation", report["cv_conversation"]))
+    _out().print(
         _metrics_table(
             "cross-validated, hand-written conversations only", report["cv_conversation_datasets"]
         )
     )
-    console.print(_metrics_table("cross-validated, per message", report["cv_message"]))
-    console.print(f"model written to {path}")
+    _out().print(_metrics_table("cross-validated, per message", report["cv_message"]))
+    _out().print(f"model written to {path}")
 
 
 @text_app.command("eval")
@@ -200,11 +204,11 @@ def evaluate(
     if as_json:
         print_json(report)
         return
-    console.print(_metrics_table(f"{split} split, per conversation", report["per_label"]))
+    _out().print(_metrics_table(f"{split} split, per conversation", report["per_label"]))
     for lang, rows in report["per_language"].items():
-        console.print(_metrics_table(f"language {lang}", rows))
+        _out().print(_metrics_table(f"language {lang}", rows))
     delay = report["grooming_delay"]
-    console.print(
+    _out().print(
         f"grooming: {delay['flagged']} flagged, {delay['missed']} missed; median "
         f"{delay['median_messages_after_first_risky']} messages after the first risky one"
     )
