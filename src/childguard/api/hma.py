@@ -328,6 +328,14 @@ def list_banks(session: SessionDep, principal: CurrentBankReader) -> list[dict[s
     ]
 
 
+def _check_bank_name(name: Any) -> str:
+    """HMA's bank-name error for anything that is not an UPPER_SNAKE string."""
+    try:
+        return validate_bank_name(name) if isinstance(name, str) else validate_bank_name("")
+    except InvalidInput:
+        raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE") from None
+
+
 def _json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HmaError(400, "the request body must be a JSON object")
@@ -360,10 +368,7 @@ def create_bank(
     name = data.get("name")
     if not isinstance(name, str):
         raise HmaError(400, "name is required")
-    try:
-        validate_bank_name(name)
-    except InvalidInput:
-        raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE") from None
+    _check_bank_name(name)
     repo = bank_repository(session, principal)
     try:
         bank = repo.create(name)
@@ -398,12 +403,7 @@ def update_bank(
     bank = _get_bank(repo, bank_name, write=True)
     new_name = data.get("name")
     if new_name is not None:
-        if not isinstance(new_name, str):
-            raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE")
-        try:
-            validate_bank_name(new_name)
-        except InvalidInput:
-            raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE") from None
+        _check_bank_name(new_name)
     enabled = _ratio_enabled(data, bank.enabled)
     try:
         bank = repo.update(

@@ -157,9 +157,11 @@ class BankRepository:
         self._change("bank", bank)
         return bank
 
-    def list_visible(self) -> list[BankInfo]:
-        """Every bank this organisation can see, by name, with entry counts."""
+    def list_visible(self, only: int | None = None) -> list[BankInfo]:
+        """Every bank this organisation can see (or just bank ``only``), by name, with counts."""
         ids = visible_bank_ids(self.session, self.org.id)
+        if only is not None:
+            ids &= {only}
         if not ids:
             return []
         counts: dict[int, dict[str, int]] = {}
@@ -201,7 +203,7 @@ class BankRepository:
     def info(self, name: str) -> BankInfo:
         """One bank's settings and counts."""
         bank = self.get(name)
-        return next(i for i in self.list_visible() if i.id == bank.id)
+        return self.list_visible(only=bank.id)[0]
 
     def update(
         self,

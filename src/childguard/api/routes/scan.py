@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,6 @@ from childguard.media.signals.base import LookupHash
 from childguard.plugins import get_signal_type
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
-log = logging.getLogger("childguard.api")
 
 
 SCAN_BODY = {
