@@ -1,0 +1,45 @@
+"""PDQ hashes of decoded RGB pixels through the C extension ``_pdq``.
+
+The extension shrinks images with a side over 512 px to 512x512 by the reference's nearest
+neighbour (source index ``floor(i * old / 512)``), computes luma as the ``pdqhash`` binding does
+and then runs the reference algorithm with the same float operations, so hashes and quality are
+bit-identical to ``pdqhash`` on the reference-resized pixels. The GIL is released while hashing.
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from childguard.errors import InvalidInput
+from childguard.media.native import _pdq
+
+#: Bytes of one PDQ hash.
+HASH_BYTES = 32
+#: Number of dihedral hashes ``dihedral_hashes`` returns.
+NUM_DIHEDRAL = 8
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """The image in 8-bit RGB mode (converted when needed)."""
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _checked(image: Image.Image) -> Image.Image:
+    """The RGB image, or ``InvalidInput`` for an image without pixels."""
+    if image.width <= 0 or image.height <= 0:
+        raise InvalidInput(f"cannot hash an empty image ({image.width}x{image.height} pixels)")
+    return _rgb(image)
+
+
+def pdq_hash(image: Image.Image) -> tuple[bytes, int]:
+    """The PDQ hash (32 bytes, ``bits_to_hex`` order) and quality (0-100) of an image."""
+    rgb = _checked(image)
+    return _pdq.hash(rgb.tobytes(), rgb.width, rgb.height)
+
+
+def dihedral_hashes(image: Image.Image) -> tuple[list[bytes], int]:
+    """The eight dihedral PDQ hashes (``pdqhash.compute_dihedral``'s order) and the quality."""
+    rgb = _checked(image)
+    packed, quality = _pdq.dihedral(rgb.tobytes(), rgb.width, rgb.height)
+    hashes = [packed[i * HASH_BYTES : (i + 1) * HASH_BYTES] for i in range(NUM_DIHEDRAL)]
+    return hashes, quality
