@@ -1,10 +1,11 @@
 """PDQ, Meta's 256-bit perceptual photo hash, bit-exact with the C++ reference hasher.
 
 The reference (``pdq-photo-hasher``) shrinks an image with a side over 512 px to 512x512 by
-nearest neighbour, source index ``floor(i * old / 512)`` on each axis, then hashes. Pillow's affine
-transform with nearest sampling at ``x * old / 512`` reproduces that index exactly (``old / 512``
-is a dyadic fraction, so the product is exact in floating point) without copying the full image
-into numpy; ``pdqhash`` then hashes the 512x512 pixels.
+nearest neighbour, source index ``floor(i * old / 512)`` on each axis, then hashes. The native
+hasher (``childguard.media.native``) does that shrink, the luma and the whole reference algorithm
+in one C pass over the decoded pixels, bit-identical to ``pdqhash`` on the shrunk pixels and
+several times faster (``bench/hash_bench.py``). ``reference_resize`` does the same shrink in
+Pillow, for callers (and tests) that need the pixels.
 
 Lookups are the eight dihedral hashes (from one DCT), named by the transform applied to *this*
 file: ``rotate-N`` turns it N degrees counter-clockwise, ``flip-x`` mirrors it top to bottom
@@ -20,7 +21,6 @@ import re
 from typing import ClassVar
 
 import numpy as np
-import pdqhash
 from numpy.typing import NDArray
 from PIL import Image
 
@@ -28,6 +28,7 @@ from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
 from childguard.media.decode import decode_image, upright
 from childguard.media.index.pdq_mih import PdqMihIndex
+from childguard.media.native.pdq import dihedral_hashes, pdq_hash
 from childguard.media.signals.base import (
     ContentKind,
     HashResult,
@@ -75,13 +76,6 @@ def reference_resize(image: Image.Image) -> Image.Image:
     )
 
 
-def _pixels(image: Image.Image) -> NDArray[np.uint8]:
-    """The RGB image as the contiguous ``(h, w, 3)`` uint8 array pdqhash reads."""
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    return np.ascontiguousarray(np.asarray(image), dtype=np.uint8)
-
-
 def bits_to_hex(bits: Bits) -> str:
     """PDQ's hex form of 256 hash bits (bit 0 is the most significant bit of the first digit)."""
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
@@ -89,14 +83,14 @@ def bits_to_hex(bits: Bits) -> str:
 
 def hash_image(image: Image.Image) -> tuple[str, int]:
     """PDQ hash (hex) and quality of an RGB image, exactly as the reference hashes it."""
-    bits, quality = pdqhash.compute(_pixels(reference_resize(image)))
-    return bits_to_hex(bits), int(quality)
+    digest, quality = pdq_hash(image)
+    return digest.hex(), quality
 
 
 def hash_image_dihedral(image: Image.Image) -> tuple[list[str], int]:
     """The eight dihedral PDQ hashes (order of ``DIHEDRAL_TRANSFORMS``) and the quality."""
-    all_bits, quality = pdqhash.compute_dihedral(_pixels(reference_resize(image)))
-    return [bits_to_hex(b) for b in all_bits], int(quality)
+    digests, quality = dihedral_hashes(image)
+    return [d.hex() for d in digests], quality
 
 
 class PdqSignal(SignalType):
@@ -150,7 +144,7 @@ class PdqSignal(SignalType):
             raise UnsupportedMedia(
                 f"{media.path.name}: PDQ hashes photos; this file is {media.mime}"
             )
-        decoded = decode_image(media.path, settings, draft=FAST_DRAFT_SIZE if self.fast else None)
+        decoded = decode_image(media, settings, draft=FAST_DRAFT_SIZE if self.fast else None)
         hexes, quality = hash_image_dihedral(decoded.image)
         lookups = [
             LookupHash(h, transform, quality)
