@@ -1,15 +1,20 @@
-"""PDQ hashing speed: childguard against python-threatexchange's hasher, side by side.
+"""PDQ hashing speed: childguard's native hasher against pdqhash and threatexchange, side by side.
 
 Usage: ``python bench/hash_bench.py [--folder DIR] [--count N] [--rounds R] [--fast]``
 
 Hashes one folder of ~1.5-megapixel JPEG photos with
-- childguard ``PdqSignal().hash_file`` (sniffing, decoding, the 8 dihedral lookup hashes),
+- childguard ``PdqSignal().hash_file`` (sniffing, decoding, the 8 dihedral lookup hashes), which
+  hashes through the native C hasher (``childguard.media.native``),
 - childguard hash only (decoding and one PDQ hash, what ``pdq-photo-hasher`` computes),
+- "childguard + pdqhash": the same work through the previous path (Pillow's 512x512 resize, then
+  ``pdqhash.compute_dihedral``), the well-kept library the native hasher must beat,
 - ``threatexchange.signal_type.pdq.pdq_hasher.pdq_from_file``,
 - with ``--fast``, childguard's reduced-size JPEG decoding, with its distance to the exact hash,
-and prints images per second, the ratio to threatexchange, and whether childguard's hashes equal
-Meta's reference on the shared conformance images. Each method runs ``--rounds`` times over the
-folder; rounds interleave the methods and each method's best round counts (least disturbed by load).
+and prints images per second, the ratios to threatexchange and to the pdqhash path, and whether
+childguard's hashes equal Meta's reference on the shared conformance images. It also times the
+bare hashing of decoded 512x512 pixels: ``pdqhash.compute_dihedral`` against the native hasher.
+Each method runs ``--rounds`` times over the folder; rounds interleave the methods and each
+method's best round counts (least disturbed by load).
 
 When the folder holds fewer than ``--count`` JPEGs, benign photos are generated into it from the
 public PDQ test images (random crop, mirror, colour change, resized to 1500x1000, JPEG quality 90).
@@ -25,11 +30,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pdqhash
 from PIL import Image, ImageEnhance
 
 from childguard.config import Settings
 from childguard.media.decode import decode_image
-from childguard.media.signals.pdq import PdqSignal, hash_image
+from childguard.media.native.pdq import dihedral_hashes
+from childguard.media.signals.pdq import PdqSignal, bits_to_hex, hash_image, reference_resize
 from childguard.media.sniff import sniff_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,6 +91,26 @@ def best_rates(
     return {name: len(files) / seconds for name, seconds in best.items()}
 
 
+def bare_hash_ms(rounds: int, repeat: int = 30) -> dict[str, float]:
+    """Milliseconds of CPU per dihedral hashing of decoded 512x512 RGB pixels, best of rounds."""
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (65, 65, 3), dtype=np.uint8)
+    image = Image.fromarray(noise, "RGB").resize((512, 512), Image.Resampling.BICUBIC)
+    pixels = np.ascontiguousarray(np.asarray(image))
+    methods: dict[str, Callable[[], object]] = {
+        "pdqhash.compute_dihedral": lambda: pdqhash.compute_dihedral(pixels),
+        "native dihedral": lambda: dihedral_hashes(image),
+    }
+    best = {name: float("inf") for name in methods}
+    for _ in range(rounds):
+        for name, fn in methods.items():
+            start = time.process_time()
+            for _ in range(repeat):
+                fn()
+            best[name] = min(best[name], (time.process_time() - start) / repeat)
+    return {name: seconds * 1000 for name, seconds in best.items()}
+
+
 def conformance(settings: Settings) -> tuple[int, int]:
     """(matching, total) over the shared ``ok`` rows: same hash and quality as the reference."""
     with (PDQ_DATA / "expected.csv").open(newline="") as fh:
@@ -128,9 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     def childguard_fast(path: Path) -> object:
         return fast.hash_file(sniff_file(path, settings), settings)
 
+    def childguard_pdqhash(path: Path) -> object:
+        """The previous hash_file path: Pillow's reference resize, then pdqhash's 8 hashes."""
+        image = decode_image(sniff_file(path, settings).path, settings).image
+        pixels = np.ascontiguousarray(np.asarray(reference_resize(image.convert("RGB"))))
+        all_bits, quality = pdqhash.compute_dihedral(pixels)
+        return [bits_to_hex(b) for b in all_bits], int(quality)
+
+    native_name = "childguard hash_file (+8 lookups)"
+    pdqhash_name = "childguard + pdqhash (+8 lookups)"
     methods: list[tuple[str, Callable[[Path], object]]] = [
         ("threatexchange pdq_from_file", pdq_from_file),
-        ("childguard hash_file (+8 lookups)", childguard_full),
+        (pdqhash_name, childguard_pdqhash),
+        (native_name, childguard_full),
         ("childguard hash only", childguard_hash_only),
     ]
     if args.fast:
@@ -144,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 77)
     for name, rate in rates.items():
         print(f"{name:<36} {rate:>10.1f} {1000 / rate:>10.2f} {rate / baseline:>17.2f}x")
+    print(
+        f"\nnative vs pdqhash path (hash_file, +8 lookups): "
+        f"{rates[native_name] / rates[pdqhash_name]:.2f}x the images/s"
+    )
+    bare = bare_hash_ms(args.rounds)
+    ref_ms, native_ms = bare["pdqhash.compute_dihedral"], bare["native dihedral"]
+    print(
+        f"bare dihedral hashing of decoded 512x512 pixels: pdqhash {ref_ms:.2f} ms, "
+        f"native {native_ms:.2f} ms ({ref_ms / native_ms:.1f}x faster)"
+    )
 
     ok, total = conformance(settings)
     print(f"\nreference conformance (shared ok images): {ok}/{total} same hash and quality")
