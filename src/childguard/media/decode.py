@@ -24,6 +24,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from childguard.config import Settings
 from childguard.errors import HashingError, PermissionDenied, TooLarge, UnsupportedMedia
+from childguard.media.signals.base import MediaFile
 
 #: EXIF tag number of Orientation.
 EXIF_ORIENTATION_TAG = 0x0112
@@ -64,14 +65,15 @@ def _register_plugins() -> None:
         pillow_heif.register_avif_opener()  # pragma: no cover - Pillow >= 11.2 reads AVIF
 
 
-def _open_checked(path: Path, settings: Settings) -> ImageFile.ImageFile:
-    """Open ``path`` reading only its header, refusing sizes over ``max_pixels``."""
+def _open_checked(source: Path | MediaFile, settings: Settings) -> ImageFile.ImageFile:
+    """Open ``source`` reading only its header, refusing sizes over ``max_pixels``."""
     _register_plugins()
+    path = source if isinstance(source, Path) else source.path
     # childguard enforces CHILDGUARD_MAX_PIXELS itself (configurable, with a clear message), so
     # Pillow's process-wide decompression-bomb limit must not refuse an image first.
     Image.MAX_IMAGE_PIXELS = None
     try:
-        im = Image.open(path)
+        im = Image.open(path if isinstance(source, Path) else source.open())
     except Image.DecompressionBombError as exc:  # only if another caller re-set Pillow's limit
         raise TooLarge(
             f"{path.name}: image is over Pillow's decompression-bomb limit "
@@ -178,16 +180,18 @@ def to_rgb(im: Image.Image) -> Image.Image:
 
 
 def decode_image(
-    path: Path, settings: Settings, *, draft: tuple[int, int] | None = None
+    source: Path | MediaFile, settings: Settings, *, draft: tuple[int, int] | None = None
 ) -> DecodedImage:
-    """Decode the first frame of the image at ``path`` to 8-bit RGB, pixels as stored.
+    """Decode the first frame of an image (a path, or a sniffed file on disk or in memory).
 
-    Raises ``TooLarge`` before decoding when width x height exceeds ``settings.max_pixels``,
-    ``HashingError`` for truncated or corrupt files, ``UnsupportedMedia`` when no decoder reads
-    it. ``draft`` asks JPEG decoding for a reduced size of at least that (width, height): faster,
-    but the pixels differ slightly from a full decode (never use it for reference-exact hashes).
+    Pixels are 8-bit RGB as stored. Raises ``TooLarge`` before decoding when width x height
+    exceeds ``settings.max_pixels``, ``HashingError`` for truncated or corrupt files,
+    ``UnsupportedMedia`` when no decoder reads it. ``draft`` asks JPEG decoding for a reduced
+    size of at least that (width, height): faster, but the pixels differ slightly from a full
+    decode (never use it for reference-exact hashes).
     """
-    im = _open_checked(path, settings)
+    path = source if isinstance(source, Path) else source.path
+    im = _open_checked(source, settings)
     rgb: Image.Image | None = None
     try:
         stored_size = im.size

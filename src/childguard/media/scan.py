@@ -1,6 +1,7 @@
 """Hashing and scanning files and folders.
 
-``hash_file`` sniffs one file and computes every registered signal that applies to its content;
+``hash_file`` sniffs one file and computes every registered signal that applies to its content
+(``hash_data`` the same for content in memory);
 ``iter_files`` walks paths recursively without following symlink loops; ``scan_paths`` hashes and
 matches each file, yielding one ``FileScan`` per file so that one bad file never stops a scan.
 """
@@ -17,7 +18,7 @@ from childguard.config import Settings
 from childguard.errors import ChildguardError, HashingError, InvalidInput, PermissionDenied
 from childguard.media.matcher import Match, Matcher
 from childguard.media.signals.base import HashResult, MediaFile
-from childguard.media.sniff import sniff_file
+from childguard.media.sniff import sniff_data, sniff_file
 from childguard.plugins import signal_types
 
 
@@ -63,7 +64,18 @@ class FileScan:
 
 def hash_file(path: Path, settings: Settings) -> tuple[MediaFile, dict[str, HashResult]]:
     """Sniff ``path`` and hash it with every signal type that applies to its content."""
-    media = sniff_file(path, settings)
+    return hash_media(sniff_file(path, settings), settings)
+
+
+def hash_data(
+    data: bytes, name: str, settings: Settings
+) -> tuple[MediaFile, dict[str, HashResult]]:
+    """``hash_file`` for content held in memory (``name`` names it in error messages)."""
+    return hash_media(sniff_data(data, name, settings), settings)
+
+
+def hash_media(media: MediaFile, settings: Settings) -> tuple[MediaFile, dict[str, HashResult]]:
+    """Hash a sniffed file with every signal type that applies to its content."""
     results: dict[str, HashResult] = {}
     for name, stype in signal_types().items():
         signal = stype()

@@ -1,8 +1,9 @@
 """Decide a file's media type from its first bytes, never from its name.
 
 ``sniff_bytes`` recognises the supported photo and video containers; ``sniff_file`` adds the
-file-system checks (regular file, not empty, not over ``max_upload_bytes``, readable) and turns
-anything else into an error whose message names what the bytes look like. Messages carry the
+file-system checks (regular file, not empty, not over ``max_upload_bytes``, readable) and
+``sniff_data`` the same checks for content held in memory; anything else becomes an error whose
+message names what the bytes look like. Messages carry the
 file name and the detected type, never file content.
 """
 
@@ -205,6 +206,16 @@ def _name_claim(path: Path) -> str | None:
     return _EXTENSION_CLAIMS.get(path.suffix.lower().lstrip("."))
 
 
+def _check_size(name: str, size: int, settings: Settings) -> None:
+    if size == 0:
+        raise HashingError(f"{name}: the file is empty (0 bytes)")
+    if size > settings.max_upload_bytes:
+        raise TooLarge(
+            f"{name}: {size} bytes is over the limit of {settings.max_upload_bytes} "
+            "bytes (CHILDGUARD_MAX_UPLOAD_BYTES)"
+        )
+
+
 def _unsupported_message(path: Path, head: bytes) -> str:
     detected = describe_bytes(head)
     message = f"{path.name}: content is {detected}, not a supported media type"
@@ -256,13 +267,7 @@ def sniff_file(path: Path, settings: Settings) -> MediaFile:
         raise HashingError(f"{path.name}: is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
         raise HashingError(f"{path.name}: not a regular file (device, socket or pipe)")
-    if st.st_size == 0:
-        raise HashingError(f"{path.name}: the file is empty (0 bytes)")
-    if st.st_size > settings.max_upload_bytes:
-        raise TooLarge(
-            f"{path.name}: {st.st_size} bytes is over the limit of {settings.max_upload_bytes} "
-            "bytes (CHILDGUARD_MAX_UPLOAD_BYTES)"
-        )
+    _check_size(path.name, st.st_size, settings)
     head = _read_head(path)
     if not head:
         raise HashingError(f"{path.name}: the file is empty (0 bytes)")
@@ -271,3 +276,19 @@ def sniff_file(path: Path, settings: Settings) -> MediaFile:
         raise UnsupportedMedia(_unsupported_message(path, head))
     mime, kind = found
     return MediaFile(path=path, mime=mime, kind=kind, size=st.st_size)
+
+
+def sniff_data(data: bytes, name: str, settings: Settings) -> MediaFile:
+    """``sniff_file`` for content held in memory; ``name`` names it in messages.
+
+    Raises ``HashingError`` (empty), ``TooLarge`` (over ``max_upload_bytes``) or
+    ``UnsupportedMedia``. The returned ``MediaFile`` carries ``data``.
+    """
+    path = Path(Path(name or "upload").name or "upload")
+    _check_size(path.name, len(data), settings)
+    head = data[:HEAD_BYTES]
+    found = sniff_bytes(head)
+    if found is None:
+        raise UnsupportedMedia(_unsupported_message(path, head))
+    mime, kind = found
+    return MediaFile(path=path, mime=mime, kind=kind, size=len(data), data=data)

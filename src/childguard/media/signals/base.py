@@ -7,12 +7,13 @@ hash strings, and which index class serves lookups. Shapes follow python-threate
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from childguard.config import Settings
 
@@ -27,12 +28,28 @@ class ContentKind(StrEnum):
 
 @dataclass(frozen=True)
 class MediaFile:
-    """A file on disk with its sniffed MIME type and kind."""
+    """A file with its sniffed MIME type and kind, on disk or (``data`` set) held in memory.
+
+    When ``data`` is set it is the whole content and ``path`` only names the file in messages;
+    signals must read ``data`` rather than the path (``open`` does the right thing).
+    """
 
     path: Path
     mime: str
     kind: ContentKind
     size: int
+    data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file name used in messages."""
+        return self.path.name
+
+    def open(self) -> BinaryIO:
+        """A binary stream of the content (memory or disk); the caller closes it."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        return self.path.open("rb")
 
 
 @dataclass(frozen=True)

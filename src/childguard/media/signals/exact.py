@@ -24,6 +24,10 @@ _CHUNK = 1 << 20
 def file_digests(media: MediaFile, names: tuple[str, ...] = ("md5", "sha256")) -> dict[str, str]:
     """Hex digests of the file for each hashlib algorithm in ``names``, reading it once."""
     hashers = {name: hashlib.new(name) for name in names}
+    if media.data is not None:
+        for h in hashers.values():
+            h.update(media.data)
+        return {name: h.hexdigest() for name, h in hashers.items()}
     try:
         with media.path.open("rb") as fh:
             while chunk := fh.read(_CHUNK):

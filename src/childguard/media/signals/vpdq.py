@@ -39,6 +39,7 @@ from childguard.media.signals.base import (
     SignalIndex,
     SignalType,
 )
+from childguard.media.tempfiles import on_disk
 from childguard.media.video import (
     VideoInfo,
     VpdqFrame,
@@ -294,7 +295,14 @@ def hash_video(media: MediaFile, settings: Settings, seconds_per_hash: float) ->
     Raises ``TooLarge`` over the length or frame-size limits, ``UnsupportedMedia`` without a
     video stream and ``HashingError`` for corrupt, truncated or undecodable files.
     """
-    path = media.path
+    if media.data is not None:
+        # ffprobe and the hashing child process read files: spill the upload for their sake.
+        with on_disk(media.data, media.path.name, settings) as spilled:
+            return _hash_video_file(spilled, settings, seconds_per_hash)
+    return _hash_video_file(media.path, settings, seconds_per_hash)
+
+
+def _hash_video_file(path: Path, settings: Settings, seconds_per_hash: float) -> list[VpdqFeature]:
     info = probe_video(path)
     check_video_limits(info, settings, path.name)
     frames = run_vpdq_worker(path, seconds_per_hash, settings)
