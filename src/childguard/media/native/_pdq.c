@@ -25,12 +25,19 @@
 #define NUM_DIHEDRAL 8
 
 static float dct_matrix[16][64];
-static int dct_ready = 0;
+/* value * coefficient in double for every 8-bit value: the products the binding computes. */
+static double luma_r[256], luma_g[256], luma_b[256];
+static int tables_ready = 0;
 
 /* Rows 1..16 of the 64-point DCT-II basis, scaled; the float rounding follows the reference:
- * a float scale times a double cosine, rounded to float. */
-static void init_dct_matrix(void)
+ * a float scale times a double cosine, rounded to float. Also the luma product tables. */
+static void init_tables(void)
 {
+    for (int v = 0; v < 256; v++) {
+        luma_r[v] = (double)v * 0.299;
+        luma_g[v] = (double)v * 0.587;
+        luma_b[v] = (double)v * 0.114;
+    }
     const float scale = (float)sqrt(2.0 / 64.0);
     for (int i = 0; i < 16; i++) {
         for (int j = 0; j < 64; j++) {
@@ -39,7 +46,7 @@ static void init_dct_matrix(void)
             dct_matrix[i][j] = (float)((double)scale * cos(angle));
         }
     }
-    dct_ready = 1;
+    tables_ready = 1;
 }
 
 /* Reference window: ceil(old / (2 * new)) with new = 64. */
@@ -49,13 +56,14 @@ static int window_size(int old_side)
 }
 
 /* Luma of the (possibly shrunk) image, as pdqhash computes it: double, then float. */
-static void fill_luma(const uint8_t *rgb, int width, int height, int cols, int rows, float *luma)
+static void fill_luma(const uint8_t *restrict rgb, int width, int height, int cols, int rows,
+                      float *restrict luma)
 {
     if (cols == width && rows == height) {
         size_t n = (size_t)width * (size_t)height;
         for (size_t k = 0; k < n; k++) {
             const uint8_t *p = rgb + 3 * k;
-            luma[k] = (float)(((double)p[0] * 0.299 + (double)p[1] * 0.587) + (double)p[2] * 0.114);
+            luma[k] = (float)((luma_r[p[0]] + luma_g[p[1]]) + luma_b[p[2]]);
         }
         return;
     }
@@ -66,7 +74,7 @@ static void fill_luma(const uint8_t *rgb, int width, int height, int cols, int r
         for (int j = 0; j < cols; j++) {
             int64_t src_col = ((int64_t)j * width) / cols;
             const uint8_t *p = line + 3 * src_col;
-            out[j] = (float)(((double)p[0] * 0.299 + (double)p[1] * 0.587) + (double)p[2] * 0.114);
+            out[j] = (float)((luma_r[p[0]] + luma_g[p[1]]) + luma_b[p[2]]);
         }
     }
 }
@@ -156,25 +164,67 @@ static void box_along_cols(const float *in, float *out, float *sums, int rows, i
     }
 }
 
-/* Two Jarosz passes (rows then columns, twice), then sampling of the 64x64 cell centres. */
-static void blur_and_decimate(float *buf1, float *buf2, float *sums, int rows, int cols,
+/* Rows per block in the row pass: the block is transposed so that its rows' running sums
+ * advance side by side (independent float chains, vectorised), like the column pass. */
+#define ROW_BLOCK 8
+
+/* Box filter along every row of in (rows x cols). Output column pick[c] of each row goes to
+ * column c of out (rows x out_cols); pick NULL keeps all columns (out_cols == cols).
+ * scratch holds 2 * cols * ROW_BLOCK + ROW_BLOCK floats. */
+static void box_along_rows(const float *in, float *out, int rows, int cols, int window,
+                           const int *pick, int out_cols, float *scratch)
+{
+    float *t_in = scratch;
+    float *t_out = scratch + (size_t)cols * ROW_BLOCK;
+    float *sums = scratch + (size_t)2 * cols * ROW_BLOCK;
+    int i = 0;
+    for (; i + ROW_BLOCK <= rows; i += ROW_BLOCK) {
+        const float *src = in + (size_t)i * cols;
+        for (int j = 0; j < cols; j++) {
+            for (int r = 0; r < ROW_BLOCK; r++) {
+                t_in[j * ROW_BLOCK + r] = src[(size_t)r * cols + j];
+            }
+        }
+        box_along_cols(t_in, t_out, sums, cols, ROW_BLOCK, window);
+        float *dst = out + (size_t)i * out_cols;
+        for (int c = 0; c < out_cols; c++) {
+            int j = pick ? pick[c] : c;
+            for (int r = 0; r < ROW_BLOCK; r++) {
+                dst[(size_t)r * out_cols + c] = t_out[j * ROW_BLOCK + r];
+            }
+        }
+    }
+    for (; i < rows; i++) {
+        box_along_row(in + (size_t)i * cols, t_out, cols, window);
+        float *dst = out + (size_t)i * out_cols;
+        for (int c = 0; c < out_cols; c++) {
+            dst[c] = t_out[pick ? pick[c] : c];
+        }
+    }
+}
+
+/* Two Jarosz passes (rows then columns, twice), then sampling of the 64x64 cell centres.
+ * Only the 64 sampled columns of the second pass are ever read, so the second row pass keeps
+ * just those columns and the second column pass runs on them alone: every kept value still
+ * sees exactly the reference's float operations. */
+static void blur_and_decimate(float *buf1, float *buf2, float *scratch, int rows, int cols,
                               float out[64][64])
 {
     int window_along_rows = window_size(cols);
     int window_along_cols = window_size(rows);
-    for (int pass = 0; pass < JAROSZ_PASSES; pass++) {
-        for (int i = 0; i < rows; i++) {
-            box_along_row(buf1 + (size_t)i * cols, buf2 + (size_t)i * cols, cols,
-                          window_along_rows);
-        }
-        box_along_cols(buf2, buf1, sums, rows, cols, window_along_cols);
+    int pick_rows[64], pick_cols[64];
+    for (int o = 0; o < 64; o++) {
+        pick_rows[o] = (int)(((o + 0.5) * rows) / 64);
+        pick_cols[o] = (int)(((o + 0.5) * cols) / 64);
     }
+    box_along_rows(buf1, buf2, rows, cols, window_along_rows, NULL, cols, scratch);
+    box_along_cols(buf2, buf1, scratch, rows, cols, window_along_cols);
+    /* buf2 is free again: it holds the two rows x 64 working matrices of the second pass. */
+    float *narrow1 = buf2, *narrow2 = buf2 + (size_t)rows * 64;
+    box_along_rows(buf1, narrow1, rows, cols, window_along_rows, pick_cols, 64, scratch);
+    box_along_cols(narrow1, narrow2, scratch, rows, 64, window_along_cols);
     for (int oi = 0; oi < 64; oi++) {
-        int ii = (int)(((oi + 0.5) * rows) / 64);
-        for (int oj = 0; oj < 64; oj++) {
-            int jj = (int)(((oj + 0.5) * cols) / 64);
-            out[oi][oj] = buf1[(size_t)ii * cols + jj];
-        }
+        memcpy(out[oi], narrow2 + (size_t)pick_rows[oi] * 64, 64 * sizeof(float));
     }
 }
 
@@ -324,16 +374,23 @@ static int compute(const uint8_t *rgb, int width, int height, int count, uint8_t
         return 0;
     }
     size_t n = (size_t)rows * (size_t)cols;
-    float *mem = malloc((2 * n + (size_t)cols) * sizeof(float));
+    /* buf2 must also hold two rows x 64 matrices (narrow images); scratch serves both the
+     * transposed row blocks and the column pass's running sums. */
+    size_t n2 = n > (size_t)rows * 128 ? n : (size_t)rows * 128;
+    size_t scratch_len = (size_t)(2 * cols + 1) * ROW_BLOCK;
+    if (scratch_len < (size_t)cols) {
+        scratch_len = (size_t)cols;
+    }
+    float *mem = malloc((n + n2 + scratch_len) * sizeof(float));
     if (mem == NULL) {
         return -1;
     }
-    float *buf1 = mem, *buf2 = mem + n, *sums = mem + 2 * n;
+    float *buf1 = mem, *buf2 = mem + n, *scratch = mem + n + n2;
     float small[64][64];
     float coefs[16][16], turned[16][16];
 
     fill_luma(rgb, width, height, cols, rows, buf1);
-    blur_and_decimate(buf1, buf2, sums, rows, cols, small);
+    blur_and_decimate(buf1, buf2, scratch, rows, cols, small);
     free(mem);
     *quality = quality_of(small);
     dct_64_to_16(small, coefs);
@@ -413,8 +470,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__pdq(void)
 {
-    if (!dct_ready) {
-        init_dct_matrix();
+    if (!tables_ready) {
+        init_tables();
     }
     return PyModule_Create(&module);
 }
