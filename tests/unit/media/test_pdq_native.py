@@ -142,3 +142,14 @@ def test_non_buffer_and_huge_sizes_raise_type_or_overflow_errors() -> None:
 def test_empty_image_is_invalid_input() -> None:
     with pytest.raises(InvalidInput, match="empty image"):
         dihedral_hashes(Image.new("RGB", (0, 0)))
+
+
+def test_concurrent_threads_get_the_same_hashes() -> None:
+    # The extension hashes without the GIL: no state may be shared between calls.
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [Image.fromarray(_random(600, 520, seed), "RGB") for seed in range(6)]
+    expected = [dihedral_hashes(im) for im in images]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = list(pool.map(dihedral_hashes, images * 3))
+    assert got == expected * 3
