@@ -38,6 +38,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=200 * 1024 * 1024, gt=0, description="Largest file accepted for hashing, in bytes."
     )
+    upload_memory_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description=(
+            "Uploads up to this size are hashed in memory and never touch the disk; larger ones "
+            "go through a private temporary file, deleted once hashed."
+        ),
+    )
+    fast_routes: bool = Field(
+        default=True,
+        description=(
+            "Serve the hot routes (POST /v1/scan, POST /v1/lookup, GET and POST /m/lookup) by a "
+            "lean ASGI handler with the same behaviour; off sends them through FastAPI's router."
+        ),
+    )
     max_pixels: int = Field(
         default=100_000_000,
         gt=0,

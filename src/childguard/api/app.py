@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from childguard import __version__
 from childguard.api.errors import install_error_handlers
+from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
 from childguard.api.routes import admin, banks, health, scan, stats, text
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     from childguard.api import hma
 
     app.include_router(hma.router)
+    # Added last, so it runs first: ServiceMiddleware wraps FastRoutes, which wraps FastAPI.
+    app.add_middleware(FastRoutes, api=app)
     app.add_middleware(
         ServiceMiddleware,
         metrics=metrics,

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from childguard.api.permissions import Permission, allowed
+from childguard.api.permissions import Permission, check_permission
 from childguard.api.state import AppState
-from childguard.auth import Principal, authenticate
-from childguard.errors import PermissionDenied, Unauthenticated
+from childguard.auth import Principal
 
 
 def get_state(request: Request) -> AppState:
@@ -40,17 +39,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_principal(request: Request, state: StateDep) -> Principal:
     """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not header:
-        raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("malformed Authorization header: use 'Bearer <key>'")
-    principal = state.auth_cache.get(token)
-    if principal is None:
-        with state.db.session() as session:
-            principal = authenticate(session, token)
-        state.auth_cache.put(token, principal)
+    principal = state.authenticate(request.headers.get("authorization", ""))
     request.state.principal = principal
     return principal
 
@@ -62,10 +51,7 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
     """A dependency that lets the call through only for roles holding ``permission``."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if not allowed(principal.role, permission):
-            raise PermissionDenied(
-                f"the {principal.role.value} role may not do this (needs {permission.value})"
-            )
+        check_permission(principal, permission)
         return principal
 
     check.__name__ = f"require_{permission.name.lower()}"

@@ -7,6 +7,8 @@ unexpected is logged (type only, never the request body) and answered 500 withou
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,14 +34,25 @@ def error_response(
     return JSONResponse(body, status_code=status)
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
+EMPTY_BODY = "the request body is empty: send a JSON object"
+
+
+def describe_validation_errors(
+    errors: Sequence[Mapping[str, Any]], prefix: str | None = None
+) -> str:
+    """One message naming each invalid field (at most five), from pydantic's error list.
+
+    ``prefix`` names the value when the errors carry no location (a single parameter).
+    """
     parts = []
-    for err in exc.errors()[:5]:
+    for err in errors[:5]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
         msg = str(err.get("msg", "invalid"))
         if err.get("type") == "json_invalid":
             return "the request body is not valid JSON"
-        parts.append(f"{loc or 'request'}: {msg}")
+        if err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",):
+            return EMPTY_BODY
+        parts.append(f"{loc or prefix or 'request'}: {msg}")
     return "; ".join(parts) or "invalid request"
 
 
@@ -52,7 +65,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "invalid_input", _describe_validation(exc), request)
+        return error_response(
+            400, "invalid_input", describe_validation_errors(exc.errors()), request
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

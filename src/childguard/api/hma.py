@@ -22,7 +22,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from childguard.api.deps import (
     CurrentBankReader,
@@ -34,13 +34,12 @@ from childguard.api.deps import (
 )
 from childguard.api.service import bank_repository, record_scan
 from childguard.api.state import AppState
-from childguard.api.uploads import spooled_upload
+from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
 from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import EntryIn, validate_bank_name
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Match, apply_allow
-from childguard.media.scan import hash_file
 from childguard.media.signals.base import ContentKind, HashResult, LookupHash, SignalType
 from childguard.plugins import get_signal_type, signal_types
 from childguard.store.models import Bank, BankEntry
@@ -106,24 +105,34 @@ def _bank_filter(state: AppState, principal: Principal, banks: str | None) -> fr
     )
 
 
-async def _one_upload(request: Request) -> tuple[str, UploadFile]:
-    form = await request.form(max_files=2, max_fields=20)
-    files = [(k, v) for k, v in form.multi_items() if isinstance(v, UploadFile)]
-    if not files:
-        raise HmaError(400, "Missing multipart/form-data file upload")
-    if len(files) > 1:
-        raise HmaError(400, "Only one file allowed per request")
-    field, upload = files[0]
-    if field not in CONTENT_TYPES:
-        raise HmaError(400, f"no such content_type: '{field[:40]}'")
-    return field, upload
+UPLOAD_RULES = UploadRules(
+    fields=frozenset(CONTENT_TYPES),
+    missing="Missing multipart/form-data file upload",
+    several="Only one file allowed per request",
+    wrong_field=lambda name: f"no such content_type: '{name}'",
+)
 
 
-def _hash_upload(
-    state: AppState, content_type: str, upload: UploadFile, types: str | None
+async def _one_upload(request: Request, state: AppState) -> ReceivedUpload:
+    return await read_upload(
+        request.stream(),
+        request.headers.get("content-type", ""),
+        None,
+        state.settings,
+        UPLOAD_RULES,
+    )
+
+
+def hash_received(
+    state: AppState, upload: ReceivedUpload, types: str | None
 ) -> dict[str, HashResult]:
-    with spooled_upload(upload.file, state.settings) as path:
-        media, results = hash_file(path, state.settings)
+    """Hash an upload taken from field ``photo`` or ``video``: results by HMA signal name.
+
+    ``types`` (comma-separated) keeps only those signal types; a file of the other kind than
+    its field says is refused.
+    """
+    content_type = upload.field_name or "photo"
+    media, results = upload.buffer.hash()
     expected = ContentKind.PHOTO if content_type == "photo" else ContentKind.VIDEO
     if media.kind is not expected:
         raise HmaError(
@@ -181,8 +190,9 @@ async def hash_upload(
 
     A photo too flat to hash (PDQ quality < 50) gives an empty ``pdq`` string, as HMA does.
     """
-    field, upload = await _one_upload(request)
-    results = _hash_upload(state, field, upload, types)
+    upload = await _one_upload(request, state)
+    with upload.buffer:
+        results = await run_in_threadpool(hash_received, state, upload, types)
     return {name: (r.value if r.usable else "") for name, r in results.items()}
 
 
@@ -207,6 +217,18 @@ def lookup_get(
     bypass_coinflip: bool | None = Query(default=None),
 ) -> dict[str, list[dict[str, Any]]]:
     """Matches of one hash, by bank: ``{"BANK": [{"bank_content_id", "distance"}]}``."""
+    return lookup_signal(state, principal, signal_type, signal, banks, url)
+
+
+def lookup_signal(
+    state: AppState,
+    principal: Principal,
+    signal_type: str | None,
+    signal: str | None,
+    banks: str | None,
+    url: str | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """``GET /m/lookup``'s work: the matches of one hash in the caller's banks, by bank."""
     _no_urls(url)
     if not signal_type or not signal:
         raise HmaError(400, "Either url or both signal and signal_type are required")
@@ -233,8 +255,20 @@ async def lookup_post(
 
     Rotated and mirrored copies match too (all eight PDQ orientations are looked up).
     """
-    field, upload = await _one_upload(request)
-    results = _hash_upload(state, field, upload, types)
+    upload = await _one_upload(request, state)
+    with upload.buffer:
+        return await run_in_threadpool(lookup_received, state, principal, upload, banks, types)
+
+
+def lookup_received(
+    state: AppState,
+    principal: Principal,
+    upload: ReceivedUpload,
+    banks: str | None,
+    types: str | None,
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``POST /m/lookup``'s work: hash the upload, match it, record the scan."""
+    results = hash_received(state, upload, types)
     visible = _bank_filter(state, principal, banks)
     per_type: dict[str, list[Match]] = {}
     for name, result in results.items():
@@ -244,7 +278,7 @@ async def lookup_post(
         per_type[name] = state.matcher.lookup(result.signal_type, lookups, visible)
     # an allow-bank match suppresses the others (flags set on the shared Match objects)
     every = apply_allow([m for ms in per_type.values() for m in ms])
-    record_scan(state, principal, field, every)
+    record_scan(state, principal, upload.field_name or "photo", every)
     return {name: _by_bank(ms) for name, ms in per_type.items()}
 
 
@@ -505,23 +539,24 @@ async def add_content(
     """Hash an upload (field ``photo`` or ``video``) and add its signals as one content."""
     _no_urls(url)
     _get_bank(bank_repository(session, principal), bank_name, write=True)
-    form = await request.form(max_files=2, max_fields=20)
-    field, upload = await _one_upload(request)
-    note = _note(form.get("note") if isinstance(form.get("note"), str) else None)
-    external_id = ""
-    raw_meta = form.get("metadata")
-    if isinstance(raw_meta, str) and raw_meta:
-        try:
-            meta = json.loads(raw_meta)
-        except ValueError:
-            raise HmaError(400, "metadata form field must be valid JSON") from None
-        if not isinstance(meta, dict):
-            raise HmaError(400, "metadata should be a json object")
-        unknown = set(meta) - {"content_id", "content_uri", "json"}
-        if unknown:
-            raise HmaError(400, f"Invalid metadata: unexpected keys {sorted(unknown)}")
-        external_id = str(meta.get("content_id") or "")[:200]
-    results = _hash_upload(state, field, upload, types)
+    upload = await _one_upload(request, state)
+    with upload.buffer:
+        form = upload.extra_fields
+        note = _note(form.get("note"))
+        external_id = ""
+        raw_meta = form.get("metadata")
+        if raw_meta:
+            try:
+                meta = json.loads(raw_meta)
+            except ValueError:
+                raise HmaError(400, "metadata form field must be valid JSON") from None
+            if not isinstance(meta, dict):
+                raise HmaError(400, "metadata should be a json object")
+            unknown = set(meta) - {"content_id", "content_uri", "json"}
+            if unknown:
+                raise HmaError(400, f"Invalid metadata: unexpected keys {sorted(unknown)}")
+            external_id = str(meta.get("content_id") or "")[:200]
+        results = await run_in_threadpool(hash_received, state, upload, types)
     for name, r in results.items():
         if not r.usable:
             raise HmaError(400, f"Invalid {name} signal: quality {r.quality} is below 50")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from childguard.auth import Role
+from childguard.auth import Principal, Role
+from childguard.errors import PermissionDenied
 
 
 class Permission(StrEnum):
@@ -42,3 +43,11 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 def allowed(role: Role, permission: Permission) -> bool:
     """Whether ``role`` holds ``permission``."""
     return permission in GRANTS[role]
+
+
+def check_permission(principal: Principal, permission: Permission) -> None:
+    """Raise ``PermissionDenied`` unless the caller's role holds ``permission``."""
+    if not allowed(principal.role, permission):
+        raise PermissionDenied(
+            f"the {principal.role.value} role may not do this (needs {permission.value})"
+        )

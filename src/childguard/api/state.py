@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from childguard.api.metrics import Metrics
-from childguard.auth import Principal
+from childguard.auth import Principal, authenticate
 from childguard.config import Settings
+from childguard.errors import Unauthenticated
 from childguard.media.banks import visible_bank_ids
 from childguard.media.matcher import Matcher
 from childguard.store.db import Database
@@ -77,6 +78,24 @@ class AppState:
             ids = frozenset(visible_bank_ids(session, org_id))
         self._visible[org_id] = (self.matcher.last_seq, ids)
         return ids
+
+    def authenticate(self, header: str) -> Principal:
+        """The caller named by an ``Authorization: Bearer <key>`` header value.
+
+        Raises ``Unauthenticated`` when it is missing, malformed, unknown, revoked or expired.
+        Keys are cached for a couple of seconds (``AuthCache``).
+        """
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("malformed Authorization header: use 'Bearer <key>'")
+        principal = self.auth_cache.get(token)
+        if principal is None:
+            with self.db.session() as session:
+                principal = authenticate(session, token)
+            self.auth_cache.put(token, principal)
+        return principal
 
     def apply_changes(self) -> None:
         """Apply pending bank changes now (called after a change made by this process)."""

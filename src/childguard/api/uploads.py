@@ -1,68 +1,287 @@
-"""Uploaded files: copied to a private temporary file, deleted as soon as they are hashed."""
+"""Uploaded files: held in memory when small, else in a private temporary file; never kept.
+
+``UploadBuffer`` collects an upload as it arrives. Up to ``CHILDGUARD_UPLOAD_MEMORY_BYTES`` it
+stays in memory and is hashed from there (it never touches the disk); past that it moves to a
+0600 file in a fresh 0700 folder under ``<data_dir>/tmp``, deleted when the buffer closes.
+``read_upload`` takes one file out of a request body, raw or ``multipart/form-data``, streaming
+it into a buffer with python-multipart's parser (no second copy, no form object).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
 from childguard.config import Settings
-from childguard.errors import HashingError, TooLarge
+from childguard.errors import HashingError, InvalidInput, StorageError, TooLarge
+from childguard.media.scan import hash_data, hash_file
+from childguard.media.signals.base import HashResult, MediaFile
 
 CHUNK = 1 << 20
+#: Form fields (other than the file) a multipart upload may carry, and their largest size.
+MAX_FIELDS = 20
+MAX_FIELD_BYTES = 64 * 1024
 
 
-def _private_temp(settings: Settings) -> tuple[int, Path]:
-    tmp_dir = settings.data_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", dir=tmp_dir)
-    return fd, Path(name)
+def clean_filename(name: str | None) -> str | None:
+    """The bare file name of a client-supplied name (no folders, no leading dots), or None."""
+    base = Path((name or "").replace("\\", "/")).name.lstrip(".")
+    return base[:200] or None
 
 
-def _too_large(settings: Settings) -> TooLarge:
-    return TooLarge(f"upload over {settings.max_upload_bytes} bytes (CHILDGUARD_MAX_UPLOAD_BYTES)")
+class UploadBuffer:
+    """One upload being received: bytes in memory, spilled to a private file past a size.
 
-
-@asynccontextmanager
-async def spooled_body(chunks: AsyncIterator[bytes], settings: Settings) -> AsyncIterator[Path]:
-    """Like ``spooled_upload`` for a raw request body, written as it arrives (no multipart)."""
-    fd, path = _private_temp(settings)
-    try:
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > settings.max_upload_bytes:
-                    raise _too_large(settings)
-                out.write(chunk)
-        if size == 0:
-            raise HashingError("the uploaded file is empty (0 bytes)")
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
-@contextmanager
-def spooled_upload(stream: BinaryIO, settings: Settings) -> Iterator[Path]:
-    """Copy ``stream`` to a 0600 temporary file under the data directory and yield its path.
-
-    Raises ``TooLarge`` past ``max_upload_bytes`` and ``HashingError`` for an empty upload; the
-    file is removed on exit whatever happens. Nothing of the upload is kept.
+    ``write`` raises ``TooLarge`` past ``max_upload_bytes``; ``close`` deletes any file. Use it
+    as a context manager. ``filename`` is the client's file name reduced to a bare name (None
+    when it gave none); ``name`` is what error messages call the upload.
     """
-    fd, path = _private_temp(settings)
+
+    def __init__(self, settings: Settings, name: str | None = None) -> None:
+        self.settings = settings
+        self.filename = clean_filename(name)
+        self.name = self.filename or "upload"
+        self.size = 0
+        self._memory: bytearray | None = bytearray()
+        self._folder: Path | None = None
+        self._file: BinaryIO | None = None
+
+    def __enter__(self) -> UploadBuffer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write(self, chunk: bytes) -> None:
+        """Append ``chunk``; refuses uploads over ``max_upload_bytes``."""
+        if not chunk:
+            return
+        self.size += len(chunk)
+        if self.size > self.settings.max_upload_bytes:
+            raise TooLarge(
+                f"upload over {self.settings.max_upload_bytes} bytes (CHILDGUARD_MAX_UPLOAD_BYTES)"
+            )
+        if self._memory is not None:
+            if self.size <= self.settings.upload_memory_bytes:
+                self._memory += chunk
+                return
+            self._spill()
+        assert self._file is not None
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
+
+    def _spill(self) -> None:
+        tmp_dir = self.settings.data_dir / "tmp"
+        try:
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(tempfile.mkdtemp(prefix="upload-", dir=tmp_dir))
+            fd = os.open(self._folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._file = os.fdopen(fd, "wb")
+            assert self._memory is not None
+            self._file.write(self._memory)
+        except OSError as exc:
+            raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
+        self._memory = None
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the upload is held in memory (it never touched the disk)."""
+        return self._memory is not None
+
+    def content(self) -> bytes:
+        """The whole upload as bytes (read back from disk when it was spilled)."""
+        if self._memory is not None:
+            return bytes(self._memory)
+        assert self._file is not None and self._folder is not None
+        self._file.flush()
+        return (self._folder / self.name).read_bytes()
+
+    def hash(self) -> tuple[MediaFile, dict[str, HashResult]]:
+        """Sniff and hash the upload with every signal that applies (``hash_file``'s contract)."""
+        if self.size == 0:
+            raise HashingError(f"{self.name}: the uploaded file is empty (0 bytes)")
+        if self._memory is not None:
+            return hash_data(bytes(self._memory), self.name, self.settings)
+        assert self._file is not None and self._folder is not None
+        self._file.flush()
+        return hash_file(self._folder / self.name, self.settings)
+
+    def close(self) -> None:
+        """Drop the bytes and delete the temporary file, if any."""
+        self._memory = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+def buffer_stream(stream: BinaryIO, settings: Settings, name: str | None) -> UploadBuffer:
+    """Read a whole file-like object into a new ``UploadBuffer`` (closed on error)."""
+    buf = UploadBuffer(settings, name)
     try:
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > settings.max_upload_bytes:
-                    raise _too_large(settings)
-                out.write(chunk)
-        if size == 0:
-            raise HashingError("the uploaded file is empty (0 bytes)")
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+        while chunk := stream.read(CHUNK):
+            buf.write(chunk)
+    except BaseException:
+        buf.close()
+        raise
+    return buf
+
+
+@dataclass
+class UploadRules:
+    """What a route accepts: the file field names and the messages for its mistakes."""
+
+    fields: frozenset[str]
+    missing: str
+    several: str
+    wrong_field: Callable[[str], str]
+    #: Whether a non-multipart body is the file itself.
+    raw_body: bool = False
+
+
+@dataclass
+class ReceivedUpload:
+    """The file taken out of a request: its buffer, its multipart field and the other fields."""
+
+    buffer: UploadBuffer
+    field_name: str | None = None
+    extra_fields: dict[str, str] = field(default_factory=dict)
+
+
+class _FormReader:
+    """python-multipart callbacks that route the one file part into an ``UploadBuffer``."""
+
+    def __init__(self, settings: Settings, rules: UploadRules) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.buffer: UploadBuffer | None = None
+        self.file_field: str | None = None
+        self.fields: dict[str, str] = {}
+        self._header_name = b""
+        self._header_value = b""
+        self._disposition = b""
+        self._target: str = "skip"  # "file", "field" or "skip"
+        self._field_name = ""
+        self._field_value = bytearray()
+
+    def callbacks(self) -> dict[str, Callable[..., None]]:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value_cb,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _part_begin(self) -> None:
+        self._disposition = b""
+        self._header_name = b""
+        self._header_value = b""
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            self._disposition = self._header_value
+        self._header_name = b""
+        self._header_value = b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" in options:
+            if self.buffer is not None:
+                raise InvalidInput(self.rules.several)
+            if name not in self.rules.fields:
+                raise InvalidInput(self.rules.wrong_field(name[:40]))
+            filename = options[b"filename"].decode("utf-8", "replace")
+            self.buffer = UploadBuffer(self.settings, filename)
+            self.file_field = name
+            self._target = "file"
+        else:
+            if len(self.fields) >= MAX_FIELDS:
+                raise InvalidInput(f"too many form fields (at most {MAX_FIELDS})")
+            self._field_name = name[:100]
+            self._field_value = bytearray()
+            self._target = "field"
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._target == "file":
+            assert self.buffer is not None
+            self.buffer.write(data[start:end])
+        elif self._target == "field":
+            self._field_value += data[start:end]
+            if len(self._field_value) > MAX_FIELD_BYTES:
+                raise InvalidInput(f"form field over {MAX_FIELD_BYTES} bytes")
+
+    def _part_end(self) -> None:
+        if self._target == "field":
+            self.fields[self._field_name] = self._field_value.decode("utf-8", "replace")
+        self._target = "skip"
+
+
+async def read_upload(
+    chunks: AsyncIterator[bytes],
+    content_type: str,
+    filename: str | None,
+    settings: Settings,
+    rules: UploadRules,
+) -> ReceivedUpload:
+    """Take the one file out of a request body (multipart, or raw when ``rules.raw_body``).
+
+    Raises ``InvalidInput`` (no file, several files, wrong field, malformed multipart),
+    ``TooLarge`` past ``max_upload_bytes`` or ``StorageError``. The caller closes the buffer.
+    """
+    mime, options = parse_options_header(content_type)
+    if mime != b"multipart/form-data":
+        if not rules.raw_body:
+            raise InvalidInput(rules.missing)
+        buf = UploadBuffer(settings, filename)
+        try:
+            async for chunk in chunks:
+                buf.write(chunk)
+        except BaseException:
+            buf.close()
+            raise
+        if buf.size == 0 and not content_type:
+            buf.close()
+            raise InvalidInput(rules.missing)
+        return ReceivedUpload(buf)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise InvalidInput("multipart/form-data without a boundary in the Content-Type header")
+    reader = _FormReader(settings, rules)
+    try:
+        parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
+        async for chunk in chunks:
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError:
+        if reader.buffer is not None:
+            reader.buffer.close()
+        raise InvalidInput("malformed multipart/form-data body") from None
+    except BaseException:
+        if reader.buffer is not None:
+            reader.buffer.close()
+        raise
+    if reader.buffer is None:
+        raise InvalidInput(rules.missing)
+    return ReceivedUpload(reader.buffer, reader.file_field, reader.fields)

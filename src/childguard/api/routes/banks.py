@@ -23,12 +23,11 @@ from childguard.api.schemas.banks import (
     ShareCreate,
 )
 from childguard.api.service import bank_repository
-from childguard.api.uploads import spooled_upload
+from childguard.api.uploads import buffer_stream
 from childguard.auth import Principal, get_org
 from childguard.errors import InvalidInput
 from childguard.media.bank_formats import BankFormat, EntryIn, make_entry, parse_entries
 from childguard.media.bank_formats import write_entries as write_formatted
-from childguard.media.scan import hash_file
 from childguard.store.models import BankEntry
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
@@ -188,8 +187,8 @@ def add_by_upload(
 ) -> ImportPublic:
     """Hash an uploaded file and add its usable signals; the file itself is not kept."""
     bank_repository(session, principal).get(name, write=True)
-    with spooled_upload(file.file, state.settings) as path:
-        _, signals = hash_file(path, state.settings)
+    with buffer_stream(file.file, state.settings, file.filename) as buf:
+        _, signals = buf.hash()
     entries = [
         EntryIn(r.signal_type, r.value, source, external_id, classification, note)
         for r in signals.values()
@@ -245,9 +244,9 @@ def import_entries(
 ) -> ImportPublic:
     """Import a hash list atomically: a bad line fails the whole import with its line number."""
     bank_repository(session, principal).get(name, write=True)
-    with spooled_upload(file.file, state.settings) as path:
+    with buffer_stream(file.file, state.settings, file.filename) as buf:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = buf.content().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput("the import file is not UTF-8 text") from None
     entries = parse_entries(io.StringIO(text), format, signal_type=signal_type, source=source)

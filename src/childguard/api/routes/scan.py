@@ -1,26 +1,37 @@
-"""``POST /v1/scan`` (one uploaded file) and ``POST /v1/lookup`` (hashes)."""
+"""``POST /v1/scan`` (one uploaded file) and ``POST /v1/lookup`` (hashes).
+
+The work is done by plain functions (``scan_received``, ``lookup_hashes``) that both these
+FastAPI routes and the lean ASGI handlers of ``childguard.api.fastpath`` call, so the two ways
+in behave the same.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from childguard.api.deps import CurrentLookup, CurrentScanner, StateDep
 from childguard.api.schemas.scan import LookupPublic, LookupRequest, LookupResult, ScanPublic
 from childguard.api.service import record_scan, resolve_visible
 from childguard.api.state import AppState
-from childguard.api.uploads import spooled_body, spooled_upload
+from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
 from childguard.errors import InvalidInput
-from childguard.media.scan import hash_file
 from childguard.media.signals.base import LookupHash
 from childguard.plugins import get_signal_type
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 
+SCAN_RULES = UploadRules(
+    fields=frozenset({"file"}),
+    missing="no file sent: use a multipart field named 'file', or send the file as the raw body",
+    several="send one file per request",
+    wrong_field=lambda name: (
+        f"the file is in a multipart field named '{name}'; name the field 'file' "
+        "(or send the file as the raw request body)"
+    ),
+    raw_body=True,
+)
 
 SCAN_BODY = {
     "requestBody": {
@@ -44,36 +55,26 @@ async def scan(request: Request, state: StateDep, principal: CurrentScanner) -> 
     """Hash one file and match it against every bank your organisation can see.
 
     Send the file as a multipart field ``file``, or as the raw request body with any other
-    content type (cheaper: no multipart parsing; ``X-Filename`` may name it). The upload is
-    written to a private temporary file and deleted once hashed; nothing of it is kept.
-    ``blocked`` is true when a bank that is not an allow bank matched.
+    content type (cheaper: no multipart parsing; ``X-Filename`` may name it). Uploads up to
+    ``CHILDGUARD_UPLOAD_MEMORY_BYTES`` are hashed in memory, larger ones through a private
+    temporary file deleted once hashed; nothing of the upload is kept. ``blocked`` is true when
+    a bank that is not an allow bank matched.
     """
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/"):
-        form = await request.form(max_files=1, max_fields=10)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput(
-                "send the file in a multipart field named 'file', or as the raw request body"
-            )
-        return await run_in_threadpool(_scan_upload, state, principal, upload)
-    if not content_type and request.headers.get("content-length", "0") == "0":
-        raise InvalidInput("no file sent: use a multipart field 'file' or the raw request body")
-    filename = request.headers.get("x-filename")
-    async with spooled_body(request.stream(), state.settings) as path:
-        return await run_in_threadpool(_scan_file, state, principal, path, filename)
+    upload = await read_upload(
+        request.stream(),
+        request.headers.get("content-type", ""),
+        request.headers.get("x-filename"),
+        state.settings,
+        SCAN_RULES,
+    )
+    with upload.buffer:
+        return await run_in_threadpool(scan_received, state, principal, upload)
 
 
-def _scan_upload(state: AppState, principal: Principal, upload: UploadFile) -> ScanPublic:
-    with spooled_upload(upload.file, state.settings) as path:
-        return _scan_file(state, principal, path, upload.filename)
-
-
-def _scan_file(
-    state: AppState, principal: Principal, path: Path, filename: str | None
-) -> ScanPublic:
+def scan_received(state: AppState, principal: Principal, upload: ReceivedUpload) -> ScanPublic:
+    """Hash a received upload, match it for the caller's organisation and record the scan."""
     try:
-        media, signals = hash_file(path, state.settings)
+        media, signals = upload.buffer.hash()
     except InvalidInput:
         state.metrics.scans.labels("error").inc()
         raise
@@ -81,7 +82,7 @@ def _scan_file(
     matches = state.matcher.match_signals(signals.values(), visible)
     blocked = record_scan(state, principal, media.mime, matches)
     return ScanPublic(
-        filename=filename[:255] if filename else None,
+        filename=upload.buffer.filename,
         content_type=media.mime,
         size=media.size,
         signals={name: r.to_public() for name, r in signals.items()},
@@ -94,6 +95,11 @@ def _scan_file(
 @router.post("/lookup", response_model=LookupPublic)
 def lookup(body: LookupRequest, state: StateDep, principal: CurrentLookup) -> LookupPublic:
     """Look up to ``CHILDGUARD_MAX_LOOKUP_HASHES`` hashes of one signal type in one call."""
+    return lookup_hashes(state, principal, body)
+
+
+def lookup_hashes(state: AppState, principal: Principal, body: LookupRequest) -> LookupPublic:
+    """Matches for each hash of a validated lookup request, in the request's order."""
     limit = state.settings.max_lookup_hashes
     if len(body.hashes) > limit:
         raise InvalidInput(f"{len(body.hashes)} hashes in one lookup; the limit is {limit}")

@@ -1,0 +1,228 @@
+"""Lean ASGI handlers for the hot routes: scanning and lookups without FastAPI's machinery.
+
+``POST /v1/scan``, ``POST /v1/lookup``, ``GET /m/lookup`` and ``POST /m/lookup`` are what a
+platform calls for every upload. FastAPI spends about as long routing, solving dependencies,
+validating and re-encoding such a request as the lookup itself takes, so ``FastRoutes`` answers
+these four directly: same authentication, permissions, validation (the same pydantic models),
+work functions, response shapes and errors as the FastAPI routes, which stay registered for the
+OpenAPI document and serve everything when ``CHILDGUARD_FAST_ROUTES`` is off. Every other
+request passes through to FastAPI untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from childguard.api import hma
+from childguard.api.errors import EMPTY_BODY, HMA_PREFIXES, describe_validation_errors
+from childguard.api.middleware import BodyTooLarge
+from childguard.api.permissions import Permission, check_permission
+from childguard.api.routes.scan import SCAN_RULES, lookup_hashes, scan_received
+from childguard.api.schemas.scan import LookupRequest
+from childguard.api.state import AppState
+from childguard.api.uploads import read_upload
+from childguard.auth import Principal
+from childguard.errors import ChildguardError, InvalidInput
+
+log = logging.getLogger("childguard.api")
+
+Headers = Mapping[bytes, bytes]
+Handler = Callable[[AppState, Principal, Scope, Headers, Receive], Awaitable[Any]]
+
+_BOOL = TypeAdapter(bool)
+#: What names a route in metrics and logs (``scope["route"].path``, as Starlette sets it).
+_ROUTE_NAMES = {
+    key: SimpleNamespace(path=key[1])
+    for key in (
+        ("POST", "/v1/scan"),
+        ("POST", "/v1/lookup"),
+        ("GET", "/m/lookup"),
+        ("POST", "/m/lookup"),
+    )
+}
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+class FastRoutes:
+    """ASGI middleware serving the hot routes itself and passing everything else to ``app``.
+
+    ``api`` is the FastAPI application, whose state (``api.state.cg``) the handlers use.
+    """
+
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+        self._routes: dict[tuple[str, str], tuple[Permission, Handler]] = {
+            ("POST", "/v1/scan"): (Permission.SCAN, _scan),
+            ("POST", "/v1/lookup"): (Permission.LOOKUP, _lookup),
+            ("GET", "/m/lookup"): (Permission.LOOKUP, _hma_lookup_get),
+            ("POST", "/m/lookup"): (Permission.SCAN, _hma_lookup_post),
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] == "http":
+            key = (scope["method"], scope["path"])
+            entry = self._routes.get(key)
+            state: AppState | None = getattr(self.api.state, "cg", None)
+            if entry is not None and state is not None and state.settings.fast_routes:
+                scope["route"] = _ROUTE_NAMES[key]
+                await _serve(state, entry[0], entry[1], scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _serve(
+    state: AppState,
+    permission: Permission,
+    handler: Handler,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    try:
+        principal = state.authenticate(headers.get(b"authorization", b"").decode("latin-1"))
+        check_permission(principal, permission)
+        result = await handler(state, principal, scope, headers, receive)
+        body = (
+            result.model_dump_json().encode() if isinstance(result, BaseModel) else _dumps(result)
+        )
+        status = 200
+    except ChildguardError as exc:
+        status, body = exc.http_status, _error_body(scope, exc.code, exc.message)
+    except ClientDisconnect:
+        return  # nobody is left to answer
+    except BodyTooLarge:
+        raise  # answered 413 by the service middleware, which enforces the limit
+    except Exception as exc:
+        log.error("unhandled error", extra={"error": type(exc).__name__})
+        status = 500
+        body = _error_body(scope, "internal_error", "internal error; the event was logged")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _dumps(content: Any) -> bytes:
+    # Starlette's JSONResponse encoding, so both ways in answer byte for byte alike.
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode()
+
+
+def _error_body(scope: Scope, code: str, message: str) -> bytes:
+    body: dict[str, object] = {"error": {"code": code, "message": message}}
+    if str(scope["path"]).startswith(HMA_PREFIXES):
+        body["message"] = message
+    return _dumps(body)
+
+
+async def _body_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    return b"".join([c async for c in _body_chunks(receive)])
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    """Query parameters, the last value winning as in Starlette."""
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+async def _scan(
+    state: AppState, principal: Principal, scope: Scope, headers: Headers, receive: Receive
+) -> Any:
+    filename = headers.get(b"x-filename")
+    upload = await read_upload(
+        _body_chunks(receive),
+        headers.get(b"content-type", b"").decode("latin-1"),
+        filename.decode("utf-8", "replace") if filename is not None else None,
+        state.settings,
+        SCAN_RULES,
+    )
+    with upload.buffer:
+        return await run_in_threadpool(scan_received, state, principal, upload)
+
+
+async def _lookup(
+    state: AppState, principal: Principal, scope: Scope, headers: Headers, receive: Receive
+) -> Any:
+    raw = await _whole_body(receive)
+    if not raw:
+        raise InvalidInput(EMPTY_BODY)
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("the request body is not valid JSON") from None
+    try:
+        # Python-mode validation of the parsed body, as FastAPI does (same messages).
+        body = LookupRequest.model_validate(parsed, from_attributes=True)
+    except ValidationError as exc:
+        raise InvalidInput(describe_validation_errors(exc.errors())) from None
+    return await run_in_threadpool(lookup_hashes, state, principal, body)
+
+
+async def _hma_lookup_get(
+    state: AppState, principal: Principal, scope: Scope, headers: Headers, receive: Receive
+) -> Any:
+    q = _query(scope)
+    if "bypass_coinflip" in q:
+        try:
+            _BOOL.validate_python(q["bypass_coinflip"])
+        except ValidationError as exc:
+            raise InvalidInput(
+                describe_validation_errors(exc.errors(), prefix="bypass_coinflip")
+            ) from None
+    return await run_in_threadpool(
+        hma.lookup_signal,
+        state,
+        principal,
+        q.get("signal_type"),
+        q.get("signal"),
+        q.get("banks"),
+        q.get("url"),
+    )
+
+
+async def _hma_lookup_post(
+    state: AppState, principal: Principal, scope: Scope, headers: Headers, receive: Receive
+) -> Any:
+    q = _query(scope)
+    upload = await read_upload(
+        _body_chunks(receive),
+        headers.get(b"content-type", b"").decode("latin-1"),
+        None,
+        state.settings,
+        hma.UPLOAD_RULES,
+    )
+    with upload.buffer:
+        return await run_in_threadpool(
+            hma.lookup_received, state, principal, upload, q.get("banks"), q.get("types")
+        )
