@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from childguard import __version__
 from childguard.api.errors import install_error_handlers
@@ -17,6 +19,7 @@ from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
+from childguard.runtime import tune_allocator
 from childguard.store.db import Database
 
 #: Multipart overhead allowed on top of ``max_upload_bytes``.
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
+        tune_allocator()
         db = Database.open(settings)
         matcher = Matcher(db, settings, persist=True)
         state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
@@ -53,7 +57,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         finally:
             state.stop()
 
-    app = FastAPI(
+    app = ChildguardAPI(
         title="childguard",
         version=__version__,
         description=DESCRIPTION,
@@ -72,15 +76,31 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     from childguard.api import hma
 
     app.include_router(hma.router)
-    # Added last, so it runs first: ServiceMiddleware wraps FastRoutes, which wraps FastAPI.
-    app.add_middleware(FastRoutes, api=app)
-    app.add_middleware(
-        ServiceMiddleware,
+    app.front = ServiceMiddleware(
+        FastRoutes(partial(FastAPI.__call__, app), api=app),
         metrics=metrics,
         max_body=settings.max_upload_bytes + BODY_SLACK,
         timeout=settings.request_timeout_seconds,
     )
     return app
+
+
+class ChildguardAPI(FastAPI):
+    """FastAPI with a lean front for HTTP requests: ``front`` runs before FastAPI's own stack.
+
+    ``front`` (request ids, limits, timeout, metrics and logs, then the hot routes of
+    ``FastRoutes``) takes every HTTP request and hands what it does not serve itself to FastAPI;
+    the lifespan and anything else go straight to FastAPI.
+    """
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if self.front is not None and scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app_from_env() -> FastAPI:

@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from childguard import __version__
+from childguard.runtime import tune_allocator
 
 app = typer.Typer(
     name="childguard",
@@ -61,6 +62,7 @@ _register_all()
 
 def main() -> None:
     """Console-script entry point."""
+    tune_allocator()
     app()
 
 

@@ -1,0 +1,41 @@
+"""Process-level tuning applied once by the server and the command line.
+
+Hashing a photo allocates a few megabytes of short-lived buffers (decoded pixels, their copy for
+the hasher, the hasher's work planes). glibc serves blocks that large with ``mmap`` and gives
+them back on ``free``, so every photo paid about 1,200 page faults (several MB of zeroed pages):
+about 40 % of its hashing time. Raising glibc's mmap and trim thresholds keeps those buffers in
+the heap for reuse; a process then holds on to at most ``TRIM_BYTES`` of freed memory. HMA gets
+the same effect by preloading jemalloc.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from functools import cache
+
+#: glibc ``mallopt`` parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+#: Allocations up to this size come from the heap rather than fresh ``mmap`` pages.
+MMAP_BYTES = 64 << 20
+#: Freed heap memory kept for reuse before it is returned to the system.
+TRIM_BYTES = 128 << 20
+
+
+@cache
+def tune_allocator() -> bool:
+    """Raise glibc's mmap and trim thresholds (once per process); False where not glibc."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_BYTES)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, TRIM_BYTES)
+    )
