@@ -80,7 +80,9 @@ class ServiceMiddleware:
                     send_wrapper, 413, "too_large", BodyTooLarge(self.max_body).detail
                 )
                 return
-            await asyncio.wait_for(self.app(scope, limited_receive, send_wrapper), self.timeout)
+            # asyncio.timeout, not wait_for: no extra task per request
+            async with asyncio.timeout(self.timeout):
+                await self.app(scope, limited_receive, send_wrapper)
         except TimeoutError:
             if status[0] == 0:
                 await _send_error(

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,10 @@ class AppState:
     text_engine: Any = None
     started_at: float = field(default_factory=time.time)
     auth_cache: AuthCache = field(default_factory=AuthCache)
+    #: Threads for blocking work of the lean route handlers (hashing, index and database reads).
+    workers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(thread_name_prefix="childguard-work")
+    )
     _visible: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -122,6 +127,7 @@ class AppState:
     def stop(self) -> None:
         """Stop the poller and close database connections."""
         self._stop.set()
+        self.workers.shutdown(wait=False, cancel_futures=True)
         if self._poller is not None:
             self._poller.join(timeout=5)
         try:
