@@ -12,9 +12,11 @@ a pool of keep-alive HTTP clients for a fixed duration:
   HMA's own ``POST /m/lookup``), one photo per request;
 - lookups: ``POST /v1/lookup`` with one hash (and ``GET /m/lookup``), 10 % of them planted hashes.
 
-It also hashes the same photos in this process with ``childguard.media.scan.hash_file`` (single
-thread) to compute the API's overhead at concurrency 1, and measures how long a new bank entry
-takes to become matchable on the server that took it and on a second server sharing the database.
+It also hashes the same photos' bytes in this process with ``childguard.media.scan.hash_data``
+(single thread, as the server hashes an upload), alternating with the same photo sent through
+``POST /v1/scan`` at concurrency 1, to compute the API's overhead, and measures how long a new
+bank entry takes to become matchable on the server that took it and on a second server sharing
+the database.
 Phases of the systems interleave round by round; a phase's best round is reported (least
 disturbed by other load on the machine) together with server CPU seconds per request. Results are
 printed as tables and written to ``.bench-data/api_bench.json``.
@@ -53,7 +55,8 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from childguard.config import Settings
-from childguard.media.scan import hash_file
+from childguard.media.scan import hash_data, hash_file
+from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
 PDQ_IMAGES = REPO.parent / "shared" / "data" / "pdq" / "images"
@@ -388,15 +391,16 @@ def drive(
 
 
 def hash_direct(paths: list[Path], settings: Settings, seconds: float) -> dict[str, float]:
-    """Hash the photos with ``hash_file`` in this thread for ``seconds``: mean and p50 ms."""
+    """Hash the photos' bytes as the server does (``hash_data``) for ``seconds``: mean, p50 ms."""
     times: list[float] = []
+    blobs = [(p.name, p.read_bytes()) for p in paths]
     cpu0 = time.process_time()
     t_end = time.perf_counter() + seconds
-    for p in itertools.cycle(paths):
+    for name, data in itertools.cycle(blobs):
         t0 = time.perf_counter()
         if t0 >= t_end:
             break
-        hash_file(p, settings)
+        hash_data(data, name, settings)
         times.append(time.perf_counter() - t0)
     cpu = time.process_time() - cpu0
     return {
@@ -405,6 +409,38 @@ def hash_direct(paths: list[Path], settings: Settings, seconds: float) -> dict[s
         "p50_ms": statistics.median(times) * 1000,
         "cpu_ms": cpu / len(times) * 1000,
     }
+
+
+def overhead_interleaved(
+    port: int, key: str, blobs: list[bytes], settings: Settings, rounds: int
+) -> dict[str, float]:
+    """API overhead at concurrency 1, measured alternately with direct hashing.
+
+    For each photo: ``hash_data`` in this process, then the same bytes through ``POST /v1/scan``
+    (multipart, as in the scan phases). Alternating the two keeps both under the same machine
+    conditions, which drift on shared cores. Returns medians and the overhead ratio.
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    auth = {"Authorization": f"Bearer {key}"}
+    direct: list[float] = []
+    api: list[float] = []
+    bodies = [multipart("file", "photo.jpg", data) for data in blobs]
+    for _ in range(rounds):
+        for data, (body, headers) in zip(blobs, bodies, strict=True):
+            t0 = time.perf_counter()
+            hash_data(data, "photo.jpg", settings)
+            t1 = time.perf_counter()
+            conn.request("POST", "/v1/scan", body=body, headers={**auth, **headers})
+            resp = conn.getresponse()
+            resp.read()
+            t2 = time.perf_counter()
+            if resp.status != 200:
+                raise RuntimeError(f"scan failed with {resp.status}")
+            direct.append(t1 - t0)
+            api.append(t2 - t1)
+    conn.close()
+    d, a = statistics.median(direct) * 1000, statistics.median(api) * 1000
+    return {"pairs": len(direct), "direct_ms": d, "api_ms": a, "overhead": (a - d) / d}
 
 
 # ---------------------------------------------------------------- childguard -----------------
@@ -854,14 +890,22 @@ def main() -> int:
         default=None,
         help="childguard database (default: SQLite in .bench-data/cg-*/).",
     )
+    ap.add_argument(
+        "--overhead-rounds",
+        type=int,
+        default=10,
+        help="Rounds over the photos for the interleaved API-overhead measurement.",
+    )
     ap.add_argument("--out", type=Path, default=DATA / "api_bench.json", help="JSON results.")
     a = ap.parse_args()
     if a.quick:
         a.bank_size, a.photos, a.duration, a.rounds = 20_000, 12, 3.0, 1
         a.matchable_trials = min(a.matchable_trials, 2)
+        a.overhead_rounds = min(a.overhead_rounds, 4)
         a.hma_matchable_timeout = min(a.hma_matchable_timeout, 150.0)
     worker_counts = [int(w) for w in a.workers.split(",")]
     settings = Settings()
+    tune_allocator()  # as the server does, so direct hashing is measured under the same malloc
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},
@@ -892,6 +936,7 @@ def main() -> int:
         prepare_hma(bank_file, a.bank_size)
 
     phases: list[Phase] = []
+    interleaved: dict[str, dict[str, float]] = {}
     direct: list[dict[str, float]] = []
     matchable: dict[str, Any] = {}
     logs = DATA / "logs"
@@ -943,6 +988,17 @@ def main() -> int:
                                 else:
                                     direct.append(hash_direct(photos, settings, direct_s))
                 phases.extend(best(v) for v in rounds.values())
+                if workers == 1:
+                    samples = (("all photos", blobs), ("non-matching photos", clean_blobs))
+                    for label, sample in samples:
+                        ov = overhead_interleaved(cg.port, key, sample, settings, a.overhead_rounds)
+                        interleaved[label] = ov
+                        print(
+                            f"   API overhead (interleaved, {label}): direct "
+                            f"{ov['direct_ms']:.2f} ms, API {ov['api_ms']:.2f} ms: "
+                            f"{ov['overhead'] * 100:.0f} %",
+                            flush=True,
+                        )
                 trials = []
                 fresh = random_hashes(a.matchable_trials, int(time.time()) + workers)
                 for h in fresh:
@@ -1007,12 +1063,16 @@ def main() -> int:
     print_phases(phases)
     for label, dd in (("all photos", direct), ("non-matching photos", direct_clean)):
         print(
-            f"\nhash_file in-process, single thread, {label}: "
+            f"\nhash_data in-process, single thread, {label}: "
             + ", ".join(f"{d['mean_ms']:.1f} ms mean ({d['cpu_ms']:.1f} ms CPU)" for d in dd)
         )
     for label, value in overhead.items():
+        print(f"API overhead by phases, 1 worker, concurrency 1, {label}: {value * 100:.1f} %")
+    for label, ov in interleaved.items():
         print(
-            f"API overhead, 1 worker, concurrency 1, {label}: {value * 100:.1f} % (target <= 15 %)"
+            f"API overhead interleaved, 1 worker, concurrency 1, {label}: direct hash_data "
+            f"{ov['direct_ms']:.2f} ms, POST /v1/scan {ov['api_ms']:.2f} ms (medians of "
+            f"{ov['pairs']:.0f} pairs): {ov['overhead'] * 100:.1f} % (target <= 15 %)"
         )
     print(
         "\nnew entry matchable, seconds: add request + first hit after it returned / "
@@ -1042,6 +1102,7 @@ def main() -> int:
             "hash_direct": direct,
             "hash_direct_clean": direct_clean,
             "api_overhead": overhead,
+            "api_overhead_interleaved": interleaved,
             "matchable": matchable,
             "ratios": rat,
             "load_avg_end": os.getloadavg(),
