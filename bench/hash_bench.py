@@ -39,6 +39,7 @@ from childguard.media.decode import decode_image
 from childguard.media.native.pdq import dihedral_hashes
 from childguard.media.signals.pdq import PdqSignal, bits_to_hex, hash_image, reference_resize
 from childguard.media.sniff import sniff_file
+from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
 PDQ_DATA = REPO.parent / "shared" / "data" / "pdq"
@@ -135,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
 
     settings = Settings(data_dir=REPO / ".bench-data" / "data")
+    # childguard's server and CLI run with this allocator tuning; every method below shares it.
+    tuned = tune_allocator()
+    print(f"glibc malloc thresholds raised (as childguard serve/hash do): {tuned}")
     if args.folder == DEFAULT_FOLDER:
         generate_photos(args.folder, args.count)
     files = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
