@@ -8,7 +8,8 @@ export CHILDGUARD_DATA_DIR ?= $(CURDIR)/childguard-data
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py scripts/install-system.sh src/childguard/media/native/_pdq.c
+$(STAMP): pyproject.toml setup.py scripts/install-system.sh src/childguard/media/native/_pdq.c \
+		src/childguard/media/native/_mih.c
 	bash scripts/install-system.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from childguard.media.index.pdq_codec import WORDS, U64Rows, row_distances
+from childguard.media.native import _mih
 
 #: (word, low bit, width) of each chunk.
 CHUNKS: tuple[tuple[int, int, int], ...] = tuple(
@@ -48,6 +49,8 @@ BUILD_THREADS = 2
 
 I64 = NDArray[np.int64]
 U32 = NDArray[np.uint32]
+#: Table dtypes the C probe reads (entry widths 4 and 8 bytes).
+_NATIVE_TABLE_DTYPES = (np.dtype(np.uint32), np.dtype(np.int64))
 
 
 def address_bits_for(rows: int) -> int:
@@ -266,6 +269,30 @@ class MihSegment:
         return probe_plan(radius, self.arrays.address_bits, budget)
 
     def _probe(self, queries: U64Rows, radius: int, plan: ProbePlan) -> Hits:
+        offsets, postings = self._offsets_flat, self._postings_flat
+        assert offsets is not None and postings is not None
+        if offsets.dtype != postings.dtype or offsets.dtype not in _NATIVE_TABLE_DTYPES:
+            return self._probe_numpy(queries, radius, plan)
+        q, r, d = _mih.probe(
+            np.ascontiguousarray(self.arrays.hashes),
+            offsets,
+            postings,
+            np.ascontiguousarray(queries, dtype=np.uint64),
+            plan.chunk,
+            plan.mask,
+            plan.table_base,
+            offsets.dtype.itemsize,
+            self.arrays.address_bits,
+            radius,
+        )
+        return Hits(
+            np.frombuffer(q, dtype=np.int64),
+            np.frombuffer(r, dtype=np.int64),
+            np.frombuffer(d, dtype=np.int32),
+        )
+
+    def _probe_numpy(self, queries: U64Rows, radius: int, plan: ProbePlan) -> Hits:
+        """``_probe`` in numpy: the reference the C probe is tested against."""
         assert self._offsets_flat is not None and self._postings_flat is not None
         nq = len(queries)
         q_addr = chunk_addresses(queries, self.arrays.address_bits)  # (Q, 12)

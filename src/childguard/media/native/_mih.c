@@ -1,0 +1,284 @@
+/*
+ * Multi-index-hashing probe of a PDQ segment (see childguard/media/index/pdq_segment.py).
+ *
+ * For each query, every probe of the plan names a chunk table and a key; the key's CSR range in
+ * the offsets array gives candidate positions (rows for chunk 0, indexes into that chunk's
+ * postings otherwise); each candidate row is verified exactly with popcount over the four words.
+ * The numpy version of the same computation costs ~0.5 ms per query at 1M rows, mostly in
+ * temporaries; here it is table lookups and popcounts, without the GIL.
+ *
+ * Every index read from the tables is bounds-checked: corrupt tables give ValueError, never an
+ * out-of-range read.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORDS 4
+#define N_CHUNKS 12
+#define HASH_BYTES 32
+
+/* (word, low bit, width) of each chunk; must match pdq_segment.CHUNKS. */
+static const int chunk_word[N_CHUNKS] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+static const int chunk_top[N_CHUNKS] = {21, 42, 64, 21, 42, 64, 21, 42, 64, 21, 42, 64};
+
+typedef struct {
+    int64_t row;
+    int32_t dist;
+} hit_t;
+
+typedef struct {
+    hit_t *items;
+    size_t len, cap;
+} hits_t;
+
+enum { OK = 0, NO_MEMORY = 1, BAD_TABLE = 2 };
+
+static int push(hits_t *h, int64_t row, int32_t dist)
+{
+    if (h->len == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 256;
+        hit_t *grown = realloc(h->items, cap * sizeof(hit_t));
+        if (grown == NULL) {
+            return NO_MEMORY;
+        }
+        h->items = grown;
+        h->cap = cap;
+    }
+    h->items[h->len].row = row;
+    h->items[h->len].dist = dist;
+    h->len++;
+    return OK;
+}
+
+static int by_row(const void *a, const void *b)
+{
+    int64_t x = ((const hit_t *)a)->row, y = ((const hit_t *)b)->row;
+    return (x > y) - (x < y);
+}
+
+/* Table entry i as an unsigned 64-bit value, for 4-byte (uint32) or 8-byte (int64) tables. */
+static inline uint64_t entry(const void *table, int wide, uint64_t i)
+{
+    return wide ? ((const uint64_t *)table)[i] : (uint64_t)((const uint32_t *)table)[i];
+}
+
+typedef struct {
+    const uint64_t *hashes;
+    uint64_t n;
+    const void *offsets;
+    uint64_t offsets_len;
+    const void *postings;
+    uint64_t postings_len;
+    int wide;
+    const uint64_t *queries;
+    uint64_t nq;
+    const int64_t *chunk;
+    const uint64_t *mask;
+    const uint64_t *table_base;
+    uint64_t probes;
+    int address_bits;
+    int radius;
+} job_t;
+
+/* All verified (row, distance) hits of every query, each query's sorted by row without
+ * duplicates; qstart[q] is where query q's hits begin (qstart[nq] = total). */
+static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
+{
+    const uint64_t addr_mask = (((uint64_t)1) << j->address_bits) - 1;
+    for (uint64_t q = 0; q < j->nq; q++) {
+        const uint64_t *qw = j->queries + q * WORDS;
+        uint64_t addr[N_CHUNKS];
+        for (int k = 0; k < N_CHUNKS; k++) {
+            addr[k] = (qw[chunk_word[k]] >> (chunk_top[k] - j->address_bits)) & addr_mask;
+        }
+        size_t begin = out->len;
+        qstart[q] = begin;
+        for (uint64_t p = 0; p < j->probes; p++) {
+            int64_t k = j->chunk[p];
+            uint64_t key = (addr[k] ^ j->mask[p]) + j->table_base[p];
+            if (j->offsets_len < 2 || key > j->offsets_len - 2) {
+                return BAD_TABLE;
+            }
+            uint64_t start = entry(j->offsets, j->wide, key);
+            uint64_t end = entry(j->offsets, j->wide, key + 1);
+            if (start > end || end > j->n) {
+                return BAD_TABLE;
+            }
+            const uint64_t base = k ? (uint64_t)(k - 1) * j->n : 0;
+            if (k && base + end > j->postings_len) {
+                return BAD_TABLE;
+            }
+            for (uint64_t pos = start; pos < end; pos++) {
+                uint64_t row = k ? entry(j->postings, j->wide, base + pos) : pos;
+                if (row >= j->n) {
+                    return BAD_TABLE;
+                }
+                const uint64_t *h = j->hashes + row * WORDS;
+                int dist = __builtin_popcountll(h[0] ^ qw[0]) + __builtin_popcountll(h[1] ^ qw[1])
+                           + __builtin_popcountll(h[2] ^ qw[2])
+                           + __builtin_popcountll(h[3] ^ qw[3]);
+                if (dist <= j->radius && push(out, (int64_t)row, dist) != OK) {
+                    return NO_MEMORY;
+                }
+            }
+        }
+        size_t count = out->len - begin;
+        if (count > 1) {
+            hit_t *items = out->items + begin;
+            qsort(items, count, sizeof(hit_t), by_row);
+            size_t kept = 1;
+            for (size_t i = 1; i < count; i++) {
+                if (items[i].row != items[kept - 1].row) {
+                    items[kept++] = items[i];
+                }
+            }
+            out->len = begin + kept;
+        }
+    }
+    qstart[j->nq] = out->len;
+    return OK;
+}
+
+static PyObject *bytes_of(size_t size, char **data)
+{
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (b != NULL) {
+        *data = PyBytes_AS_STRING(b);
+    }
+    return b;
+}
+
+static PyObject *mih_probe(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    static char *keywords[] = {"hashes",     "offsets",      "postings", "queries",
+                               "chunk",      "mask",         "table_base", "index_bytes",
+                               "address_bits", "radius",     NULL};
+    Py_buffer hashes, offsets, postings, queries, chunk, mask, table_base;
+    int index_bytes, address_bits, radius;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*y*y*y*y*y*iii", keywords, &hashes,
+                                     &offsets, &postings, &queries, &chunk, &mask, &table_base,
+                                     &index_bytes, &address_bits, &radius)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    hits_t hits = {NULL, 0, 0};
+    uint64_t *qstart = NULL;
+    const char *problem = NULL;
+    uint64_t probes = (uint64_t)chunk.len / 8;
+    if (index_bytes != 4 && index_bytes != 8) {
+        problem = "index_bytes must be 4 (uint32 tables) or 8 (int64 tables)";
+    } else if (address_bits < 1 || address_bits > 21) {
+        problem = "address_bits must be in 1..21";
+    } else if (hashes.len % HASH_BYTES || queries.len % HASH_BYTES) {
+        problem = "hashes and queries must hold whole 32-byte hashes";
+    } else if (offsets.len % index_bytes || postings.len % index_bytes) {
+        problem = "offsets and postings must hold whole index_bytes entries";
+    } else if (chunk.len % 8 || mask.len != chunk.len || table_base.len != chunk.len) {
+        problem = "chunk, mask and table_base must be int64/uint64 arrays of one length";
+    } else {
+        const int64_t *c = (const int64_t *)chunk.buf;
+        const uint64_t *m = (const uint64_t *)mask.buf;
+        for (uint64_t p = 0; p < probes && problem == NULL; p++) {
+            if (c[p] < 0 || c[p] >= N_CHUNKS) {
+                problem = "chunk numbers must be in 0..11";
+            } else if (m[p] >> address_bits) {
+                problem = "a probe mask is wider than address_bits";
+            }
+        }
+    }
+    if (problem != NULL) {
+        PyErr_SetString(PyExc_ValueError, problem);
+        goto done;
+    }
+    job_t job = {
+        .hashes = (const uint64_t *)hashes.buf,
+        .n = (uint64_t)hashes.len / HASH_BYTES,
+        .offsets = offsets.buf,
+        .offsets_len = (uint64_t)offsets.len / (uint64_t)index_bytes,
+        .postings = postings.buf,
+        .postings_len = (uint64_t)postings.len / (uint64_t)index_bytes,
+        .wide = index_bytes == 8,
+        .queries = (const uint64_t *)queries.buf,
+        .nq = (uint64_t)queries.len / HASH_BYTES,
+        .chunk = (const int64_t *)chunk.buf,
+        .mask = (const uint64_t *)mask.buf,
+        .table_base = (const uint64_t *)table_base.buf,
+        .probes = probes,
+        .address_bits = address_bits,
+        .radius = radius,
+    };
+    qstart = malloc((job.nq + 1) * sizeof(uint64_t));
+    if (qstart == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = probe_all(&job, &hits, qstart);
+    Py_END_ALLOW_THREADS
+    if (rc == NO_MEMORY) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (rc == BAD_TABLE) {
+        PyErr_SetString(PyExc_ValueError,
+                        "segment tables are inconsistent: a key, range or row is out of bounds");
+        goto done;
+    }
+    char *qd = NULL, *rd = NULL, *dd = NULL;
+    PyObject *qb = bytes_of(hits.len * 8, &qd);
+    PyObject *rb = bytes_of(hits.len * 8, &rd);
+    PyObject *db = bytes_of(hits.len * 4, &dd);
+    if (qb == NULL || rb == NULL || db == NULL) {
+        Py_XDECREF(qb);
+        Py_XDECREF(rb);
+        Py_XDECREF(db);
+        goto done;
+    }
+    int64_t *qi = (int64_t *)qd, *ri = (int64_t *)rd;
+    int32_t *di = (int32_t *)dd;
+    for (uint64_t q = 0; q < job.nq; q++) {
+        for (uint64_t i = qstart[q]; i < qstart[q + 1]; i++) {
+            qi[i] = (int64_t)q;
+            ri[i] = hits.items[i].row;
+            di[i] = hits.items[i].dist;
+        }
+    }
+    result = Py_BuildValue("(NNN)", qb, rb, db);
+done:
+    free(hits.items);
+    free(qstart);
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&postings);
+    PyBuffer_Release(&queries);
+    PyBuffer_Release(&chunk);
+    PyBuffer_Release(&mask);
+    PyBuffer_Release(&table_base);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"probe", (PyCFunction)(void (*)(void))mih_probe, METH_VARARGS | METH_KEYWORDS,
+     "probe(hashes, offsets, postings, queries, chunk, mask, table_base, index_bytes,\n"
+     "      address_bits, radius) -> (bytes, bytes, bytes)\n\n"
+     "Every (query, row) pair within radius found by the probes: query numbers (int64), rows\n"
+     "(int64) and distances (int32), ordered by (query, row), each pair once. ValueError on\n"
+     "inconsistent sizes or tables."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_mih", "Multi-index-hashing probe of a PDQ segment.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__mih(void)
+{
+    return PyModule_Create(&module);
+}
