@@ -54,6 +54,36 @@ static int push(hits_t *h, int64_t row, int32_t dist)
     return OK;
 }
 
+typedef struct {
+    uint64_t *items;
+    size_t len, cap;
+} rows_t;
+
+/* Room for at least `extra` more rows. */
+static int grow(rows_t *r, size_t extra)
+{
+    size_t cap = r->cap ? r->cap : 1024;
+    while (cap - r->len < extra) {
+        cap *= 2;
+    }
+    uint64_t *grown = realloc(r->items, cap * sizeof(uint64_t));
+    if (grown == NULL) {
+        return NO_MEMORY;
+    }
+    r->items = grown;
+    r->cap = cap;
+    return OK;
+}
+
+/* Portable popcount: the extension is built without -mpopcnt, where the builtin is a call. */
+static inline int popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
+
 static int by_row(const void *a, const void *b)
 {
     int64_t x = ((const hit_t *)a)->row, y = ((const hit_t *)b)->row;
@@ -84,12 +114,76 @@ typedef struct {
     int radius;
 } job_t;
 
+/* Loads ahead of use: the tables are far larger than the caches, so each lookup is a miss; the
+ * work is split into passes whose loads do not depend on each other, and the next loads are
+ * prefetched, so that the misses overlap instead of following one another. */
+#define AHEAD 16
+
+/* Candidate rows of one query: the CSR range of every probe, then every position's row. */
+static int candidates(const job_t *j, const uint64_t *addr, uint64_t *start, uint64_t *end,
+                      rows_t *cand)
+{
+    for (uint64_t p = 0; p < j->probes; p++) {
+        uint64_t key = (addr[j->chunk[p]] ^ j->mask[p]) + j->table_base[p];
+        if (j->offsets_len < 2 || key > j->offsets_len - 2) {
+            return BAD_TABLE;
+        }
+        start[p] = key;
+    }
+    const size_t width = j->wide ? 8 : 4;
+    for (uint64_t p = 0; p < j->probes; p++) {
+        if (p + AHEAD < j->probes) {
+            __builtin_prefetch((const char *)j->offsets + start[p + AHEAD] * width);
+        }
+        uint64_t key = start[p];
+        start[p] = entry(j->offsets, j->wide, key);
+        end[p] = entry(j->offsets, j->wide, key + 1);
+    }
+    cand->len = 0;
+    for (uint64_t p = 0; p < j->probes; p++) {
+        if (p + AHEAD < j->probes && j->chunk[p + AHEAD] > 0) {
+            const uint64_t ahead = (uint64_t)(j->chunk[p + AHEAD] - 1) * j->n + start[p + AHEAD];
+            if (ahead < j->postings_len) {
+                __builtin_prefetch((const char *)j->postings + ahead * width);
+            }
+        }
+        const int64_t k = j->chunk[p];
+        const uint64_t s = start[p], e = end[p];
+        if (s > e || e > j->n) {
+            return BAD_TABLE;
+        }
+        if (e - s > cand->cap - cand->len && grow(cand, e - s) != OK) {
+            return NO_MEMORY;
+        }
+        uint64_t *dst = cand->items + cand->len;
+        if (k == 0) {
+            for (uint64_t pos = s; pos < e; pos++) {
+                *dst++ = pos;
+            }
+        } else {
+            const uint64_t base = (uint64_t)(k - 1) * j->n;
+            if (base + e > j->postings_len) {
+                return BAD_TABLE;
+            }
+            for (uint64_t pos = s; pos < e; pos++) {
+                *dst++ = entry(j->postings, j->wide, base + pos);
+            }
+        }
+        cand->len += e - s;
+    }
+    return OK;
+}
+
 /* All verified (row, distance) hits of every query, each query's sorted by row without
  * duplicates; qstart[q] is where query q's hits begin (qstart[nq] = total). */
 static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
 {
     const uint64_t addr_mask = (((uint64_t)1) << j->address_bits) - 1;
-    for (uint64_t q = 0; q < j->nq; q++) {
+    uint64_t *start = malloc((j->probes + 1) * sizeof(uint64_t));
+    uint64_t *end = malloc((j->probes + 1) * sizeof(uint64_t));
+    rows_t cand = {NULL, 0, 0};
+    int rc = (start == NULL || end == NULL) ? NO_MEMORY : OK;
+    for (uint64_t q = 0; q < j->nq && rc == OK; q++) {
         const uint64_t *qw = j->queries + q * WORDS;
         uint64_t addr[N_CHUNKS];
         for (int k = 0; k < N_CHUNKS; k++) {
@@ -97,34 +191,30 @@ static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
         }
         size_t begin = out->len;
         qstart[q] = begin;
-        for (uint64_t p = 0; p < j->probes; p++) {
-            int64_t k = j->chunk[p];
-            uint64_t key = (addr[k] ^ j->mask[p]) + j->table_base[p];
-            if (j->offsets_len < 2 || key > j->offsets_len - 2) {
-                return BAD_TABLE;
+        rc = candidates(j, addr, start, end, &cand);
+        if (rc != OK) {
+            break;
+        }
+        for (size_t i = 0; i < cand.len && rc == OK; i++) {
+            if (cand.items[i] >= j->n) {
+                rc = BAD_TABLE;
+                break;
             }
-            uint64_t start = entry(j->offsets, j->wide, key);
-            uint64_t end = entry(j->offsets, j->wide, key + 1);
-            if (start > end || end > j->n) {
-                return BAD_TABLE;
+        }
+        for (size_t i = 0; i < cand.len && rc == OK; i++) {
+            if (i + AHEAD < cand.len) {
+                __builtin_prefetch(j->hashes + cand.items[i + AHEAD] * WORDS);
             }
-            const uint64_t base = k ? (uint64_t)(k - 1) * j->n : 0;
-            if (k && base + end > j->postings_len) {
-                return BAD_TABLE;
+            const uint64_t row = cand.items[i];
+            const uint64_t *h = j->hashes + row * WORDS;
+            int dist = popcount64(h[0] ^ qw[0]) + popcount64(h[1] ^ qw[1])
+                       + popcount64(h[2] ^ qw[2]) + popcount64(h[3] ^ qw[3]);
+            if (dist <= j->radius) {
+                rc = push(out, (int64_t)row, dist);
             }
-            for (uint64_t pos = start; pos < end; pos++) {
-                uint64_t row = k ? entry(j->postings, j->wide, base + pos) : pos;
-                if (row >= j->n) {
-                    return BAD_TABLE;
-                }
-                const uint64_t *h = j->hashes + row * WORDS;
-                int dist = __builtin_popcountll(h[0] ^ qw[0]) + __builtin_popcountll(h[1] ^ qw[1])
-                           + __builtin_popcountll(h[2] ^ qw[2])
-                           + __builtin_popcountll(h[3] ^ qw[3]);
-                if (dist <= j->radius && push(out, (int64_t)row, dist) != OK) {
-                    return NO_MEMORY;
-                }
-            }
+        }
+        if (rc != OK) {
+            break;
         }
         size_t count = out->len - begin;
         if (count > 1) {
@@ -140,7 +230,10 @@ static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
         }
     }
     qstart[j->nq] = out->len;
-    return OK;
+    free(start);
+    free(end);
+    free(cand.items);
+    return rc;
 }
 
 static PyObject *bytes_of(size_t size, char **data)
