@@ -11,19 +11,9 @@ import pytest
 from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.index.pdq_segment import Hits, MihArrays, MihSegment, ProbePlan, probe_plan
 from childguard.media.native import _mih
+from tests.hash_rows import flip, random_rows
 
 RADII = (0, 8, 31, 40)
-
-
-def random_rows(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, 2**64 - 1, size=(n, 4), dtype=np.uint64, endpoint=True)
-
-
-def flip(row: np.ndarray, rng: np.random.Generator, distance: int) -> np.ndarray:
-    out = row.copy()
-    for bit in rng.choice(256, size=distance, replace=False):
-        out[bit // 64] ^= np.uint64(1) << np.uint64(bit % 64)
-    return out
 
 
 def queries_for(hashes: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:

@@ -13,19 +13,9 @@ from childguard.media.index import pdq_store
 from childguard.media.index.pdq_codec import pack_hex, unpack_hex
 from childguard.media.index.pdq_mih import SEAL_ROWS, PdqMihIndex
 from childguard.media.signals.base import IndexMatch
+from tests.hash_rows import flip, random_rows
 
 N = 40_000
-
-
-def random_rows(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, 2**64 - 1, size=(n, 4), dtype=np.uint64, endpoint=True)
-
-
-def flip(rows: np.ndarray, rng: np.random.Generator, distance: int) -> np.ndarray:
-    out = rows.copy()
-    for bit in rng.choice(256, size=distance, replace=False):
-        out[bit // 64] ^= np.uint64(1) << np.uint64(bit % 64)
-    return out
 
 
 def brute(hashes: np.ndarray, ids: np.ndarray, query: np.ndarray, radius: int) -> list[IndexMatch]:
