@@ -1,8 +1,9 @@
 """Uploaded files: held in memory when small, else in a private temporary file; never kept.
 
 ``UploadBuffer`` collects an upload as it arrives. Up to ``CHILDGUARD_UPLOAD_MEMORY_BYTES`` it
-stays in memory and is hashed from there (it never touches the disk); past that it moves to a
-0600 file in a fresh 0700 folder under ``<data_dir>/tmp``, deleted when the buffer closes.
+stays in memory and is hashed from there (it never touches the disk); past that, or when the
+process's uploads already hold ``MEMORY_BUDGET_FACTOR`` times that in memory, it moves to a 0600
+file in a fresh 0700 folder under ``<data_dir>/tmp``, deleted when the buffer closes.
 ``read_upload`` takes one file out of a request body, raw or ``multipart/form-data``, streaming
 it into a buffer with python-multipart's parser (no second copy, no form object).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,33 @@ from childguard.media.scan import hash_data, hash_file
 from childguard.media.signals.base import HashResult, MediaFile
 
 CHUNK = 1 << 20
+#: All uploads of a process together hold at most this many times ``upload_memory_bytes`` in
+#: memory; past that, new bytes go to disk (many concurrent large uploads cannot exhaust RAM).
+MEMORY_BUDGET_FACTOR = 8
+
+
+class _MemoryBudget:
+    """Bytes of uploads held in memory by this process, shared by every buffer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.in_use = 0
+
+    def take(self, amount: int, limit: int) -> bool:
+        """Reserve ``amount`` bytes if the total stays within ``limit``."""
+        with self._lock:
+            if self.in_use + amount > limit:
+                return False
+            self.in_use += amount
+            return True
+
+    def give_back(self, amount: int) -> None:
+        """Release ``amount`` reserved bytes."""
+        with self._lock:
+            self.in_use -= amount
+
+
+MEMORY = _MemoryBudget()
 #: Form fields (other than the file) a multipart upload may carry, and their largest size.
 MAX_FIELDS = 20
 MAX_FIELD_BYTES = 64 * 1024
@@ -51,6 +80,7 @@ class UploadBuffer:
         self.name = self.filename or "upload"
         self.size = 0
         self._memory: bytearray | None = bytearray()
+        self._reserved = 0
         self._folder: Path | None = None
         self._file: BinaryIO | None = None
 
@@ -70,7 +100,9 @@ class UploadBuffer:
                 f"upload over {self.settings.max_upload_bytes} bytes (CHILDGUARD_MAX_UPLOAD_BYTES)"
             )
         if self._memory is not None:
-            if self.size <= self.settings.upload_memory_bytes:
+            budget = self.settings.upload_memory_bytes * MEMORY_BUDGET_FACTOR
+            if self.size <= self.settings.upload_memory_bytes and MEMORY.take(len(chunk), budget):
+                self._reserved += len(chunk)
                 self._memory += chunk
                 return
             self._spill()
@@ -91,7 +123,12 @@ class UploadBuffer:
             self._file.write(self._memory)
         except OSError as exc:
             raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
+        self._release_memory()
+
+    def _release_memory(self) -> None:
         self._memory = None
+        MEMORY.give_back(self._reserved)
+        self._reserved = 0
 
     @property
     def in_memory(self) -> bool:
@@ -118,7 +155,7 @@ class UploadBuffer:
 
     def close(self) -> None:
         """Drop the bytes and delete the temporary file, if any."""
-        self._memory = None
+        self._release_memory()
         if self._file is not None:
             self._file.close()
             self._file = None
