@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from childguard.errors import StorageError
 from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.index.pdq_segment import Hits, MihArrays, MihSegment, ProbePlan, probe_plan
 from childguard.media.native import _mih
@@ -168,3 +169,16 @@ def test_bad_arguments_raise(
     args[name] = np.full(plan.size, 12, dtype=np.int64) if value is None else value
     with pytest.raises(ValueError, match=message):
         _mih.probe(**args)
+
+
+def test_a_damaged_segment_is_reported_as_a_storage_error() -> None:
+    rng = np.random.default_rng(4)
+    hashes = random_rows(rng, 5_000)
+    seg = MihSegment.build(hashes, np.arange(5_000, dtype=np.int64))
+    assert seg._postings_flat is not None
+    queries = np.stack([flip(hashes[i], rng, 1) for i in range(4)])
+    assert seg.probe_plan_for(4) is not None  # a small radius probes rather than scans
+    assert len(seg.query(queries, 4).row) >= 4
+    seg._postings_flat[:] = len(seg)  # every posting names a row past the end
+    with pytest.raises(StorageError, match="damaged"):
+        seg.query(queries, 4)

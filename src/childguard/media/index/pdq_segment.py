@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from childguard.errors import StorageError
 from childguard.media.index.pdq_codec import WORDS, U64Rows, row_distances
 from childguard.media.native import _mih
 
@@ -273,18 +274,24 @@ class MihSegment:
         assert offsets is not None and postings is not None
         if offsets.dtype != postings.dtype or offsets.dtype not in _NATIVE_TABLE_DTYPES:
             return self._probe_numpy(queries, radius, plan)
-        q, r, d = _mih.probe(
-            np.ascontiguousarray(self.arrays.hashes),
-            offsets,
-            postings,
-            np.ascontiguousarray(queries, dtype=np.uint64),
-            plan.chunk,
-            plan.mask,
-            plan.table_base,
-            offsets.dtype.itemsize,
-            self.arrays.address_bits,
-            radius,
-        )
+        try:
+            q, r, d = _mih.probe(
+                np.ascontiguousarray(self.arrays.hashes),
+                offsets,
+                postings,
+                np.ascontiguousarray(queries, dtype=np.uint64),
+                plan.chunk,
+                plan.mask,
+                plan.table_base,
+                offsets.dtype.itemsize,
+                self.arrays.address_bits,
+                radius,
+            )
+        except ValueError as exc:  # the probe bounds-checks every table position it reads
+            raise StorageError(
+                f"the PDQ index is damaged ({exc}); delete the index folder under the data "
+                "directory and restart: it is rebuilt from the database"
+            ) from exc
         return Hits(
             np.frombuffer(q, dtype=np.int64),
             np.frombuffer(r, dtype=np.int64),
