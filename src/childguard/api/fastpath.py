@@ -94,7 +94,10 @@ async def _serve(
 ) -> None:
     headers: dict[bytes, bytes] = dict(scope["headers"])
     try:
-        principal = state.authenticate(headers.get(b"authorization", b"").decode("latin-1"))
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        principal = state.cached_principal(authorization)
+        if principal is None:  # reading the key from the database must not block the loop
+            principal = await _in_thread(state, state.authenticate, authorization)
         check_permission(principal, permission)
         result = await handler(state, principal, scope, headers, receive)
         body = (

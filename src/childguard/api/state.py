@@ -102,6 +102,16 @@ class AppState:
             self.auth_cache.put(token, principal)
         return principal
 
+    def cached_principal(self, header: str) -> Principal | None:
+        """The caller of a well-formed bearer header when its key is cached, else None.
+
+        Never reads the database; on None, call ``authenticate``.
+        """
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.auth_cache.get(token)
+
     def apply_changes(self) -> None:
         """Apply pending bank changes now (called after a change made by this process)."""
         if self.matcher.poll():
