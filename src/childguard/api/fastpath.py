@@ -42,16 +42,6 @@ Headers = Mapping[bytes, bytes]
 Handler = Callable[[AppState, Principal, Scope, Headers, Receive], Awaitable[Any]]
 
 _BOOL = TypeAdapter(bool)
-#: What names a route in metrics and logs (``scope["route"].path``, as Starlette sets it).
-_ROUTE_NAMES = {
-    key: SimpleNamespace(path=key[1])
-    for key in (
-        ("POST", "/v1/scan"),
-        ("POST", "/v1/lookup"),
-        ("GET", "/m/lookup"),
-        ("POST", "/m/lookup"),
-    )
-}
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -70,6 +60,8 @@ class FastRoutes:
             ("GET", "/m/lookup"): (Permission.LOOKUP, _hma_lookup_get),
             ("POST", "/m/lookup"): (Permission.SCAN, _hma_lookup_post),
         }
+        # What names a route in metrics and logs (``scope["route"].path``, as Starlette sets it).
+        self._names = {key: SimpleNamespace(path=key[1]) for key in self._routes}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -78,7 +70,7 @@ class FastRoutes:
             entry = self._routes.get(key)
             state: AppState | None = getattr(self.api.state, "cg", None)
             if entry is not None and state is not None and state.settings.fast_routes:
-                scope["route"] = _ROUTE_NAMES[key]
+                scope["route"] = self._names[key]
                 await _serve(state, entry[0], entry[1], scope, receive, send)
                 return
         await self.app(scope, receive, send)

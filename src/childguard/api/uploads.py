@@ -10,9 +10,6 @@ it into a buffer with python-multipart's parser (no second copy, no form object)
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from childguard.config import Settings
 from childguard.errors import HashingError, InvalidInput, StorageError, TooLarge
 from childguard.media.scan import hash_data, hash_file
 from childguard.media.signals.base import HashResult, MediaFile
+from childguard.media.tempfiles import bare_name, open_private, remove_private
 
 CHUNK = 1 << 20
 #: All uploads of a process together hold at most this many times ``upload_memory_bytes`` in
@@ -60,12 +58,6 @@ MAX_FIELDS = 20
 MAX_FIELD_BYTES = 64 * 1024
 
 
-def clean_filename(name: str | None) -> str | None:
-    """The bare file name of a client-supplied name (no folders, no leading dots), or None."""
-    base = Path((name or "").replace("\\", "/")).name.lstrip(".")
-    return base[:200] or None
-
-
 class UploadBuffer:
     """One upload being received: bytes in memory, spilled to a private file past a size.
 
@@ -76,12 +68,12 @@ class UploadBuffer:
 
     def __init__(self, settings: Settings, name: str | None = None) -> None:
         self.settings = settings
-        self.filename = clean_filename(name)
+        self.filename = bare_name(name)
         self.name = self.filename or "upload"
         self.size = 0
         self._memory: bytearray | None = bytearray()
         self._reserved = 0
-        self._folder: Path | None = None
+        self._path: Path | None = None
         self._file: BinaryIO | None = None
 
     def __enter__(self) -> UploadBuffer:
@@ -113,13 +105,9 @@ class UploadBuffer:
             raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
 
     def _spill(self) -> None:
-        tmp_dir = self.settings.data_dir / "tmp"
+        self._path, self._file = open_private(self.settings, self.name)
+        assert self._memory is not None
         try:
-            tmp_dir.mkdir(parents=True, exist_ok=True)
-            self._folder = Path(tempfile.mkdtemp(prefix="upload-", dir=tmp_dir))
-            fd = os.open(self._folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            self._file = os.fdopen(fd, "wb")
-            assert self._memory is not None
             self._file.write(self._memory)
         except OSError as exc:
             raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
@@ -139,9 +127,9 @@ class UploadBuffer:
         """The whole upload as bytes (read back from disk when it was spilled)."""
         if self._memory is not None:
             return bytes(self._memory)
-        assert self._file is not None and self._folder is not None
+        assert self._file is not None and self._path is not None
         self._file.flush()
-        return (self._folder / self.name).read_bytes()
+        return self._path.read_bytes()
 
     def hash(self) -> tuple[MediaFile, dict[str, HashResult]]:
         """Sniff and hash the upload with every signal that applies (``hash_file``'s contract)."""
@@ -149,9 +137,9 @@ class UploadBuffer:
             raise HashingError(f"{self.name}: the uploaded file is empty (0 bytes)")
         if self._memory is not None:
             return hash_data(bytes(self._memory), self.name, self.settings)
-        assert self._file is not None and self._folder is not None
+        assert self._file is not None and self._path is not None
         self._file.flush()
-        return hash_file(self._folder / self.name, self.settings)
+        return hash_file(self._path, self.settings)
 
     def close(self) -> None:
         """Drop the bytes and delete the temporary file, if any."""
@@ -159,9 +147,9 @@ class UploadBuffer:
         if self._file is not None:
             self._file.close()
             self._file = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        if self._path is not None:
+            remove_private(self._path)
+            self._path = None
 
 
 def buffer_stream(stream: BinaryIO, settings: Settings, name: str | None) -> UploadBuffer:
