@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from childguard.errors import InvalidInput, StorageError
 from childguard.media.index.pdq_codec import WORDS, U64Rows, check_hex, pack_hex, row_distances
-from childguard.media.index.pdq_segment import I64, Hits, MihSegment
+from childguard.media.index.pdq_segment import I64, Hits, MihSegment, scan_rows
 from childguard.media.index.pdq_store import BaseSource, open_index, save_index
 from childguard.media.index.pdq_store import populate as populate_pages
 from childguard.media.signals.base import IndexMatch, SignalIndex
@@ -373,6 +373,14 @@ class PdqMihIndex(SignalIndex):
 
 
 def _scan_pending(view: _View, queries: U64Rows, radius: int) -> Hits:
+    """Hits among the live pending rows, ordered by (query, row): one native call."""
+    if len(view.pending_ids) == 0:
+        return Hits.empty()
+    return scan_rows(view.pending_hashes, queries, radius, view.pending_dead)
+
+
+def _scan_pending_numpy(view: _View, queries: U64Rows, radius: int) -> Hits:
+    """``_scan_pending`` in numpy: the reference the native scan is tested against."""
     n = len(view.pending_ids)
     if n == 0:
         return Hits.empty()

@@ -330,6 +330,10 @@ class MihSegment:
         return _verify(self.arrays.hashes, queries, rows, qidx, radius, self._n)
 
     def _scan(self, queries: U64Rows, radius: int) -> Hits:
+        return scan_rows(self.arrays.hashes, queries, radius)
+
+    def _scan_numpy(self, queries: U64Rows, radius: int) -> Hits:
+        """``_scan`` in numpy: the reference the C scan is tested against."""
         parts: list[Hits] = []
         hashes = self.arrays.hashes
         for start in range(0, self._n, SCAN_BLOCK):
@@ -364,6 +368,31 @@ class MihSegment:
             lo.astype(np.int64), (hi - lo).astype(np.int64), np.zeros(len(lo), np.int64)
         )
         return np.asarray(a.id_rows[pos], dtype=np.int64)
+
+
+def scan_rows(
+    hashes: U64Rows, queries: U64Rows, radius: int, dead: NDArray[np.bool_] | None = None
+) -> Hits:
+    """Brute force: every (query, row) pair within ``radius``, ordered by (query, row).
+
+    Rows where ``dead`` is true are skipped. One native call for all queries.
+    """
+    if len(hashes) == 0 or len(queries) == 0:
+        return Hits.empty()
+    try:
+        q, r, d = _mih.scan(
+            np.ascontiguousarray(hashes, dtype=np.uint64),
+            np.ascontiguousarray(queries, dtype=np.uint64),
+            b"" if dead is None else np.ascontiguousarray(dead, dtype=np.bool_),
+            min(radius, 8 * 8 * WORDS),  # no distance exceeds 256; keeps the radius a C int
+        )
+    except ValueError as exc:
+        raise StorageError(f"PDQ rows and their tombstones disagree ({exc}); restart") from exc
+    return Hits(
+        np.frombuffer(q, dtype=np.int64),
+        np.frombuffer(r, dtype=np.int64),
+        np.frombuffer(d, dtype=np.int32),
+    )
 
 
 def _sort_rows_by(addr: NDArray[np.uint64]) -> U32:

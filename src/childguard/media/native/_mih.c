@@ -9,6 +9,10 @@
  *
  * Every index read from the tables is bounds-checked: corrupt tables give ValueError, never an
  * out-of-range read.
+ *
+ * `scan` is the brute-force counterpart for the few rows not worth tables (the pending buffer,
+ * small segments, radii past the probe budget): one call for all queries instead of a numpy pass
+ * per query.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -75,13 +79,24 @@ static int grow(rows_t *r, size_t extra)
     return OK;
 }
 
-/* Portable popcount: the extension is built without -mpopcnt, where the builtin is a call. */
+/* The extension is built without -mpopcnt, where __builtin_popcountll is a library call; on
+ * x86-64 with glibc (ifunc) the hot loops are cloned for CPUs with POPCNT and picked at load
+ * time, so they get the one-instruction popcount without dropping older CPUs. */
+#if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
+#define HOT_LOOP __attribute__((target_clones("popcnt", "default")))
+#else
+#define HOT_LOOP
+#endif
+
 static inline int popcount64(uint64_t x)
 {
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return (int)((x * 0x0101010101010101ULL) >> 56);
+    return __builtin_popcountll(x);
+}
+
+static inline int distance4(const uint64_t *a, const uint64_t *b)
+{
+    return popcount64(a[0] ^ b[0]) + popcount64(a[1] ^ b[1]) + popcount64(a[2] ^ b[2])
+           + popcount64(a[3] ^ b[3]);
 }
 
 static int by_row(const void *a, const void *b)
@@ -176,7 +191,7 @@ static int candidates(const job_t *j, const uint64_t *addr, uint64_t *start, uin
 
 /* All verified (row, distance) hits of every query, each query's sorted by row without
  * duplicates; qstart[q] is where query q's hits begin (qstart[nq] = total). */
-static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
+HOT_LOOP static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
 {
     const uint64_t addr_mask = (((uint64_t)1) << j->address_bits) - 1;
     uint64_t *start = malloc((j->probes + 1) * sizeof(uint64_t));
@@ -206,9 +221,7 @@ static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
                 __builtin_prefetch(j->hashes + cand.items[i + AHEAD] * WORDS);
             }
             const uint64_t row = cand.items[i];
-            const uint64_t *h = j->hashes + row * WORDS;
-            int dist = popcount64(h[0] ^ qw[0]) + popcount64(h[1] ^ qw[1])
-                       + popcount64(h[2] ^ qw[2]) + popcount64(h[3] ^ qw[3]);
+            int dist = distance4(j->hashes + row * WORDS, qw);
             if (dist <= j->radius) {
                 rc = push(out, (int64_t)row, dist);
             }
@@ -236,6 +249,33 @@ static int probe_all(const job_t *j, hits_t *out, uint64_t *qstart)
     return rc;
 }
 
+/* Rows per block of a scan: a block stays in cache while every query passes over it. */
+#define SCAN_ROWS 2048
+
+/* Brute force: every (row, distance) within radius of every query, rows with dead[row] != 0
+ * skipped (dead may be NULL); per_query[q] gets query q's hits in row order. */
+HOT_LOOP static int scan_all(const uint64_t *hashes, uint64_t n, const unsigned char *dead,
+                             const uint64_t *queries, uint64_t nq, int radius,
+                             hits_t *per_query)
+{
+    for (uint64_t lo = 0; lo < n; lo += SCAN_ROWS) {
+        const uint64_t hi = n - lo > SCAN_ROWS ? lo + SCAN_ROWS : n;
+        for (uint64_t q = 0; q < nq; q++) {
+            const uint64_t *qw = queries + q * WORDS;
+            for (uint64_t row = lo; row < hi; row++) {
+                if (dead != NULL && dead[row]) {
+                    continue;
+                }
+                const int dist = distance4(hashes + row * WORDS, qw);
+                if (dist <= radius && push(&per_query[q], (int64_t)row, dist) != OK) {
+                    return NO_MEMORY;
+                }
+            }
+        }
+    }
+    return OK;
+}
+
 static PyObject *bytes_of(size_t size, char **data)
 {
     PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
@@ -243,6 +283,33 @@ static PyObject *bytes_of(size_t size, char **data)
         *data = PyBytes_AS_STRING(b);
     }
     return b;
+}
+
+/* (query numbers int64, rows int64, distances int32) as three bytes objects; query q's hits are
+ * items[qstart[q]:qstart[q + 1]]. */
+static PyObject *hits_result(const hit_t *items, const uint64_t *qstart, uint64_t nq)
+{
+    const size_t total = (size_t)qstart[nq];
+    char *qd = NULL, *rd = NULL, *dd = NULL;
+    PyObject *qb = bytes_of(total * 8, &qd);
+    PyObject *rb = bytes_of(total * 8, &rd);
+    PyObject *db = bytes_of(total * 4, &dd);
+    if (qb == NULL || rb == NULL || db == NULL) {
+        Py_XDECREF(qb);
+        Py_XDECREF(rb);
+        Py_XDECREF(db);
+        return NULL;
+    }
+    int64_t *qi = (int64_t *)qd, *ri = (int64_t *)rd;
+    int32_t *di = (int32_t *)dd;
+    for (uint64_t q = 0; q < nq; q++) {
+        for (uint64_t i = qstart[q]; i < qstart[q + 1]; i++) {
+            qi[i] = (int64_t)q;
+            ri[i] = items[i].row;
+            di[i] = items[i].dist;
+        }
+    }
+    return Py_BuildValue("(NNN)", qb, rb, db);
 }
 
 static PyObject *mih_probe(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -323,26 +390,7 @@ static PyObject *mih_probe(PyObject *self, PyObject *args, PyObject *kwargs)
                         "segment tables are inconsistent: a key, range or row is out of bounds");
         goto done;
     }
-    char *qd = NULL, *rd = NULL, *dd = NULL;
-    PyObject *qb = bytes_of(hits.len * 8, &qd);
-    PyObject *rb = bytes_of(hits.len * 8, &rd);
-    PyObject *db = bytes_of(hits.len * 4, &dd);
-    if (qb == NULL || rb == NULL || db == NULL) {
-        Py_XDECREF(qb);
-        Py_XDECREF(rb);
-        Py_XDECREF(db);
-        goto done;
-    }
-    int64_t *qi = (int64_t *)qd, *ri = (int64_t *)rd;
-    int32_t *di = (int32_t *)dd;
-    for (uint64_t q = 0; q < job.nq; q++) {
-        for (uint64_t i = qstart[q]; i < qstart[q + 1]; i++) {
-            qi[i] = (int64_t)q;
-            ri[i] = hits.items[i].row;
-            di[i] = hits.items[i].dist;
-        }
-    }
-    result = Py_BuildValue("(NNN)", qb, rb, db);
+    result = hits_result(hits.items, qstart, job.nq);
 done:
     free(hits.items);
     free(qstart);
@@ -356,6 +404,81 @@ done:
     return result;
 }
 
+static PyObject *mih_scan(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    static char *keywords[] = {"hashes", "queries", "dead", "radius", NULL};
+    Py_buffer hashes, queries, dead;
+    int radius;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*y*i", keywords, &hashes, &queries, &dead,
+                                     &radius)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const uint64_t n = (uint64_t)hashes.len / HASH_BYTES;
+    const uint64_t nq = (uint64_t)queries.len / HASH_BYTES;
+    hits_t *per_query = NULL;
+    hits_t all = {NULL, 0, 0};
+    uint64_t *qstart = NULL;
+    if (hashes.len % HASH_BYTES || queries.len % HASH_BYTES) {
+        PyErr_SetString(PyExc_ValueError, "hashes and queries must hold whole 32-byte hashes");
+        goto done;
+    }
+    if (dead.len != 0 && (uint64_t)dead.len != n) {
+        PyErr_SetString(PyExc_ValueError, "dead must be empty or hold one byte per row");
+        goto done;
+    }
+    per_query = calloc(nq + 1, sizeof(hits_t));
+    qstart = malloc((nq + 1) * sizeof(uint64_t));
+    if (per_query == NULL || qstart == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = scan_all((const uint64_t *)hashes.buf, n,
+                  dead.len ? (const unsigned char *)dead.buf : NULL,
+                  (const uint64_t *)queries.buf, nq, radius, per_query);
+    if (rc == OK) {
+        size_t total = 0;
+        for (uint64_t q = 0; q < nq; q++) {
+            qstart[q] = total;
+            total += per_query[q].len;
+        }
+        qstart[nq] = total;
+        all.items = malloc((total ? total : 1) * sizeof(hit_t));
+        if (all.items == NULL) {
+            rc = NO_MEMORY;
+        } else {
+            for (uint64_t q = 0; q < nq; q++) {
+                if (per_query[q].len) {
+                    memcpy(all.items + qstart[q], per_query[q].items,
+                           per_query[q].len * sizeof(hit_t));
+                }
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (rc != OK) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = hits_result(all.items, qstart, nq);
+done:
+    if (per_query != NULL) {
+        for (uint64_t q = 0; q < nq; q++) {
+            free(per_query[q].items);
+        }
+    }
+    free(per_query);
+    free(all.items);
+    free(qstart);
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&queries);
+    PyBuffer_Release(&dead);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"probe", (PyCFunction)(void (*)(void))mih_probe, METH_VARARGS | METH_KEYWORDS,
      "probe(hashes, offsets, postings, queries, chunk, mask, table_base, index_bytes,\n"
@@ -363,11 +486,16 @@ static PyMethodDef methods[] = {
      "Every (query, row) pair within radius found by the probes: query numbers (int64), rows\n"
      "(int64) and distances (int32), ordered by (query, row), each pair once. ValueError on\n"
      "inconsistent sizes or tables."},
+    {"scan", (PyCFunction)(void (*)(void))mih_scan, METH_VARARGS | METH_KEYWORDS,
+     "scan(hashes, queries, dead, radius) -> (bytes, bytes, bytes)\n\n"
+     "Brute force: every (query, row) pair within radius, skipping rows whose dead byte is\n"
+     "nonzero (dead empty: none). Query numbers (int64), rows (int64) and distances (int32),\n"
+     "ordered by (query, row). ValueError on inconsistent sizes."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_mih", "Multi-index-hashing probe of a PDQ segment.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_mih", "Multi-index-hashing probe and brute-force scan of PDQ hashes.", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 

@@ -26,3 +26,16 @@ def probe(
     ``mask`` and ``table_base`` (uint64) are the probe plan. ValueError on inconsistent sizes
     or tables.
     """
+
+def scan(
+    hashes: _Buffer,
+    queries: _Buffer,
+    dead: _Buffer,
+    radius: int,
+) -> tuple[bytes, bytes, bytes]:
+    """Brute force: every (query, row) pair within ``radius`` bits.
+
+    Rows whose byte in ``dead`` is nonzero are skipped (``dead`` empty: none is). Returns query
+    numbers (int64), rows (int64) and distances (int32), ordered by (query, row). ``hashes`` and
+    ``queries`` are packed uint64 rows of 4 words. ValueError on inconsistent sizes.
+    """
