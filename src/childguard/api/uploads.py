@@ -71,7 +71,8 @@ class UploadBuffer:
         self.filename = bare_name(name)
         self.name = self.filename or "upload"
         self.size = 0
-        self._memory: bytearray | None = bytearray()
+        # Chunks as received: joined once when hashed (a single chunk is not copied at all).
+        self._memory: list[bytes] | None = []
         self._reserved = 0
         self._path: Path | None = None
         self._file: BinaryIO | None = None
@@ -95,7 +96,7 @@ class UploadBuffer:
             budget = self.settings.upload_memory_bytes * MEMORY_BUDGET_FACTOR
             if self.size <= self.settings.upload_memory_bytes and MEMORY.take(len(chunk), budget):
                 self._reserved += len(chunk)
-                self._memory += chunk
+                self._memory.append(bytes(chunk))
                 return
             self._spill()
         assert self._file is not None
@@ -108,7 +109,7 @@ class UploadBuffer:
         self._path, self._file = open_private(self.settings, self.name)
         assert self._memory is not None
         try:
-            self._file.write(self._memory)
+            self._file.writelines(self._memory)
         except OSError as exc:
             raise StorageError(f"cannot write the upload to disk: {exc.strerror or exc}") from exc
         self._release_memory()
@@ -126,17 +127,21 @@ class UploadBuffer:
     def content(self) -> bytes:
         """The whole upload as bytes (read back from disk when it was spilled)."""
         if self._memory is not None:
-            return bytes(self._memory)
+            return self._joined(self._memory)
         assert self._file is not None and self._path is not None
         self._file.flush()
         return self._path.read_bytes()
+
+    @staticmethod
+    def _joined(chunks: list[bytes]) -> bytes:
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def hash(self) -> tuple[MediaFile, dict[str, HashResult]]:
         """Sniff and hash the upload with every signal that applies (``hash_file``'s contract)."""
         if self.size == 0:
             raise HashingError(f"{self.name}: the uploaded file is empty (0 bytes)")
         if self._memory is not None:
-            return hash_data(bytes(self._memory), self.name, self.settings)
+            return hash_data(self._joined(self._memory), self.name, self.settings)
         assert self._file is not None and self._path is not None
         self._file.flush()
         return hash_file(self._path, self.settings)
