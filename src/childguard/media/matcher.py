@@ -16,6 +16,7 @@ Rules applied here, once for every interface:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -25,7 +26,8 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy.exc import OperationalError
 
 from childguard.config import Settings
 from childguard.errors import NotFound, StorageError
@@ -86,6 +88,14 @@ class Match:
         if self.detail:
             out["detail"] = self.detail
         return out
+
+
+#: An index hit kept for materialising: the index match, the lookup that found it, its bank.
+_Hit = tuple[IndexMatch, LookupHash, BankRef]
+#: Entry ids per read, well under every database's bound-parameter limit.
+_READ_CHUNK = 500
+#: The stored columns of a matched entry, in ``_entries_statement``'s order.
+_EntryColumns = tuple[int, str, bool, str, str, str, str, datetime, int | None]
 
 
 class EntryBankMap:
@@ -467,17 +477,28 @@ class Matcher:
         visible: Collection[int] | None = None,
     ) -> list[list[Match]]:
         """``lookup`` for many items with one vectorised index query and one database read."""
+        best = self._best_hits(signal_type, items, visible)
+        rows = self._read_entries({entry_id for per_item in best for entry_id in per_item})
+        return [_materialise(signal_type, per_item, rows) for per_item in best]
+
+    def _best_hits(
+        self,
+        signal_type: str,
+        items: Sequence[Sequence[LookupHash]],
+        visible: Collection[int] | None,
+    ) -> list[dict[int, _Hit]]:
+        """Per item, the index hits the caller may see, keeping the best transform per entry."""
         if visible is None:
             visible = self.scope
         with self._lock:
             index = self.indexes.get(signal_type)
             if index is None:
-                return [[] for _ in items]
+                return [{} for _ in items]
             stype = get_signal_type(signal_type)
             radius = self._radius(signal_type)
             flat = [(i, lk) for i, lookups in enumerate(items) for lk in lookups]
             hits = index.query_many([lk.value for _, lk in flat], radius) if flat else []
-            best: list[dict[int, tuple[IndexMatch, LookupHash, BankRef]]] = [{} for _ in items]
+            best: list[dict[int, _Hit]] = [{} for _ in items]
             for (item, lk), matches in zip(flat, hits, strict=True):
                 for m in matches:
                     bank_id = self.entry_bank.get(m.entry_id)
@@ -493,57 +514,95 @@ class Matcher:
                         _TRANSFORM_RANK.get(prev[1].transform, 9),
                     ):
                         best[item][m.entry_id] = (m, lk, bank)
-        return self._materialise(signal_type, best)
+        return best
 
-    def _materialise(
-        self,
-        signal_type: str,
-        best: Sequence[Mapping[int, tuple[IndexMatch, LookupHash, BankRef]]],
-    ) -> list[list[Match]]:
-        ids = sorted({entry_id for per_item in best for entry_id in per_item})
-        rows: dict[int, BankEntry] = {}
-        if ids:
-            with self.db.session() as session:
-                for start in range(0, len(ids), 500):
-                    chunk = ids[start : start + 500]
-                    for e in session.scalars(select(BankEntry).where(BankEntry.id.in_(chunk))):
-                        rows[e.id] = e
-        results: list[list[Match]] = []
-        for per_item in best:
-            out: list[Match] = []
-            for entry_id, (m, lk, bank) in per_item.items():
-                entry = rows.get(entry_id)
-                if entry is None or not entry.enabled:  # changed since the index was updated
-                    continue
-                out.append(
-                    Match(
-                        bank=bank.name,
-                        entry_id=entry_id,
-                        signal_type=signal_type,
-                        value=entry.value,
-                        distance=m.distance,
-                        transform=lk.transform,
-                        allow=bank.is_allow,
-                        provenance=_provenance(entry),
-                        detail=m.detail,
-                        content_id=entry.content_id or entry.id,
-                    )
-                )
-            out.sort(key=lambda x: (x.distance, x.bank, x.entry_id))
-            results.append(out)
-        return results
+    def _read_entries(self, ids: Collection[int]) -> dict[int, Row[*_EntryColumns]]:
+        """The stored columns a ``Match`` needs of ``ids``: one connection, one cached statement.
+
+        Entries gone from the database are simply absent (the index may lag behind it).
+        """
+        if not ids:
+            return {}
+        wanted = sorted(ids)
+        rows: dict[int, Row[*_EntryColumns]] = {}
+        stmt = _entries_statement()
+        try:
+            with self.db.engine.connect() as conn:
+                for start in range(0, len(wanted), _READ_CHUNK):
+                    chunk = wanted[start : start + _READ_CHUNK]
+                    for row in conn.execute(stmt, {"ids": chunk}):
+                        rows[row.id] = row
+        except OperationalError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
+        return rows
 
     def match_signals(
         self, signals: Iterable[HashResult], visible: Collection[int] | None = None
     ) -> list[Match]:
-        """All matches of one file's hashes, allow-bank suppression applied."""
-        matches: list[Match] = []
+        """All matches of one file's hashes, allow-bank suppression applied.
+
+        Every signal type is looked up in its index first; the matched entries of all of them
+        are then read from the database at once. Matches come grouped by signal type in the
+        order of ``signals``, each group ordered by distance, bank and entry id.
+        """
+        found: list[tuple[str, dict[int, _Hit]]] = []
         for result in signals:
             if not result.usable:
                 continue
             lookups = result.lookups or (LookupHash(result.value, quality=result.quality),)
-            matches.extend(self.lookup(result.signal_type, lookups, visible))
+            best = self._best_hits(result.signal_type, [lookups], visible)[0]
+            if best:
+                found.append((result.signal_type, best))
+        if not found:
+            return []
+        rows = self._read_entries({entry_id for _, best in found for entry_id in best})
+        matches: list[Match] = []
+        for signal_type, best in found:
+            matches.extend(_materialise(signal_type, best, rows))
         return apply_allow(matches)
+
+
+@functools.cache
+def _entries_statement() -> Select[*_EntryColumns]:
+    """The one read of matched entries, compiled once per process (built on first use)."""
+    return select(
+        BankEntry.id,
+        BankEntry.value,
+        BankEntry.enabled,
+        BankEntry.source,
+        BankEntry.external_id,
+        BankEntry.classification,
+        BankEntry.note,
+        BankEntry.added_at,
+        BankEntry.content_id,
+    ).where(BankEntry.id.in_(bindparam("ids", expanding=True)))
+
+
+def _materialise(
+    signal_type: str, best: Mapping[int, _Hit], rows: Mapping[int, Row[*_EntryColumns]]
+) -> list[Match]:
+    """``Match`` objects for one item's hits, skipping entries gone or disabled since indexing."""
+    out: list[Match] = []
+    for entry_id, (m, lk, bank) in best.items():
+        entry = rows.get(entry_id)
+        if entry is None or not entry.enabled:  # changed since the index was updated
+            continue
+        out.append(
+            Match(
+                bank=bank.name,
+                entry_id=entry_id,
+                signal_type=signal_type,
+                value=entry.value,
+                distance=m.distance,
+                transform=lk.transform,
+                allow=bank.is_allow,
+                provenance=_provenance(entry),
+                detail=m.detail,
+                content_id=entry.content_id or entry.id,
+            )
+        )
+    out.sort(key=lambda x: (x.distance, x.bank, x.entry_id))
+    return out
 
 
 def apply_allow(matches: list[Match]) -> list[Match]:
@@ -555,7 +614,7 @@ def apply_allow(matches: list[Match]) -> list[Match]:
     return matches
 
 
-def _provenance(entry: BankEntry) -> dict[str, str]:
+def _provenance(entry: Row[*_EntryColumns]) -> dict[str, str]:
     added: datetime = entry.added_at
     return {
         "source": entry.source,
