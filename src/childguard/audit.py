@@ -8,15 +8,19 @@ personal data.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, Insert, Select, TextClause, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from childguard.errors import StorageError
+from childguard.store.db import Database
 from childguard.store.models import AuditRecord, utcnow
 
 GENESIS = "0" * 64
@@ -64,17 +68,52 @@ def append(
 ) -> AuditRecord:
     """Append one record in the caller's transaction, chained to the newest record.
 
-    The newest record is read with ``FOR UPDATE`` on PostgreSQL (a no-op on SQLite, where writes
-    are serialised) so concurrent writers cannot fork the chain.
+    Pending changes of ``session`` are flushed first. The chain is locked as ``_append`` says;
+    on SQLite the caller's transaction must hold the write lock (``db.session(write=True)``).
+    The returned record is written but not attached to ``session``.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    last = session.execute(
-        select(AuditRecord.id, AuditRecord.hash)
-        .order_by(AuditRecord.id.desc())
-        .limit(1)
-        .with_for_update()
-    ).first()
+    session.flush()
+    return _append(session.connection(), actor, action, target, details)
+
+
+def append_now(
+    db: Database,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    details: Mapping[str, object] | None = None,
+) -> AuditRecord:
+    """Append one record in a transaction of its own, committed when this returns.
+
+    The lean path for a record that goes with no other change (a matched scan): one pooled
+    connection and two pre-built statements, no ORM session. SQLite's write lock is taken when
+    the transaction begins (``BEGIN IMMEDIATE``), as ``Database.session(write=True)`` does.
+    """
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            if db.is_sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return _append(conn, actor, action, target, details)
+    except OperationalError as exc:
+        raise StorageError(f"database error: {exc.orig}") from exc
+
+
+def _append(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    target: str,
+    details: Mapping[str, object] | None,
+) -> AuditRecord:
+    """Write the next record on ``conn``'s open transaction.
+
+    On PostgreSQL a transaction-scoped advisory lock, then the newest record read ``FOR UPDATE``,
+    keep concurrent writers from forking the chain; on SQLite the transaction's write lock does.
+    """
+    newest, insert, pg_lock = _statements()
+    if conn.dialect.name == "postgresql":
+        conn.execute(pg_lock)
+    last = conn.execute(newest).first()
     rec = AuditRecord(
         id=(last[0] + 1) if last else 1,
         at=utcnow(),
@@ -87,9 +126,39 @@ def append(
         prev_hash=last[1] if last else GENESIS,
     )
     rec.hash = record_hash(rec)
-    session.add(rec)
-    session.flush()
+    conn.execute(insert, {name: getattr(rec, name) for name in _COLUMNS})
     return rec
+
+
+#: Every stored column of a record, all of them written by ``_append``.
+_COLUMNS = (
+    "id",
+    "at",
+    "org_id",
+    "key_id",
+    "actor",
+    "action",
+    "target",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
+@functools.cache
+def _statements() -> tuple[Select[int, str], Insert, TextClause]:
+    """Newest-record read, insert and PostgreSQL chain lock, built once on first use."""
+    newest = (
+        select(AuditRecord.id, AuditRecord.hash)
+        .order_by(AuditRecord.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return newest, insert(AuditRecord), text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK})")
+
+
+#: The PostgreSQL advisory lock key that serialises appends.
+_CHAIN_LOCK = 727274
 
 
 @dataclass(frozen=True)

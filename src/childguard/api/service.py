@@ -52,19 +52,18 @@ def record_scan(state: AppState, principal: Principal, mime: str, matches: Seque
     for m in matches:
         state.metrics.matches.labels(m.bank).inc()
     if matches:
-        with state.db.session(write=True) as session:
-            audit.append(
-                session,
-                principal.actor,
-                "scan.match",
-                f"org:{principal.org_id}",
-                {
-                    "blocked": blocked,
-                    "content_type": mime,
-                    "matches": [
-                        {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                        for m in matches
-                    ],
-                },
-            )
+        audit.append_now(
+            state.db,
+            principal.actor,
+            "scan.match",
+            f"org:{principal.org_id}",
+            {
+                "blocked": blocked,
+                "content_type": mime,
+                "matches": [
+                    {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
+                    for m in matches
+                ],
+            },
+        )
     return blocked
