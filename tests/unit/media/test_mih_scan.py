@@ -115,3 +115,40 @@ def test_mismatched_tombstones_are_a_storage_error() -> None:
     hashes = random_rows(rng, 10)
     with pytest.raises(StorageError, match="tombstones"):
         scan_rows(hashes, hashes[:1], 31, np.zeros(9, dtype=np.bool_))
+
+
+def test_search_packed_with_pending_rows_matches_brute_force() -> None:
+    from childguard.media.index.pdq_mih import PdqMihIndex
+
+    rng = np.random.default_rng(11)
+    hashes = random_rows(rng, 3_000)
+    ids = rng.permutation(3_000).astype(np.int64) + 5
+    index = PdqMihIndex.from_arrays(hashes[:2_900], ids[:2_900])
+    index.add_many([h.tobytes().hex() for h in hashes[2_900:]], ids[2_900:].tolist())
+    index.remove_many([int(ids[2_950]), int(ids[10])])  # one pending row, one base row
+    live = np.ones(3_000, dtype=np.bool_)
+    live[[2_950, 10]] = False
+    assert index.segment_sizes[-1] == 100  # the last rows really are pending
+    # No hit, one pending hit, one base hit, a removed row, then a cluster across both parts.
+    queries = np.stack(
+        [
+            random_rows(rng, 1)[0],
+            flip(hashes[2_990], rng, 5),
+            flip(hashes[20], rng, 30),
+            hashes[2_950],
+            hashes[10],
+        ]
+    )
+    for radius in (31, 128):
+        q, got_ids, d = index.search_packed(queries, radius)
+        assert q.flags.writeable and got_ids.flags.writeable and d.flags.writeable
+        want = []
+        for qi, query in enumerate(queries):
+            dist = np.bitwise_count(hashes ^ query).sum(axis=1).astype(np.int64)
+            for row in np.flatnonzero((dist <= radius) & live):
+                want.append((qi, int(dist[row]), int(ids[row])))
+        want.sort()
+        assert list(zip(q.tolist(), d.tolist(), got_ids.tolist(), strict=True)) == want
+        assert len(want) > 0
+        if radius == 31:
+            assert [w[0] for w in want] == [1, 2]

@@ -37,20 +37,29 @@ def pack_hex(values: Sequence[str]) -> U64Rows:
 
     Raises ``InvalidInput`` naming the first malformed value (wrong length, non-hex, not a str).
     """
+    if len(values) <= _PARSE_BATCH:
+        # The common case (a scan's few hashes): parsed straight into a writable buffer.
+        return np.frombuffer(_parse(values), dtype=np.uint64).reshape(-1, WORDS)
     out = np.empty((len(values), WORDS), dtype=np.uint64)
     flat = out.reshape(-1).view(np.uint8)
     for start in range(0, len(values), _PARSE_BATCH):
         part = values[start : start + _PARSE_BATCH]
-        try:
-            raw = bytes.fromhex("".join(part))
-        except (ValueError, TypeError):
-            raw = b""
-        if len(raw) != len(part) * 32 or any(len(v) != HEX_LEN for v in part):
-            for v in part:
-                check_hex(v)
-            raise InvalidInput("PDQ hashes must be 64 hexadecimal digits each")  # pragma: no cover
-        flat[start * 32 : (start + len(part)) * 32] = np.frombuffer(raw, dtype=np.uint8)
+        flat[start * 32 : (start + len(part)) * 32] = np.frombuffer(_parse(part), dtype=np.uint8)
     return out
+
+
+def _parse(values: Sequence[str]) -> bytearray:
+    """The 32 bytes of each hex string, concatenated; ``InvalidInput`` naming a bad one."""
+    try:
+        raw = bytearray.fromhex("".join(values))
+    except (ValueError, TypeError):
+        raw = bytearray()
+    # fromhex skips whitespace, so the total length alone could hide a short value.
+    if len(raw) != len(values) * 32 or any(len(v) != HEX_LEN for v in values):
+        for v in values:
+            check_hex(v)
+        raise InvalidInput("PDQ hashes must be 64 hexadecimal digits each")  # pragma: no cover
+    return raw
 
 
 def unpack_hex(rows: U64Rows) -> list[str]:

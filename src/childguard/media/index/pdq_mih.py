@@ -268,8 +268,9 @@ class PdqMihIndex(SignalIndex):
         queries = pack_hex(values)
         qidx, ids, dist = self.search_packed(queries, max_distance)
         out: list[list[IndexMatch]] = [[] for _ in values]
-        for q, i, d in zip(qidx.tolist(), ids.tolist(), dist.tolist(), strict=True):
-            out[q].append(IndexMatch(i, d))
+        if len(qidx):
+            for q, i, d in zip(qidx.tolist(), ids.tolist(), dist.tolist(), strict=True):
+                out[q].append(IndexMatch(i, d))
         return out
 
     def search_packed(self, queries: U64Rows, max_distance: int) -> tuple[I64, I64, I64]:
@@ -281,20 +282,32 @@ class PdqMihIndex(SignalIndex):
             raise InvalidInput(f"max_distance {max_distance!r} must be a non-negative integer")
         radius = int(max_distance)
         view = self._view()
+        # Only parts with hits are gathered: a clean photo's lookups usually have none.
         qs: list[I64] = []
         ids: list[I64] = []
         ds: list[I64] = []
         for seg, dead in zip(view.segments, view.dead, strict=True):
             hits = seg.query(queries, radius)
+            if len(hits.row) == 0:
+                continue
             keep = ~dead[hits.row]
             qs.append(hits.query[keep])
             ids.append(seg.arrays.ids[hits.row[keep]])
             ds.append(hits.distance[keep].astype(np.int64))
         pending = _scan_pending(view, queries, radius)
-        qs.append(pending.query)
-        ids.append(view.pending_ids[pending.row])
-        ds.append(pending.distance.astype(np.int64))
-        q_all, id_all, d_all = np.concatenate(qs), np.concatenate(ids), np.concatenate(ds)
+        if len(pending.row):
+            qs.append(pending.query)
+            ids.append(view.pending_ids[pending.row])
+            ds.append(pending.distance.astype(np.int64))
+        if not qs:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy(), empty.copy()
+        if len(qs) == 1:
+            q_all, id_all, d_all = qs[0], ids[0], ds[0]
+        else:
+            q_all, id_all, d_all = np.concatenate(qs), np.concatenate(ids), np.concatenate(ds)
+        if len(q_all) < 2:  # fresh arrays, like the sorted ones (native hits are read-only)
+            return q_all.copy(), id_all.astype(np.int64), d_all
         order = np.lexsort((id_all, d_all, q_all))
         return q_all[order], id_all[order].astype(np.int64), d_all[order]
 
