@@ -575,6 +575,70 @@ def overhead_interleaved(
     }
 
 
+def stack_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict[str, dict[str, float]]:
+    """The overhead a bare ASGI app on the same uvicorn pays to hash an upload (the floor).
+
+    ``bench/floor_app.py`` hashes the raw request body and answers, nothing else; it runs with
+    the hashing on a worker thread (as childguard's handlers do) and on the event loop. Each
+    photo is hashed here, then sent to it, alternately. Returns, per mode, medians and the
+    overhead ratio to the hashing time.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for mode in ("thread", "inline"):
+        port = free_port()
+        env = dict(os.environ, FLOOR_WORK=mode)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(REPO / "bench"),
+                "floor_app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            wait_until(partial(_port_open, port), 60, "the floor app", 0.1)
+            client = RawClient(port)
+            kind = {"Content-Type": "application/octet-stream"}
+            wires = [client.wire("POST", "/", data, kind) for data in blobs]
+            direct: list[float] = []
+            api: list[float] = []
+            for r in range(rounds + 1):
+                for data, wire in zip(blobs, wires, strict=True):
+                    t0 = time.perf_counter()
+                    hash_data(data, "photo.jpg", settings)
+                    t1 = time.perf_counter()
+                    status, _ = client.send(wire)
+                    t2 = time.perf_counter()
+                    if status != 200:
+                        raise RuntimeError(f"floor app answered {status}")
+                    if r:  # the first round warms up
+                        direct.append(t1 - t0)
+                        api.append(t2 - t1)
+            client.close()
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(30)
+        d, a = statistics.median(direct) * 1000, statistics.median(api) * 1000
+        out[mode] = {"pairs": len(direct), "direct_ms": d, "api_ms": a, "overhead": (a - d) / d}
+    return out
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 # ---------------------------------------------------------------- childguard -----------------
 
 
@@ -1069,6 +1133,7 @@ def main() -> int:
 
     phases: list[Phase] = []
     interleaved: dict[str, dict[str, float]] = {}
+    floor: dict[str, dict[str, float]] = {}
     direct: list[dict[str, float]] = []
     matchable: dict[str, Any] = {}
     logs = DATA / "logs"
@@ -1139,6 +1204,14 @@ def main() -> int:
                             )
                     finally:
                         local.close()
+                    floor = stack_floor(clean_blobs, settings, a.overhead_rounds)
+                    for mode, fl in floor.items():
+                        print(
+                            f"   floor (bare ASGI app hashing on {mode}): hash_data "
+                            f"{fl['direct_ms']:.2f} ms, API {fl['api_ms']:.2f} ms: "
+                            f"{fl['overhead'] * 100:.0f} %",
+                            flush=True,
+                        )
                 trials = []
                 fresh = random_hashes(a.matchable_trials, int(time.time()) + workers)
                 for h in fresh:
@@ -1217,6 +1290,13 @@ def main() -> int:
             f"HTTP alone (API minus in-process scan) {ov['http_overhead'] * 100:.1f} % "
             "(target <= 15 %)"
         )
+    for mode, fl in floor.items():
+        where = "a worker thread" if mode == "thread" else "the event loop"
+        print(
+            f"Floor of the stack: a bare ASGI app on uvicorn hashing the raw body on {where}, "
+            f"non-matching photos: hash_data {fl['direct_ms']:.2f} ms, request "
+            f"{fl['api_ms']:.2f} ms: {fl['overhead'] * 100:.1f} %"
+        )
     print(
         "\nnew entry matchable, seconds: add request + first hit after it returned / "
         "+ 10 hits in a row (3 for HMA)"
@@ -1246,6 +1326,7 @@ def main() -> int:
             "hash_direct_clean": direct_clean,
             "api_overhead": overhead,
             "api_overhead_interleaved": interleaved,
+            "stack_floor": floor,
             "matchable": matchable,
             "ratios": rat,
             "load_avg_end": os.getloadavg(),
