@@ -12,11 +12,14 @@ a pool of keep-alive HTTP clients for a fixed duration:
   HMA's own ``POST /m/lookup``), one photo per request;
 - lookups: ``POST /v1/lookup`` with one hash (and ``GET /m/lookup``), 10 % of them planted hashes.
 
-It also hashes the same photos' bytes in this process with ``childguard.media.scan.hash_data``
-(single thread, as the server hashes an upload), alternating with the same photo sent through
-``POST /v1/scan`` at concurrency 1, to compute the API's overhead, and measures how long a new
-bank entry takes to become matchable on the server that took it and on a second server sharing
-the database.
+It also measures the API's overhead at concurrency 1: each photo is hashed in this process with
+``childguard.media.scan.hash_data`` (single thread, as the server hashes an upload), then
+scanned in this process as the server's handler does it (hash, match, audit), then sent through
+``POST /v1/scan``, alternately, so all three see the same machine conditions. Beside it, the
+floor of the stack: a bare ASGI app on the same uvicorn that only hashes the body
+(``bench/floor_app.py``). Finally it measures how long a new bank entry takes to become
+matchable on the server that took it and on a second server sharing the database.
+All HTTP requests come from a lean keep-alive client (``RawClient``), the same for both systems.
 Phases of the systems interleave round by round; a phase's best round is reported (least
 disturbed by other load on the machine) together with server CPU seconds per request. Results are
 printed as tables and written to ``.bench-data/api_bench.json``.
@@ -1252,22 +1255,6 @@ def main() -> int:
     if a.hma:
         stop_hma(keep_db=False)
 
-    overhead: dict[str, float] = {}
-    for label, dd, route in (
-        ("all photos (half match: audit write)", direct, "POST /v1/scan"),
-        ("non-matching photos", direct_clean, "POST /v1/scan clean"),
-    ):
-        c1 = [
-            p
-            for p in phases
-            if p.target == "childguard" and p.route == route and p.concurrency == 1
-        ]
-        if c1:
-            hash_ms = min(d["mean_ms"] for d in dd)
-            overhead[label] = (c1[0].mean_ms - hash_ms) / hash_ms
-            overhead[label + " (CPU)"] = (
-                c1[0].server_cpu_ms_per_req - min(d["cpu_ms"] for d in dd)
-            ) / min(d["cpu_ms"] for d in dd)
     print(
         f"\nResults ({a.bank_size} hashes, {len(photos)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]},"
         f" {a.duration:.0f} s x {a.rounds} rounds, best round; load now "
@@ -1279,8 +1266,6 @@ def main() -> int:
             f"\nhash_data in-process, single thread, {label}: "
             + ", ".join(f"{d['mean_ms']:.1f} ms mean ({d['cpu_ms']:.1f} ms CPU)" for d in dd)
         )
-    for label, value in overhead.items():
-        print(f"API overhead by phases, 1 worker, concurrency 1, {label}: {value * 100:.1f} %")
     for label, ov in interleaved.items():
         print(
             f"API overhead interleaved, 1 worker, concurrency 1, {label} (medians of "
@@ -1324,7 +1309,6 @@ def main() -> int:
             "phases": [asdict(p) for p in phases],
             "hash_direct": direct,
             "hash_direct_clean": direct_clean,
-            "api_overhead": overhead,
             "api_overhead_interleaved": interleaved,
             "stack_floor": floor,
             "matchable": matchable,
