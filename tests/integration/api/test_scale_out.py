@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from childguard.auth import create_key, ensure_org
@@ -58,9 +58,9 @@ def two_servers(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, str, 
         for url in urls:
             while True:
                 try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    if httpx2.get(f"{url}/readyz", timeout=1).status_code == 200:
                         break
-                except httpx.HTTPError:
+                except httpx2.HTTPError:
                     pass
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.1)
@@ -76,27 +76,27 @@ def test_entry_added_on_one_server_matches_on_the_other(two_servers: tuple[str, 
     first, second, key = two_servers
     h = {"Authorization": f"Bearer {key}"}
     look = {"signal_type": "pdq", "hashes": [PDQ]}
-    assert httpx.post(f"{first}/v1/banks", headers=h, json={"name": "SHARED"}).status_code == 201
+    assert httpx2.post(f"{first}/v1/banks", headers=h, json={"name": "SHARED"}).status_code == 201
     assert (
-        httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
+        httpx2.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
         == []
     )
-    r = httpx.post(
+    r = httpx2.post(
         f"{first}/v1/banks/SHARED/entries", headers=h, json={"signal_type": "pdq", "signal": PDQ}
     )
     assert r.status_code == 201
     # matchable at once on the server that took it
-    assert httpx.post(f"{first}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
+    assert httpx2.post(f"{first}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]
     added = time.monotonic()
-    while not httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0][
+    while not httpx2.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0][
         "matches"
     ]:
         assert time.monotonic() - added < 5, "the second server did not see the entry within 5 s"
         time.sleep(0.05)
     # removals propagate the same way
-    entry_id = httpx.get(f"{first}/v1/banks/SHARED/entries", headers=h).json()[0]["id"]
-    httpx.delete(f"{first}/v1/banks/SHARED/entries/{entry_id}", headers=h)
+    entry_id = httpx2.get(f"{first}/v1/banks/SHARED/entries", headers=h).json()[0]["id"]
+    httpx2.delete(f"{first}/v1/banks/SHARED/entries/{entry_id}", headers=h)
     removed = time.monotonic()
-    while httpx.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]:
+    while httpx2.post(f"{second}/v1/lookup", headers=h, json=look).json()["results"][0]["matches"]:
         assert time.monotonic() - removed < 5
         time.sleep(0.05)
