@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 
 from childguard.api.permissions import Permission
 from tests.conftest import PDQ_DATA
 
-Call = Callable[[Any, dict[str, str]], httpx.Response]
+Call = Callable[[Any, dict[str, str]], httpx2.Response]
 PDQ = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
 IMAGE = PDQ_DATA / "images" / "bridge-1-original.jpg"
 

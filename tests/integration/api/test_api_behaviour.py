@@ -32,7 +32,7 @@ def upload(data: bytes, name: str = "x.jpg") -> dict[str, tuple[str, bytes, str]
 
 
 def err(response: object) -> tuple[int, str]:
-    r = response  # httpx.Response
+    r = response  # httpx2.Response
     body = r.json()  # type: ignore[attr-defined]
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
     assert body["error"]["message"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from childguard.api.permissions import GRANTS, Permission
@@ -15,7 +15,7 @@ from tests.integration.api.conftest import Api
 
 IMAGE = PDQ_DATA / "images" / "bridge-1-original.jpg"
 PDQ = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
-Call = Callable[[Api, dict[str, str]], httpx.Response]
+Call = Callable[[Api, dict[str, str]], httpx2.Response]
 
 
 def _file(path: Path = IMAGE) -> dict[str, tuple[str, bytes, str]]:
