@@ -545,37 +545,47 @@ def overhead_interleaved(
     """
     client = RawClient(port)
     auth = {"Authorization": f"Bearer {key}"}
-    direct: list[float] = []
-    scans: list[float] = []
-    api: list[float] = []
     wires = []
     for data in blobs:
         body, headers = multipart("file", "photo.jpg", data)
         wires.append(client.wire("POST", "/v1/scan", body, {**auth, **headers}))
-    for _ in range(rounds):
-        for data, wire in zip(blobs, wires, strict=True):
-            t0 = time.perf_counter()
-            hash_data(data, "photo.jpg", local.settings)
-            t1 = time.perf_counter()
-            local.scan(data)
-            t2 = time.perf_counter()
-            status, _ = client.send(wire)
-            t3 = time.perf_counter()
-            if status != 200:
-                raise RuntimeError(f"scan failed with {status}")
-            direct.append(t1 - t0)
-            scans.append(t2 - t1)
-            api.append(t3 - t2)
+    count, (d, sc, a) = alternate(
+        rounds,
+        len(blobs),
+        lambda i: hash_data(blobs[i], "photo.jpg", local.settings),
+        lambda i: local.scan(blobs[i]),
+        lambda i: _expect_ok(client.send(wires[i]), "POST /v1/scan"),
+    )
     client.close()
-    d, sc, a = (statistics.median(x) * 1000 for x in (direct, scans, api))
     return {
-        "pairs": len(direct),
+        "pairs": count,
         "direct_ms": d,
         "scan_ms": sc,
         "api_ms": a,
         "overhead": (a - d) / d,
         "http_overhead": (a - sc) / d,
     }
+
+
+def alternate(rounds: int, items: int, *steps: Callable[[int], object]) -> tuple[int, list[float]]:
+    """Run every step on item 0, then on item 1, ..., ``rounds`` times after one warm-up round.
+
+    Returns the number of timed runs per step and each step's median in ms.
+    """
+    times: list[list[float]] = [[] for _ in steps]
+    for r in range(rounds + 1):
+        for i in range(items):
+            for step, out in zip(steps, times, strict=True):
+                t0 = time.perf_counter()
+                step(i)
+                if r:
+                    out.append(time.perf_counter() - t0)
+    return len(times[0]), [statistics.median(t) * 1000 for t in times]
+
+
+def _expect_ok(answer: tuple[int, bytes], what: str) -> None:
+    if answer[0] != 200:
+        raise RuntimeError(f"{what} answered {answer[0]}")
 
 
 def stack_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict[str, dict[str, float]]:
@@ -586,55 +596,46 @@ def stack_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict[str
     photo is hashed here, then sent to it, alternately. Returns, per mode, medians and the
     overhead ratio to the hashing time.
     """
-    out: dict[str, dict[str, float]] = {}
-    for mode in ("thread", "inline"):
-        port = free_port()
-        env = dict(os.environ, FLOOR_WORK=mode)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(REPO / "bench"),
-                "floor_app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            start_new_session=True,
+    return {mode: _floor_run(mode, blobs, settings, rounds) for mode in ("thread", "inline")}
+
+
+def _floor_run(mode: str, blobs: list[bytes], settings: Settings, rounds: int) -> dict[str, float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(REPO / "bench"),
+            "floor_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=dict(os.environ, FLOOR_WORK=mode),
+        start_new_session=True,
+    )
+    try:
+        wait_until(partial(_port_open, port), 60, "the floor app", 0.1)
+        client = RawClient(port)
+        kind = {"Content-Type": "application/octet-stream"}
+        wires = [client.wire("POST", "/", data, kind) for data in blobs]
+        count, (d, a) = alternate(
+            rounds,
+            len(blobs),
+            lambda i: hash_data(blobs[i], "photo.jpg", settings),
+            lambda i: _expect_ok(client.send(wires[i]), "the floor app"),
         )
-        try:
-            wait_until(partial(_port_open, port), 60, "the floor app", 0.1)
-            client = RawClient(port)
-            kind = {"Content-Type": "application/octet-stream"}
-            wires = [client.wire("POST", "/", data, kind) for data in blobs]
-            direct: list[float] = []
-            api: list[float] = []
-            for r in range(rounds + 1):
-                for data, wire in zip(blobs, wires, strict=True):
-                    t0 = time.perf_counter()
-                    hash_data(data, "photo.jpg", settings)
-                    t1 = time.perf_counter()
-                    status, _ = client.send(wire)
-                    t2 = time.perf_counter()
-                    if status != 200:
-                        raise RuntimeError(f"floor app answered {status}")
-                    if r:  # the first round warms up
-                        direct.append(t1 - t0)
-                        api.append(t2 - t1)
-            client.close()
-        finally:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(30)
-        d, a = statistics.median(direct) * 1000, statistics.median(api) * 1000
-        out[mode] = {"pairs": len(direct), "direct_ms": d, "api_ms": a, "overhead": (a - d) / d}
-    return out
+        client.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(30)
+    return {"pairs": count, "direct_ms": d, "api_ms": a, "overhead": (a - d) / d}
 
 
 def _port_open(port: int) -> bool:
