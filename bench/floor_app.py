@@ -3,8 +3,9 @@
 Run by ``api_bench.py`` as ``uvicorn bench.floor_app:app`` beside childguard's server, to show
 how much of childguard's API overhead any ASGI service on the same stack would pay. It reads
 the raw request body, calls ``hash_data`` on it (on a worker thread when
-``FLOOR_WORK=thread``, as childguard's handlers do; on the event loop when ``inline``) and
-answers a few bytes of JSON. No routing, authentication, multipart parsing, matching, logging
+``FLOOR_WORK=thread``, as childguard's handlers do; on the event loop when ``inline``; not at
+all when ``none``, which leaves only the transport: loopback, uvicorn, the body) and answers a
+few bytes of JSON. No routing, authentication, multipart parsing, matching, logging
 or metrics: not a service, a measuring stick.
 """
 
@@ -21,7 +22,7 @@ from childguard.runtime import tune_allocator
 
 _settings = Settings()
 _threads = ThreadPoolExecutor(thread_name_prefix="floor-work")
-_inline = os.environ.get("FLOOR_WORK", "thread") == "inline"
+_work = os.environ.get("FLOOR_WORK", "thread")
 tune_allocator()
 
 
@@ -43,9 +44,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body", False):
             break
     data = b"".join(parts)
-    if _inline:
+    if _work == "inline":
         hash_data(data, "upload", _settings)
-    else:
+    elif _work == "thread":
         await asyncio.get_running_loop().run_in_executor(
             _threads, hash_data, data, "upload", _settings
         )
