@@ -602,15 +602,8 @@ def stack_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict[str
 
 
 def _floor_run(mode: str, blobs: list[bytes], settings: Settings, rounds: int) -> dict[str, float]:
-    with floor_app(mode) as client:
-        kind = {"Content-Type": "application/octet-stream"}
-        wires = [client.wire("POST", "/", data, kind) for data in blobs]
-        count, (d, a) = alternate(
-            rounds,
-            len(blobs),
-            lambda i: hash_data(blobs[i], "photo.jpg", settings),
-            lambda i: _expect_ok(client.send(wires[i]), "the floor app"),
-        )
+    with floor_app(mode, blobs) as send:
+        count, (d, a) = alternate(rounds, len(blobs), _hasher(blobs, settings), send)
     return {"pairs": count, "direct_ms": d, "api_ms": a, "overhead": (a - d) / d}
 
 
@@ -624,18 +617,9 @@ def transport_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict
     also given as ratios to the hashing time: no server on this stack and machine can add less
     than ``idle_overhead`` in the alternating measurement.
     """
-    with floor_app("none") as client:
-        kind = {"Content-Type": "application/octet-stream"}
-        wires = [client.wire("POST", "/", data, kind) for data in blobs]
-        count, (d, idle) = alternate(
-            rounds,
-            len(blobs),
-            lambda i: hash_data(blobs[i], "photo.jpg", settings),
-            lambda i: _expect_ok(client.send(wires[i]), "the floor app"),
-        )
-        _, (warm,) = alternate(
-            rounds, len(blobs), lambda i: _expect_ok(client.send(wires[i]), "the floor app")
-        )
+    with floor_app("none", blobs) as send:
+        count, (d, idle) = alternate(rounds, len(blobs), _hasher(blobs, settings), send)
+        _, (warm,) = alternate(rounds, len(blobs), send)
     return {
         "pairs": count,
         "direct_ms": d,
@@ -646,9 +630,16 @@ def transport_floor(blobs: list[bytes], settings: Settings, rounds: int) -> dict
     }
 
 
+def _hasher(blobs: list[bytes], settings: Settings) -> Callable[[int], object]:
+    return lambda i: hash_data(blobs[i], "photo.jpg", settings)
+
+
 @contextmanager
-def floor_app(work: str) -> Iterator[RawClient]:
-    """``bench/floor_app.py`` on uvicorn with ``FLOOR_WORK=work``; yields a client to it."""
+def floor_app(work: str, blobs: list[bytes]) -> Iterator[Callable[[int], None]]:
+    """``bench/floor_app.py`` on uvicorn with ``FLOOR_WORK=work``.
+
+    Yields ``send(i)``: POST ``blobs[i]`` as the raw body, raising unless the answer is 200.
+    """
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -670,9 +661,11 @@ def floor_app(work: str) -> Iterator[RawClient]:
         start_new_session=True,
     )
     client = RawClient(port)
+    kind = {"Content-Type": "application/octet-stream"}
+    wires = [client.wire("POST", "/", data, kind) for data in blobs]
     try:
         wait_until(partial(_port_open, port), 60, "the floor app", 0.1)
-        yield client
+        yield lambda i: _expect_ok(client.send(wires[i]), "the floor app")
     finally:
         client.close()
         os.killpg(proc.pid, signal.SIGINT)
