@@ -17,8 +17,10 @@ It also measures the API's overhead at concurrency 1: each photo is hashed in th
 scanned in this process as the server's handler does it (hash, match, audit), then sent through
 ``POST /v1/scan``, alternately, so all three see the same machine conditions. Beside it, the
 floor of the stack: a bare ASGI app on the same uvicorn that only hashes the body
-(``bench/floor_app.py``). Finally it measures how long a new bank entry takes to become
-matchable on the server that took it and on a second server sharing the database.
+(``bench/floor_app.py``), and the same app doing no work, which shows what the transport
+alone costs after the server idled for one hashing time and back to back. Finally it measures
+how long a new bank entry takes to become matchable on the server that took it and on a second
+server sharing the database.
 All HTTP requests come from a lean keep-alive client (``RawClient``), the same for both systems.
 Phases of the systems interleave round by round; a phase's best round is reported (least
 disturbed by other load on the machine) together with server CPU seconds per request. Results are

@@ -23,6 +23,8 @@ from childguard.runtime import tune_allocator
 _settings = Settings()
 _threads = ThreadPoolExecutor(thread_name_prefix="floor-work")
 _work = os.environ.get("FLOOR_WORK", "thread")
+if _work not in ("thread", "inline", "none"):
+    raise SystemExit(f"FLOOR_WORK={_work!r}: use thread, inline or none")
 tune_allocator()
 
 
