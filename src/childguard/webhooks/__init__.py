@@ -1,0 +1,1 @@
+"""Webhooks: organisation endpoints told about cases and actions through a durable outbox."""
