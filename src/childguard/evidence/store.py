@@ -178,7 +178,7 @@ def get_item(session: Session, org_id: int, item_id: int) -> EvidenceItem:
 
 def find_item(session: Session, org_id: int, ref: int | str) -> EvidenceItem:
     """A live item by id, or the newest live item of ``org_id`` with SHA-256 ``ref``."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if isinstance(ref, int) or (ref.isdigit() and len(ref) < 64):
         item = get_item(session, org_id, int(ref))
         if item.deleted_at is not None:
             raise NotFound(f"evidence item {item.id} was deleted ({item.delete_reason})")
@@ -289,7 +289,7 @@ def mark_reported(
     Returns the ids marked. The expiry only ever moves later.
     """
     now = at or utcnow()
-    if isinstance(ref, int) or ref.isdigit():
+    if isinstance(ref, int) or (ref.isdigit() and len(ref) < 64):
         items = [_live(session, org_id, int(ref))]
     else:
         first = find_item(session, org_id, ref)
