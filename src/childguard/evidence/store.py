@@ -117,7 +117,8 @@ def keep_media(
     Returns True when the bytes were stored (encrypted) in the caller's transaction, or were
     already kept for this case; False when evidence is off for the organisation. ``sha256``
     must be the bytes' SHA-256 (``InvalidInput`` otherwise). The file is written before this
-    returns and removed again if the transaction rolls back.
+    returns and removed again if the transaction rolls back. An ``evidence.keep`` audit record
+    is appended, so on SQLite the transaction must hold the write lock (``session(write=True)``).
     """
     if not get_settings(session, settings, org_id).enabled:
         return False

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
+from fastapi.testclient import TestClient
+
+from childguard.api.app import create_app
+from childguard.config import Settings
+from childguard.store.models import EvidenceItem, utcnow
 from tests.conftest import PDQ_DATA
 from tests.integration.api.conftest import Api
 from tests.integration.api.evidence_calls import benign_png, seed_evidence
@@ -138,3 +145,24 @@ def test_scanning_keeps_no_media_on_disk(make_api: Callable[..., Api]) -> None:
     tmp = api.settings.data_dir / "tmp"
     assert not tmp.exists() or [p for p in tmp.rglob("*") if p.is_file()] == []
     assert not api.settings.resolved_evidence_dir.exists()
+
+
+def test_the_server_purges_on_its_schedule(settings: Settings) -> None:
+    fast = settings.model_copy(update={"evidence_purge_interval_seconds": 0.1})
+    app = create_app(fast, start_poller=True)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, fast, app.state.cg.db, app)
+        first, second = seed_evidence(api, "acme")
+        with api.db.session(write=True) as s:
+            item = s.get(EvidenceItem, first)
+            assert item is not None
+            item.expires_at = utcnow() - timedelta(minutes=1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with api.db.session() as s:
+                if s.get(EvidenceItem, first).deleted_at is not None:  # type: ignore[union-attr]
+                    break
+            time.sleep(0.1)
+        with api.db.session() as s:
+            assert s.get(EvidenceItem, first).deleted_at is not None  # type: ignore[union-attr]
+            assert s.get(EvidenceItem, second).deleted_at is None  # type: ignore[union-attr]
