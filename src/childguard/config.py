@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -181,9 +181,67 @@ class Settings(BaseSettings):
         ),
     )
 
+    evidence_enabled: bool = Field(
+        default=False,
+        description=(
+            "Keep the original bytes of every organisation's case media in the encrypted "
+            "evidence store; off means only organisations that opt in (`childguard evidence "
+            "enable`, `PUT /v1/evidence/settings`) keep them."
+        ),
+    )
+    evidence_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory of the encrypted evidence files; empty means `evidence` in the data "
+            "directory. Servers that share a database must share this directory too."
+        ),
+    )
+    evidence_master_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Master key (32 bytes, base64) that wraps each organisation's evidence data key; "
+            "empty means the key file (`CHILDGUARD_EVIDENCE_KEY_FILE`)."
+        ),
+    )
+    evidence_previous_master_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Earlier master keys (base64, comma-separated) still accepted for unwrapping while "
+            "`childguard evidence rotate-key --master` re-wraps the data keys under the new one."
+        ),
+    )
+    evidence_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the master key (base64, one per line, current first) when "
+            "`CHILDGUARD_EVIDENCE_MASTER_KEY` is empty; default `evidence-master.key` in the "
+            "data directory, generated with mode 0600 on first use."
+        ),
+    )
+    evidence_retention_days: int = Field(
+        default=90, gt=0, description="Days kept evidence lives before the purge deletes it."
+    )
+    evidence_reported_retention_days: int = Field(
+        default=365,
+        gt=0,
+        description="Days evidence lives after it was reported to a hotline (counted from then).",
+    )
+    evidence_purge_interval_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description=(
+            "How often the server purges expired evidence and sweeps orphaned files; "
+            "0 turns the schedule off (`childguard evidence purge` still works)."
+        ),
+    )
+
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()
+        if self.evidence_dir is not None:
+            self.evidence_dir = self.evidence_dir.expanduser()
+        if self.evidence_key_file is not None:
+            self.evidence_key_file = self.evidence_key_file.expanduser()
         return self
 
     @property
@@ -192,3 +250,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'childguard.db').absolute()}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        """The directory of encrypted evidence files actually used."""
+        return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_evidence_key_file(self) -> Path:
+        """The master key file actually used when no master key is set."""
+        return self.evidence_key_file or self.data_dir / "evidence-master.key"

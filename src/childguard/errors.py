@@ -105,3 +105,13 @@ class StorageError(ChildguardError):
     code = "storage_error"
     http_status = 503
     exit_code = 3
+
+
+class EvidenceDamaged(StorageError):
+    """Stored evidence failed its integrity check: tampered with, moved, damaged or missing.
+
+    A fault of the storage, not of the request; the message names the item, never its content.
+    """
+
+    code = "evidence_damaged"
+    http_status = 500

@@ -14,9 +14,10 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
-from childguard.api.routes import admin, banks, health, scan, stats, text
+from childguard.api.routes import admin, banks, evidence, health, scan, stats, text
 from childguard.api.state import AppState
 from childguard.config import Settings
+from childguard.evidence.scheduler import PurgeSchedule
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
 from childguard.runtime import tune_allocator
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     """Build the app for ``settings`` (read from the environment when omitted).
 
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
-    thread then follows the change feed so entries added by other servers become matchable.
+    thread then follows the change feed so entries added by other servers become matchable,
+    and another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -50,11 +52,14 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         matcher = Matcher(db, settings, persist=True)
         state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
         app.state.cg = state
+        purge_schedule = PurgeSchedule(db, settings)
         if start_poller:
             state.start_poller()
+            purge_schedule.start()
         try:
             yield
         finally:
+            purge_schedule.stop()
             state.stop()
 
     app = ChildguardAPI(
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         admin.router,
         stats.router,
         text.router,
+        evidence.router,
     ):
         app.include_router(router)
     from childguard.api import hma

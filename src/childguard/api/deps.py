@@ -66,3 +66,5 @@ CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZ
 CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]
+CurrentEvidenceReader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
+CurrentEvidenceAdmin = Annotated[Principal, Depends(require(Permission.EVIDENCE_MANAGE))]

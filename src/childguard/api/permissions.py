@@ -20,6 +20,8 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     STATS_READ = "stats:read"
     METRICS_READ = "metrics:read"
+    EVIDENCE_READ = "evidence:read"
+    EVIDENCE_MANAGE = "evidence:manage"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -33,7 +35,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.TEXT_ANALYZE,
         }
     ),
-    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ}),
+    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.EVIDENCE_READ}),
     Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),

@@ -1,33 +1,47 @@
 """The encrypted evidence store: the only place the product keeps media bytes.
 
-Interface placeholder: the AES-256-GCM store, retention, legal hold and audited reads land with
-the evidence work; until then nothing is kept.
+Where an organisation opts in (or ``CHILDGUARD_EVIDENCE_ENABLED`` is on), the original bytes of
+its cases' media are kept encrypted with AES-256-GCM under a per-organisation data key wrapped
+by a master key (``keys``), in files under the evidence directory (``blobs``) described by
+``evidence_items`` rows (``store``), with retention, legal hold, verified deletion (``retention``)
+and key rotation (``rotation``). Every read of the bytes is audited. See docs/evidence.md.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from childguard.evidence.retention import PurgeReport, purge
+from childguard.evidence.rotation import reencrypt_org, rotate_master_key, rotate_org_key
+from childguard.evidence.store import (
+    EvidenceSettings,
+    delete,
+    find_item,
+    get_item,
+    get_settings,
+    hold,
+    keep_media,
+    list_items,
+    mark_reported,
+    read_media,
+    release,
+    set_enabled,
+)
 
-from childguard.audit import Actor
-from childguard.config import Settings
-
-
-def keep_media(
-    session: Session,
-    settings: Settings,
-    org_id: int,
-    data: bytes,
-    *,
-    sha256: str,
-    case_id: int,
-    filename: str,
-    mime: str,
-    actor: Actor,
-) -> bool:
-    """Keep the original bytes of a case's media item when ``org_id`` has opted in.
-
-    Returns True when the bytes were stored (encrypted) in the caller's transaction, False
-    when evidence is off for the organisation.
-    """
-    del session, settings, org_id, data, sha256, case_id, filename, mime, actor
-    return False
+__all__ = [
+    "EvidenceSettings",
+    "PurgeReport",
+    "delete",
+    "find_item",
+    "get_item",
+    "get_settings",
+    "hold",
+    "keep_media",
+    "list_items",
+    "mark_reported",
+    "purge",
+    "read_media",
+    "reencrypt_org",
+    "release",
+    "rotate_master_key",
+    "rotate_org_key",
+    "set_enabled",
+]

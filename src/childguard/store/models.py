@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -175,3 +177,69 @@ class AuditRecord(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class EvidenceOrgSetting(Base):
+    """An organisation's opt-in to the evidence store.
+
+    No row means off, unless ``CHILDGUARD_EVIDENCE_ENABLED`` turns evidence on for everyone.
+    """
+
+    __tablename__ = "evidence_org_settings"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class EvidenceKey(Base):
+    """An organisation's AES-256 data key, stored only wrapped (AES-GCM) by a master key.
+
+    ``master_key_id`` is the fingerprint of the master key that wrapped it; the organisation's
+    active key is its newest one with ``retired_at`` unset.
+    """
+
+    __tablename__ = "evidence_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class EvidenceItem(Base):
+    """Metadata of one kept media item; its encrypted bytes live in the evidence directory.
+
+    A deleted item stays as a tombstone (``deleted_at``, ``deleted_by``, ``delete_reason``) with
+    its hash, size and case, and without its file name.
+    """
+
+    __tablename__ = "evidence_items"
+    __table_args__ = (
+        Index("ix_evidence_org_sha256", "org_id", "sha256"),
+        Index("ix_evidence_org_case", "org_id", "case_id"),
+        Index("ix_evidence_expiry", "deleted_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    key_id: Mapped[int] = mapped_column(ForeignKey("evidence_keys.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_reason: Mapped[str] = mapped_column(Text, default="")
+    held_by: Mapped[str] = mapped_column(String(200), default="")
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    deleted_by: Mapped[str] = mapped_column(String(200), default="")
+    delete_reason: Mapped[str] = mapped_column(Text, default="")

@@ -143,8 +143,14 @@ def _hma_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
     return HMA_ROUTES
 
 
+def _evidence_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
+    from tests.integration.api.evidence_calls import EVIDENCE_ROUTES
+
+    return EVIDENCE_ROUTES
+
+
 def all_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
-    return {**ROUTES, **_hma_routes()}
+    return {**ROUTES, **_hma_routes(), **_evidence_routes()}
 
 
 def _seed(api: Api) -> None:
@@ -163,6 +169,9 @@ def _seed(api: Api) -> None:
     )
     assert r.status_code == 201
     api.client.post("/v1/orgs", headers=owner, json={"name": "other"})
+    from tests.integration.api.evidence_calls import seed_evidence
+
+    assert seed_evidence(api) == [1, 2]
 
 
 def test_every_route_is_in_the_matrix(api: Api) -> None:
