@@ -14,7 +14,7 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
-from childguard.api.routes import admin, banks, health, scan, stats, text
+from childguard.api.routes import admin, banks, cases, health, policies, queues, scan, stats, text
 from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.logs import configure_logging
@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         admin.router,
         stats.router,
         text.router,
+        cases.router,
+        queues.router,
+        policies.router,
     ):
         app.include_router(router)
     from childguard.api import hma

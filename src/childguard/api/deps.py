@@ -66,3 +66,7 @@ CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZ
 CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]
+CurrentCaseReader = Annotated[Principal, Depends(require(Permission.CASES_READ))]
+CurrentReviewer = Annotated[Principal, Depends(require(Permission.CASES_REVIEW))]
+CurrentAppellant = Annotated[Principal, Depends(require(Permission.CASES_APPEAL))]
+CurrentCaseAdmin = Annotated[Principal, Depends(require(Permission.CASES_MANAGE))]

@@ -20,6 +20,10 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     STATS_READ = "stats:read"
     METRICS_READ = "metrics:read"
+    CASES_READ = "cases:read"
+    CASES_REVIEW = "cases:review"
+    CASES_APPEAL = "cases:appeal"
+    CASES_MANAGE = "cases:manage"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -31,9 +35,17 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BANKS_READ,
             Permission.BANKS_WRITE,
             Permission.TEXT_ANALYZE,
+            Permission.CASES_APPEAL,
         }
     ),
-    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ}),
+    Role.REVIEWER: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.CASES_READ,
+            Permission.CASES_REVIEW,
+        }
+    ),
     Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),

@@ -36,7 +36,7 @@ from childguard.cases.org_settings import get_settings
 from childguard.cases.policies import require_policy
 from childguard.cases.routing import route
 from childguard.cases.workflow import get_case, require_holder
-from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
 from childguard.store.models import (
@@ -199,7 +199,7 @@ def confirm(
 ) -> CaseDecision:
     """A second reviewer confirms a pending decision, which then takes effect.
 
-    ``PermissionDenied`` when the confirmer took the decision; ``Conflict`` when it is not
+    ``Conflict`` when the confirmer took the decision or it is not
     pending.
     """
     case = get_case(session, org_id, case_id)
@@ -207,7 +207,7 @@ def confirm(
     if decision.status != "pending":
         raise Conflict(f"decision {decision_id} is {decision.status}, not awaiting confirmation")
     if decision.decided_by == reviewer_id(actor):
-        raise PermissionDenied("you took this decision; a second reviewer must confirm it")
+        raise Conflict("you took this decision; a second reviewer must confirm it")
     decision.confirmed_by = reviewer_id(actor)
     record(session, case, actor, "decision_confirmed", {"decision_id": decision.id})
     _take_effect(session, case, decision, actor)
@@ -397,9 +397,7 @@ def decide_appeal(
         raise InvalidInput(f"the note is longer than {MAX_NOTE_CHARS} characters")
     decision = _decision(session, case, row.decision_id)
     if decision.decided_by == reviewer_id(actor):
-        raise PermissionDenied(
-            "you took the appealed decision; another reviewer must decide the appeal"
-        )
+        raise Conflict("you took the appealed decision; another reviewer must decide the appeal")
     row.status = outcome
     row.decided_by = reviewer_id(actor)
     row.decided_at = utcnow()

@@ -15,7 +15,7 @@ from childguard.cases import decisions, routing, workflow
 from childguard.cases.intake import Subject
 from childguard.cases.org_settings import update_settings
 from childguard.cases.queries import case_detail
-from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.banks import BankRepository
 from childguard.store.models import AuditRecord, BankEntry, Case, Org, utcnow
 from tests.unit.cases.conftest import World
@@ -168,7 +168,7 @@ def test_reporting_needs_a_second_reviewer_who_is_not_the_first(world: World) ->
     assert _status(world, case_id)["status"] == "in_review"
     with (
         world.db.session(write=True) as s,
-        pytest.raises(PermissionDenied, match="second reviewer"),
+        pytest.raises(Conflict, match="second reviewer"),
     ):
         decisions.confirm(s, world.org_id, case_id, decision_id, world.alice)
     with world.db.session(write=True) as s:
@@ -252,7 +252,7 @@ def test_an_appeal_is_decided_by_another_reviewer(world: World) -> None:
     with world.db.session(write=True) as s:
         with pytest.raises(Conflict, match="already has an open appeal"):
             decisions.appeal(s, world.org_id, case_id, world.platform, "again")
-        with pytest.raises(PermissionDenied, match="another reviewer"):
+        with pytest.raises(Conflict, match="another reviewer"):
             decisions.decide_appeal(s, world.org_id, case_id, appeal_id, world.alice, "overturned")
         with pytest.raises(InvalidInput, match="upheld or overturned"):
             decisions.decide_appeal(s, world.org_id, case_id, appeal_id, world.bob, "maybe")
