@@ -14,7 +14,18 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
-from childguard.api.routes import admin, banks, evidence, health, scan, stats, text
+from childguard.api.routes import (
+    admin,
+    banks,
+    cases,
+    evidence,
+    health,
+    policies,
+    queues,
+    scan,
+    stats,
+    text,
+)
 from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.evidence.scheduler import PurgeSchedule
@@ -77,6 +88,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         stats.router,
         text.router,
         evidence.router,
+        cases.router,
+        queues.router,
+        policies.router,
     ):
         app.include_router(router)
     from childguard.api import hma

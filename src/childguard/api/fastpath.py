@@ -29,7 +29,7 @@ from childguard.api import hma
 from childguard.api.errors import EMPTY_BODY, HMA_PREFIXES, describe_validation_errors
 from childguard.api.middleware import BodyTooLarge
 from childguard.api.permissions import Permission, check_permission
-from childguard.api.routes.scan import SCAN_RULES, lookup_hashes, scan_received
+from childguard.api.routes.scan import SCAN_RULES, case_request, lookup_hashes, scan_received
 from childguard.api.schemas.scan import LookupRequest
 from childguard.api.state import AppState
 from childguard.api.uploads import read_upload
@@ -169,7 +169,11 @@ async def _scan(
         SCAN_RULES,
     )
     with upload.buffer:
-        return await _in_thread(state, scan_received, state, principal, upload)
+        key = headers.get(b"idempotency-key")
+        request_case = case_request(
+            _query(scope), upload.extra_fields, key.decode("latin-1") if key is not None else None
+        )
+        return await _in_thread(state, scan_received, state, principal, upload, request_case)
 
 
 async def _lookup(

@@ -22,6 +22,10 @@ class Permission(StrEnum):
     METRICS_READ = "metrics:read"
     EVIDENCE_READ = "evidence:read"
     EVIDENCE_MANAGE = "evidence:manage"
+    CASES_READ = "cases:read"
+    CASES_REVIEW = "cases:review"
+    CASES_APPEAL = "cases:appeal"
+    CASES_MANAGE = "cases:manage"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -33,9 +37,18 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BANKS_READ,
             Permission.BANKS_WRITE,
             Permission.TEXT_ANALYZE,
+            Permission.CASES_APPEAL,
         }
     ),
-    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.EVIDENCE_READ}),
+    Role.REVIEWER: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.CASES_READ,
+            Permission.CASES_REVIEW,
+            Permission.EVIDENCE_READ,
+        }
+    ),
     Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),

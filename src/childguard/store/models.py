@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -130,6 +131,8 @@ class BankEntry(Base):
     #: Groups the entries made from one piece of content (HMA's ``bank_content_id``); None means
     #: the entry is its own content.
     content_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    #: Reviewers' ``NOT_VIOLATING`` decisions on cases this entry matched.
+    false_positives: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     bank: Mapped[Bank] = relationship(back_populates="entries")
 
@@ -243,3 +246,212 @@ class EvidenceItem(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     deleted_by: Mapped[str] = mapped_column(String(200), default="")
     delete_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Cases: review work made from detections (childguard.cases) -------------------------------
+
+
+class CaseSettings(Base):
+    """An organisation's case settings; an organisation without a row uses the defaults."""
+
+    __tablename__ = "case_settings"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    #: A conversation whose highest label probability reaches this opens a case.
+    review_threshold: Mapped[float] = mapped_column(Float, default=0.5)
+    #: Whether decisions that report or add to a shared bank need a second reviewer.
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Whether detections open cases at all.
+    open_cases: Mapped[bool] = mapped_column(Boolean, default=True)
+    lease_seconds: Mapped[int] = mapped_column(Integer, default=900)
+
+
+class CaseQueue(Base):
+    """A named review queue of one organisation."""
+
+    __tablename__ = "case_queues"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_case_queue_org_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class RoutingRule(Base):
+    """One ordered routing rule: a case matching every condition given goes to ``queue_id``."""
+
+    __tablename__ = "case_routing_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("case_queues.id", ondelete="CASCADE"))
+    label: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bank: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    classification: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    min_priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CasePolicy(Base):
+    """A policy reviewers decide under (the organisation's list; defaults seeded on first use)."""
+
+    __tablename__ = "case_policies"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_case_policy_org_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    """Review work about one subject (a file, a conversation or a user) of one organisation.
+
+    ``labels`` is a JSON list; ``source`` says how it was found (``match``, ``classifier`` or
+    ``user_report``). The timestamps feed the statistics (time to claim, to decision).
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_case_org_status_id", "org_id", "status", "id"),
+        Index("ix_case_queue_order", "org_id", "queue_id", "status", "priority", "opened_at"),
+        Index("ix_case_lease", "org_id", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    labels: Mapped[str] = mapped_column(Text, default="[]")
+    source: Mapped[str] = mapped_column(String(16), default="match")
+    queue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_queues.id", ondelete="SET NULL"), nullable=True
+    )
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    holder: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaseSubject(Base):
+    """A key that finds a case's open case again: a content hash, a conversation or a user."""
+
+    __tablename__ = "case_subjects"
+    __table_args__ = (Index("ix_case_subject_lookup", "org_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class CaseMedia(Base):
+    """A file in a case: hashes and match details (never the bytes, which only evidence keeps)."""
+
+    __tablename__ = "case_media"
+    __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_case_media_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    md5: Mapped[str] = mapped_column(String(32), default="")
+    pdq: Mapped[str] = mapped_column(String(64), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    mime: Mapped[str] = mapped_column(String(100), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: JSON list of matches (bank, entry id, signal type, distance, transform, provenance).
+    matches: Mapped[str] = mapped_column(Text, default="[]")
+    signals: Mapped[str] = mapped_column(Text, default="{}")
+    evidence_kept: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence_note: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaseConversation(Base):
+    """A conversation analysis in a case: messages, findings with explanations, entities."""
+
+    __tablename__ = "case_conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    languages: Mapped[str] = mapped_column(Text, default="[]")
+    risk: Mapped[str] = mapped_column(Text, default="{}")
+    flagged: Mapped[str] = mapped_column(Text, default="[]")
+    messages: Mapped[str] = mapped_column(Text, default="[]")
+    findings: Mapped[str] = mapped_column(Text, default="[]")
+    entities: Mapped[str] = mapped_column(Text, default="[]")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaseEvent(Base):
+    """One entry of a case's history (each also audited in the hash-chained log)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class CaseDecision(Base):
+    """A reviewer's decision: ``pending`` (awaiting a second reviewer), ``effective`` or
+    ``overturned`` (by an appeal)."""
+
+    __tablename__ = "case_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    policy: Mapped[str] = mapped_column(String(64))
+    actions: Mapped[str] = mapped_column(Text, default="[]")
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    confirmed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    effective_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class CaseAppeal(Base):
+    """A platform's appeal of a decision, decided by a reviewer other than the decision's."""
+
+    __tablename__ = "case_appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("case_decisions.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    appellant: Mapped[str] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class IdempotencyKey(Base):
+    """A client's ``Idempotency-Key`` and the case its first request opened or added to."""
+
+    __tablename__ = "idempotency_keys"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

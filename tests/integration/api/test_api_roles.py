@@ -134,6 +134,100 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
             "/v1/text/analyze", headers=h, json={"messages": [{"sender": "a", "text": "hi"}]}
         ),
     ),
+    ("GET", "/v1/cases"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/cases?status=open", headers=h),
+    ),
+    ("GET", "/v1/cases/{case_id}"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/cases/1", headers=h),
+    ),
+    ("POST", "/v1/cases/{case_id}/claim"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/claim", headers=h),
+    ),
+    ("POST", "/v1/cases/{case_id}/renew"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/renew", headers=h, json={"lease_seconds": 60}),
+    ),
+    ("POST", "/v1/cases/{case_id}/decisions"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post(
+            "/v1/cases/1/decisions", headers=h, json={"policy": "A1", "actions": ["report"]}
+        ),
+    ),
+    ("POST", "/v1/cases/{case_id}/decisions/{decision_id}/confirm"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/decisions/1/confirm", headers=h),
+    ),
+    ("POST", "/v1/cases/{case_id}/release"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/release", headers=h),
+    ),
+    ("POST", "/v1/cases/{case_id}/appeals"): (
+        Permission.CASES_APPEAL,
+        lambda a, h: a.client.post("/v1/cases/1/appeals", headers=h, json={"reason": "no"}),
+    ),
+    ("POST", "/v1/cases/{case_id}/appeals/{appeal_id}/decision"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post(
+            "/v1/cases/1/appeals/1/decision", headers=h, json={"outcome": "upheld"}
+        ),
+    ),
+    ("POST", "/v1/cases/{case_id}/close"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/close", headers=h),
+    ),
+    ("POST", "/v1/cases/{case_id}/reopen"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/cases/1/reopen", headers=h, json={"reason": "check"}),
+    ),
+    ("GET", "/v1/case-settings"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/case-settings", headers=h),
+    ),
+    ("PATCH", "/v1/case-settings"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.patch("/v1/case-settings", headers=h, json={"four_eyes": True}),
+    ),
+    ("GET", "/v1/queues"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/queues", headers=h),
+    ),
+    ("POST", "/v1/queues"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.post("/v1/queues", headers=h, json={"name": "urgent"}),
+    ),
+    ("DELETE", "/v1/queues/{name}"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.delete("/v1/queues/urgent", headers=h),
+    ),
+    ("POST", "/v1/queues/{name}/next"): (
+        Permission.CASES_REVIEW,
+        lambda a, h: a.client.post("/v1/queues/default/next", headers=h),
+    ),
+    ("GET", "/v1/routing"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/routing", headers=h),
+    ),
+    ("PUT", "/v1/routing"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.put(
+            "/v1/routing", headers=h, json={"rules": [{"queue": "default", "label": "CSAM"}]}
+        ),
+    ),
+    ("GET", "/v1/policies"): (
+        Permission.CASES_READ,
+        lambda a, h: a.client.get("/v1/policies", headers=h),
+    ),
+    ("POST", "/v1/policies"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.post("/v1/policies", headers=h, json={"name": "HATE_SPEECH"}),
+    ),
+    ("DELETE", "/v1/policies/{name}"): (
+        Permission.CASES_MANAGE,
+        lambda a, h: a.client.delete("/v1/policies/HATE_SPEECH", headers=h),
+    ),
 }
 
 
@@ -169,6 +263,9 @@ def _seed(api: Api) -> None:
     )
     assert r.status_code == 201
     api.client.post("/v1/orgs", headers=owner, json={"name": "other"})
+    # A matched scan opens case 1 for the case routes.
+    scanned = api.client.post("/v1/scan", headers=api.key("admin", "platform"), files=_file())
+    assert scanned.json()["case_id"] == 1, scanned.text
     from tests.integration.api.evidence_calls import seed_evidence
 
     assert seed_evidence(api) == [1, 2]

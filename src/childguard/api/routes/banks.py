@@ -44,6 +44,7 @@ def _entry_public(e: BankEntry) -> EntryPublic:
         note=e.note,
         enabled=e.enabled,
         added_at=e.added_at,
+        false_positives=e.false_positives,
     )
 
 
@@ -115,8 +116,15 @@ def list_entries(
     signal_type: str | None = Query(default=None, max_length=32),
     limit: int = Query(default=100, ge=1, le=10000),
     after: int = Query(default=0, ge=0, description="Return entries with id greater than this."),
+    min_false_positives: int = Query(
+        default=0, ge=0, description="Only entries with at least this many false positives."
+    ),
 ) -> list[EntryPublic]:
-    """Entries in id order, paged with ``after`` (the last id seen) and ``limit``."""
+    """Entries in id order, paged with ``after`` (the last id seen) and ``limit``.
+
+    ``false_positives`` counts reviewers' ``NOT_VIOLATING`` decisions on cases the entry
+    matched; ``min_false_positives=1`` lists the entries that cause them.
+    """
     repo = bank_repository(session, principal)
     bank = repo.get(name)
     query = (
@@ -125,6 +133,8 @@ def list_entries(
         .order_by(BankEntry.id)
         .limit(limit)
     )
+    if min_false_positives:
+        query = query.where(BankEntry.false_positives >= min_false_positives)
     if signal_type:
         from childguard.plugins import get_signal_type
 

@@ -7,6 +7,8 @@ in behave the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +18,13 @@ from childguard.api.service import record_scan, resolve_visible
 from childguard.api.state import AppState
 from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
+from childguard.cases.intake import (
+    Subject,
+    add_media,
+    make_subject,
+    media_from_scan,
+    validate_idempotency_key,
+)
 from childguard.errors import InvalidInput
 from childguard.media.signals.base import LookupHash
 from childguard.plugins import get_signal_type
@@ -33,20 +42,45 @@ SCAN_RULES = UploadRules(
     raw_body=True,
 )
 
+#: Optional identifiers a scan may carry (form fields or query parameters) for its case.
+CASE_FIELDS = ("content_id", "user_id", "conversation_id", "user_report")
+_CASE_FIELD_SCHEMA = {
+    "content_id": {"type": "string", "description": "The platform's id of the content."},
+    "user_id": {"type": "string", "description": "The platform's id of the uploader."},
+    "conversation_id": {"type": "string", "description": "The conversation it was sent in."},
+    "user_report": {"type": "boolean", "description": "True when a user reported it."},
+}
+
 SCAN_BODY = {
+    "parameters": [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in _CASE_FIELD_SCHEMA.items()
+    ]
+    + [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A retried request with the same key creates nothing twice.",
+        }
+    ],
     "requestBody": {
         "required": True,
         "content": {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **_CASE_FIELD_SCHEMA,
+                    },
                     "required": ["file"],
                 }
             },
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
-    }
+    },
 }
 
 
@@ -59,6 +93,11 @@ async def scan(request: Request, state: StateDep, principal: CurrentScanner) -> 
     ``CHILDGUARD_UPLOAD_MEMORY_BYTES`` are hashed in memory, larger ones through a private
     temporary file deleted once hashed; nothing of the upload is kept. ``blocked`` is true when
     a bank that is not an allow bank matched.
+
+    A match opens a case, or joins the open case of the same content hash, conversation or
+    user; ``case_id`` names it. ``content_id``, ``user_id``, ``conversation_id`` and
+    ``user_report`` (form fields or query parameters) describe the subject, and an
+    ``Idempotency-Key`` header makes a retried request create nothing twice.
     """
     upload = await read_upload(
         request.stream(),
@@ -68,11 +107,36 @@ async def scan(request: Request, state: StateDep, principal: CurrentScanner) -> 
         SCAN_RULES,
     )
     with upload.buffer:
-        return await run_in_threadpool(scan_received, state, principal, upload)
+        request_case = case_request(
+            request.query_params, upload.extra_fields, request.headers.get("idempotency-key")
+        )
+        return await run_in_threadpool(scan_received, state, principal, upload, request_case)
 
 
-def scan_received(state: AppState, principal: Principal, upload: ReceivedUpload) -> ScanPublic:
-    """Hash a received upload, match it for the caller's organisation and record the scan."""
+def case_request(
+    query: Mapping[str, str], fields: Mapping[str, str], idempotency_key: str | None
+) -> tuple[Subject, str | None]:
+    """The case subject of a scan (form fields win over query parameters) and its key."""
+    values = {name: fields.get(name, query.get(name)) for name in CASE_FIELDS}
+    subject = make_subject(
+        values["content_id"],
+        values["user_id"],
+        values["conversation_id"],
+        values["user_report"] or False,
+    )
+    return subject, validate_idempotency_key(idempotency_key)
+
+
+def scan_received(
+    state: AppState,
+    principal: Principal,
+    upload: ReceivedUpload,
+    request_case: tuple[Subject, str | None] = (Subject(), None),
+) -> ScanPublic:
+    """Hash a received upload, match it for the caller's organisation and record the scan.
+
+    A match opens or joins a case (``request_case``: the subject and idempotency key).
+    """
     try:
         media, signals = upload.buffer.hash()
     except InvalidInput:
@@ -81,6 +145,23 @@ def scan_received(state: AppState, principal: Principal, upload: ReceivedUpload)
     visible = state.visible_banks(principal.org_id)
     matches = state.matcher.match_signals(signals.values(), visible)
     blocked = record_scan(state, principal, media.mime, matches)
+    case_id = None
+    if blocked:
+        item = media_from_scan(upload.buffer.filename, media.mime, media.size, signals, matches)
+        if item is not None:
+            subject, key = request_case
+            with state.db.session(write=True) as session:
+                opened = add_media(
+                    session,
+                    state.settings,
+                    principal.org_id,
+                    principal.actor,
+                    subject,
+                    item,
+                    load_bytes=upload.buffer.content,
+                    idempotency_key=key,
+                )
+            case_id = opened.case_id if opened is not None else None
     return ScanPublic(
         filename=upload.buffer.filename,
         content_type=media.mime,
@@ -89,6 +170,7 @@ def scan_received(state: AppState, principal: Principal, upload: ReceivedUpload)
         matches=[m.to_public() for m in matches],
         low_quality=any(not r.usable for r in signals.values()),
         blocked=blocked,
+        case_id=case_id,
     )
 
 

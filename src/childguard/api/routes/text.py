@@ -5,11 +5,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Header
 
 from childguard import audit
 from childguard.api.deps import CurrentTextAnalyst, StateDep
 from childguard.api.state import AppState
+from childguard.cases.intake import (
+    add_conversation,
+    conversation_labels,
+    make_subject,
+    validate_idempotency_key,
+)
+from childguard.cases.org_settings import get_settings
 from childguard.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/text", tags=["text risk"])
@@ -33,14 +40,22 @@ def analyze(
     principal: CurrentTextAnalyst,
     body: Any = Body(
         description=(
-            "One conversation ({id, messages: [{sender, text, ts?}], participants?}), a bare "
-            'list of messages, or {"conversations": [...]} with up to 100 conversations.'
+            "One conversation ({id, messages: [{id?, sender, text, ts?}], participants?, "
+            "content_id?, user_id?, conversation_id?, user_report?}), a bare list of messages, "
+            'or {"conversations": [...]} with up to 100 conversations.'
         )
+    ),
+    idempotency_key: str | None = Header(
+        default=None,
+        description="A retried request with the same key creates no case twice.",
     ),
 ) -> Any:
     """Risk scores, flags, explained findings, entities and an intervention per conversation.
 
-    A flagged result writes an audit record with its labels and scores, never the text.
+    A flagged result writes an audit record with its labels and scores, never the text. A
+    conversation whose risk reaches the organisation's review threshold opens a case, or joins
+    the open case of the same conversation or user (``user_id``, ``conversation_id``, else the
+    conversation's ``id``); each result's ``case_id`` names it.
     """
     from childguard.textrisk.engine import analyze_conversation
 
@@ -51,23 +66,52 @@ def analyze(
         raise InvalidInput("conversations must be a non-empty list")
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"{len(items)} conversations in one request; the limit is {MAX_BATCH}")
+    key = validate_idempotency_key(idempotency_key)
     results = []
+    subjects = []
     for number, item in enumerate(items):
+        prefix = f"conversations[{number}]: " if batch else ""
         try:
             result = analyze_conversation(item, engine)
+            fields = item if isinstance(item, dict) else {}
+            subjects.append(
+                make_subject(
+                    fields.get("content_id"),
+                    fields.get("user_id"),
+                    fields.get("conversation_id"),
+                    fields.get("user_report", False),
+                )
+            )
         except InvalidInput as exc:
-            prefix = f"conversations[{number}]: " if batch else ""
             raise InvalidInput(prefix + exc.message) from None
         results.append(result)
-    flagged = [r for r in results if r.get("flagged")]
-    if flagged:
+    with state.db.session() as session:
+        settings = get_settings(session, principal.org_id)
+    for_review = settings.open_cases and any(
+        conversation_labels(r, settings.review_threshold) for r in results
+    )
+    if for_review or any(r.get("flagged") for r in results):
         with state.db.session(write=True) as session:
-            for r in flagged:
-                audit.append(
+            for number, (r, subject, item) in enumerate(zip(results, subjects, items, strict=True)):
+                if r.get("flagged"):
+                    audit.append(
+                        session,
+                        principal.actor,
+                        "text.flag",
+                        f"conversation:{str(r.get('id') or '')[:100]}",
+                        {"flagged": r["flagged"], "risk": r["risk"]},
+                    )
+                messages = item["messages"] if isinstance(item, dict) else item
+                opened = add_conversation(
                     session,
+                    principal.org_id,
                     principal.actor,
-                    "text.flag",
-                    f"conversation:{str(r.get('id') or '')[:100]}",
-                    {"flagged": r["flagged"], "risk": r["risk"]},
+                    subject,
+                    r,
+                    messages,
+                    f"{key}#{number}" if key is not None and batch else key,
                 )
+                r["case_id"] = opened.case_id if opened is not None else None
+    for r in results:
+        r.setdefault("case_id", None)
     return {"results": results} if batch else results[0]

@@ -81,6 +81,9 @@ class EntryPublic(BaseModel):
     note: str
     enabled: bool
     added_at: datetime
+    false_positives: int = Field(
+        default=0, description="Reviewers' NOT_VIOLATING decisions on cases this entry matched."
+    )
 
 
 class ImportPublic(BaseModel):

@@ -32,6 +32,9 @@ class ScanPublic(BaseModel):
     matches: list[MatchPublic]
     low_quality: bool
     blocked: bool = Field(description="True when a non-allow bank matched: block the upload.")
+    case_id: int | None = Field(
+        default=None, description="The case the match opened or joined (None without a case)."
+    )
 
 
 class LookupRequest(BaseModel):
