@@ -14,7 +14,17 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
-from childguard.api.routes import admin, banks, health, scan, stats, text
+from childguard.api.routes import (
+    admin,
+    banks,
+    feeds,
+    health,
+    scan,
+    signals,
+    stats,
+    subscriptions,
+    text,
+)
 from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.logs import configure_logging
@@ -52,6 +62,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         app.state.cg = state
         if start_poller:
             state.start_poller()
+            state.start_feed_poller()
         try:
             yield
         finally:
@@ -71,6 +82,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         admin.router,
         stats.router,
         text.router,
+        feeds.router,
+        subscriptions.router,
+        signals.router,
     ):
         app.include_router(router)
     from childguard.api import hma

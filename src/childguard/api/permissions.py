@@ -20,6 +20,11 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     STATS_READ = "stats:read"
     METRICS_READ = "metrics:read"
+    FEEDS_MANAGE = "feeds:manage"
+    FEEDS_READ = "feeds:read"
+    FEEDBACK_WRITE = "feedback:write"
+    SIGNALS_WRITE = "signals:write"
+    SIGNALS_MATCH = "signals:match"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -31,10 +36,31 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BANKS_READ,
             Permission.BANKS_WRITE,
             Permission.TEXT_ANALYZE,
+            Permission.FEEDS_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_WRITE,
+            Permission.SIGNALS_MATCH,
         }
     ),
-    Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ}),
-    Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
+    Role.REVIEWER: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_MATCH,
+        }
+    ),
+    Role.HOTLINE: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.BANKS_WRITE,
+            Permission.FEEDS_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_WRITE,
+            Permission.SIGNALS_MATCH,
+        }
+    ),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),
 }

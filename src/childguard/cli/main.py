@@ -28,6 +28,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "text_cmd",
     "server_cmd",
     "admin_cmd",
+    "feed_cmd",
+    "signals_cmd",
+    "exchange_cmd",
 )
 
 
