@@ -234,6 +234,49 @@ class Settings(BaseSettings):
             "0 turns the schedule off (`childguard evidence purge` still works)."
         ),
     )
+    feed_poll_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "How often the server pulls the feeds this deployment subscribes to and sends "
+            "pending feedback; 0 turns polling off (`childguard feed sync` still works)."
+        ),
+    )
+    feed_page_size: int = Field(
+        default=5000,
+        ge=1,
+        le=10_000,
+        description="Changes asked for per feed page when syncing a subscription.",
+    )
+    feed_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for a publisher or partner API answer."
+    )
+    feed_max_backoff_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Longest wait between retries of a failing subscription (backoff doubles).",
+    )
+    ncmec_hash_url: str = Field(
+        default="",
+        description=(
+            "Base URL of NCMEC's hash-sharing API (e.g. https://report.cybertip.org/hashsharing); "
+            "empty leaves the NCMEC exchange unconfigured."
+        ),
+    )
+    ncmec_hash_user: str = Field(default="", description="NCMEC hash-sharing API user name.")
+    ncmec_hash_password: str = Field(
+        default="", description="NCMEC hash-sharing API password (never logged)."
+    )
+    stopncii_url: str = Field(
+        default="",
+        description="Base URL of StopNCII's hash API; empty leaves the exchange unconfigured.",
+    )
+    stopncii_subscription_key: str = Field(
+        default="", description="StopNCII API subscription key (never logged)."
+    )
+    stopncii_fetch_key: str = Field(
+        default="", description="StopNCII function key for fetching hashes (never logged)."
+    )
 
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:

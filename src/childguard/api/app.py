@@ -19,11 +19,14 @@ from childguard.api.routes import (
     banks,
     cases,
     evidence,
+    feeds,
     health,
     policies,
     queues,
     scan,
+    signals,
     stats,
+    subscriptions,
     text,
 )
 from childguard.api.state import AppState
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         if start_poller:
             state.start_poller()
             purge_schedule.start()
+            state.start_feed_poller()
         try:
             yield
         finally:
@@ -91,6 +95,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         cases.router,
         queues.router,
         policies.router,
+        feeds.router,
+        subscriptions.router,
+        signals.router,
     ):
         app.include_router(router)
     from childguard.api import hma

@@ -74,6 +74,13 @@ class Metrics:
             multiprocess_mode="min",
         )
 
+        self.feed_pages = Counter(
+            "childguard_feed_pages",
+            "Feed pages served, applied, refused (integrity) or failed (publisher unavailable).",
+            ["outcome"],
+            registry=r,
+        )
+
     def render(self, state: AppState) -> tuple[bytes, str]:
         """The exposition text, after refreshing the index gauges."""
         for name, size in state.matcher.size.items():

@@ -26,6 +26,11 @@ class Permission(StrEnum):
     CASES_REVIEW = "cases:review"
     CASES_APPEAL = "cases:appeal"
     CASES_MANAGE = "cases:manage"
+    FEEDS_MANAGE = "feeds:manage"
+    FEEDS_READ = "feeds:read"
+    FEEDBACK_WRITE = "feedback:write"
+    SIGNALS_WRITE = "signals:write"
+    SIGNALS_MATCH = "signals:match"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +43,10 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BANKS_WRITE,
             Permission.TEXT_ANALYZE,
             Permission.CASES_APPEAL,
+            Permission.FEEDS_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_WRITE,
+            Permission.SIGNALS_MATCH,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -47,9 +56,21 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.CASES_READ,
             Permission.CASES_REVIEW,
             Permission.EVIDENCE_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_MATCH,
         }
     ),
-    Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
+    Role.HOTLINE: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.BANKS_WRITE,
+            Permission.FEEDS_READ,
+            Permission.FEEDBACK_WRITE,
+            Permission.SIGNALS_WRITE,
+            Permission.SIGNALS_MATCH,
+        }
+    ),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),
 }

@@ -24,6 +24,14 @@ def bank_repository(session: Session, principal: Principal) -> BankRepository:
     return BankRepository(session, org, principal.actor)
 
 
+def caller_org(session: Session, principal: Principal) -> Org:
+    """The caller's organisation (``NotFound`` when deleted after its key was cached)."""
+    org = session.get(Org, principal.org_id)
+    if org is None:
+        raise NotFound("your organisation no longer exists")
+    return org
+
+
 def resolve_visible(
     state: AppState, principal: Principal, banks: Sequence[str] | None
 ) -> frozenset[int]:

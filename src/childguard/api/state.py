@@ -14,6 +14,8 @@ from childguard.api.metrics import Metrics
 from childguard.auth import Principal, authenticate
 from childguard.config import Settings
 from childguard.errors import Unauthenticated
+from childguard.exchange import accounts, feedback, subscriptions
+from childguard.exchange.transport import HttpClient, HttpxClient
 from childguard.media.banks import visible_bank_ids
 from childguard.media.matcher import Matcher
 from childguard.store.db import Database
@@ -72,7 +74,10 @@ class AppState:
     _visible: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
+    _feed_poller: threading.Thread | None = None
+    _client: HttpClient | None = None
     last_poll_error: str | None = None
+    last_feed_poll_error: str | None = None
 
     def visible_banks(self, org_id: int) -> frozenset[int]:
         """Bank ids ``org_id`` may match against, cached until the next index change."""
@@ -134,12 +139,69 @@ class AppState:
         self._poller = threading.Thread(target=run, name="childguard-index-poll", daemon=True)
         self._poller.start()
 
+    def exchange_client(self) -> HttpClient:
+        """The HTTP client for publishers and partner APIs, made on first use."""
+        if self._client is None:
+            self._client = HttpxClient(timeout=self.settings.feed_timeout_seconds)
+        return self._client
+
+    def sync_subscription(self, sub_id: int) -> subscriptions.SyncResult:
+        """Sync one subscription now, count the outcome and apply its bank changes."""
+        result = subscriptions.sync(
+            self.db,
+            self.settings,
+            self.exchange_client(),
+            sub_id,
+            apply_signals=accounts.apply_signals_page,
+        )
+        self._count(result)
+        self.apply_changes()
+        return result
+
+    def _count(self, result: subscriptions.SyncResult) -> None:
+        if result.pages:
+            self.metrics.feed_pages.labels("applied").inc(result.pages)
+        if result.status in ("refused", "unavailable"):
+            self.metrics.feed_pages.labels(result.status).inc()
+
+    def poll_feeds(self) -> None:
+        """Sync every subscription that is due and send pending feedback (one poll)."""
+        client = self.exchange_client()
+        for result in subscriptions.sync_due(
+            self.db, self.settings, client, apply_signals=accounts.apply_signals_page
+        ):
+            self._count(result)
+        feedback.deliver(self.db, client)
+        self.apply_changes()
+
+    def start_feed_poller(self) -> None:
+        """Poll subscribed feeds every ``feed_poll_seconds`` in a daemon thread (0: never)."""
+        interval = self.settings.feed_poll_seconds
+        if interval <= 0:
+            return
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.poll_feeds()
+                    self.last_feed_poll_error = None
+                except Exception as exc:  # keep serving; the subscriptions show the failure
+                    self.last_feed_poll_error = type(exc).__name__
+                    log.warning("feed poll failed", extra={"error": type(exc).__name__})
+
+        self._feed_poller = threading.Thread(target=run, name="childguard-feed-poll", daemon=True)
+        self._feed_poller.start()
+
     def stop(self) -> None:
-        """Stop the poller and close database connections."""
+        """Stop the pollers and close database connections."""
         self._stop.set()
         self.workers.shutdown(wait=False, cancel_futures=True)
         if self._poller is not None:
             self._poller.join(timeout=5)
+        if self._feed_poller is not None:
+            self._feed_poller.join(timeout=5)
+        if isinstance(self._client, HttpxClient):
+            self._client.close()
         try:
             self.matcher.maybe_save(min_changes_age=0)
         except Exception as exc:  # shutting down: the next start catches up from the feed

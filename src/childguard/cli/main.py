@@ -29,6 +29,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "server_cmd",
     "admin_cmd",
     "evidence_cmd",
+    "feed_cmd",
+    "signals_cmd",
+    "exchange_cmd",
 )
 
 

@@ -228,6 +228,102 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         Permission.CASES_MANAGE,
         lambda a, h: a.client.delete("/v1/policies/HATE_SPEECH", headers=h),
     ),
+    ("POST", "/v1/feeds"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/feeds", headers=h, json={"bank": "SEED"}),
+    ),
+    ("GET", "/v1/feeds"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.get("/v1/feeds", headers=h),
+    ),
+    ("POST", "/v1/feeds/rotate-key"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/feeds/rotate-key", headers=h),
+    ),
+    ("GET", "/v1/feeds/{name}"): (
+        Permission.FEEDS_READ,
+        lambda a, h: a.client.get("/v1/feeds/nofeed", headers=h, params={"nonce": "abcdef123"}),
+    ),
+    ("GET", "/v1/feeds/{name}/key"): (
+        Permission.FEEDS_READ,
+        lambda a, h: a.client.get("/v1/feeds/nofeed/key", headers=h),
+    ),
+    ("POST", "/v1/feeds/{name}/grants"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/feeds/nofeed/grants", headers=h, json={"org": "other"}),
+    ),
+    ("DELETE", "/v1/feeds/{name}/grants/{org}"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.delete("/v1/feeds/nofeed/grants/other", headers=h),
+    ),
+    ("POST", "/v1/feeds/{name}/feedback"): (
+        Permission.FEEDS_READ,
+        lambda a, h: a.client.post("/v1/feeds/nofeed/feedback", headers=h, json={"items": []}),
+    ),
+    ("GET", "/v1/feeds/{name}/feedback"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.get("/v1/feeds/nofeed/feedback", headers=h),
+    ),
+    ("POST", "/v1/feeds/{name}/entries/{entry_id}/disable"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/feeds/nofeed/entries/1/disable", headers=h),
+    ),
+    ("GET", "/v1/subscriptions"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.get("/v1/subscriptions", headers=h),
+    ),
+    ("POST", "/v1/subscriptions"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post(
+            "/v1/subscriptions",
+            headers=h,
+            json={"url": "not-a-feed-url", "fingerprint": "0" * 32, "bank": "IN"},
+        ),
+    ),
+    ("POST", "/v1/subscriptions/{sub_id}/sync"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/subscriptions/999/sync", headers=h),
+    ),
+    ("POST", "/v1/subscriptions/{sub_id}/feedback"): (
+        Permission.FEEDBACK_WRITE,
+        lambda a, h: a.client.post(
+            "/v1/subscriptions/999/feedback", headers=h, json={"entry_id": 1, "verdict": "seen"}
+        ),
+    ),
+    ("POST", "/v1/signals/groups"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.post("/v1/signals/groups", headers=h, json={"name": "grp"}),
+    ),
+    ("PUT", "/v1/signals/groups/{name}/categories/{category}"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.put("/v1/signals/groups/grp/categories/SEXTORTION", headers=h),
+    ),
+    ("DELETE", "/v1/signals/groups/{name}/categories/{category}"): (
+        Permission.FEEDS_MANAGE,
+        lambda a, h: a.client.delete("/v1/signals/groups/grp/categories/SEXTORTION", headers=h),
+    ),
+    ("POST", "/v1/signals"): (
+        Permission.SIGNALS_WRITE,
+        lambda a, h: a.client.post(
+            "/v1/signals",
+            headers=h,
+            json={"group": "nogrp", "kind": "email", "value": "a@b.com", "category": "SEXTORTION"},
+        ),
+    ),
+    ("DELETE", "/v1/signals/{signal_id}"): (
+        Permission.SIGNALS_WRITE,
+        lambda a, h: a.client.delete("/v1/signals/999", headers=h),
+    ),
+    ("POST", "/v1/signals/match"): (
+        Permission.SIGNALS_MATCH,
+        lambda a, h: a.client.post(
+            "/v1/signals/match", headers=h, json={"entities": [{"type": "url", "value": "x.com"}]}
+        ),
+    ),
+    ("GET", "/v1/exchange/stats"): (
+        Permission.STATS_READ,
+        lambda a, h: a.client.get("/v1/exchange/stats", headers=h),
+    ),
 }
 
 

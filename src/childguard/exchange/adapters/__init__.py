@@ -1,0 +1,1 @@
+"""``Exchange`` plugins: pull signals from other systems into banks (and give opinions back)."""
