@@ -14,11 +14,12 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
-from childguard.api.routes import admin, banks, health, scan, stats, text
+from childguard.api.routes import admin, banks, health, scan, stats, text, webhooks
 from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
+from childguard.outbox.registry import build_worker
 from childguard.runtime import tune_allocator
 from childguard.store.db import Database
 
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     """Build the app for ``settings`` (read from the environment when omitted).
 
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
-    thread then follows the change feed so entries added by other servers become matchable.
+    thread then follows the change feed so entries added by other servers become matchable,
+    and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -52,6 +54,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         app.state.cg = state
         if start_poller:
             state.start_poller()
+        if settings.outbox_worker:
+            state.outbox = build_worker(db, settings)
+            state.outbox.start()
         try:
             yield
         finally:
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         admin.router,
         stats.router,
         text.router,
+        webhooks.router,
     ):
         app.include_router(router)
     from childguard.api import hma

@@ -66,3 +66,4 @@ CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZ
 CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]
+CurrentWebhookAdmin = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]

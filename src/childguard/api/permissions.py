@@ -20,6 +20,7 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     STATS_READ = "stats:read"
     METRICS_READ = "metrics:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

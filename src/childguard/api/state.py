@@ -16,6 +16,7 @@ from childguard.config import Settings
 from childguard.errors import Unauthenticated
 from childguard.media.banks import visible_bank_ids
 from childguard.media.matcher import Matcher
+from childguard.outbox.worker import OutboxWorker
 from childguard.store.db import Database
 
 log = logging.getLogger("childguard.api")
@@ -72,6 +73,8 @@ class AppState:
     _visible: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
+    #: Delivers the durable outbox (webhooks) on its own threads; None when turned off.
+    outbox: OutboxWorker | None = None
     last_poll_error: str | None = None
 
     def visible_banks(self, org_id: int) -> frozenset[int]:
@@ -135,8 +138,10 @@ class AppState:
         self._poller.start()
 
     def stop(self) -> None:
-        """Stop the poller and close database connections."""
+        """Stop the poller and the outbox worker and close database connections."""
         self._stop.set()
+        if self.outbox is not None:
+            self.outbox.stop()
         self.workers.shutdown(wait=False, cancel_futures=True)
         if self._poller is not None:
             self._poller.join(timeout=5)

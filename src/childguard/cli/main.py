@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "text_cmd",
     "server_cmd",
     "admin_cmd",
+    "webhook_cmd",
 )
 
 
