@@ -227,16 +227,17 @@ class Settings(BaseSettings):
         gt=0,
         description=(
             "How long a worker holds a claimed message; a worker killed mid-delivery leaves it "
-            "to be claimed again after this time. Must exceed the webhook timeout."
+            "to be claimed again after this time. At least twice the webhook timeout."
         ),
     )
 
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()
-        if self.outbox_lease_seconds <= self.webhook_timeout_seconds:
+        if self.outbox_lease_seconds < 2 * self.webhook_timeout_seconds:
             raise ValueError(
-                "CHILDGUARD_OUTBOX_LEASE_SECONDS must exceed CHILDGUARD_WEBHOOK_TIMEOUT_SECONDS"
+                "CHILDGUARD_OUTBOX_LEASE_SECONDS must be at least twice "
+                "CHILDGUARD_WEBHOOK_TIMEOUT_SECONDS"
             )
         return self
 

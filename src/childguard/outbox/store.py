@@ -13,8 +13,9 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from childguard.outbox.backoff import Backoff
@@ -155,48 +156,70 @@ def settle(
     """
     if not outcomes:
         return
+    messages = cast(Table, OutboxMessage.__table__)
     with db.session(write=True) as session:
-        session.add_all(
-            OutboxAttempt(
-                outbox_id=o.message.id,
-                attempt=o.message.attempt,
-                started_at=o.started_at,
-                duration_ms=o.duration_ms,
-                status_code=o.result.status_code,
-                ok=o.result.ok,
-                error=o.result.error[:300],
-                worker=owner[:64],
+        session.execute(
+            insert(cast(Table, OutboxAttempt.__table__)),
+            [
+                {
+                    "outbox_id": o.message.id,
+                    "attempt": o.message.attempt,
+                    "started_at": o.started_at,
+                    "duration_ms": o.duration_ms,
+                    "status_code": o.result.status_code,
+                    "ok": o.result.ok,
+                    "error": o.result.error[:300],
+                    "worker": owner[:64],
+                }
+                for o in outcomes
+            ],
+        )
+        ids = [o.message.id for o in outcomes]
+        retry_from: dict[int, datetime] = {
+            row[0]: row[1]
+            for row in session.execute(
+                select(OutboxMessage.id, OutboxMessage.retry_from).where(OutboxMessage.id.in_(ids))
             )
-            for o in outcomes
-        )
-        retry_from = dict(
-            session.execute(
-                select(OutboxMessage.id, OutboxMessage.retry_from).where(
-                    OutboxMessage.id.in_([o.message.id for o in outcomes])
-                )
-            ).all()
-        )
+        }
+        changes: list[dict[str, object]] = []
         for o in outcomes:
-            values: dict[str, object] = {
-                "lease_owner": None,
-                "lease_until": None,
-                "last_status_code": o.result.status_code,
-                "last_error": o.result.error[:300],
-            }
+            status, delivered_at, next_at = PENDING, None, now
             if o.result.ok:
-                values.update(status=DELIVERED, delivered_at=now)
+                status, delivered_at = DELIVERED, now
             else:
                 started = retry_from.get(o.message.id) or now
                 if not o.result.retry or now - started >= retry_window:
-                    values.update(status=DEAD)
+                    status = DEAD
                 else:
-                    values.update(next_attempt_at=now + backoff.delay(o.message.attempt, rng))
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == o.message.id, OutboxMessage.lease_owner == owner)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                    next_at = now + backoff.delay(o.message.attempt, rng)
+            changes.append(
+                {
+                    "b_id": o.message.id,
+                    "b_owner": owner,
+                    "status": status,
+                    "delivered_at": delivered_at,
+                    "next_attempt_at": next_at,
+                    "last_status_code": o.result.status_code,
+                    "last_error": o.result.error[:300],
+                }
             )
+        # One statement executed for every row (executemany): a round trip per batch, not per row.
+        session.execute(
+            update(messages)
+            .where(
+                messages.c.id == bindparam("b_id"), messages.c.lease_owner == bindparam("b_owner")
+            )
+            .values(
+                status=bindparam("status"),
+                delivered_at=bindparam("delivered_at"),
+                next_attempt_at=bindparam("next_attempt_at"),
+                last_status_code=bindparam("last_status_code"),
+                last_error=bindparam("last_error"),
+                lease_owner=None,
+                lease_until=None,
+            ),
+            changes,
+        )
 
 
 def redeliver(session: Session, message: OutboxMessage, now: datetime | None = None) -> None:

@@ -26,6 +26,10 @@ from childguard.store.models import utcnow
 
 log = logging.getLogger("childguard.outbox")
 
+#: Claimed messages per delivery thread (running or queued): enough to keep the threads busy
+#: between claims, few enough that a queued message is sent long before its lease runs out.
+QUEUED_PER_THREAD = 4
+
 
 def worker_name() -> str:
     """A name unique to this worker: host, process and a random suffix."""
@@ -71,14 +75,19 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._in_flight = 0
+        self._idle = True
         self._futures: set[Future[None]] = set()
 
-    def _deliver(self, message: ClaimedMessage) -> None:
+    def _deliver(self, message: ClaimedMessage, claimed_at: float) -> None:
         started_at = self.clock()
         t0 = time.perf_counter()
         handler = self.handlers.get(message.kind)
         try:
-            if handler is None:
+            if t0 - claimed_at > self.lease.total_seconds() / 2:
+                # Waited too long for a thread: the lease might run out mid-delivery and let
+                # another worker send the same message at the same time.
+                result = DeliveryResult.failed("not attempted: the claim was too old")
+            elif handler is None:
                 result = DeliveryResult.failed(f"no handler for kind {message.kind!r}")
             else:
                 result = handler(message)
@@ -121,9 +130,11 @@ class OutboxWorker:
 
     def _claim(self, limit: int) -> list[ClaimedMessage]:
         now = self.clock()
-        if limit <= 0 or not store.has_due(self.db, now):
+        if limit <= 0 or (self._idle and not store.has_due(self.db, now)):
             return []
-        return store.claim(self.db, self.name, limit, now=now, lease=self.lease)
+        claimed = store.claim(self.db, self.name, limit, now=now, lease=self.lease)
+        self._idle = not claimed
+        return claimed
 
     def run_once(self) -> int:
         """Claim what is due now, deliver it, record the results; returns how many were tried."""
@@ -132,17 +143,19 @@ class OutboxWorker:
             claimed = self._claim(self.batch)
             if not claimed:
                 return total
-            wait([self._pool.submit(self._deliver, m) for m in claimed])
+            now = time.perf_counter()
+            wait([self._pool.submit(self._deliver, m, now) for m in claimed])
             self._settle_finished()
             total += len(claimed)
 
     def _step(self) -> bool:
         """One turn of the loop; returns whether there may be more to do at once."""
         self._in_flight -= self._settle_finished()
-        free = self.concurrency * 2 - self._in_flight
+        free = self.concurrency * QUEUED_PER_THREAD - self._in_flight
         claimed = self._claim(min(free, self.batch))
+        now = time.perf_counter()
         for message in claimed:
-            future = self._pool.submit(self._deliver, message)
+            future = self._pool.submit(self._deliver, message, now)
             self._futures.add(future)
             future.add_done_callback(self._futures.discard)
         self._in_flight += len(claimed)

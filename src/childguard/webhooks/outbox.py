@@ -50,9 +50,10 @@ def event_body(
 
 def subscribers(session: Session, org_id: int, event_type: str) -> list[int]:
     """Ids of ``org_id``'s webhooks subscribed to ``event_type``."""
-    rows = session.execute(
-        select(Webhook.id, Webhook.events).where(Webhook.org_id == org_id).order_by(Webhook.id)
-    )
+    with session.no_autoflush:  # the caller's pending rows need not be written for this read
+        rows = session.execute(
+            select(Webhook.id, Webhook.events).where(Webhook.org_id == org_id).order_by(Webhook.id)
+        ).all()
     return [hook_id for hook_id, events in rows if event_type in events.split(",")]
 
 
