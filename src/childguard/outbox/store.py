@@ -152,7 +152,7 @@ def settle(
     A delivered message is done; a failed one is due again after a backoff delay, or dead when
     its retry window (from ``retry_from``) has passed or the handler said not to retry. A
     message whose lease ``owner`` lost (it ran out and another worker claimed it) keeps the
-    other worker's state; its attempt is still logged.
+    other worker's state, and one cancelled meanwhile stays cancelled; the attempt is logged.
     """
     if not outcomes:
         return
@@ -207,7 +207,9 @@ def settle(
         session.execute(
             update(messages)
             .where(
-                messages.c.id == bindparam("b_id"), messages.c.lease_owner == bindparam("b_owner")
+                messages.c.id == bindparam("b_id"),
+                messages.c.lease_owner == bindparam("b_owner"),
+                messages.c.status == PENDING,
             )
             .values(
                 status=bindparam("status"),

@@ -114,7 +114,8 @@ class OutboxWorker:
                 backoff=self.backoff,
             )
             for o in outcomes:
-                log.info(
+                log.log(
+                    logging.DEBUG if o.result.ok else logging.INFO,
                     "outbox delivery",
                     extra={
                         "outbox_id": o.message.id,

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from childguard.errors import InvalidInput
 from childguard.outbox import store
+from childguard.outbox.backoff import Backoff
+from childguard.outbox.messages import DeliveryResult
 from childguard.store.db import Database
 from childguard.store.models import Org, OutboxAttempt, OutboxMessage, utcnow
 from childguard.webhooks import subscriptions
@@ -262,3 +264,21 @@ def test_worker_thread_survives_handler_errors(db: Database, org: Org) -> None:
     assert worker.run_once() == 1
     [m] = messages(db)
     assert m.status == "pending" and m.last_error == "handler error: KeyError"
+
+
+def test_a_delivery_cancelled_in_flight_stays_cancelled(db: Database, org: Org) -> None:
+    clock = Clock()
+    hook_id, _ = add_hook(db, org.id, "http://127.0.0.1:9/x")
+    emit(db, org.id)
+    [claimed] = store.claim(db, "w1", 10, now=clock.now, lease=timedelta(seconds=60))
+    with db.session(write=True) as s:
+        subscriptions.delete_webhook(s, org.id, hook_id, actor=ACTOR)
+    outcome = store.Outcome(claimed, DeliveryResult(ok=True, status_code=200), clock.now, 3)
+    store.settle(
+        db, "w1", [outcome], now=clock.now, retry_window=timedelta(hours=24), backoff=Backoff()
+    )
+    [m] = messages(db)
+    assert m.status == "cancelled"
+    with db.session() as s:
+        [attempt] = s.scalars(select(OutboxAttempt))
+    assert attempt.ok and attempt.duration_ms == 3 and attempt.worker == "w1"
