@@ -104,6 +104,9 @@ class OutboxWorker:
                 outcomes.append(self._done.get_nowait())
             except queue.Empty:
                 break
+        # Counted as finished even if recording fails: those messages stay leased and are
+        # tried again once the lease runs out, and this worker keeps its capacity.
+        self._in_flight -= len(outcomes)
         if outcomes:
             store.settle(
                 self.db,
@@ -145,13 +148,14 @@ class OutboxWorker:
             if not claimed:
                 return total
             now = time.perf_counter()
+            self._in_flight += len(claimed)
             wait([self._pool.submit(self._deliver, m, now) for m in claimed])
             self._settle_finished()
             total += len(claimed)
 
     def _step(self) -> bool:
         """One turn of the loop; returns whether there may be more to do at once."""
-        self._in_flight -= self._settle_finished()
+        self._settle_finished()
         free = self.concurrency * QUEUED_PER_THREAD - self._in_flight
         claimed = self._claim(min(free, self.batch))
         now = time.perf_counter()
