@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         if start_poller:
             state.start_poller()
         if settings.outbox_worker:
-            state.outbox = build_worker(db, settings)
+            state.outbox = build_worker(
+                db,
+                settings,
+                on_outcome=lambda o: metrics.count_delivery(o.message.kind, o.result.ok),
+            )
             state.outbox.start()
         try:
             yield

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from childguard.config import Settings
 from childguard.outbox.messages import Handler
+from childguard.outbox.store import Outcome
 from childguard.outbox.worker import OutboxWorker
 from childguard.store.db import Database
 
@@ -24,7 +26,9 @@ def handlers(db: Database, settings: Settings) -> dict[str, Handler]:
     }
 
 
-def build_worker(db: Database, settings: Settings) -> OutboxWorker:
+def build_worker(
+    db: Database, settings: Settings, on_outcome: Callable[[Outcome], None] | None = None
+) -> OutboxWorker:
     """An outbox worker configured from ``settings`` (not started)."""
     return OutboxWorker(
         db,
@@ -33,4 +37,5 @@ def build_worker(db: Database, settings: Settings) -> OutboxWorker:
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         retry_window=timedelta(hours=settings.outbox_retry_hours),
         poll_seconds=settings.outbox_poll_seconds,
+        on_outcome=on_outcome,
     )

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from childguard.outbox.backoff import Backoff
@@ -79,6 +89,20 @@ def has_due(db: Database, now: datetime) -> bool:
     """Whether any message is due (a cheap read that takes no write lock)."""
     with db.session() as session:
         return session.scalar(select(OutboxMessage.id).where(_due(now)).limit(1)) is not None
+
+
+def backlog(db: Database) -> dict[str, int]:
+    """How many messages are ``pending`` and ``dead`` (delivered ones are not counted)."""
+    counts = dict.fromkeys((PENDING, DEAD), 0)
+    with db.session() as session:
+        rows = session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.status.in_(list(counts)))
+            .group_by(OutboxMessage.status)
+        )
+        for status, count in rows:
+            counts[status] = int(count)
+    return counts
 
 
 def claim(

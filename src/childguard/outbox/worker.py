@@ -41,7 +41,8 @@ class OutboxWorker:
 
     ``start()`` runs the loop in a daemon thread; ``run_once()`` delivers what is due now and
     returns (tests, benchmarks and one-shot commands). Results are recorded in batches; a
-    message's lease (``lease``) must outlast one delivery's timeout.
+    message's lease (``lease``) must outlast one delivery's timeout. ``on_outcome`` sees every
+    recorded attempt (metrics).
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class OutboxWorker:
         backoff: Backoff | None = None,
         clock: Callable[[], datetime] = utcnow,
         name: str | None = None,
+        on_outcome: Callable[[store.Outcome], None] | None = None,
     ) -> None:
         self.db = db
         self.handlers = dict(handlers)
@@ -68,6 +70,7 @@ class OutboxWorker:
         self.backoff = backoff or Backoff()
         self.clock = clock
         self.name = name or worker_name()
+        self.on_outcome = on_outcome
         self.last_error: str | None = None
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="childguard-deliver")
         self._done: queue.SimpleQueue[store.Outcome] = queue.SimpleQueue()
@@ -117,6 +120,8 @@ class OutboxWorker:
                 backoff=self.backoff,
             )
             for o in outcomes:
+                if self.on_outcome is not None:
+                    self.on_outcome(o)
                 log.log(
                     logging.DEBUG if o.result.ok else logging.INFO,
                     "outbox delivery",
