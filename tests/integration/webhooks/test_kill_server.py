@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx2
+import pytest
 from sqlalchemy import func, select
 
 from childguard.auth import ensure_org
@@ -64,6 +65,7 @@ def _emit(db: Database, org_id: int, count: int) -> set[str]:
         return {enqueue_event(s, org_id, "case.opened", {"n": i}) for i in range(count)}
 
 
+@pytest.mark.slow
 def test_kill_9_during_delivery_loses_no_event(settings: Settings, tmp_path: Path) -> None:
     db = Database.open(settings)
     with db.session(write=True) as s:
