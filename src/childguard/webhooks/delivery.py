@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class WebhookHandler:
 
     The webhook's URL and secret are cached for ``cache_seconds`` (a changed or deleted webhook
     is seen within that time). The URL's host is resolved and checked at every delivery.
+    ``tls`` replaces the system's trusted authorities for HTTPS (tests, private CAs).
     """
 
     def __init__(
@@ -37,12 +39,14 @@ class WebhookHandler:
         timeout: float,
         resolver: Resolver | None = None,
         cache_seconds: float = 5.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.db = db
         self.allow_private = allow_private
         self.timeout = timeout
         self.resolver = resolver
         self.cache_seconds = cache_seconds
+        self.tls = tls
         self._cache: dict[int, tuple[float, _Hook | None]] = {}
         self._lock = threading.Lock()
 
@@ -81,7 +85,7 @@ class WebhookHandler:
             SIGNATURE_HEADER: signature_header(hook.secret, body),
         }
         try:
-            status = post(target, body, headers, self.timeout)
+            status = post(target, body, headers, self.timeout, self.tls)
         except TimeoutError:
             return DeliveryResult.failed(f"timed out after {self.timeout:g} s")
         except (OSError, http.client.HTTPException) as exc:

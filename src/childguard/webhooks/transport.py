@@ -39,16 +39,23 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> int:
+def post(
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    tls: ssl.SSLContext | None = None,
+) -> int:
     """POST ``body`` to ``target`` and return the status code.
 
     ``timeout`` bounds the connection and every read; the answer's body is read up to
-    ``MAX_RESPONSE_BYTES`` and discarded. Network faults raise ``OSError`` or
+    ``MAX_RESPONSE_BYTES`` and discarded. HTTPS verifies the certificate against the system's
+    trusted authorities (or ``tls``). Network and TLS faults raise ``OSError`` or
     ``http.client.HTTPException``.
     """
     conn: http.client.HTTPConnection
     if target.scheme == "https":
-        conn = _PinnedHTTPSConnection(target, timeout, ssl.create_default_context())
+        conn = _PinnedHTTPSConnection(target, timeout, tls or ssl.create_default_context())
     else:
         conn = _PinnedHTTPConnection(target, timeout)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -35,7 +36,11 @@ class Clock:
 
 
 def add_hook(
-    db: Database, org_id: int, url: str, events: list[str] | None = None
+    db: Database,
+    org_id: int,
+    url: str,
+    events: list[str] | None = None,
+    resolver: Resolver | None = None,
 ) -> tuple[int, str]:
     """A webhook (private addresses allowed) and its secret."""
     with db.session(write=True) as s:
@@ -46,6 +51,7 @@ def add_hook(
             events or ["case.opened", "case.decided"],
             allow_private=True,
             actor=ACTOR,
+            resolver=resolver,
         )
         return new.webhook.id, new.secret
 
@@ -57,10 +63,16 @@ def make_worker(
     allow_private: bool = True,
     resolver: Resolver | None = None,
     timeout: float = 5.0,
+    tls: ssl.SSLContext | None = None,
     **kwargs: object,
 ) -> OutboxWorker:
     """A worker delivering webhooks with a short timeout and no handler cache."""
     handler = WebhookHandler(
-        db, allow_private=allow_private, timeout=timeout, resolver=resolver, cache_seconds=0
+        db,
+        allow_private=allow_private,
+        timeout=timeout,
+        resolver=resolver,
+        cache_seconds=0,
+        tls=tls,
     )
     return OutboxWorker(db, {KIND: handler}, clock=clock, **kwargs)  # type: ignore[arg-type]
