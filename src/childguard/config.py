@@ -277,6 +277,55 @@ class Settings(BaseSettings):
     stopncii_fetch_key: str = Field(
         default="", description="StopNCII function key for fetching hashes (never logged)."
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description=(
+            "Allow webhook URLs that resolve to loopback, private or link-local addresses "
+            "(checked when a webhook is added and again at every delivery); tests and "
+            "single-host installs set it."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Connect and read timeout of one webhook delivery, in seconds.",
+    )
+    outbox_retry_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "A message of the outbox (webhook events) is retried with exponential backoff for "
+            "this many hours after it was queued (or redelivered), then dead-lettered."
+        ),
+    )
+    outbox_worker: bool = Field(
+        default=True,
+        description=(
+            "Run the outbox delivery worker inside each server process; off leaves delivery "
+            "to other servers on the same database."
+        ),
+    )
+    outbox_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Deliveries one server process makes at the same time (threads).",
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often an idle outbox worker looks for messages that are due.",
+    )
+    outbox_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description=(
+            "How long a worker holds a claimed message; a worker killed mid-delivery leaves it "
+            "to be claimed again after this time. At least twice the webhook timeout."
+        ),
+    )
 
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
@@ -285,6 +334,11 @@ class Settings(BaseSettings):
             self.evidence_dir = self.evidence_dir.expanduser()
         if self.evidence_key_file is not None:
             self.evidence_key_file = self.evidence_key_file.expanduser()
+        if self.outbox_lease_seconds < 2 * self.webhook_timeout_seconds:
+            raise ValueError(
+                "CHILDGUARD_OUTBOX_LEASE_SECONDS must be at least twice "
+                "CHILDGUARD_WEBHOOK_TIMEOUT_SECONDS"
+            )
         return self
 
     @property

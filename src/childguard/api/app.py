@@ -28,12 +28,14 @@ from childguard.api.routes import (
     stats,
     subscriptions,
     text,
+    webhooks,
 )
 from childguard.api.state import AppState
 from childguard.config import Settings
 from childguard.evidence.scheduler import PurgeSchedule
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
+from childguard.outbox.registry import build_worker
 from childguard.runtime import tune_allocator
 from childguard.store.db import Database
 
@@ -53,7 +55,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
 
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
     thread then follows the change feed so entries added by other servers become matchable,
-    and another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``.
+    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``,
+    and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -71,6 +74,13 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
             state.start_poller()
             purge_schedule.start()
             state.start_feed_poller()
+        if settings.outbox_worker:
+            state.outbox = build_worker(
+                db,
+                settings,
+                on_outcome=lambda o: metrics.count_delivery(o.message.kind, o.result.ok),
+            )
+            state.outbox.start()
         try:
             yield
         finally:
@@ -98,6 +108,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         feeds.router,
         subscriptions.router,
         signals.router,
+        webhooks.router,
     ):
         app.include_router(router)
     from childguard.api import hma

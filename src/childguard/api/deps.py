@@ -77,3 +77,4 @@ CurrentFeedReader = Annotated[Principal, Depends(require(Permission.FEEDS_READ))
 CurrentFeedbackWriter = Annotated[Principal, Depends(require(Permission.FEEDBACK_WRITE))]
 CurrentSignalWriter = Annotated[Principal, Depends(require(Permission.SIGNALS_WRITE))]
 CurrentSignalMatcher = Annotated[Principal, Depends(require(Permission.SIGNALS_MATCH))]
+CurrentWebhookAdmin = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]

@@ -80,9 +80,30 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.outbox_deliveries = Counter(
+            "childguard_outbox_deliveries",
+            "Outbox delivery attempts made by this process (webhooks...), by kind and outcome.",
+            ["kind", "outcome"],
+            registry=r,
+        )
+        self.outbox_messages = Gauge(
+            "childguard_outbox_messages",
+            "Outbox messages waiting (pending) or given up (dead), by status.",
+            ["status"],
+            registry=r,
+            multiprocess_mode="max",
+        )
+
+    def count_delivery(self, kind: str, ok: bool) -> None:
+        """Count one finished delivery attempt."""
+        self.outbox_deliveries.labels(kind=kind, outcome="ok" if ok else "failed").inc()
 
     def render(self, state: AppState) -> tuple[bytes, str]:
-        """The exposition text, after refreshing the index gauges."""
+        """The exposition text, after refreshing the index and outbox gauges."""
+        from childguard.outbox.store import backlog
+
+        for status, count in backlog(state.db).items():
+            self.outbox_messages.labels(status=status).set(count)
         for name, size in state.matcher.size.items():
             self.index_entries.labels(signal_type=name).set(size)
         self.index_age.set(max(0.0, time.time() - state.matcher.updated_at))

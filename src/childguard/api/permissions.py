@@ -31,6 +31,7 @@ class Permission(StrEnum):
     FEEDBACK_WRITE = "feedback:write"
     SIGNALS_WRITE = "signals:write"
     SIGNALS_MATCH = "signals:match"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -18,6 +18,7 @@ from childguard.exchange import accounts, feedback, subscriptions
 from childguard.exchange.transport import HttpClient, HttpxClient
 from childguard.media.banks import visible_bank_ids
 from childguard.media.matcher import Matcher
+from childguard.outbox.worker import OutboxWorker
 from childguard.store.db import Database
 
 log = logging.getLogger("childguard.api")
@@ -76,6 +77,8 @@ class AppState:
     _poller: threading.Thread | None = None
     _feed_poller: threading.Thread | None = None
     _client: HttpClient | None = None
+    #: Delivers the durable outbox (webhooks) on its own threads; None when turned off.
+    outbox: OutboxWorker | None = None
     last_poll_error: str | None = None
     last_feed_poll_error: str | None = None
 
@@ -193,8 +196,10 @@ class AppState:
         self._feed_poller.start()
 
     def stop(self) -> None:
-        """Stop the pollers and close database connections."""
+        """Stop the pollers and the outbox worker and close database connections."""
         self._stop.set()
+        if self.outbox is not None:
+            self.outbox.stop()
         self.workers.shutdown(wait=False, cancel_futures=True)
         if self._poller is not None:
             self._poller.join(timeout=5)

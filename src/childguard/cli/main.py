@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "feed_cmd",
     "signals_cmd",
     "exchange_cmd",
+    "webhook_cmd",
 )
 
 

@@ -658,3 +658,73 @@ class AccountSignal(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Webhook(Base):
+    """An organisation's endpoint told about the event types it subscribed to.
+
+    ``events`` is a comma-separated list of event types. ``secret`` signs every delivery; it is
+    kept as is because signing needs it, shown once at creation and never logged.
+    """
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message for one destination in another system, written in the causing transaction.
+
+    ``kind`` names the consumer that delivers it (``webhook``) and ``destination_id`` the
+    consumer's target (a webhook id). ``message_id`` is the id the receiver deduplicates on (a
+    webhook event's ``id``, shared by every webhook the event fans out to); ``payload`` is the
+    exact body sent. ``status``: ``pending`` → ``delivered``, or ``dead`` once retries are
+    exhausted (redelivery makes it ``pending`` again), or ``cancelled`` when the destination
+    is gone. A worker owns a claimed message until ``lease_until``.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_destination", "kind", "destination_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    org_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    destination_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    retry_from: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class OutboxAttempt(Base):
+    """The delivery log: one row per attempt (status code, duration, error; never the body)."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    worker: Mapped[str] = mapped_column(String(64), default="")

@@ -128,6 +128,42 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         Permission.STATS_READ,
         lambda a, h: a.client.get("/v1/stats", headers=h),
     ),
+    ("POST", "/v1/webhooks"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.post(
+            "/v1/webhooks",
+            headers=h,
+            json={"url": "http://127.0.0.1:9/hook", "events": ["case.opened"]},
+        ),
+    ),
+    ("GET", "/v1/webhooks"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.get("/v1/webhooks", headers=h),
+    ),
+    ("GET", "/v1/webhooks/{webhook_id}"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.get("/v1/webhooks/1", headers=h),
+    ),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.delete("/v1/webhooks/999999", headers=h),
+    ),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.get("/v1/webhooks/1/deliveries?status=dead", headers=h),
+    ),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.get("/v1/webhooks/1/deliveries/1", headers=h),
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.post("/v1/webhooks/1/deliveries/1/redeliver", headers=h),
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/redeliver"): (
+        Permission.WEBHOOKS_MANAGE,
+        lambda a, h: a.client.post("/v1/webhooks/1/redeliver", headers=h),
+    ),
     ("POST", "/v1/text/analyze"): (
         Permission.TEXT_ANALYZE,
         lambda a, h: a.client.post(

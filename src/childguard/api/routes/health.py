@@ -36,6 +36,7 @@ def readyz(state: StateDep) -> dict[str, object]:
         "index": state.matcher.size,
         "index_change_seq": state.matcher.last_seq,
         "poll_error": state.last_poll_error,
+        "outbox_error": state.outbox.last_error if state.outbox is not None else None,
     }
 
 
