@@ -105,3 +105,11 @@ class StorageError(ChildguardError):
     code = "storage_error"
     http_status = 503
     exit_code = 3
+
+
+class ServiceUnavailable(ChildguardError):
+    """A service the command depends on (a Dask scheduler, an object store) went away."""
+
+    code = "service_unavailable"
+    http_status = 503
+    exit_code = 3
