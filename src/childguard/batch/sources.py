@@ -150,7 +150,7 @@ def list_sources(sources: Sequence[str], settings: Settings) -> Iterator[SourceI
                 yield SourceItem(index, url, size)
                 index += 1
             continue
-        for path, error in iter_files([Path(source)]):
+        for path, error in iter_files([Path(source).absolute()]):
             if error is not None:
                 yield SourceItem(index, str(path), None, error.to_dict())
             else:

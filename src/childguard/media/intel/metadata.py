@@ -286,7 +286,7 @@ def quicktime_metadata(handle: IO[bytes], file_size: int) -> Metadata:
                     created = _QT_EPOCH + timedelta(seconds=secs)
             elif kind == b"meta":
                 # QuickTime's meta has no version/flags; MP4's (ISO) has four bytes of them.
-                inner = s + 4 if moov[s + 4 : s + 8] in (b"hdlr", b"keys", b"ilst") else s
+                inner = s if moov[s + 4 : s + 8] in (b"hdlr", b"keys", b"ilst") else s + 4
                 walk(inner, e)
             elif kind == b"keys" and e - s >= 8:
                 count = struct.unpack(">I", moov[s + 4 : s + 8])[0]
