@@ -57,7 +57,7 @@ def dask_client(
         threads_per_worker=1,
         processes=processes,
         memory_limit=f"{settings.backfill_worker_memory_mb}MiB",
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: several runs may share a machine
         silence_logs=logging.ERROR,
     )
     client = Client(cluster)

@@ -97,8 +97,16 @@ def backfill_command(
         raise InvalidInput("--workers sizes a local cluster; it cannot go with --scheduler")
     settings = load_settings()
     ctx = open_context(settings)
-    if resume:
-        store = open_run(settings, resume)
+    store = open_run(settings, resume) if resume else None
+    sink = None
+    if store.spec.case if store is not None else case:
+        sink = case_sink(settings, ctx.org.id)
+        if sink is None:
+            raise ConfigurationError(
+                "--case needs the cases service, which is not part of this build; "
+                "run without --case (results are in the JSON-lines output)"
+            )
+    if store is not None:
         if out is not None and Path(store.spec.out) != out.absolute():
             raise InvalidInput(f"run {resume} writes to {store.spec.out}; leave --out out")
     else:
@@ -113,14 +121,6 @@ def backfill_command(
             intel=intel,
             case=case,
         )
-    sink = None
-    if store.spec.case:
-        sink = case_sink(settings, ctx.org.id)
-        if sink is None:
-            raise ConfigurationError(
-                "--case needs the cases service, which is not part of this build; "
-                "run without --case (results are in the JSON-lines output)"
-            )
     err_console.print(
         f"run [bold]{store.spec.run_id}[/bold]: results in {store.spec.out}", highlight=False
     )
