@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: Long side of the small grey copy used by the text detector.
 DETECT_SIDE = 640
 #: Long side of the grey copy the face cascade runs on.
-FACE_SIDE = 360
+FACE_SIDE = 320
 #: Characters of recognised text kept in the report.
 MAX_TEXT_CHARS = 2000
 
@@ -124,7 +124,10 @@ class IntelEngine:
         with media.open() as handle, Image.open(handle) as image:
             report = IntelReport(photo_metadata(image))
             # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: enough for every model here.
-            image.draft("RGB", (DETECT_SIDE, DETECT_SIDE))
+            w, h = image.size
+            shrink = DETECT_SIDE / max(w, h, 1)
+            if shrink < 1:  # draft keeps both sides at least this large
+                image.draft("RGB", (max(1, int(w * shrink)), max(1, int(h * shrink))))
             small = ImageOps.exif_transpose(image.convert("RGB"))
         small.thumbnail((DETECT_SIDE, DETECT_SIDE))
         grey = np.asarray(small.convert("L"), dtype=np.uint8)

@@ -24,9 +24,16 @@ def read_text(image: Image.Image, languages: str) -> str:
     if max(grey.size) > MAX_OCR_SIDE:
         grey.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE))
     try:
-        text: str = pytesseract.image_to_string(
-            grey, lang=languages, config="--psm 3", timeout=OCR_TIMEOUT_SECONDS
-        )
+        text: str = ""
+        # One uniform block first: automatic layout (psm 3) finds no block in some short lines
+        # of tall script (Khmer stacks consonants) and reads others out of order; it remains
+        # the fallback for pages one block cannot read.
+        for psm in (6, 3):
+            text = pytesseract.image_to_string(
+                grey, lang=languages, config=f"--psm {psm}", timeout=OCR_TIMEOUT_SECONDS
+            )
+            if len(text.strip()) >= 3:
+                break
     except pytesseract.TesseractNotFoundError:
         raise ConfigurationError(
             "tesseract is not installed (run `make install` or set CHILDGUARD_INTEL_OCR=false)"
