@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     )
 
     backfill_batch_size: int = Field(
-        default=32,
+        default=128,
         gt=0,
         le=10_000,
         description=(

@@ -24,7 +24,7 @@ from childguard.batch.manifest import RunSpec, RunStore, RunWriter, new_run_id, 
 from childguard.batch.sources import SourceItem, check_sources, list_sources
 from childguard.batch.worker import JobSpec, scan_batch
 from childguard.config import Settings
-from childguard.errors import ServiceUnavailable
+from childguard.errors import ChildguardError, ServiceUnavailable
 
 #: Called with (files done, files in the run) after each recorded batch.
 ProgressFn = Callable[[int, int], None]
@@ -170,6 +170,10 @@ def execute_run(
                         submit()
                         continue
                     lines = [_died_line(batch[0], spec.run_id, WORKER_DIED)]
+                except ChildguardError:
+                    # The worker could not open its runtime (database, index): nothing can be
+                    # scanned there, so the run stops with that message; --resume goes on.
+                    raise
                 except (CancelledError, FutureCancelledError, OSError, TimeoutError) as exc:
                     raise ServiceUnavailable(
                         f"the Dask scheduler went away ({type(exc).__name__}) after "

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from childguard.batch.sources import SourceItem, filesystem
 from childguard.config import Settings
-from childguard.errors import ChildguardError, HashingError, InvalidInput, TooLarge
+from childguard.errors import (
+    ChildguardError,
+    HashingError,
+    InvalidInput,
+    StorageError,
+    TooLarge,
+)
 
 if TYPE_CHECKING:
     from childguard.media.intel.analyze import IntelEngine
@@ -58,9 +64,13 @@ class ScanRuntime:
         from childguard.store.db import Database
 
         db = Database.open(job.settings, migrate=False)
-        matcher = Matcher(
-            db, job.settings, org_id=job.org_id, banks=list(job.banks) or None, persist=True
-        )
+        banks = list(job.banks) or None
+        try:
+            matcher = Matcher(db, job.settings, org_id=job.org_id, banks=banks, persist=True)
+        except (StorageError, OSError):
+            # A worker on another machine may not share (or be able to write) the client's data
+            # directory: it builds its index from the database instead of the snapshot.
+            matcher = Matcher(db, job.settings, org_id=job.org_id, banks=banks, persist=False)
         return cls(job, db, matcher)
 
     def risk(self) -> RiskEngine:
