@@ -34,6 +34,28 @@ def dask_client(
     each limited to ``backfill_worker_memory_mb``; it is shut down on exit. Raises
     ``ServiceUnavailable`` when the scheduler cannot be reached.
     """
+    # distributed logs a lost scheduler with tracebacks on stderr; the run reports it itself
+    # (with the --resume command), so only its critical messages are let through meanwhile.
+    import distributed  # noqa: F401  (its import configures the loggers quieted here)
+
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        with _client(settings, scheduler, workers, processes) as client:
+            yield client
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def _client(
+    settings: Settings, scheduler: str | None, workers: int | None, processes: bool
+) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:

@@ -150,7 +150,9 @@ def _read_remote(item: SourceItem, settings: Settings, limit: int) -> bytes:
 
 
 def _scan_media(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
-    from childguard.media.scan import hash_data, hash_file
+    from childguard.media.scan import hash_file, hash_media
+    from childguard.media.signals.base import ContentKind
+    from childguard.media.sniff import sniff_data
     from childguard.media.tempfiles import on_disk
 
     settings = rt.job.settings
@@ -159,10 +161,10 @@ def _scan_media(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
         return _media_result(media, signals, rt)
     data = _read_remote(item, settings, settings.max_upload_bytes)
     name = item.path.rsplit("/", 1)[-1]
-    if len(data) <= settings.upload_memory_bytes:
-        media, signals = hash_data(data, name, settings)
-        if media.kind != "video":
-            return _media_result(media, signals, rt)
+    media = sniff_data(data, name, settings)
+    if media.kind != ContentKind.VIDEO and len(data) <= settings.upload_memory_bytes:
+        media, signals = hash_media(media, settings)
+        return _media_result(media, signals, rt)
     # Videos are hashed by a child process that reads a file; large files go to disk too.
     with on_disk(data, name, settings) as path:
         del data

@@ -121,6 +121,10 @@ def backfill_command(
             intel=intel,
             case=case,
         )
+    from childguard import audit
+
+    target = f"backfill:{store.spec.run_id}"
+    audit.append_now(ctx.db, ctx.actor, "backfill.resume" if resume else "backfill.start", target)
     err_console.print(
         f"run [bold]{store.spec.run_id}[/bold]: results in {store.spec.out}", highlight=False
     )
@@ -137,6 +141,8 @@ def backfill_command(
             f"interrupted; finish with `childguard backfill --resume {store.spec.run_id}`"
         )
         raise typer.Exit(130) from None
+    counts = {k: v for k, v in summary.to_public().items() if k not in ("run_id", "out")}
+    audit.append_now(ctx.db, ctx.actor, "backfill.finish", target, counts)
     _report(summary, json_out)
 
 

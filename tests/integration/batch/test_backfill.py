@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from childguard.auth import ensure_org
@@ -24,6 +27,7 @@ from childguard.batch.run import execute_run, prepare_run
 from childguard.cli.main import app
 from childguard.config import Settings
 from childguard.store.db import Database
+from childguard.store.models import AuditRecord
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -144,6 +148,23 @@ def test_run_then_kill_minus_9_of_the_client_then_resume(tmp_path: Path, data_di
     again = summary_of(cg("backfill", "--resume", run_id, "--workers", "1", "--json"))
     assert again["scanned"] == 0
     assert len(read_out(out)) == total
+    db = Database.open(
+        Settings(data_dir=data_dir, database_url=os.environ.get("CHILDGUARD_DATABASE_URL") or None)
+    )
+    with db.session() as session:
+        actions = session.scalars(
+            select(AuditRecord.action)
+            .where(AuditRecord.target == f"backfill:{run_id}")
+            .order_by(AuditRecord.id)
+        ).all()
+    db.dispose()
+    assert actions == [
+        "backfill.start",
+        "backfill.resume",
+        "backfill.finish",
+        "backfill.resume",
+        "backfill.finish",
+    ]
 
 
 def test_kill_minus_9_of_a_worker_loses_and_doubles_nothing(
@@ -173,8 +194,14 @@ def test_kill_minus_9_of_a_worker_loses_and_doubles_nothing(
     assert [path for path, _ in summary.failures] == [str(tmp_path / "in" / "zz-corrupt.jpg")]
 
 
+@dataclass
+class Cluster:
+    address: str
+    scheduler: subprocess.Popen[bytes]
+
+
 @pytest.fixture
-def dask_cluster(tmp_path: Path) -> Iterator[str]:
+def dask_cluster(tmp_path: Path) -> Iterator[Cluster]:
     """A ``dask scheduler`` and a ``dask worker`` started as separate processes."""
     scheduler_file = tmp_path / "scheduler.json"
     common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -194,7 +221,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
              "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
             **common,
         )  # fmt: skip
-        yield address
+        yield Cluster(address, scheduler)
     finally:
         for proc in (worker, scheduler):
             if proc is not None:
@@ -206,7 +233,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
 
 
 def test_separately_started_scheduler_and_worker_give_the_same_results(
-    tmp_path: Path, dask_cluster: str
+    tmp_path: Path, dask_cluster: Cluster
 ) -> None:
     paths = images(tmp_path / "in", 8)
     cg("bank", "create", "KNOWN")
@@ -214,12 +241,44 @@ def test_separately_started_scheduler_and_worker_give_the_same_results(
     local = tmp_path / "local.jsonl"
     remote = tmp_path / "remote.jsonl"
     cg("backfill", str(tmp_path / "in"), "--workers", "1", "--out", str(local))
-    cg("backfill", str(tmp_path / "in"), "--scheduler", dask_cluster, "--out", str(remote))
+    cg("backfill", str(tmp_path / "in"), "--scheduler", dask_cluster.address, "--out", str(remote))
     a, b = comparable(read_out(local)), comparable(read_out(remote))
     assert len(a) == 10 and a == b
     assert a[str(paths[3])]["matched"] is True
     assert a[str(paths[3])]["priority"]["parts"]["match"] == 60.0
     assert "intel" in a[str(paths[0])]
+
+
+def test_scheduler_going_away_stops_the_client_and_resume_finishes(
+    tmp_path: Path, data_dir: Path, dask_cluster: Cluster
+) -> None:
+    images(tmp_path / "in", 200, size=32)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "childguard.cli.main", "backfill", str(tmp_path / "in"),
+         "--scheduler", dask_cluster.address, "--no-intel", "--out", str(out)],
+        env={**os.environ, "CHILDGUARD_BACKFILL_BATCH_SIZE": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    manifest: Path | None = None
+    while time.monotonic() < deadline and manifest is None:
+        found = list((data_dir / "backfill").glob("*/manifest.jsonl"))
+        if found and len(found[0].read_text().splitlines()) >= 3:
+            manifest = found[0]
+        time.sleep(0.02)
+    assert manifest is not None
+    dask_cluster.scheduler.kill()
+    _, err = proc.communicate(timeout=120)
+    message = " ".join(err.decode().split())
+    assert proc.returncode == 3, message
+    run_id = manifest.parent.name
+    assert f"--resume {run_id}" in message
+    assert "Traceback" not in message, message[max(0, message.find("Traceback") - 600) :][:1500]
+    summary = summary_of(cg("backfill", "--resume", run_id, "--workers", "1", "--json"))
+    assert summary["already_done"] >= 6
+    assert_complete(read_out(out), 202)
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
@@ -251,6 +310,14 @@ def test_s3_source_on_a_local_s3_compatible_server(
         s3 = boto3.client("s3", endpoint_url=endpoint)
         s3.create_bucket(Bucket="uploads")
         paths = images(tmp_path / "in", 3)
+        if shutil.which("ffmpeg"):
+            video = tmp_path / "in" / "clip.mp4"
+            subprocess.run(
+                ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+                 "testsrc=size=128x96:rate=5", "-t", "2", "-pix_fmt", "yuv420p", str(video)],
+                check=True,
+            )  # fmt: skip
+            paths.append(video)
         for path in [*paths, tmp_path / "in" / "zz-corrupt.jpg"]:
             s3.upload_file(str(path), "uploads", f"2023/{path.name}")
         out = tmp_path / "s3.jsonl"
@@ -262,6 +329,7 @@ def test_s3_source_on_a_local_s3_compatible_server(
         local = comparable(read_out(_local_run(tmp_path, paths)))
         for p in paths:
             assert rows[f"s3://uploads/2023/{p.name}"]["signals"] == local[str(p)]["signals"]
+            assert "error" not in local[str(p)]
         assert "corrupt" in rows["s3://uploads/2023/zz-corrupt.jpg"]["error"]["message"]
         assert "does not exist" in cg("backfill", "s3://uploads/none", code=4)
     finally:
