@@ -61,7 +61,11 @@ def backfill_command(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."
     ),
-    case: bool = typer.Option(False, "--case", help="Open cases for matches and text-risk flags."),
+    case: bool = typer.Option(
+        False,
+        "--case",
+        help="Open cases for matches and text-risk flags (needs the cases service).",
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="JSON-lines results (default: in the run's folder)."
     ),
