@@ -2,9 +2,13 @@
 # Installs the Debian packages childguard and its tests need, only those missing.
 # ffmpeg + libav*-dev + pkg-config: vPDQ (the vpdq wheel builds against libav).
 # postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
+# tesseract-ocr + language packs: text in images (media intelligence) in Khmer, Vietnamese, English.
+# fonts-dejavu-core, fonts-khmeros: free fonts the OCR bench and tests render text with.
 set -euo pipefail
 pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev postgresql)
+      libswresample-dev libswscale-dev libavutil-dev postgresql
+      tesseract-ocr tesseract-ocr-khm tesseract-ocr-vie tesseract-ocr-eng
+      fonts-dejavu-core fonts-khmeros)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -326,6 +326,75 @@ class Settings(BaseSettings):
             "to be claimed again after this time. At least twice the webhook timeout."
         ),
     )
+    backfill_batch_size: int = Field(
+        default=128,
+        gt=0,
+        le=10_000,
+        description=(
+            "Files per Dask task in `childguard backfill`; each finished batch is recorded in "
+            "the run's manifest, so a crash re-scans at most the batches in flight."
+        ),
+    )
+    backfill_worker_memory_mb: int = Field(
+        default=1024,
+        ge=256,
+        description=(
+            "Memory limit, in MiB, of each local Dask worker process of `childguard backfill`; "
+            "a worker past it is restarted and the file it held is listed as failed."
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description=(
+            "Endpoint of an S3-compatible store (MinIO, Ceph, ...) for `s3://` backfill sources; "
+            "empty means AWS. Credentials come from the usual `AWS_*` variables."
+        ),
+    )
+    intel_enabled: bool = Field(
+        default=True,
+        description=(
+            "Compute media intelligence (metadata, places, faces, nudity score, text in images) "
+            "for backfilled and inspected images; it orders review and never decides."
+        ),
+    )
+    intel_ocr: bool = Field(
+        default=True,
+        description=(
+            "Read text in images with Tesseract, only when a cheap detector says the image "
+            "likely holds text, and analyse it with the text-risk engine."
+        ),
+    )
+    intel_ocr_languages: str = Field(
+        default="khm+vie+eng",
+        description="Tesseract languages used to read text in images (`+`-separated).",
+    )
+    intel_nudity: bool = Field(
+        default=True,
+        description="Score nudity with NudeNet's 320n detector (onnxruntime, CPU).",
+    )
+    intel_faces: bool = Field(
+        default=True, description="Count faces with OpenCV's bundled Haar cascade."
+    )
+    priority_weight_match: float = Field(
+        default=60.0,
+        ge=0,
+        description="Review-priority points for a match in a (non-allow) bank.",
+    )
+    priority_weight_text: float = Field(
+        default=20.0,
+        ge=0,
+        description=(
+            "Review-priority points times the highest text-risk score of text in the image."
+        ),
+    )
+    priority_weight_nudity: float = Field(
+        default=15.0, ge=0, description="Review-priority points times the nudity score (0 to 1)."
+    )
+    priority_weight_faces: float = Field(
+        default=5.0,
+        ge=0,
+        description="Review-priority points for faces (full weight from three faces up).",
+    )
 
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:

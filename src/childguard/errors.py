@@ -115,3 +115,11 @@ class EvidenceDamaged(StorageError):
 
     code = "evidence_damaged"
     http_status = 500
+
+
+class ServiceUnavailable(ChildguardError):
+    """A service the command depends on (a Dask scheduler, an object store) went away."""
+
+    code = "service_unavailable"
+    http_status = 503
+    exit_code = 3

@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bank_cmd",
     "lookup_cmd",
     "scan_cmd",
+    "backfill_cmd",
+    "inspect_cmd",
     "text_cmd",
     "server_cmd",
     "admin_cmd",

@@ -1,0 +1,90 @@
+"""The Dask cluster a backfill runs on: a ``LocalCluster`` by default, else an existing one."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from childguard.config import Settings
+from childguard.errors import InvalidInput, ServiceUnavailable
+
+
+def default_workers() -> int:
+    """One worker process per core available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def dask_client(
+    settings: Settings,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    processes: bool = True,
+) -> Iterator[Any]:
+    """A ``distributed.Client`` on ``scheduler`` (``tcp://host:8786``) or on a new local cluster.
+
+    The local cluster has ``workers`` single-threaded worker processes (default: one per core),
+    each limited to ``backfill_worker_memory_mb``; it is shut down on exit. Raises
+    ``ServiceUnavailable`` when the scheduler cannot be reached.
+    """
+    # distributed logs a lost scheduler with tracebacks on stderr; the run reports it itself
+    # (with the --resume command), so only its critical messages are let through meanwhile.
+    import distributed  # noqa: F401  (its import configures the loggers quieted here)
+
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        with _client(settings, scheduler, workers, processes) as client:
+            yield client
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def _client(
+    settings: Settings, scheduler: str | None, workers: int | None, processes: bool
+) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        if "://" not in scheduler:
+            raise InvalidInput(f"--scheduler {scheduler!r}: give an address like tcp://host:8786")
+        try:
+            client = Client(scheduler, timeout=15)
+        except (OSError, TimeoutError) as exc:
+            raise ServiceUnavailable(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if workers is not None and workers < 1:
+        raise InvalidInput("--workers must be at least 1")
+    cluster = LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=processes,
+        memory_limit=f"{settings.backfill_worker_memory_mb}MiB",
+        dashboard_address=":0",  # a free port: several runs may share a machine
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -1,0 +1,207 @@
+"""Driving a backfill run from the client: start or resume, submit batches, record results.
+
+``prepare_run`` checks the sources (refusing a missing or unreadable one before anything starts),
+lists them once and creates the run's folder; ``open_run`` reopens one for ``--resume``;
+``execute_run`` scans every file the manifest does not cover, on the Dask client it is given,
+with a bounded number of batches in flight, writing each finished batch durably (see
+``manifest``). A batch whose worker died (``kill -9``, the memory limit) is retried by Dask; one
+that keeps killing workers is split into single files, and a single file that still kills its
+worker is listed as failed with that reason. The scheduler going away stops the run with a
+message naming the ``--resume`` command.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from childguard.batch.case_seam import CaseSink, case_candidate
+from childguard.batch.manifest import RunSpec, RunStore, RunWriter, new_run_id, runs_dir
+from childguard.batch.sources import SourceItem, check_sources, list_sources
+from childguard.batch.worker import JobSpec, scan_batch
+from childguard.config import Settings
+from childguard.errors import ChildguardError, ServiceUnavailable
+
+#: Called with (files done, files in the run) after each recorded batch.
+ProgressFn = Callable[[int, int], None]
+
+WORKER_DIED = "the worker process died while scanning this file (memory limit or crash)"
+
+
+@dataclass
+class RunSummary:
+    """Totals of one invocation (a first run or a resume) of a backfill run."""
+
+    run_id: str
+    out: str
+    total: int = 0
+    already_done: int = 0
+    scanned: int = 0
+    matched: int = 0
+    flagged: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_public(self) -> dict[str, Any]:
+        """JSON form printed by ``childguard backfill --json``."""
+        return {
+            "run_id": self.run_id,
+            "out": self.out,
+            "files": self.total,
+            "already_done": self.already_done,
+            "scanned": self.scanned,
+            "matched": self.matched,
+            "flagged": self.flagged,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "files_per_second": round(self.scanned / self.seconds, 2) if self.seconds else None,
+        }
+
+
+def absolute_settings(settings: Settings) -> Settings:
+    """``settings`` with an absolute data directory, valid in worker processes started elsewhere."""
+    return settings.model_copy(update={"data_dir": settings.data_dir.absolute()})
+
+
+def prepare_run(
+    settings: Settings,
+    sources: Sequence[str],
+    *,
+    out: str | None = None,
+    banks: Sequence[str] = (),
+    intel: bool = True,
+    case: bool = False,
+) -> RunStore:
+    """Check and list ``sources`` and create a new run; returns its store."""
+    check_sources(sources, settings)
+    run_id = new_run_id()
+    out_path = Path(out) if out else runs_dir(settings) / run_id / "results.jsonl"
+    spec = RunSpec(
+        run_id=run_id,
+        sources=list(sources),
+        out=str(out_path.absolute()),
+        banks=list(banks),
+        intel=intel,
+        case=case,
+    )
+    return RunStore.create(settings, spec, list_sources(sources, settings))
+
+
+def open_run(settings: Settings, run_id: str) -> RunStore:
+    """Reopen run ``run_id`` for ``--resume``."""
+    return RunStore.open(settings, run_id)
+
+
+def _batches(items: Sequence[SourceItem], size: int) -> list[list[SourceItem]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _died_line(item: SourceItem, run_id: str, reason: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "index": item.index,
+        "path": item.path,
+        "error": {"code": "worker_died", "message": f"{item.path}: {reason}"},
+    }
+
+
+def _worker_count(client: Any) -> int:
+    try:
+        return max(1, len(client.scheduler_info()["workers"]))
+    except (KeyError, OSError, TypeError):
+        return 1
+
+
+def execute_run(
+    store: RunStore,
+    settings: Settings,
+    org_id: int,
+    client: Any,
+    *,
+    on_progress: ProgressFn | None = None,
+    sink: CaseSink | None = None,
+) -> RunSummary:
+    """Scan every file of the run that its manifest does not cover; returns the totals."""
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    started = time.perf_counter()
+    spec = store.spec
+    summary = RunSummary(run_id=spec.run_id, out=spec.out)
+    job = JobSpec(spec.run_id, absolute_settings(settings), org_id, tuple(spec.banks), spec.intel)
+    with store.locked():
+        done, next_batch = store.recover()
+        items = store.items()
+        summary.total = len(items)
+        summary.already_done = len(done)
+        pending = [item for item in items if item.index not in done]
+        progress_done = len(done)
+        if on_progress:
+            on_progress(progress_done, summary.total)
+        queue = _batches(pending, settings.backfill_batch_size)
+        queue.reverse()
+        window = max(4, 2 * _worker_count(client))
+        batch_of: dict[Any, list[SourceItem]] = {}
+        writer = RunWriter(store)
+        seq = as_completed()
+
+        def submit() -> None:
+            while queue and len(batch_of) < window:
+                batch = queue.pop()
+                future = client.submit(scan_batch, batch, job, pure=False)
+                batch_of[future] = batch
+                seq.add(future)
+
+        try:
+            submit()
+            for future in seq:
+                batch = batch_of.pop(future)
+                try:
+                    lines: list[dict[str, Any]] = future.result()
+                except KilledWorker:
+                    if len(batch) > 1:
+                        queue.extend([item] for item in reversed(batch))
+                        submit()
+                        continue
+                    lines = [_died_line(batch[0], spec.run_id, WORKER_DIED)]
+                except ChildguardError:
+                    # The worker could not open its runtime (database, index): nothing can be
+                    # scanned there, so the run stops with that message; --resume goes on.
+                    raise
+                except (CancelledError, FutureCancelledError, OSError, TimeoutError) as exc:
+                    raise ServiceUnavailable(
+                        f"the Dask scheduler went away ({type(exc).__name__}) after "
+                        f"{progress_done} of {summary.total} files; finish the run with "
+                        f"`childguard backfill --resume {spec.run_id}`"
+                    ) from None
+                writer.commit(next_batch, [item.index for item in batch], lines)
+                next_batch += 1
+                for line in lines:
+                    summary.scanned += 1
+                    summary.failed += int("error" in line)
+                    summary.matched += int(bool(line.get("matched")))
+                    flagged = line.get("flagged") or (line.get("intel") or {}).get("text", {}).get(
+                        "flagged"
+                    )
+                    summary.flagged += int(bool(flagged))
+                    if sink is not None:
+                        candidate = case_candidate(line, org_id)
+                        if candidate is not None:
+                            sink(candidate)
+                progress_done += len(batch)
+                if on_progress:
+                    on_progress(progress_done, summary.total)
+                submit()
+        finally:
+            writer.close()
+            for future in batch_of:
+                future.cancel()
+        summary.failures = store.failures()
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,238 @@
+"""What runs inside a Dask worker: one scanning runtime per process, and ``scan_batch``.
+
+A worker process opens the database, the banks' index (``Matcher``, memory-mapped from the
+snapshot in the data directory when there is one), the text-risk engine and the intelligence
+models once, on its first batch, and keeps them for every later batch of the same job.
+Each file's outcome is a JSON-ready dict (one line of the run's output); a file that cannot be
+read or hashed becomes a line with ``error`` and never stops the batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from childguard.batch.sources import SourceItem, filesystem
+from childguard.config import Settings
+from childguard.errors import (
+    ChildguardError,
+    HashingError,
+    InvalidInput,
+    StorageError,
+    TooLarge,
+)
+
+if TYPE_CHECKING:
+    from childguard.media.intel.analyze import IntelEngine
+    from childguard.media.matcher import Matcher
+    from childguard.store.db import Database
+    from childguard.textrisk.engine import RiskEngine
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What every task of a run needs: settings, the organisation, banks and options."""
+
+    run_id: str
+    settings: Settings
+    org_id: int
+    banks: tuple[str, ...] = ()
+    intel: bool = True
+
+    @property
+    def token(self) -> str:
+        """Identifies the runtime a worker keeps for this job."""
+        return f"{self.run_id}:{self.org_id}:{','.join(self.banks)}:{self.intel}"
+
+
+@dataclass
+class ScanRuntime:
+    """Per-process state: database, matcher, and lazily the text and intelligence engines."""
+
+    job: JobSpec
+    db: Database
+    matcher: Matcher
+    _risk: RiskEngine | None = field(default=None, repr=False)
+    _intel: IntelEngine | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, job: JobSpec) -> ScanRuntime:
+        """Open the database and the banks' index for ``job``."""
+        from childguard.media.matcher import Matcher
+        from childguard.store.db import Database
+
+        db = Database.open(job.settings, migrate=False)
+        banks = list(job.banks) or None
+        try:
+            matcher = Matcher(db, job.settings, org_id=job.org_id, banks=banks, persist=True)
+        except (StorageError, OSError):
+            # A worker on another machine may not share (or be able to write) the client's data
+            # directory: it builds its index from the database instead of the snapshot.
+            matcher = Matcher(db, job.settings, org_id=job.org_id, banks=banks, persist=False)
+        return cls(job, db, matcher)
+
+    def risk(self) -> RiskEngine:
+        """The text-risk engine, loaded on first use."""
+        if self._risk is None:
+            from childguard.textrisk.engine import RiskEngine
+
+            self._risk = RiskEngine.load(self.job.settings)
+        return self._risk
+
+    def intel(self) -> IntelEngine:
+        """The media intelligence engine, loaded on first use."""
+        if self._intel is None:
+            from childguard.media.intel.analyze import IntelEngine
+
+            self._intel = IntelEngine(self.job.settings, self.risk)
+        return self._intel
+
+
+_RUNTIMES: dict[str, ScanRuntime] = {}
+_RUNTIMES_LOCK = threading.Lock()
+
+
+def runtime_for(job: JobSpec) -> ScanRuntime:
+    """This process's runtime for ``job``, opened on first use and kept (one per worker)."""
+    with _RUNTIMES_LOCK:
+        rt = _RUNTIMES.get(job.token)
+        if rt is None:
+            for old in _RUNTIMES.values():
+                old.db.dispose()
+            _RUNTIMES.clear()
+            rt = _RUNTIMES[job.token] = ScanRuntime.open(job)
+        return rt
+
+
+def scan_batch(items: list[SourceItem], job: JobSpec) -> list[dict[str, Any]]:
+    """Scan every item of one batch; returns one result dict per item, in order."""
+    rt = runtime_for(job)
+    rt.matcher.catch_up()
+    return [scan_item(item, rt) for item in items]
+
+
+def _base(item: SourceItem, job: JobSpec) -> dict[str, Any]:
+    return {"run_id": job.run_id, "index": item.index, "path": item.path}
+
+
+def scan_item(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
+    """One file's result line: signals, matches and intelligence, or the error."""
+    out = _base(item, rt.job)
+    if item.error is not None:
+        out["error"] = item.error
+        return out
+    try:
+        if item.is_conversation:
+            out.update(_scan_conversations(item, rt))
+        else:
+            out.update(_scan_media(item, rt))
+    except ChildguardError as exc:
+        out["error"] = exc.to_dict()
+    except MemoryError:
+        out["error"] = HashingError(f"{item.path}: not enough memory to decode").to_dict()
+    except OSError as exc:
+        out["error"] = InvalidInput(f"{item.path}: cannot be read ({exc})").to_dict()
+    return out
+
+
+def _read_remote(item: SourceItem, settings: Settings, limit: int) -> bytes:
+    fs = filesystem(item.path, settings)
+    size = item.size if item.size is not None else fs.size(item.path)
+    if size is not None and size > limit:
+        raise TooLarge(f"{item.path}: {size} bytes is over the limit of {limit} bytes")
+    with fs.open(item.path, "rb") as handle:
+        data: bytes = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"{item.path}: over the limit of {limit} bytes")
+    return data
+
+
+def _scan_media(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
+    from childguard.media.scan import hash_file, hash_media
+    from childguard.media.signals.base import ContentKind
+    from childguard.media.sniff import sniff_data
+    from childguard.media.tempfiles import on_disk
+
+    settings = rt.job.settings
+    if not item.is_url:
+        media, signals = hash_file(Path(item.path), settings)
+        return _media_result(media, signals, rt)
+    data = _read_remote(item, settings, settings.max_upload_bytes)
+    name = item.path.rsplit("/", 1)[-1]
+    media = sniff_data(data, name, settings)
+    if media.kind != ContentKind.VIDEO and len(data) <= settings.upload_memory_bytes:
+        media, signals = hash_media(media, settings)
+        return _media_result(media, signals, rt)
+    # Videos are hashed by a child process that reads a file; large files go to disk too.
+    with on_disk(data, name, settings) as path:
+        del data
+        media, signals = hash_file(path, settings)
+        return _media_result(media, signals, rt)
+
+
+def _media_result(media: Any, signals: dict[str, Any], rt: ScanRuntime) -> dict[str, Any]:
+    from childguard.media.intel.priority import review_priority
+
+    matches = rt.matcher.match_signals(signals.values())
+    matched = any(not m.allow and not m.suppressed for m in matches)
+    out: dict[str, Any] = {
+        "kind": str(media.kind),
+        "content_type": media.mime,
+        "signals": {name: r.to_public() for name, r in signals.items()},
+        "matched": matched,
+        "matches": [m.to_public() for m in matches],
+    }
+    report = rt.intel().analyze(media) if rt.job.intel and rt.job.settings.intel_enabled else None
+    if report is not None:
+        out["intel"] = report.to_public()
+    out["priority"] = review_priority(rt.job.settings, matched=matched, report=report)
+    return out
+
+
+def _scan_conversations(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
+    from childguard.textrisk.conversation import decode_json_line
+    from childguard.textrisk.engine import analyze_conversation
+
+    settings = rt.job.settings
+    limit = settings.max_upload_bytes
+    if item.is_url:
+        raw = _read_remote(item, settings, limit)
+    else:
+        path = Path(item.path)
+        if path.stat().st_size > limit:
+            raise TooLarge(f"{item.path}: over the limit of {limit} bytes")
+        raw = path.read_bytes()
+    engine = rt.risk()
+    results: list[dict[str, Any]] = []
+    flagged: set[str] = set()
+    for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            result = analyze_conversation(decode_json_line(line, f"line {n}"), engine)
+        except ChildguardError as exc:
+            results.append({"line": n, "error": exc.to_dict()})
+            continue
+        flagged.update(result["flagged"])
+        results.append(
+            {
+                "line": n,
+                "id": result["id"],
+                "flagged": result["flagged"],
+                "risk": result["risk"],
+                "first_flagged_message": result["first_flagged_message"],
+                "entities": result["entities"],
+                "findings": len(result["findings"]),
+            }
+        )
+    return {
+        "kind": "conversations",
+        "flagged": [
+            label
+            for label in ("CSAM_TRADE", "SEXTORTION", "GROOMING", "BULLYING")
+            if label in flagged
+        ],
+        "conversations": results,
+    }
