@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "text_cmd",
     "server_cmd",
     "admin_cmd",
+    "case_cmd",
+    "queue_cmd",
 )
 
 
