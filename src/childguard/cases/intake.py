@@ -207,12 +207,17 @@ def _subject_keys(subject: Subject, sha256: str | None = None) -> list[tuple[str
     return keys
 
 
-def _attach_keys(session: Session, case: Case, keys: Sequence[tuple[str, str]]) -> None:
-    known = set(
-        session.execute(
-            select(CaseSubject.kind, CaseSubject.value).where(CaseSubject.case_id == case.id)
-        )
-    )
+def _attach_keys(
+    session: Session, case: Case, keys: Sequence[tuple[str, str]], *, new: bool = False
+) -> None:
+    known: set[tuple[str, str]] = set()
+    if not new:
+        known = {
+            (k, v)
+            for k, v in session.execute(
+                select(CaseSubject.kind, CaseSubject.value).where(CaseSubject.case_id == case.id)
+            )
+        }
     session.add_all(
         CaseSubject(case_id=case.id, org_id=case.org_id, kind=k, value=v)
         for k, v in keys
@@ -259,8 +264,14 @@ def _open_case(session: Session, org_id: int, subject: Subject, source: Source) 
     return case
 
 
-def _merge_labels(session: Session, case: Case, labels: set[str]) -> bool:
-    """Add ``labels`` to ``case``, update its priority and route it while it waits."""
+def _merge_labels(
+    session: Session, case: Case, labels: set[str], new_item: CaseFacts | None = None
+) -> bool:
+    """Add ``labels`` to ``case``, update its priority and route it while it waits.
+
+    ``new_item``: the facts of the item that just opened ``case`` (its only item), which spare
+    reading the case's items back.
+    """
     current = set(json.loads(case.labels))
     merged = current | labels
     if merged == current and case.queue_id is not None:
@@ -268,8 +279,18 @@ def _merge_labels(session: Session, case: Case, labels: set[str]) -> bool:
     case.labels = json.dumps(sorted(merged))
     case.priority = priority_of(merged)
     if case.status == Status.OPEN.value or case.queue_id is None:
-        session.flush()
-        case.queue_id = route(session, case.org_id, case_facts(session, case))
+        if new_item is not None:
+            facts = CaseFacts(
+                frozenset(merged),
+                new_item.banks,
+                new_item.classifications,
+                new_item.languages,
+                case.priority,
+            )
+        else:
+            session.flush()
+            facts = case_facts(session, case)
+        case.queue_id = route(session, case.org_id, facts)
     return True
 
 
@@ -336,11 +357,18 @@ def add_media(
     opened = case is None
     if case is None:
         case = _open_case(session, org_id, subject, Source.MATCH)
-    _attach_keys(session, case, keys)
-    labels = {CSAM} | {str(m["classification"]) for m in item.matches if m.get("classification")}
-    existing = session.scalar(
-        select(CaseMedia).where(CaseMedia.case_id == case.id, CaseMedia.sha256 == item.sha256)
+    _attach_keys(session, case, keys, new=opened)
+    classes = {str(m["classification"]) for m in item.matches if m.get("classification")}
+    labels = {CSAM} | classes
+    facts = CaseFacts(
+        banks=frozenset(str(m["bank"]) for m in item.matches),
+        classifications=frozenset(classes),
     )
+    existing = None
+    if not opened:
+        existing = session.scalar(
+            select(CaseMedia).where(CaseMedia.case_id == case.id, CaseMedia.sha256 == item.sha256)
+        )
     if existing is None:
         media = CaseMedia(
             case_id=case.id,
@@ -373,7 +401,7 @@ def add_media(
             )
         media.evidence_kept = kept
         media.evidence_note = EVIDENCE_KEPT if kept else EVIDENCE_OFF
-        _merge_labels(session, case, labels)
+        _merge_labels(session, case, labels, facts if opened else None)
         if not opened:
             record(
                 session,
@@ -427,9 +455,9 @@ def add_conversation(
     opened = case is None
     if case is None:
         case = _open_case(session, org_id, subject, Source.CLASSIFIER)
-    _attach_keys(session, case, keys)
+    _attach_keys(session, case, keys, new=opened)
     row = None
-    if conversation_id is not None:
+    if conversation_id is not None and not opened:
         row = session.scalar(
             select(CaseConversation).where(
                 CaseConversation.case_id == case.id,
@@ -459,7 +487,8 @@ def add_conversation(
     row.entities = json.dumps(result.get("entities") or [], default=str)
     row.added_at = utcnow()
     session.flush()
-    _merge_labels(session, case, labels)
+    languages = frozenset(str(x) for x in result.get("message_languages") or [])
+    _merge_labels(session, case, labels, CaseFacts(languages=languages) if opened else None)
     if not opened:
         record(
             session,

@@ -44,9 +44,12 @@ def _lease(session: Session, org_id: int, lease_seconds: int | None) -> timedelt
     return timedelta(seconds=seconds)
 
 
-def _try_claim(session: Session, org_id: int, case_id: int, me: str, lease: timedelta) -> bool:
+def _try_claim(
+    session: Session, org_id: int, case_id: int, me: str, lease: timedelta
+) -> Case | None:
+    """The conditional claim: the case as updated, or None when someone else holds it."""
     now = utcnow()
-    result = session.execute(
+    claimed = session.scalars(
         update(Case)
         .where(
             Case.id == case_id,
@@ -61,20 +64,20 @@ def _try_claim(session: Session, org_id: int, case_id: int, me: str, lease: time
             first_claimed_at=func.coalesce(Case.first_claimed_at, now),
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(Case),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
+    return claimed
 
 
-def _after_claim(session: Session, case_id: int, actor: Actor) -> Case:
-    case = session.get(Case, case_id, populate_existing=True)
-    assert case is not None
+def _after_claim(session: Session, case: Case, actor: Actor) -> Case:
+    expires = case.lease_expires_at
     record(
         session,
         case,
         actor,
         "claimed",
-        {"lease_expires_at": case.lease_expires_at.isoformat() if case.lease_expires_at else None},
+        {"lease_expires_at": expires.isoformat() if expires else None},
     )
     return case
 
@@ -89,13 +92,14 @@ def claim(
     """
     case = get_case(session, org_id, case_id)
     me = reviewer_id(actor)
-    if not _try_claim(session, org_id, case_id, me, _lease(session, org_id, lease_seconds)):
+    claimed = _try_claim(session, org_id, case_id, me, _lease(session, org_id, lease_seconds))
+    if claimed is None:
         session.refresh(case)
         if case.status not in (Status.OPEN.value, Status.IN_REVIEW.value):
             raise Conflict(f"case {case_id} is {case.status}; reopen it to review it again")
         until = case.lease_expires_at.isoformat() if case.lease_expires_at else "?"
         raise Conflict(f"case {case_id} is held by another reviewer until {until}")
-    return _after_claim(session, case_id, actor)
+    return _after_claim(session, claimed, actor)
 
 
 def require_holder(case: Case, actor: Actor) -> None:
@@ -168,8 +172,9 @@ def next_case(
         candidates.sort(key=lambda c: (-c[1], c[2], c[0]))
         for case_id, _priority, _opened in candidates:
             tried.add(case_id)
-            if _try_claim(session, org_id, case_id, me, lease):
-                return _after_claim(session, case_id, actor)
+            claimed = _try_claim(session, org_id, case_id, me, lease)
+            if claimed is not None:
+                return _after_claim(session, claimed, actor)
     return None
 
 
