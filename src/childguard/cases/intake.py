@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from childguard import evidence
@@ -218,11 +218,13 @@ def _attach_keys(
                 select(CaseSubject.kind, CaseSubject.value).where(CaseSubject.case_id == case.id)
             )
         }
-    session.add_all(
-        CaseSubject(case_id=case.id, org_id=case.org_id, kind=k, value=v)
+    rows = [
+        {"case_id": case.id, "org_id": case.org_id, "kind": k, "value": v}
         for k, v in keys
         if (k, v) not in known
-    )
+    ]
+    if rows:
+        session.execute(insert(CaseSubject), rows)
 
 
 def case_facts(session: Session, case: Case) -> CaseFacts:
@@ -245,14 +247,25 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
     )
 
 
-def _open_case(session: Session, org_id: int, subject: Subject, source: Source) -> Case:
+def _open_case(
+    session: Session,
+    org_id: int,
+    subject: Subject,
+    source: Source,
+    labels: set[str],
+    item: CaseFacts,
+) -> Case:
+    """A new case with ``labels``, routed by the facts of its first ``item``."""
     now = utcnow()
+    priority = priority_of(labels)
+    facts = CaseFacts(frozenset(labels), item.banks, item.classifications, item.languages, priority)
     case = Case(
         org_id=org_id,
         status=Status.OPEN.value,
-        priority=0,
-        labels="[]",
+        priority=priority,
+        labels=json.dumps(sorted(labels)),
         source=Source.USER_REPORT.value if subject.user_report else source.value,
+        queue_id=route(session, org_id, facts),
         content_id=subject.content_id,
         user_id=subject.user_id,
         conversation_id=subject.conversation_id,
@@ -264,14 +277,8 @@ def _open_case(session: Session, org_id: int, subject: Subject, source: Source) 
     return case
 
 
-def _merge_labels(
-    session: Session, case: Case, labels: set[str], new_item: CaseFacts | None = None
-) -> bool:
-    """Add ``labels`` to ``case``, update its priority and route it while it waits.
-
-    ``new_item``: the facts of the item that just opened ``case`` (its only item), which spare
-    reading the case's items back.
-    """
+def _merge_labels(session: Session, case: Case, labels: set[str]) -> bool:
+    """Add ``labels`` to ``case``, update its priority and route it again while it waits."""
     current = set(json.loads(case.labels))
     merged = current | labels
     if merged == current and case.queue_id is not None:
@@ -279,18 +286,8 @@ def _merge_labels(
     case.labels = json.dumps(sorted(merged))
     case.priority = priority_of(merged)
     if case.status == Status.OPEN.value or case.queue_id is None:
-        if new_item is not None:
-            facts = CaseFacts(
-                frozenset(merged),
-                new_item.banks,
-                new_item.classifications,
-                new_item.languages,
-                case.priority,
-            )
-        else:
-            session.flush()
-            facts = case_facts(session, case)
-        case.queue_id = route(session, case.org_id, facts)
+        session.flush()
+        case.queue_id = route(session, case.org_id, case_facts(session, case))
     return True
 
 
@@ -309,6 +306,7 @@ def _finish(
             actor,
             "opened",
             {"source": case.source, "labels": json.loads(case.labels), "priority": case.priority},
+            touch=False,
         )
         enqueue_event(
             session,
@@ -353,39 +351,23 @@ def add_media(
     if replay is not None:
         return replay
     keys = _subject_keys(subject, item.sha256)
+    classes = {str(m["classification"]) for m in item.matches if m.get("classification")}
+    labels = {CSAM} | classes
     case = _find_active(session, org_id, keys)
     opened = case is None
     if case is None:
-        case = _open_case(session, org_id, subject, Source.MATCH)
+        facts = CaseFacts(
+            banks=frozenset(str(m["bank"]) for m in item.matches),
+            classifications=frozenset(classes),
+        )
+        case = _open_case(session, org_id, subject, Source.MATCH, labels, facts)
     _attach_keys(session, case, keys, new=opened)
-    classes = {str(m["classification"]) for m in item.matches if m.get("classification")}
-    labels = {CSAM} | classes
-    facts = CaseFacts(
-        banks=frozenset(str(m["bank"]) for m in item.matches),
-        classifications=frozenset(classes),
-    )
     existing = None
     if not opened:
         existing = session.scalar(
             select(CaseMedia).where(CaseMedia.case_id == case.id, CaseMedia.sha256 == item.sha256)
         )
     if existing is None:
-        media = CaseMedia(
-            case_id=case.id,
-            sha256=item.sha256,
-            md5=item.md5,
-            pdq=item.pdq,
-            filename=item.filename,
-            mime=item.mime,
-            size=item.size,
-            content_id=subject.content_id,
-            user_id=subject.user_id,
-            matches=json.dumps(item.matches, default=str),
-            signals=json.dumps(item.signals, default=str),
-            added_at=utcnow(),
-        )
-        session.add(media)
-        session.flush()
         kept = False
         if load_bytes is not None:
             kept = evidence.keep_media(
@@ -399,9 +381,25 @@ def add_media(
                 mime=item.mime,
                 actor=actor,
             )
-        media.evidence_kept = kept
-        media.evidence_note = EVIDENCE_KEPT if kept else EVIDENCE_OFF
-        _merge_labels(session, case, labels, facts if opened else None)
+        media = CaseMedia(
+            case_id=case.id,
+            sha256=item.sha256,
+            md5=item.md5,
+            pdq=item.pdq,
+            filename=item.filename,
+            mime=item.mime,
+            size=item.size,
+            content_id=subject.content_id,
+            user_id=subject.user_id,
+            matches=json.dumps(item.matches, default=str),
+            signals=json.dumps(item.signals, default=str),
+            evidence_kept=kept,
+            evidence_note=EVIDENCE_KEPT if kept else EVIDENCE_OFF,
+            added_at=utcnow(),
+        )
+        session.add(media)
+        session.flush()
+        _merge_labels(session, case, labels)
         if not opened:
             record(
                 session,
@@ -454,7 +452,10 @@ def add_conversation(
     case = _find_active(session, org_id, keys)
     opened = case is None
     if case is None:
-        case = _open_case(session, org_id, subject, Source.CLASSIFIER)
+        languages = frozenset(str(x) for x in result.get("message_languages") or [])
+        case = _open_case(
+            session, org_id, subject, Source.CLASSIFIER, labels, CaseFacts(languages=languages)
+        )
     _attach_keys(session, case, keys, new=opened)
     row = None
     if conversation_id is not None and not opened:
@@ -487,8 +488,7 @@ def add_conversation(
     row.entities = json.dumps(result.get("entities") or [], default=str)
     row.added_at = utcnow()
     session.flush()
-    languages = frozenset(str(x) for x in result.get("message_languages") or [])
-    _merge_labels(session, case, labels, CaseFacts(languages=languages) if opened else None)
+    _merge_labels(session, case, labels)
     if not opened:
         record(
             session,
