@@ -115,6 +115,15 @@ def test_deciding_needs_the_claim_a_known_policy_and_known_actions(world: World)
             decisions.decide(s, world.org_id, case_id, world.alice, "A1", ["delete"])
         with pytest.raises(InvalidInput, match="needs the bank's name"):
             decisions.decide(s, world.org_id, case_id, world.alice, "A1", ["add_to_bank"])
+        with pytest.raises(InvalidInput, match="add_to_bank: no bank named NOPE"):
+            decisions.decide(
+                s,
+                world.org_id,
+                case_id,
+                world.alice,
+                "A1",
+                [{"action": "add_to_bank", "bank": "NOPE"}],
+            )
         with pytest.raises(InvalidInput, match="takes no actions"):
             decisions.decide(s, world.org_id, case_id, world.alice, "NOT_VIOLATING", ["warn_user"])
 
