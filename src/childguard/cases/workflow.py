@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from childguard.audit import Actor
@@ -143,32 +143,50 @@ def next_case(
     """Claim the most urgent waiting case of ``queue`` (oldest first within a priority).
 
     Waiting means ``open``, or ``in_review`` with an expired lease. None when nothing waits.
+    The queue's top priority is read first (the end of an index), then its oldest cases at that
+    priority in index order, so the cost does not grow with the queue's length. On PostgreSQL
+    candidates another reviewer is claiming right now are skipped (``SKIP LOCKED``).
     """
     queue_id = get_queue(session, org_id, queue).id
     me = reviewer_id(actor)
     lease = _lease(session, org_id, lease_seconds)
     postgres = session.get_bind().dialect.name == "postgresql"
+    in_queue = (Case.org_id == org_id, Case.queue_id == queue_id)
     tried: set[int] = set()
-    for _attempt in range(5):
+    ceiling: int | None = None
+    for _attempt in range(20):
         now = utcnow()
+        waiting = [Case.status == Status.OPEN.value]
+        if ceiling is not None:
+            waiting.append(Case.priority < ceiling)
+        level = session.scalar(select(func.max(Case.priority)).where(*in_queue, *waiting))
         candidates: list[tuple[int, int, datetime]] = []
-        for condition in (
-            Case.status == Status.OPEN.value,
-            and_(Case.status == Status.IN_REVIEW.value, Case.lease_expires_at < now),
-        ):
-            query = (
-                select(Case.id, Case.priority, Case.opened_at)
-                .where(Case.org_id == org_id, Case.queue_id == queue_id, condition)
-                .order_by(Case.priority.desc(), Case.opened_at, Case.id)
-                .limit(_NEXT_BATCH)
+        queries = [
+            select(Case.id, Case.priority, Case.opened_at).where(
+                *in_queue,
+                Case.status == Status.IN_REVIEW.value,
+                Case.lease_expires_at < now,
             )
+        ]
+        if level is not None:
+            queries.append(
+                select(Case.id, Case.priority, Case.opened_at).where(
+                    *in_queue, Case.status == Status.OPEN.value, Case.priority == level
+                )
+            )
+        for query in queries:
+            query = query.order_by(Case.priority.desc(), Case.opened_at, Case.id)
             if tried:
                 query = query.where(Case.id.not_in(tried))
             if postgres:
                 query = query.with_for_update(skip_locked=True)
-            candidates.extend(session.execute(query))
+            rows = session.execute(query.limit(_NEXT_BATCH))
+            candidates.extend((int(i), int(p), o) for i, p, o in rows)
         if not candidates:
-            return None
+            if level is None:
+                return None
+            ceiling = level  # everything at this priority is being claimed: look lower
+            continue
         candidates.sort(key=lambda c: (-c[1], c[2], c[0]))
         for case_id, _priority, _opened in candidates:
             tried.add(case_id)
