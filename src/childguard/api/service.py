@@ -50,28 +50,35 @@ def resolve_visible(
     return frozenset(chosen)
 
 
-def record_scan(state: AppState, principal: Principal, mime: str, matches: Sequence[Match]) -> bool:
+def record_scan(
+    state: AppState,
+    principal: Principal,
+    mime: str,
+    matches: Sequence[Match],
+    session: Session | None = None,
+) -> bool:
     """Count a scan in the metrics and audit it when it matched; returns whether to block.
 
-    The audit record holds banks, entry ids and signal types, never the file or its hashes.
+    The audit record holds banks, entry ids and signal types, never the file or its hashes. It
+    is written in ``session``'s transaction when given (with the case the match opens), else in
+    a transaction of its own.
     """
     blocked = any(not m.allow and not m.suppressed for m in matches)
     state.metrics.scans.labels("matched" if blocked else "clean").inc()
     for m in matches:
         state.metrics.matches.labels(m.bank).inc()
     if matches:
-        audit.append_now(
-            state.db,
-            principal.actor,
-            "scan.match",
-            f"org:{principal.org_id}",
-            {
-                "blocked": blocked,
-                "content_type": mime,
-                "matches": [
-                    {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                    for m in matches
-                ],
-            },
-        )
+        details = {
+            "blocked": blocked,
+            "content_type": mime,
+            "matches": [
+                {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
+                for m in matches
+            ],
+        }
+        target = f"org:{principal.org_id}"
+        if session is not None:
+            audit.append(session, principal.actor, "scan.match", target, details)
+        else:
+            audit.append_now(state.db, principal.actor, "scan.match", target, details)
     return blocked

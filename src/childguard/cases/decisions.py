@@ -36,7 +36,7 @@ from childguard.cases.org_settings import get_settings
 from childguard.cases.policies import require_policy
 from childguard.cases.routing import route
 from childguard.cases.workflow import get_case, require_holder
-from childguard.errors import Conflict, InvalidInput, NotFound
+from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
 from childguard.store.models import (
@@ -118,20 +118,31 @@ def _org(session: Session, org_id: int) -> Org:
     return org
 
 
-def _needs_second_reviewer(session: Session, org_id: int, specs: Sequence[ActionSpec]) -> bool:
+def _check_banks(session: Session, org_id: int, specs: Sequence[ActionSpec]) -> set[str]:
+    """The names of the ``add_to_bank`` targets that are shared with other organisations.
+
+    ``InvalidInput`` for a bank the organisation does not own (or that does not exist).
+    """
+    repo = BankRepository(session, _org(session, org_id))
+    shared: set[str] = set()
+    for spec in specs:
+        if spec.action is not Action.ADD_TO_BANK or spec.bank is None:
+            continue
+        try:
+            bank = repo.get(spec.bank, write=True)
+        except (NotFound, PermissionDenied) as exc:
+            raise InvalidInput(f"add_to_bank: {exc.message}; use a bank you own") from None
+        if session.scalar(select(BankShare.org_id).where(BankShare.bank_id == bank.id).limit(1)):
+            shared.add(bank.name)
+    return shared
+
+
+def _needs_second_reviewer(
+    session: Session, org_id: int, specs: Sequence[ActionSpec], shared_banks: set[str]
+) -> bool:
     if not get_settings(session, org_id).four_eyes:
         return False
-    repo = BankRepository(session, _org(session, org_id))
-    for spec in specs:
-        if spec.action is Action.REPORT:
-            return True
-        if spec.action is Action.ADD_TO_BANK and spec.bank is not None:
-            bank = repo.get(spec.bank, write=True)
-            if session.scalar(
-                select(BankShare.org_id).where(BankShare.bank_id == bank.id).limit(1)
-            ):
-                return True
-    return False
+    return any(s.action is Action.REPORT for s in specs) or bool(shared_banks)
 
 
 def decide(
@@ -170,7 +181,8 @@ def decide(
         )
         if has_media is None:
             raise InvalidInput("add_to_bank needs media in the case; this case has none")
-    four_eyes = _needs_second_reviewer(session, org_id, specs)
+    shared_banks = _check_banks(session, org_id, specs)
+    four_eyes = _needs_second_reviewer(session, org_id, specs, shared_banks)
     decision = CaseDecision(
         case_id=case.id,
         policy=policy,

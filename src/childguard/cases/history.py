@@ -31,11 +31,17 @@ def record(
     actor: Actor,
     action: str,
     details: Mapping[str, object] | None = None,
+    *,
+    touch: bool = True,
 ) -> None:
-    """Add ``action`` to ``case``'s history and audit it as ``case.<action>``."""
+    """Add ``action`` to ``case``'s history and audit it as ``case.<action>``.
+
+    ``touch`` sets the case's ``updated_at`` (a case just inserted already has it).
+    """
     data = dict(details or {})
     now = utcnow()
-    case.updated_at = now
+    if touch:
+        case.updated_at = now
     session.add(
         CaseEvent(
             case_id=case.id,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from childguard import evidence
@@ -207,17 +207,24 @@ def _subject_keys(subject: Subject, sha256: str | None = None) -> list[tuple[str
     return keys
 
 
-def _attach_keys(session: Session, case: Case, keys: Sequence[tuple[str, str]]) -> None:
-    known = set(
-        session.execute(
-            select(CaseSubject.kind, CaseSubject.value).where(CaseSubject.case_id == case.id)
-        )
-    )
-    session.add_all(
-        CaseSubject(case_id=case.id, org_id=case.org_id, kind=k, value=v)
+def _attach_keys(
+    session: Session, case: Case, keys: Sequence[tuple[str, str]], *, new: bool = False
+) -> None:
+    known: set[tuple[str, str]] = set()
+    if not new:
+        known = {
+            (k, v)
+            for k, v in session.execute(
+                select(CaseSubject.kind, CaseSubject.value).where(CaseSubject.case_id == case.id)
+            )
+        }
+    rows = [
+        {"case_id": case.id, "org_id": case.org_id, "kind": k, "value": v}
         for k, v in keys
         if (k, v) not in known
-    )
+    ]
+    if rows:
+        session.execute(insert(CaseSubject), rows)
 
 
 def case_facts(session: Session, case: Case) -> CaseFacts:
@@ -240,14 +247,25 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
     )
 
 
-def _open_case(session: Session, org_id: int, subject: Subject, source: Source) -> Case:
+def _open_case(
+    session: Session,
+    org_id: int,
+    subject: Subject,
+    source: Source,
+    labels: set[str],
+    item: CaseFacts,
+) -> Case:
+    """A new case with ``labels``, routed by the facts of its first ``item``."""
     now = utcnow()
+    priority = priority_of(labels)
+    facts = CaseFacts(frozenset(labels), item.banks, item.classifications, item.languages, priority)
     case = Case(
         org_id=org_id,
         status=Status.OPEN.value,
-        priority=0,
-        labels="[]",
+        priority=priority,
+        labels=json.dumps(sorted(labels)),
         source=Source.USER_REPORT.value if subject.user_report else source.value,
+        queue_id=route(session, org_id, facts),
         content_id=subject.content_id,
         user_id=subject.user_id,
         conversation_id=subject.conversation_id,
@@ -260,7 +278,7 @@ def _open_case(session: Session, org_id: int, subject: Subject, source: Source) 
 
 
 def _merge_labels(session: Session, case: Case, labels: set[str]) -> bool:
-    """Add ``labels`` to ``case``, update its priority and route it while it waits."""
+    """Add ``labels`` to ``case``, update its priority and route it again while it waits."""
     current = set(json.loads(case.labels))
     merged = current | labels
     if merged == current and case.queue_id is not None:
@@ -288,6 +306,7 @@ def _finish(
             actor,
             "opened",
             {"source": case.source, "labels": json.loads(case.labels), "priority": case.priority},
+            touch=False,
         )
         enqueue_event(
             session,
@@ -332,32 +351,23 @@ def add_media(
     if replay is not None:
         return replay
     keys = _subject_keys(subject, item.sha256)
+    classes = {str(m["classification"]) for m in item.matches if m.get("classification")}
+    labels = {CSAM} | classes
     case = _find_active(session, org_id, keys)
     opened = case is None
     if case is None:
-        case = _open_case(session, org_id, subject, Source.MATCH)
-    _attach_keys(session, case, keys)
-    labels = {CSAM} | {str(m["classification"]) for m in item.matches if m.get("classification")}
-    existing = session.scalar(
-        select(CaseMedia).where(CaseMedia.case_id == case.id, CaseMedia.sha256 == item.sha256)
-    )
-    if existing is None:
-        media = CaseMedia(
-            case_id=case.id,
-            sha256=item.sha256,
-            md5=item.md5,
-            pdq=item.pdq,
-            filename=item.filename,
-            mime=item.mime,
-            size=item.size,
-            content_id=subject.content_id,
-            user_id=subject.user_id,
-            matches=json.dumps(item.matches, default=str),
-            signals=json.dumps(item.signals, default=str),
-            added_at=utcnow(),
+        facts = CaseFacts(
+            banks=frozenset(str(m["bank"]) for m in item.matches),
+            classifications=frozenset(classes),
         )
-        session.add(media)
-        session.flush()
+        case = _open_case(session, org_id, subject, Source.MATCH, labels, facts)
+    _attach_keys(session, case, keys, new=opened)
+    existing = None
+    if not opened:
+        existing = session.scalar(
+            select(CaseMedia).where(CaseMedia.case_id == case.id, CaseMedia.sha256 == item.sha256)
+        )
+    if existing is None:
         kept = False
         if load_bytes is not None:
             kept = evidence.keep_media(
@@ -371,8 +381,24 @@ def add_media(
                 mime=item.mime,
                 actor=actor,
             )
-        media.evidence_kept = kept
-        media.evidence_note = EVIDENCE_KEPT if kept else EVIDENCE_OFF
+        media = CaseMedia(
+            case_id=case.id,
+            sha256=item.sha256,
+            md5=item.md5,
+            pdq=item.pdq,
+            filename=item.filename,
+            mime=item.mime,
+            size=item.size,
+            content_id=subject.content_id,
+            user_id=subject.user_id,
+            matches=json.dumps(item.matches, default=str),
+            signals=json.dumps(item.signals, default=str),
+            evidence_kept=kept,
+            evidence_note=EVIDENCE_KEPT if kept else EVIDENCE_OFF,
+            added_at=utcnow(),
+        )
+        session.add(media)
+        session.flush()
         _merge_labels(session, case, labels)
         if not opened:
             record(
@@ -426,10 +452,13 @@ def add_conversation(
     case = _find_active(session, org_id, keys)
     opened = case is None
     if case is None:
-        case = _open_case(session, org_id, subject, Source.CLASSIFIER)
-    _attach_keys(session, case, keys)
+        languages = frozenset(str(x) for x in result.get("message_languages") or [])
+        case = _open_case(
+            session, org_id, subject, Source.CLASSIFIER, labels, CaseFacts(languages=languages)
+        )
+    _attach_keys(session, case, keys, new=opened)
     row = None
-    if conversation_id is not None:
+    if conversation_id is not None and not opened:
         row = session.scalar(
             select(CaseConversation).where(
                 CaseConversation.case_id == case.id,

@@ -220,7 +220,19 @@ def set_rules(
 
 def route(session: Session, org_id: int, facts: CaseFacts) -> int:
     """The id of the queue a case with ``facts`` belongs in."""
-    for rule in list_rules(session, org_id):
-        if rule.matches(facts):
-            return get_queue(session, org_id, rule.queue).id
+    rows = session.execute(
+        select(
+            RoutingRule.queue_id,
+            RoutingRule.label,
+            RoutingRule.bank,
+            RoutingRule.classification,
+            RoutingRule.language,
+            RoutingRule.min_priority,
+        )
+        .where(RoutingRule.org_id == org_id)
+        .order_by(RoutingRule.position)
+    )
+    for queue_id, label, bank, classification, language, min_priority in rows:
+        if RuleSpec("", label, bank, classification, language, min_priority).matches(facts):
+            return int(queue_id)
     return get_queue(session, org_id, DEFAULT_QUEUE).id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from childguard.audit import Actor
@@ -44,9 +44,12 @@ def _lease(session: Session, org_id: int, lease_seconds: int | None) -> timedelt
     return timedelta(seconds=seconds)
 
 
-def _try_claim(session: Session, org_id: int, case_id: int, me: str, lease: timedelta) -> bool:
+def _try_claim(
+    session: Session, org_id: int, case_id: int, me: str, lease: timedelta
+) -> Case | None:
+    """The conditional claim: the case as updated, or None when someone else holds it."""
     now = utcnow()
-    result = session.execute(
+    claimed = session.scalars(
         update(Case)
         .where(
             Case.id == case_id,
@@ -61,20 +64,20 @@ def _try_claim(session: Session, org_id: int, case_id: int, me: str, lease: time
             first_claimed_at=func.coalesce(Case.first_claimed_at, now),
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(Case),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
+    return claimed
 
 
-def _after_claim(session: Session, case_id: int, actor: Actor) -> Case:
-    case = session.get(Case, case_id, populate_existing=True)
-    assert case is not None
+def _after_claim(session: Session, case: Case, actor: Actor) -> Case:
+    expires = case.lease_expires_at
     record(
         session,
         case,
         actor,
         "claimed",
-        {"lease_expires_at": case.lease_expires_at.isoformat() if case.lease_expires_at else None},
+        {"lease_expires_at": expires.isoformat() if expires else None},
     )
     return case
 
@@ -89,13 +92,14 @@ def claim(
     """
     case = get_case(session, org_id, case_id)
     me = reviewer_id(actor)
-    if not _try_claim(session, org_id, case_id, me, _lease(session, org_id, lease_seconds)):
+    claimed = _try_claim(session, org_id, case_id, me, _lease(session, org_id, lease_seconds))
+    if claimed is None:
         session.refresh(case)
         if case.status not in (Status.OPEN.value, Status.IN_REVIEW.value):
             raise Conflict(f"case {case_id} is {case.status}; reopen it to review it again")
         until = case.lease_expires_at.isoformat() if case.lease_expires_at else "?"
         raise Conflict(f"case {case_id} is held by another reviewer until {until}")
-    return _after_claim(session, case_id, actor)
+    return _after_claim(session, claimed, actor)
 
 
 def require_holder(case: Case, actor: Actor) -> None:
@@ -139,37 +143,56 @@ def next_case(
     """Claim the most urgent waiting case of ``queue`` (oldest first within a priority).
 
     Waiting means ``open``, or ``in_review`` with an expired lease. None when nothing waits.
+    The queue's top priority is read first (the end of an index), then its oldest cases at that
+    priority in index order, so the cost does not grow with the queue's length. On PostgreSQL
+    candidates another reviewer is claiming right now are skipped (``SKIP LOCKED``).
     """
     queue_id = get_queue(session, org_id, queue).id
     me = reviewer_id(actor)
     lease = _lease(session, org_id, lease_seconds)
     postgres = session.get_bind().dialect.name == "postgresql"
+    in_queue = (Case.org_id == org_id, Case.queue_id == queue_id)
     tried: set[int] = set()
-    for _attempt in range(5):
+    ceiling: int | None = None
+    for _attempt in range(20):
         now = utcnow()
+        waiting = [Case.status == Status.OPEN.value]
+        if ceiling is not None:
+            waiting.append(Case.priority < ceiling)
+        level = session.scalar(select(func.max(Case.priority)).where(*in_queue, *waiting))
         candidates: list[tuple[int, int, datetime]] = []
-        for condition in (
-            Case.status == Status.OPEN.value,
-            and_(Case.status == Status.IN_REVIEW.value, Case.lease_expires_at < now),
-        ):
-            query = (
-                select(Case.id, Case.priority, Case.opened_at)
-                .where(Case.org_id == org_id, Case.queue_id == queue_id, condition)
-                .order_by(Case.priority.desc(), Case.opened_at, Case.id)
-                .limit(_NEXT_BATCH)
+        queries = [
+            select(Case.id, Case.priority, Case.opened_at).where(
+                *in_queue,
+                Case.status == Status.IN_REVIEW.value,
+                Case.lease_expires_at < now,
             )
+        ]
+        if level is not None:
+            queries.append(
+                select(Case.id, Case.priority, Case.opened_at).where(
+                    *in_queue, Case.status == Status.OPEN.value, Case.priority == level
+                )
+            )
+        for query in queries:
+            query = query.order_by(Case.priority.desc(), Case.opened_at, Case.id)
             if tried:
                 query = query.where(Case.id.not_in(tried))
             if postgres:
                 query = query.with_for_update(skip_locked=True)
-            candidates.extend(session.execute(query))
+            rows = session.execute(query.limit(_NEXT_BATCH))
+            candidates.extend((int(i), int(p), o) for i, p, o in rows)
         if not candidates:
-            return None
+            if level is None:
+                return None
+            ceiling = level  # everything at this priority is being claimed: look lower
+            continue
         candidates.sort(key=lambda c: (-c[1], c[2], c[0]))
         for case_id, _priority, _opened in candidates:
             tried.add(case_id)
-            if _try_claim(session, org_id, case_id, me, lease):
-                return _after_claim(session, case_id, actor)
+            claimed = _try_claim(session, org_id, case_id, me, lease)
+            if claimed is not None:
+                return _after_claim(session, claimed, actor)
     return None
 
 

@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "signals_cmd",
     "exchange_cmd",
     "webhook_cmd",
+    "case_cmd",
+    "queue_cmd",
 )
 
 

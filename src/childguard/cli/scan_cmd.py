@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 
+from childguard.cases.intake import Subject, add_media, make_subject, media_from_scan
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
-from childguard.cli.context import open_context
+from childguard.cli.context import CliContext, open_context
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
+from childguard.errors import InvalidInput
 from childguard.media.matcher import Matcher
 from childguard.media.scan import FileScan, ScanSummary, iter_files, scan_one
 
@@ -22,14 +24,35 @@ def scan_command(
         [], "--bank", "-b", help="Only these banks (repeatable); allow banks always apply."
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    case: bool = typer.Option(
+        False,
+        "--case",
+        help=(
+            "Open a case for each matched file, or add it to the open case of the same "
+            "content hash, conversation or user, as POST /v1/scan does."
+        ),
+    ),
+    content_id: str | None = typer.Option(
+        None, "--content-id", help="With --case: the platform's id of the content."
+    ),
+    user_id: str | None = typer.Option(
+        None, "--user-id", help="With --case: the platform's id of the uploader."
+    ),
+    conversation_id: str | None = typer.Option(
+        None, "--conversation-id", help="With --case: the conversation it was sent in."
+    ),
 ) -> None:
     """Hash every file and look each signal up in every enabled bank.
 
     Prints each file's matches (bank, entry, distance, transform, provenance) or error, then a
-    summary. Exits 0 when the scan completed, whether or not anything matched.
+    summary. Exits 0 when the scan completed, whether or not anything matched. With ``--case``
+    each matched file goes into a case (its id is printed) and is offered to the evidence store.
     """
     settings = load_settings()
     check_paths(paths)
+    if not case and (content_id or user_id or conversation_id):
+        raise InvalidInput("--content-id, --user-id and --conversation-id go with --case")
+    subject = make_subject(content_id, user_id, conversation_id) if case else None
     ctx = open_context(settings)
     matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None, persist=True)
     started = time.perf_counter()
@@ -38,10 +61,16 @@ def scan_command(
     for path, error in track(files, len(files), "scanning"):
         scan = FileScan(str(path), error=error) if error else scan_one(path, settings, matcher)
         summary.add(scan)
+        case_id = _into_case(ctx, path, scan, subject) if subject is not None else None
         if json_out:
-            print_json(scan.scan_public())
+            out = scan.scan_public()
+            if subject is not None:
+                out["case_id"] = case_id
+            print_json(out)
         else:
             _print_human(scan)
+            if case_id is not None:
+                typer.echo(f"    case {case_id}")
     summary.seconds = time.perf_counter() - started
     if json_out:
         print_json({"summary": summary.to_public()})
@@ -51,6 +80,21 @@ def scan_command(
             f"{s.files} files, {s.matched} matched, {s.low_quality} low quality, "
             f"{s.errors} errors, {s.seconds:.2f} s"
         )
+
+
+def _into_case(ctx: CliContext, path: Path, scan: FileScan, subject: Subject) -> int | None:
+    """Put a matched file into a case; the id of that case, or None when nothing matched."""
+    if scan.error is not None or not scan.matched:
+        return None
+    size = path.stat().st_size
+    item = media_from_scan(path.name, scan.content_type or "", size, scan.signals, scan.matches)
+    if item is None:
+        return None
+    with ctx.db.session(write=True) as session:
+        result = add_media(
+            session, ctx.settings, ctx.org.id, ctx.actor, subject, item, path.read_bytes
+        )
+    return result.case_id if result is not None else None
 
 
 def _print_human(scan: FileScan) -> None:

@@ -318,7 +318,8 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_case_org_status_id", "org_id", "status", "id"),
-        Index("ix_case_queue_order", "org_id", "queue_id", "status", "priority", "opened_at"),
+        # ``next``: the top priority of a queue, then its oldest cases (see cases.workflow).
+        Index("ix_case_queue_order", "org_id", "queue_id", "status", "priority", "opened_at", "id"),
         Index("ix_case_lease", "org_id", "status", "lease_expires_at"),
     )
 

@@ -241,3 +241,22 @@ def test_other_organisations_and_the_regulator_see_nothing(api: Api) -> None:
     regulator = api.key("acme", "regulator")
     assert api.client.get("/v1/cases", headers=regulator).status_code == 403
     assert api.client.get(f"/v1/cases/{case_id}", headers=regulator).status_code == 403
+
+
+def test_a_retried_chat_batch_with_its_key_opens_each_case_once(api: Api) -> None:
+    platform = api.key("acme", "platform")
+    admin = api.key("acme", "admin")
+    api.client.patch("/v1/case-settings", headers=admin, json={"review_threshold": 0.0})
+    batch = {
+        "conversations": [
+            {**GROOMING_CHAT, "id": "a", "user_id": "u-a"},
+            {**GROOMING_CHAT, "id": "b", "user_id": "u-b"},
+        ]
+    }
+    headers = {**platform, "Idempotency-Key": "batch-1"}
+    first = api.client.post("/v1/text/analyze", headers=headers, json=batch).json()["results"]
+    again = api.client.post("/v1/text/analyze", headers=headers, json=batch).json()["results"]
+    ids = [r["case_id"] for r in first]
+    assert ids == [r["case_id"] for r in again] and len(set(ids)) == 2
+    listed = api.client.get("/v1/cases?label=GROOMING", headers=admin).json()["cases"]
+    assert sorted(c["id"] for c in listed) == sorted(ids)

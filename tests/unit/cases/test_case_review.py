@@ -115,6 +115,15 @@ def test_deciding_needs_the_claim_a_known_policy_and_known_actions(world: World)
             decisions.decide(s, world.org_id, case_id, world.alice, "A1", ["delete"])
         with pytest.raises(InvalidInput, match="needs the bank's name"):
             decisions.decide(s, world.org_id, case_id, world.alice, "A1", ["add_to_bank"])
+        with pytest.raises(InvalidInput, match="add_to_bank: no bank named NOPE"):
+            decisions.decide(
+                s,
+                world.org_id,
+                case_id,
+                world.alice,
+                "A1",
+                [{"action": "add_to_bank", "bank": "NOPE"}],
+            )
         with pytest.raises(InvalidInput, match="takes no actions"):
             decisions.decide(s, world.org_id, case_id, world.alice, "NOT_VIOLATING", ["warn_user"])
 
@@ -289,3 +298,44 @@ def test_concurrent_claims_have_exactly_one_winner(world: World) -> None:
     assert sorted(outcomes) == ["conflict"] * 5 + ["won"]
     holder = _status(world, case_id)["holder"]
     assert holder in {f"key:{r.key_id}" for r in reviewers}
+
+
+def test_next_takes_over_a_case_whose_lease_expired(world: World) -> None:
+    case_id = world.scan(1).case_id
+    _claim(world, case_id, world.alice)
+    with world.db.session(write=True) as s:
+        assert workflow.next_case(s, world.org_id, "default", world.bob) is None
+        s.execute(update(Case).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    with world.db.session(write=True) as s:
+        taken = workflow.next_case(s, world.org_id, "default", world.bob)
+        assert taken is not None and taken.id == case_id and taken.holder == "key:3"
+    with world.db.session(write=True) as s, pytest.raises(Conflict, match="held by another"):
+        decisions.decide(s, world.org_id, case_id, world.alice, "A1")
+
+
+def test_policies_can_be_added_and_disabled_and_queues_removed(world: World) -> None:
+    from childguard.cases import policies
+
+    with world.db.session(write=True) as s:
+        policies.add_policy(s, world.org_id, world.alice, "HATE_SPEECH", "Hate against a child")
+        with pytest.raises(Conflict):
+            policies.add_policy(s, world.org_id, world.alice, "HATE_SPEECH")
+        with pytest.raises(InvalidInput, match="UPPER_SNAKE_CASE"):
+            policies.add_policy(s, world.org_id, world.alice, "hate speech")
+        policies.disable_policy(s, world.org_id, world.alice, "BULLYING")
+        names = [p.name for p in policies.list_policies(s, world.org_id)]
+        assert "HATE_SPEECH" in names and "BULLYING" not in names and names[0] == "A1"
+        routing.create_queue(s, world.org_id, world.alice, "urgent")
+        routing.set_rules(s, world.org_id, world.alice, [routing.RuleSpec(queue="urgent")])
+    case_id = world.scan(1).case_id
+    assert _status(world, case_id)["queue"] == "urgent"
+    with world.db.session(write=True) as s:
+        routing.delete_queue(s, world.org_id, world.alice, "urgent")
+        assert routing.list_rules(s, world.org_id) == []
+        with pytest.raises(InvalidInput, match="cannot be deleted"):
+            routing.delete_queue(s, world.org_id, world.alice, "default")
+    assert _status(world, case_id)["queue"] == "default"
+    case_id2 = world.scan(2, Subject(user_id="z")).case_id
+    _claim(world, case_id2, world.alice)
+    with world.db.session(write=True) as s, pytest.raises(InvalidInput, match="unknown policy"):
+        decisions.decide(s, world.org_id, case_id2, world.alice, "BULLYING")

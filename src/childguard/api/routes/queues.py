@@ -41,13 +41,16 @@ def next_case(
     principal: CurrentReviewer,
     body: LeaseRequest | None = None,
 ) -> dict[str, object] | Response:
-    """Claim the most urgent waiting case of the queue (204 when none waits)."""
+    """Claim the most urgent waiting case of the queue (204 when none waits).
+
+    Answers the case's summary; ``GET /v1/cases/{id}`` has its items and history.
+    """
     case = workflow.next_case(
         session, principal.org_id, name, principal.actor, body.lease_seconds if body else None
     )
     if case is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return queries.case_detail(session, principal.org_id, case.id)
+    return queries.case_summary(case, name)
 
 
 @router.get("/routing")

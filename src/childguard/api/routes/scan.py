@@ -144,24 +144,26 @@ def scan_received(
         raise
     visible = state.visible_banks(principal.org_id)
     matches = state.matcher.match_signals(signals.values(), visible)
-    blocked = record_scan(state, principal, media.mime, matches)
+    item = media_from_scan(upload.buffer.filename, media.mime, media.size, signals, matches)
     case_id = None
-    if blocked:
-        item = media_from_scan(upload.buffer.filename, media.mime, media.size, signals, matches)
-        if item is not None:
-            subject, key = request_case
-            with state.db.session(write=True) as session:
-                opened = add_media(
-                    session,
-                    state.settings,
-                    principal.org_id,
-                    principal.actor,
-                    subject,
-                    item,
-                    load_bytes=upload.buffer.content,
-                    idempotency_key=key,
-                )
-            case_id = opened.case_id if opened is not None else None
+    if item is None:
+        blocked = record_scan(state, principal, media.mime, matches)
+    else:
+        # The match's audit record and its case share one transaction.
+        subject, key = request_case
+        with state.db.session(write=True) as session:
+            blocked = record_scan(state, principal, media.mime, matches, session)
+            opened = add_media(
+                session,
+                state.settings,
+                principal.org_id,
+                principal.actor,
+                subject,
+                item,
+                load_bytes=upload.buffer.content,
+                idempotency_key=key,
+            )
+        case_id = opened.case_id if opened is not None else None
     return ScanPublic(
         filename=upload.buffer.filename,
         content_type=media.mime,

@@ -116,7 +116,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_case_org_status_id", ["org_id", "status", "id"], unique=False)
         batch_op.create_index(
             "ix_case_queue_order",
-            ["org_id", "queue_id", "status", "priority", "opened_at"],
+            ["org_id", "queue_id", "status", "priority", "opened_at", "id"],
             unique=False,
         )
 
