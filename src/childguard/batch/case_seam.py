@@ -2,10 +2,9 @@
 
 ``case_candidate`` turns one file's result line into a ``CaseCandidate`` (or None when nothing
 warrants a case: no match, no text-risk flag). ``CaseSink`` is the function the cases service
-provides to open or update a case from a candidate; ``case_sink`` returns the wired one. Until
-the cases service is part of the build it returns None and ``childguard backfill --case``
-refuses to start, saying so. The candidate's ``key`` (run id and path) is stable across
-``--resume``, so a sink that stores it can make opening a case idempotent.
+provides to open or update a case from a candidate (``childguard.cases.backfill``). The
+candidate's ``key`` (run id and path) is stable across ``--resume``, so the sink uses it as the
+intake's idempotency key and opening a case is never doubled.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from childguard.config import Settings
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,3 @@ def case_candidate(result: dict[str, Any], org_id: int) -> CaseCandidate | None:
         priority=dict(result.get("priority") or {}),
         result=result,
     )
-
-
-def case_sink(settings: Settings, org_id: int) -> CaseSink | None:
-    """The cases service's sink for ``org_id``; None while no cases service is wired in."""
-    del settings, org_id
-    return None

@@ -180,6 +180,7 @@ def _media_result(media: Any, signals: dict[str, Any], rt: ScanRuntime) -> dict[
     out: dict[str, Any] = {
         "kind": str(media.kind),
         "content_type": media.mime,
+        "size": media.size,
         "signals": {name: r.to_public() for name, r in signals.items()},
         "matched": matched,
         "matches": [m.to_public() for m in matches],

@@ -19,7 +19,7 @@ from rich.progress import (
 from childguard.batch.run import ProgressFn, RunSummary
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
 from childguard.cli.progress import RateColumn
-from childguard.errors import ConfigurationError, InvalidInput
+from childguard.errors import InvalidInput
 
 #: Failures printed at the end of a run (all of them are in the output and the manifest).
 SHOWN_FAILURES = 20
@@ -87,7 +87,6 @@ def backfill_command(
     `--resume RUN_ID` finishes the run without scanning any file twice or missing one.
     Exits 0 when every file was handled, failed files included (they are listed).
     """
-    from childguard.batch.case_seam import case_sink
     from childguard.batch.cluster import dask_client
     from childguard.batch.run import execute_run, open_run, prepare_run
     from childguard.cli.context import open_context
@@ -104,12 +103,9 @@ def backfill_command(
     store = open_run(settings, resume) if resume else None
     sink = None
     if store.spec.case if store is not None else case:
-        sink = case_sink(settings, ctx.org.id)
-        if sink is None:
-            raise ConfigurationError(
-                "--case needs the cases service, which is not part of this build; "
-                "run without --case (results are in the JSON-lines output)"
-            )
+        from childguard.cases.backfill import backfill_case_sink
+
+        sink = backfill_case_sink(ctx.db, settings, ctx.org.id, ctx.actor)
     if store is not None:
         if out is not None and Path(store.spec.out) != out.absolute():
             raise InvalidInput(f"run {resume} writes to {store.spec.out}; leave --out out")

@@ -99,10 +99,50 @@ def test_missing_source_is_refused_before_anything_starts(data_dir: Path, tmp_pa
     assert "no backfill run" in cg("backfill", "--resume", "20990101-000000-abcdef", code=4)
 
 
-def test_case_seam_refuses_until_the_cases_service_is_wired(tmp_path: Path) -> None:
-    images(tmp_path / "in", 1)
-    out = cg("backfill", str(tmp_path / "in"), "--case", code=3)
-    assert "cases service" in out
+def test_case_opens_cases_for_matches_and_risky_chats_once(tmp_path: Path, data_dir: Path) -> None:
+    paths = images(tmp_path / "in", 3)
+    grooming = {
+        "id": "g1",
+        "messages": [
+            {"sender": "x", "text": "how old are you?"},
+            {"sender": "y", "text": "i'm 12"},
+            {"sender": "x", "text": "are your parents home? don't tell them about me"},
+            {"sender": "x", "text": "send me a photo of you, just for me, our secret"},
+        ],
+    }
+    (tmp_path / "in" / "zz-grooming.jsonl").write_text(json.dumps(grooming) + "\n")
+    cg("bank", "create", "KNOWN_BAD")
+    cg("bank", "add", "KNOWN_BAD", str(paths[0]))
+    out = tmp_path / "out.jsonl"
+    args = ["backfill", str(tmp_path / "in"), "--case", "--workers", "1", "--no-intel"]
+    cg(*args, "--out", str(out), "--json")
+    rows = {Path(r["path"]).name: r for r in read_out(out)}
+    assert rows[paths[0].name]["matched"] is True
+    cases = [json.loads(line) for line in cg("case", "list", "--json").splitlines() if line]
+    assert len(cases) == 2, cases
+    labels = {label for case in cases for label in case["labels"]}
+    assert "CSAM" in labels and "GROOMING" in labels
+
+    # The same candidates again (a resumed run re-scans in-flight batches): nothing doubles.
+    from childguard.audit import Actor
+    from childguard.batch.case_seam import case_candidate
+    from childguard.cases.backfill import backfill_case_sink
+
+    settings = Settings()
+    db = Database.open(settings)
+    try:
+        with db.session() as session:
+            org = ensure_org(session, settings.org)
+            org_id = org.id
+        sink = backfill_case_sink(db, settings, org_id, Actor(org_id, None, "cli:test"))
+        for row in read_out(out):
+            candidate = case_candidate(row, org_id)
+            if candidate is not None:
+                sink(candidate)
+    finally:
+        db.dispose()
+    again = [line for line in cg("case", "list", "--json").splitlines() if line]
+    assert len(again) == 2
 
 
 def test_run_then_kill_minus_9_of_the_client_then_resume(tmp_path: Path, data_dir: Path) -> None:
