@@ -15,9 +15,10 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from childguard import audit, orgkeys
@@ -410,8 +411,9 @@ def _apply_bank(
         if not fresh:
             return 0
         summary = repo.add_entries(bank, [e for _, e in fresh])
+        # Core insert: the ORM bulk path costs more than the rows themselves here.
         session.execute(
-            insert(SubscriptionEntry),
+            insert(cast(Table, SubscriptionEntry.__table__)),
             [
                 {"subscription_id": sub.id, "origin_id": o, "local_id": local}
                 for (o, _), local in zip(fresh, summary.entry_ids, strict=True)
