@@ -42,6 +42,8 @@ from childguard.store.models import (
 
 log = logging.getLogger("childguard.exchange")
 
+#: Subscription kinds that are childguard feeds (the others are adapters' pull states).
+FEED_KINDS = ("bank", "signals")
 #: Called with a subscription and a page to apply a ``signals`` page (set by ``accounts``).
 SignalsApplier = Callable[[Session, Subscription, pages.Page], tuple[int, int]]
 
