@@ -467,14 +467,19 @@ def _remove(session: Session, repo: BankRepository, sub: Subscription, origin_id
 
 
 def due(db: Database, now: datetime | None = None) -> list[int]:
-    """Subscriptions whose next attempt is due (never failed, or past their backoff)."""
+    """Feed subscriptions whose next attempt is due (never failed, or past their backoff).
+
+    Pull states of adapters (``hma``, ``ncmec``, ``stopncii``) share the table and are skipped.
+    """
     now = now or utcnow()
     with db.session() as session:
         return list(
             session.scalars(
                 select(Subscription.id)
                 .where(
-                    (Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now)
+                    Subscription.kind.in_(FEED_KINDS),
+                    (Subscription.next_attempt_at.is_(None))
+                    | (Subscription.next_attempt_at <= now),
                 )
                 .order_by(Subscription.id)
             )
