@@ -290,8 +290,11 @@ def refresh(session: Session, feed_name: str) -> int:
                     )
                 )
                 _emit_removes(session, feed, sorted(live - enabled))
-                for entry_id in sorted(enabled - live):
-                    _emit_adds(session, feed, bank.id, (entry_id, entry_id))
+                if not live:  # the whole bank comes back: one statement
+                    _emit_adds(session, feed, bank.id, None)
+                else:
+                    for entry_id in sorted(enabled - live):
+                        _emit_adds(session, feed, bank.id, (entry_id, entry_id))
             else:
                 _emit_removes(session, feed, sorted(live))
     _emit_removes(session, feed, pending_removes)

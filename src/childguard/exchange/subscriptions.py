@@ -116,33 +116,29 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def subscribe(
-    session: Session,
-    client: HttpClient,
-    org: Org,
-    url: str,
-    fingerprint: str,
-    *,
-    token: str,
-    actor: Actor,
-    bank_name: str | None = None,
-    group_id: int | None = None,
-) -> Subscription:
-    """Subscribe to a feed: fetch its key, check it against the pinned fingerprint, store it.
+@dataclass(frozen=True)
+class PublisherKey:
+    """A feed's publisher key, fetched and checked against the pinned fingerprint."""
 
-    ``bank_name`` (a bank of ours, created if missing) receives a bank feed; ``group_id`` a
-    signals feed. ``PageRefused`` when the publisher's key does not match the fingerprint.
+    url: str
+    public_key: str
+    fingerprint: str
+    publisher: str
+    kind: str
+
+
+def fetch_key(client: HttpClient, url: str, fingerprint: str, token: str) -> PublisherKey:
+    """Fetch ``URL/key`` and check it against the fingerprint the human pinned.
+
+    ``PageRefused`` when it does not match; call it before opening the transaction that stores
+    the subscription (no database lock is held during the request).
     """
     pinned = orgkeys.normalise_fingerprint(fingerprint)
     url = url.rstrip("/")
     feed_name_of(url)
-    if session.scalar(
-        select(Subscription.id).where(Subscription.org_id == org.id, Subscription.url == url)
-    ):
-        raise Conflict(f"already subscribed to {url}")
     response = client.request("GET", f"{url}/key", headers=_auth(token))
     if response.status != 200:
-        raise PartnerUnavailable(f"the publisher answered {response.status} for the feed's key")
+        raise PartnerUnavailable(_status_message(response.status, response.body))
     try:
         data = json.loads(response.body)
         public_hex = str(data["public_key"])
@@ -157,6 +153,35 @@ def subscribe(
             f"the publisher's key has fingerprint {actual}, not the pinned {pinned}: check the "
             "fingerprint with the publisher before subscribing"
         )
+    return PublisherKey(url, public_hex, pinned, publisher, kind)
+
+
+def subscribe(
+    session: Session,
+    key: PublisherKey,
+    org: Org,
+    *,
+    token: str,
+    actor: Actor,
+    bank_name: str | None = None,
+    group_id: int | None = None,
+) -> Subscription:
+    """Store a subscription to the feed whose checked key is ``key`` (see ``fetch_key``).
+
+    ``bank_name`` (a bank of ours, created if missing) receives a bank feed; ``group_id`` a
+    signals feed.
+    """
+    url, public_hex, pinned, publisher, kind = (
+        key.url,
+        key.public_key,
+        key.fingerprint,
+        key.publisher,
+        key.kind,
+    )
+    if session.scalar(
+        select(Subscription.id).where(Subscription.org_id == org.id, Subscription.url == url)
+    ):
+        raise Conflict(f"already subscribed to {url}")
     bank_id = None
     if kind == "bank":
         if not bank_name:
@@ -332,6 +357,8 @@ def _apply(
     sub = session.scalar(select(Subscription).where(Subscription.id == sub_id).with_for_update())
     if sub is None or sub.cursor != page.cursor:
         return None
+    if sub.publisher and page.publisher != sub.publisher:
+        raise PageRefused(f"the page is from {page.publisher[:64]!r}, not {sub.publisher!r}")
     if page.kind != sub.kind:
         raise PageRefused(f"the page is a {page.kind[:20]} feed, the subscription a {sub.kind}")
     rotate = [c for c in page.changes if c.op == "rotate"]
