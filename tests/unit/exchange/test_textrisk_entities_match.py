@@ -30,7 +30,7 @@ def test_text_entities_hit_shared_signals(db: Database, org: Org) -> None:
         hits = accounts.match_entities(s, org.id, entities)
         assert sorted(h.kind for h in hits) == ["handle", "phone", "url"]
         assert {h.category for h in hits} == {"CSAM_TRADE"}
-        # an expired or revoked signal no longer matches
+        # a revoked signal no longer matches
         for hit in hits:
             accounts.revoke(s, org, hit.signal_id, actor)
         assert accounts.match_entities(s, org.id, entities) == []
