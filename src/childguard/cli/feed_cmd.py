@@ -117,14 +117,13 @@ def subscribe(
     ctx = open_context(load_settings())
     client = _client(ctx)
     try:
+        key = subscriptions.fetch_key(client, url, fingerprint, token)
         with ctx.db.session(write=True) as s:
             group_id = accounts.get_group(s, ctx.org, group).id if group else None
             sub = subscriptions.subscribe(
                 s,
-                client,
+                key,
                 ctx.org,
-                url,
-                fingerprint,
                 token=token,
                 actor=ctx.actor,
                 bank_name=bank,

@@ -290,8 +290,11 @@ def refresh(session: Session, feed_name: str) -> int:
                     )
                 )
                 _emit_removes(session, feed, sorted(live - enabled))
-                for entry_id in sorted(enabled - live):
-                    _emit_adds(session, feed, bank.id, (entry_id, entry_id))
+                if not live:  # the whole bank comes back: one statement
+                    _emit_adds(session, feed, bank.id, None)
+                else:
+                    for entry_id in sorted(enabled - live):
+                        _emit_adds(session, feed, bank.id, (entry_id, entry_id))
             else:
                 _emit_removes(session, feed, sorted(live))
     _emit_removes(session, feed, pending_removes)
@@ -354,8 +357,16 @@ def read_page(
         raise PermissionDenied(f"your organisation has no access to feed {feed_name}")
     publisher = session.get(Org, feed.org_id)
     rows = list(
-        session.scalars(
-            select(FeedChange)
+        session.execute(
+            select(
+                FeedChange.seq,
+                FeedChange.op,
+                FeedChange.entry_id,
+                FeedChange.signal_type,
+                FeedChange.value,
+                FeedChange.classification,
+                FeedChange.expires_at,
+            )
             .where(FeedChange.feed_id == feed.id, FeedChange.seq > cursor)
             .order_by(FeedChange.seq)
             .limit(limit + 1)
@@ -368,18 +379,7 @@ def read_page(
             more = more or i + 1 < len(rows)
             rows = rows[: i + 1]
             break
-    changes = tuple(
-        pages.Change(
-            seq=r.seq,
-            op=r.op,
-            id=r.entry_id,
-            type=r.signal_type,
-            value=r.value,
-            classification=r.classification,
-            expires=pages.iso(r.expires_at),
-        )
-        for r in rows
-    )
+    changes = [pages.change_json(*r) for r in rows]
     next_cursor = rows[-1].seq if rows else max(cursor, 0)
     page = pages.Page(
         feed=feed.name,
@@ -390,9 +390,9 @@ def read_page(
         cursor=cursor,
         next_cursor=next_cursor,
         more=more,
-        changes=changes,
+        changes=(),
     )
-    body = pages.encode(page)
+    body = pages.encode(page, changes)
     key = _signing_key(session, data_dir, feed, cursor, key_fingerprint)
     signature = orgkeys.sign(data_dir, key, body)
     if changes:

@@ -63,8 +63,24 @@ class Page:
     changes: tuple[Change, ...]
 
 
-def encode(page: Page) -> bytes:
-    """The canonical bytes that get signed and sent."""
+def change_json(
+    seq: int, op: str, entry_id: int, stype: str, value: str, cls: str, expires: datetime | None
+) -> dict[str, Any]:
+    """A change's JSON form straight from stored columns (the serving path's fast form)."""
+    return {
+        "seq": seq,
+        "op": op,
+        "id": entry_id,
+        "type": stype,
+        "value": value,
+        "class": cls,
+        "expires": iso(expires),
+    }
+
+
+def encode(page: Page, raw_changes: list[dict[str, Any]] | None = None) -> bytes:
+    """The canonical bytes that get signed and sent (``raw_changes``, when given, replace
+    ``page.changes`` as already-built JSON objects)."""
     body = {
         "v": PAGE_VERSION,
         "feed": page.feed,
@@ -75,7 +91,7 @@ def encode(page: Page) -> bytes:
         "cursor": page.cursor,
         "next_cursor": page.next_cursor,
         "more": page.more,
-        "changes": [c.to_json() for c in page.changes],
+        "changes": raw_changes if raw_changes is not None else [c.to_json() for c in page.changes],
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

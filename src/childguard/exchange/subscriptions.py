@@ -15,9 +15,10 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from childguard import audit, orgkeys
@@ -41,6 +42,8 @@ from childguard.store.models import (
 
 log = logging.getLogger("childguard.exchange")
 
+#: Subscription kinds that are childguard feeds (the others are adapters' pull states).
+FEED_KINDS = ("bank", "signals")
 #: Called with a subscription and a page to apply a ``signals`` page (set by ``accounts``).
 SignalsApplier = Callable[[Session, Subscription, pages.Page], tuple[int, int]]
 
@@ -113,33 +116,29 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def subscribe(
-    session: Session,
-    client: HttpClient,
-    org: Org,
-    url: str,
-    fingerprint: str,
-    *,
-    token: str,
-    actor: Actor,
-    bank_name: str | None = None,
-    group_id: int | None = None,
-) -> Subscription:
-    """Subscribe to a feed: fetch its key, check it against the pinned fingerprint, store it.
+@dataclass(frozen=True)
+class PublisherKey:
+    """A feed's publisher key, fetched and checked against the pinned fingerprint."""
 
-    ``bank_name`` (a bank of ours, created if missing) receives a bank feed; ``group_id`` a
-    signals feed. ``PageRefused`` when the publisher's key does not match the fingerprint.
+    url: str
+    public_key: str
+    fingerprint: str
+    publisher: str
+    kind: str
+
+
+def fetch_key(client: HttpClient, url: str, fingerprint: str, token: str) -> PublisherKey:
+    """Fetch ``URL/key`` and check it against the fingerprint the human pinned.
+
+    ``PageRefused`` when it does not match; call it before opening the transaction that stores
+    the subscription (no database lock is held during the request).
     """
     pinned = orgkeys.normalise_fingerprint(fingerprint)
     url = url.rstrip("/")
     feed_name_of(url)
-    if session.scalar(
-        select(Subscription.id).where(Subscription.org_id == org.id, Subscription.url == url)
-    ):
-        raise Conflict(f"already subscribed to {url}")
     response = client.request("GET", f"{url}/key", headers=_auth(token))
     if response.status != 200:
-        raise PartnerUnavailable(f"the publisher answered {response.status} for the feed's key")
+        raise PartnerUnavailable(_status_message(response.status, response.body))
     try:
         data = json.loads(response.body)
         public_hex = str(data["public_key"])
@@ -154,6 +153,35 @@ def subscribe(
             f"the publisher's key has fingerprint {actual}, not the pinned {pinned}: check the "
             "fingerprint with the publisher before subscribing"
         )
+    return PublisherKey(url, public_hex, pinned, publisher, kind)
+
+
+def subscribe(
+    session: Session,
+    key: PublisherKey,
+    org: Org,
+    *,
+    token: str,
+    actor: Actor,
+    bank_name: str | None = None,
+    group_id: int | None = None,
+) -> Subscription:
+    """Store a subscription to the feed whose checked key is ``key`` (see ``fetch_key``).
+
+    ``bank_name`` (a bank of ours, created if missing) receives a bank feed; ``group_id`` a
+    signals feed.
+    """
+    url, public_hex, pinned, publisher, kind = (
+        key.url,
+        key.public_key,
+        key.fingerprint,
+        key.publisher,
+        key.kind,
+    )
+    if session.scalar(
+        select(Subscription.id).where(Subscription.org_id == org.id, Subscription.url == url)
+    ):
+        raise Conflict(f"already subscribed to {url}")
     bank_id = None
     if kind == "bank":
         if not bank_name:
@@ -329,6 +357,8 @@ def _apply(
     sub = session.scalar(select(Subscription).where(Subscription.id == sub_id).with_for_update())
     if sub is None or sub.cursor != page.cursor:
         return None
+    if sub.publisher and page.publisher != sub.publisher:
+        raise PageRefused(f"the page is from {page.publisher[:64]!r}, not {sub.publisher!r}")
     if page.kind != sub.kind:
         raise PageRefused(f"the page is a {page.kind[:20]} feed, the subscription a {sub.kind}")
     rotate = [c for c in page.changes if c.op == "rotate"]
@@ -410,8 +440,9 @@ def _apply_bank(
         if not fresh:
             return 0
         summary = repo.add_entries(bank, [e for _, e in fresh])
+        # Core insert: the ORM bulk path costs more than the rows themselves here.
         session.execute(
-            insert(SubscriptionEntry),
+            insert(cast(Table, SubscriptionEntry.__table__)),
             [
                 {"subscription_id": sub.id, "origin_id": o, "local_id": local}
                 for (o, _), local in zip(fresh, summary.entry_ids, strict=True)
@@ -463,14 +494,19 @@ def _remove(session: Session, repo: BankRepository, sub: Subscription, origin_id
 
 
 def due(db: Database, now: datetime | None = None) -> list[int]:
-    """Subscriptions whose next attempt is due (never failed, or past their backoff)."""
+    """Feed subscriptions whose next attempt is due (never failed, or past their backoff).
+
+    Pull states of adapters (``hma``, ``ncmec``, ``stopncii``) share the table and are skipped.
+    """
     now = now or utcnow()
     with db.session() as session:
         return list(
             session.scalars(
                 select(Subscription.id)
                 .where(
-                    (Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now)
+                    Subscription.kind.in_(FEED_KINDS),
+                    (Subscription.next_attempt_at.is_(None))
+                    | (Subscription.next_attempt_at <= now),
                 )
                 .order_by(Subscription.id)
             )

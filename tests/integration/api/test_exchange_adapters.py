@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from childguard.audit import Actor
 from childguard.auth import ensure_org
+from childguard.exchange import subscriptions
 from childguard.exchange.adapters.base import pull
 from childguard.exchange.adapters.hma import HmaExchange
 from childguard.exchange.adapters.ncmec import NcmecExchange
@@ -208,6 +209,7 @@ def test_stopncii_fetch_none_deletes_and_checkpoint_after_finish(api: Api) -> No
     fail_second["on"] = False
     assert pull(api.db, me, exchange, "STOPNCII", actor).added == 2
     assert checkpoint(api, "stopncii") == 1700
+    assert subscriptions.due(api.db) == []  # a pull state is not a feed to poll
     assert fake.calls[0][2]["Ocp-Apim-Subscription-Key"] == "sub-key"
     # a withdrawn hash is an update of None: the entry goes
     pages[0] = {**pages[0], "hashRecords": [{**record, "hashStatus": "Withdrawn"}]}

@@ -22,8 +22,10 @@ import pytest
 from sqlalchemy import func, select
 
 from childguard import orgkeys
+from childguard.audit import Actor
+from childguard.auth import ensure_org
 from childguard.exchange import accounts, feeds, pages, subscriptions
-from childguard.exchange.errors import PartnerUnavailable
+from childguard.exchange.errors import PageRefused, PartnerUnavailable
 from childguard.exchange.transport import HttpClient, HttpResponse, HttpxClient
 from childguard.media.bank_formats import make_entry
 from childguard.media.banks import BankRepository
@@ -302,9 +304,20 @@ def test_key_rotation_is_announced_and_followed(pair: tuple[Server, Server]) -> 
     sub = sub_row(subscriber)
     assert sub.fingerprint == new_fp
     assert md5(50) in local_values(subscriber)
-    # a new subscriber pinning the new key reads the whole feed
-    other = subscriptions.feed_name_of(f"{publisher.url}/v1/feeds/pubco-known")
-    assert other == "pubco-known"
+    # a new subscriber pinning the new key reads the whole feed, signed by the new key
+    client = HttpxClient()
+    url = f"{publisher.url}/v1/feeds/pubco-known"
+    with pytest.raises(PageRefused):  # the old fingerprint no longer matches the feed's key
+        subscriptions.fetch_key(client, url, fp, token)
+    key = subscriptions.fetch_key(client, url, new_fp, token)
+    with subscriber.db.session(write=True) as s:
+        late = ensure_org(s, "late-co")
+        late_sub = subscriptions.subscribe(
+            s, key, late, token=token, actor=Actor(late.id, None, "t"), bank_name="LATE"
+        ).id
+    result = subscriptions.sync(subscriber.db, subscriber.settings, client, late_sub)
+    assert result.status == "ok", result.error
+    assert local_values(subscriber, "LATE") == local_values(subscriber)
 
 
 def test_publisher_down_or_500_backs_off_and_keeps_the_bank(pair: tuple[Server, Server]) -> None:

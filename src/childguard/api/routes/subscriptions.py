@@ -44,15 +44,14 @@ def subscribe(
     """Subscribe to a feed, pinning the publisher's key by its fingerprint."""
     if (body.bank is None) == (body.group is None):
         raise InvalidInput("give either bank (for a bank feed) or group (for a signals feed)")
+    key = subscriptions.fetch_key(state.exchange_client(), body.url, body.fingerprint, body.token)
     with state.db.session(write=True) as session:
         org = caller_org(session, principal)
         group_id = accounts.get_group(session, org, body.group).id if body.group else None
         sub = subscriptions.subscribe(
             session,
-            state.exchange_client(),
+            key,
             org,
-            body.url,
-            body.fingerprint,
             token=body.token,
             actor=principal.actor,
             bank_name=body.bank,
