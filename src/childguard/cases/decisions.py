@@ -37,6 +37,7 @@ from childguard.cases.policies import require_policy
 from childguard.cases.routing import route
 from childguard.cases.workflow import get_case, require_holder
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from childguard.exchange.feedback import record_decision_feedback
 from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
 from childguard.store.models import (
@@ -258,6 +259,7 @@ def _take_effect(session: Session, case: Case, decision: CaseDecision, actor: Ac
     media = _media(session, case)
     if decision.policy == NOT_VIOLATING:
         _count_false_positives(session, media)
+    _feedback_to_publishers(session, case.org_id, decision.policy, media)
     for spec in specs:
         if spec.action is Action.ADD_TO_BANK and spec.bank is not None:
             _add_to_bank(session, case, decision, spec.bank, media)
@@ -278,6 +280,16 @@ def _take_effect(session: Session, case: Case, decision: CaseDecision, actor: Ac
     )
     for spec in specs:
         enqueue_event(session, case.org_id, "action.requested", {**base, **spec.to_public()})
+
+
+def _feedback_to_publishers(
+    session: Session, org_id: int, policy: str, media: Sequence[CaseMedia]
+) -> None:
+    """Tell the publishers of matched entries that came from feeds what the review found."""
+    verdict = "false_positive" if policy == NOT_VIOLATING else "true_positive"
+    entry_ids = sorted({int(m["entry_id"]) for item in media for m in json.loads(item.matches)})
+    for entry_id in entry_ids:
+        record_decision_feedback(session, org_id, entry_id, verdict)
 
 
 def _count_false_positives(session: Session, media: Sequence[CaseMedia]) -> None:

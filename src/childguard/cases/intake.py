@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from childguard import evidence
 from childguard.audit import Actor
 from childguard.cases.history import record
-from childguard.cases.labels import ACTIVE, CSAM, Source, Status, priority_of
+from childguard.cases.labels import ACTIVE, CSAM, PRIORITY, Source, Status, priority_of
 from childguard.cases.org_settings import get_settings
 from childguard.cases.routing import CaseFacts, route
 from childguard.config import Settings
 from childguard.errors import InvalidInput
+from childguard.exchange.accounts import match_entities
 from childguard.media.matcher import Match
 from childguard.media.signals.base import HashResult
 from childguard.store.models import (
@@ -488,6 +489,10 @@ def add_conversation(
     row.entities = json.dumps(result.get("entities") or [], default=str)
     row.added_at = utcnow()
     session.flush()
+    hits = match_entities(session, org_id, result.get("entities") or [])
+    for hit in hits:
+        record(session, case, actor, "account_signal_matched", hit.to_public())
+    labels |= {hit.category for hit in hits if hit.category in PRIORITY}
     _merge_labels(session, case, labels)
     if not opened:
         record(

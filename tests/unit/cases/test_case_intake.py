@@ -136,3 +136,28 @@ def test_list_filters_and_pages(world: World) -> None:
         assert verify_chain(s).ok
         events = [json.loads(r.details) for r in s.scalars(select(AuditRecord))]
     assert all("text" not in json.dumps(d) for d in events)
+
+
+def test_an_entity_shared_as_an_account_signal_adds_it_to_the_case(world: World) -> None:
+    from datetime import timedelta
+
+    from childguard.exchange import accounts
+    from childguard.store.models import Org
+
+    with world.db.session(write=True) as s:
+        org = s.get(Org, world.org_id)
+        assert org is not None
+        group, _ = accounts.create_group(s, org, "g", None, world.alice)
+        accounts.set_category(s, org, group, "SEXTORTION", allow=True, actor=world.alice)
+        accounts.share(s, org, group, "handle", "@someone", "SEXTORTION",
+                       expires_in=timedelta(days=30), actor=world.alice)  # fmt: skip
+        opened = add_conversation(
+            s, world.org_id, world.platform, Subject(), _conversation(0.9), MESSAGES
+        )
+        assert opened is not None
+        detail = case_detail(s, world.org_id, opened.case_id)
+    assert detail["labels"] == ["GROOMING", "SEXTORTION"]
+    hits = [h for h in detail["history"] if h["action"] == "account_signal_matched"]  # type: ignore[union-attr]
+    assert len(hits) == 1
+    assert hits[0]["details"]["category"] == "SEXTORTION"  # type: ignore[index]
+    assert hits[0]["details"]["source"]["group"] == "g"  # type: ignore[index]

@@ -339,3 +339,32 @@ def test_policies_can_be_added_and_disabled_and_queues_removed(world: World) -> 
     _claim(world, case_id2, world.alice)
     with world.db.session(write=True) as s, pytest.raises(InvalidInput, match="unknown policy"):
         decisions.decide(s, world.org_id, case_id2, world.alice, "BULLYING")
+
+
+@pytest.mark.parametrize(
+    ("policy", "verdict"), [("NOT_VIOLATING", "false_positive"), ("A1", "true_positive")]
+)
+def test_a_decision_on_an_entry_from_a_feed_sends_feedback_to_its_publisher(
+    world: World, policy: str, verdict: str
+) -> None:
+    from childguard.store.models import Bank, FeedbackOutbox, Subscription, SubscriptionEntry
+
+    with world.db.session(write=True) as s:
+        entry = s.get(BankEntry, world.entry_ids[0])
+        assert entry is not None
+        bank = s.get(Bank, entry.bank_id)
+        assert bank is not None
+        sub = Subscription(
+            org_id=world.org_id, url="http://p/v1/feeds/f", public_key="0" * 64,
+            fingerprint="x", bank_id=bank.id, publisher="pubco",
+        )  # fmt: skip
+        s.add(sub)
+        s.flush()
+        s.add(SubscriptionEntry(subscription_id=sub.id, origin_id=77, local_id=entry.id))
+    case_id = world.scan(1).case_id
+    _claim(world, case_id, world.alice)
+    with world.db.session(write=True) as s:
+        decisions.decide(s, world.org_id, case_id, world.alice, policy)
+    with world.db.session() as s:
+        queued = list(s.scalars(select(FeedbackOutbox)))
+    assert [(q.origin_id, q.verdict) for q in queued] == [(77, verdict)]
