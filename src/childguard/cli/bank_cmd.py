@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import typer
 
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
-from childguard.cli.context import open_context
+from childguard.cli.context import CliContext, open_context
 from childguard.cli.paths import check_paths
-from childguard.errors import InvalidInput
-from childguard.media.bank_formats import BankFormat, EntryIn, parse_entries, write_entries
-from childguard.media.banks import BankRepository
+from childguard.cli.progress import counter
+from childguard.errors import InvalidInput, NotFound
+from childguard.media.bank_formats import BankFormat, EntryIn, iter_parsed_entries, write_entries
+from childguard.media.banks import BankRepository, ImportSummary
 from childguard.media.scan import iter_files, scan_one
 
 bank_app = typer.Typer(
@@ -110,34 +112,47 @@ def import_(
     source: str = typer.Option("", "--source", help="Provenance source for entries without one."),
     create_bank: bool = typer.Option(False, "--create", help="Create the bank if missing."),
 ) -> None:
-    """Import hashes atomically: a bad line aborts with its number and nothing is imported."""
+    """Import hashes atomically: a bad line aborts with its number and nothing is imported.
+
+    The file is streamed: memory stays bounded whatever its length, with a count on a terminal.
+    """
+    ctx = open_context(load_settings())
     try:
         if str(file) == "-":
-            entries = parse_entries(sys.stdin, fmt, signal_type=signal, source=source)
+            summary = _import_stream(ctx, name, sys.stdin, fmt, signal, source, create_bank)
         else:
             with file.open(encoding="utf-8-sig", newline="") as fh:
-                entries = parse_entries(fh, fmt, signal_type=signal, source=source)
+                summary = _import_stream(ctx, name, fh, fmt, signal, source, create_bank)
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text") from None
-    ctx = open_context(load_settings())
-    with ctx.db.session(write=True) as s:
+    by = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_signal.items()))
+    typer.echo(
+        f"imported into {name}: {summary.added} added ({by or 'none'}), {summary.merged} merged"
+    )
+
+
+def _import_stream(
+    ctx: CliContext,
+    name: str,
+    stream: TextIO,
+    fmt: BankFormat | None,
+    signal: str | None,
+    source: str,
+    create_bank: bool,
+) -> ImportSummary:
+    entries = iter_parsed_entries(stream, fmt, signal_type=signal, source=source)
+    with ctx.db.session(write=True) as s, counter("importing") as progress:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if create_bank:
-            from childguard.errors import NotFound
-
             try:
                 bank = repo.get(name)
             except NotFound:
                 bank = repo.create(name)
         else:
             bank = repo.get(name)
-        summary = repo.add_entries(bank, entries)
-    by = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_signal.items()))
-    typer.echo(
-        f"imported into {name}: {summary.added} added ({by or 'none'}), {summary.merged} merged"
-    )
+        return repo.import_entries(bank, entries, progress=progress)
 
 
 @bank_app.command("export")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.progress import (
@@ -51,3 +52,21 @@ def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
         for item in items:
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def counter(label: str) -> Iterator[Callable[[int], None]]:
+    """A callback ``advance(n)`` drawing a running count with rate on a terminal (no total)."""
+    if not err_console.is_terminal:
+        yield lambda n: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,.0f}"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda n: progress.advance(task, n)

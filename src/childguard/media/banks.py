@@ -7,7 +7,8 @@ with what is stored. Import/export formats live in ``bank_formats``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +20,14 @@ from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.plugins import get_signal_type
+from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
 from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
+
+#: Entries per chunk of a streamed import: memory is bounded by it, speed barely depends on it.
+IMPORT_CHUNK = 10_000
+#: Digests per "already in the bank?" query of a streamed import.
+LOOKUP_CHUNK = 1000
+PROVENANCE = ("source", "external_id", "classification", "note")
 
 
 @dataclass
@@ -356,6 +364,95 @@ class BankRepository:
         summary.entry_ids = [by_digest[value_digest(e.signal_type, e.value)] for e in entries]
         return self._finish_add(bank, summary, now)
 
+    def import_entries(
+        self,
+        bank: Bank,
+        entries: Iterable[EntryIn],
+        *,
+        chunk_size: int = IMPORT_CHUNK,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Stream ``entries`` into ``bank`` in chunks, in the caller's one transaction.
+
+        Memory is bounded by ``chunk_size``, whatever the input's length: duplicates within a
+        chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
+        the bank's unique index, filling empty provenance as ``add_entries`` does. Rows go in
+        with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of every
+        process learn of them once, at the end, as one id range. ``progress`` receives the
+        number of input entries handled after each chunk. ``summary.entry_ids`` stays empty.
+        """
+        self._require_owner(bank)
+        summary = ImportSummary()
+        now = utcnow()
+        prepare_bulk_import(self.session)
+        before = self.session.scalar(select(func.max(BankEntry.id))) or 0
+        for chunk in _batched(entries, chunk_size):
+            self._import_chunk(bank, chunk, summary, now)
+            if progress is not None:
+                progress(len(chunk))
+        if summary.added:
+            after = self.session.scalar(select(func.max(BankEntry.id))) or before
+            self._change("add", bank, (before + 1, after), as_range=True)
+        return self._finish_add(bank, summary, now)
+
+    def _import_chunk(
+        self, bank: Bank, chunk: Sequence[EntryIn], summary: ImportSummary, now: datetime
+    ) -> None:
+        unique: dict[str, EntryIn] = {}
+        for e in chunk:
+            key = value_digest(e.signal_type, e.value)
+            if key in unique:
+                summary.merged += 1
+                unique[key] = _merge_in(unique[key], e)
+            else:
+                unique[key] = e
+        keys = list(unique)
+        fills: list[tuple[int, dict[str, str]]] = []
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            stored_rows = self.session.execute(
+                select(
+                    BankEntry.id,
+                    BankEntry.value_digest,
+                    BankEntry.source,
+                    BankEntry.external_id,
+                    BankEntry.classification,
+                    BankEntry.note,
+                ).where(
+                    BankEntry.bank_id == bank.id,
+                    BankEntry.value_digest.in_(keys[start : start + LOOKUP_CHUNK]),
+                )
+            )
+            for row in stored_rows:
+                e = unique.pop(row.value_digest)
+                summary.merged += 1
+                fill = {
+                    a: getattr(e, a) for a in PROVENANCE if getattr(e, a) and not getattr(row, a)
+                }
+                if fill:
+                    fills.append((row.id, fill))
+        for entry_id, fill in fills:
+            self.session.execute(update(BankEntry).where(BankEntry.id == entry_id).values(fill))
+        rows = [
+            (
+                bank.id,
+                e.signal_type,
+                e.value,
+                key,
+                e.source,
+                e.external_id,
+                e.classification,
+                e.note,
+                e.enabled,
+                now,
+            )
+            for key, e in unique.items()
+        ]
+        for e in unique.values():
+            summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
+        summary.added += len(rows)
+        if rows:
+            bulk_insert_entries(self.session, rows)
+
     def _finish_add(self, bank: Bank, summary: ImportSummary, now: datetime) -> ImportSummary:
         bank.updated_at = now
         self.session.flush()
@@ -433,3 +530,10 @@ def _merge_in(a: EntryIn, b: EntryIn) -> EntryIn:
         note=a.note or b.note,
         enabled=a.enabled or b.enabled,
     )
+
+
+def _batched(items: Iterable[EntryIn], size: int) -> Iterator[tuple[EntryIn, ...]]:
+    """``itertools.batched`` (Python 3.12) for 3.11."""
+    it = iter(items)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
