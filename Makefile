@@ -2,7 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export CHILDGUARD_DATA_DIR ?= $(CURDIR)/childguard-data
+# The large public conformance data (PDQ images, text sets), when a ../shared checkout is beside
+# this one; without it the tests and benchmarks that need it are skipped or use tests/data.
+SHARED_DATA := $(abspath $(CURDIR)/../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export CHILDGUARD_CONFORMANCE_DATA ?= $(SHARED_DATA)
+endif
 
 .PHONY: install run test lint bench clean
 
@@ -38,6 +43,7 @@ lint: install
 
 bench: install
 	$(PY) bench/hash_bench.py
+	$(PY) bench/import_bench.py --rows 200000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -59,18 +59,17 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from bench_data import photo_sources
 from childguard.config import Settings
 from childguard.media.scan import hash_data, hash_file
 from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
-PDQ_IMAGES = REPO.parent / "shared" / "data" / "pdq" / "images"
 DATA = REPO / ".bench-data"
 HMA_DIR = Path(os.environ.get("HMA_DIR", str(Path(__file__).resolve().parents[2] / "hma-work")))
 HMA_BANK = "CG_BENCH"
 HMA_NEW_BANK = "CG_BENCH_NEW"
 CG_BANK = "BIG"
-SOURCES = ("aaa-orig.jpg", "c.png", "pen-and-coaster.png", "wee.jpg", "square-512x512.jpg")
 PHOTO_SIZE = (860, 600)
 BOUNDARY = "cgbench7d1f0a"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -82,15 +81,15 @@ Request = tuple[str, str, bytes, dict[str, str]]
 
 
 def make_photos(folder: Path, count: int, settings: Settings, seed: int = 5) -> list[Path]:
-    """Benign 860x600 JPEGs derived from the shared PDQ test images (cached in ``folder``).
+    """Benign 860x600 JPEGs derived from the public PDQ test images (cached in ``folder``).
 
     Candidates whose PDQ quality is below 60 are skipped (HMA answers 400 for quality < 50).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     bases = []
-    for name in SOURCES:
-        with Image.open(PDQ_IMAGES / name) as src:
+    for source in photo_sources():
+        with Image.open(source) as src:
             bases.append(src.convert("RGB"))
     paths: list[Path] = []
     for i in itertools.count():

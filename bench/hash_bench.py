@@ -11,7 +11,7 @@ Hashes one folder of ~1.5-megapixel JPEG photos with
 - ``threatexchange.signal_type.pdq.pdq_hasher.pdq_from_file``,
 - with ``--fast``, childguard's reduced-size JPEG decoding, with its distance to the exact hash,
 and prints images per second, the ratios to threatexchange and to the pdqhash path, and whether
-childguard's hashes equal Meta's reference on the shared conformance images. It also times the
+childguard's hashes equal Meta's reference on the public conformance images. It also times the
 bare hashing of decoded 512x512 pixels: ``pdqhash.compute_dihedral`` against the native hasher.
 Each method runs ``--rounds`` times over the folder; rounds interleave the methods and each
 method's best round counts (least disturbed by load).
@@ -34,6 +34,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageEnhance
 
+from bench_data import describe, pdq_data, photo_sources
 from childguard.config import Settings
 from childguard.media.decode import decode_image
 from childguard.media.native.pdq import dihedral_hashes
@@ -42,19 +43,18 @@ from childguard.media.sniff import sniff_file
 from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
-PDQ_DATA = REPO.parent / "shared" / "data" / "pdq"
+PDQ_DATA = pdq_data()
 DEFAULT_FOLDER = REPO / ".bench-data" / "photos"
-SOURCES = ("aaa-orig.jpg", "c.png", "pen-and-coaster.png", "wee.jpg", "square-512x512.jpg")
 PHOTO_SIZE = (1500, 1000)
 
 
 def generate_photos(folder: Path, count: int, seed: int = 2) -> None:
-    """Write benign 1500x1000 JPEG photos derived from the shared PDQ test images."""
+    """Write benign 1500x1000 JPEG photos derived from the public PDQ test images."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     bases = []
-    for name in SOURCES:
-        with Image.open(PDQ_DATA / "images" / name) as src:
+    for source in photo_sources():
+        with Image.open(source) as src:
             bases.append(src.convert("RGB"))
     existing = len(list(folder.glob("*.jpg")))
     for i in range(existing, count):
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     ok, total = conformance(settings)
-    print(f"\nreference conformance (shared ok images): {ok}/{total} same hash and quality")
+    print(f"\nreference conformance ({describe()}): {ok}/{total} same hash and quality")
     te_distances = [
         PdqSignal.distance(str(pdq_from_file(p)[0]), childguard_full(p).value)  # type: ignore[attr-defined]
         for p in files

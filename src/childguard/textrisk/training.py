@@ -1,8 +1,8 @@
 """Training and evaluation of the text-risk model.
 
 Data: labelled conversations in JSON Lines (the ``datasets/text`` format), plus, for bullying, the
-public offensive-language sets in ``../shared/data/text`` (Davidson et al. tweets, ViHOS comments),
-read from their CSV files and turned into one-message conversations.
+public offensive-language sets in ``$CHILDGUARD_CONFORMANCE_DATA/text`` (Davidson et al. tweets,
+ViHOS comments), read from their CSV files and turned into one-message conversations.
 
 The split is deterministic: a conversation belongs to the test split when the SHA-256 of its id
 falls in the lowest 20 % (ViHOS keeps its published test file). The test split is never used for

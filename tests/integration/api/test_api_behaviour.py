@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from tests.conftest import PDQ_DATA
+from tests.conftest import PDQ_DATA, turned_jpeg
 from tests.integration.api.conftest import Api
 
 IMAGES = PDQ_DATA / "images"
@@ -49,11 +49,10 @@ def test_scan_matches_rotations_and_reports_provenance(api: Api) -> None:
         data={"source": "NCMEC", "external_id": "n-1", "classification": "A1"},
     )
     assert r.status_code == 201 and r.json()["by_signal"] == {"pdq": 1, "md5": 1, "sha256": 1}
-    for name in ("bridge-3-rotate-180.jpg", "bridge-7-flip-plus-1.jpg"):
-        body = api.client.post(
-            "/v1/scan", headers=h, files=upload((IMAGES / name).read_bytes(), name)
-        ).json()
-        assert body["blocked"] is True, name
+    for op in ("ROTATE_180", "TRANSPOSE"):
+        data = turned_jpeg(IMAGES / "bridge-1-original.jpg", op)
+        body = api.client.post("/v1/scan", headers=h, files=upload(data, f"{op}.jpg")).json()
+        assert body["blocked"] is True, op
         (m,) = body["matches"]
         assert m["provenance"]["classification"] == "A1" and m["transform"] != "original"
     clean = api.client.post("/v1/scan", headers=h, files=upload(jpeg_bytes(5))).json()
