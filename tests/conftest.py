@@ -93,6 +93,12 @@ def dihedral_copies(source: Path, folder: Path) -> list[Path]:
 PG_ADMIN_URL = os.environ.get("CHILDGUARD_TEST_PG_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def _private_user_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default data directory is the user's: point it into the test's temporary folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 @pytest.fixture
 def database_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
     """None (SQLite in the data directory) or a fresh PostgreSQL database for this test.
@@ -121,7 +127,8 @@ def database_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
     """Settings with a fresh data directory (and database) for this test."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    # "admin" runs the deployment in the API tests; by default it is CHILDGUARD_ORG
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, admin_org="admin")
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ChildguardError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            err_console.print(
+                f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
-from childguard.cli.context import open_context
+from childguard.cli.context import CliContext, open_context
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
+from childguard.errors import NoBanks
+from childguard.media.banks import BankRepository
 from childguard.media.matcher import Matcher
 from childguard.media.scan import FileScan, ScanSummary, iter_files, scan_one
 
@@ -22,15 +24,25 @@ def scan_command(
         [], "--bank", "-b", help="Only these banks (repeatable); allow banks always apply."
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    require_banks: bool = typer.Option(
+        True,
+        "--require-banks/--no-require-banks",
+        help=(
+            "Refuse (exit 7) to scan when no enabled bank of the organisation holds a hash; "
+            "--no-require-banks only warns."
+        ),
+    ),
 ) -> None:
     """Hash every file and look each signal up in every enabled bank.
 
     Prints each file's matches (bank, entry, distance, transform, provenance) or error, then a
-    summary. Exits 0 when the scan completed, whether or not anything matched.
+    summary. Exits 0 when the scan completed, whether or not anything matched; 7 when there was
+    no bank to match against (a scan against nothing is never silent).
     """
     settings = load_settings()
     check_paths(paths)
     ctx = open_context(settings)
+    check_banks(ctx, require=require_banks)
     matcher = Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None, persist=True)
     started = time.perf_counter()
     summary = ScanSummary()
@@ -51,6 +63,30 @@ def scan_command(
             f"{s.files} files, {s.matched} matched, {s.low_quality} low quality, "
             f"{s.errors} errors, {s.seconds:.2f} s"
         )
+
+
+def check_banks(ctx: CliContext, *, require: bool) -> None:
+    """Warn loudly, or raise ``NoBanks`` when ``require``, if no enabled bank holds a hash."""
+    with ctx.db.session() as s:
+        banks = BankRepository(s, ctx.org, ctx.actor).list_visible()
+    if any(b.enabled and not b.is_allow and b.entries for b in banks):
+        return
+    settings = ctx.settings
+    where = (
+        "the database named by CHILDGUARD_DATABASE_URL"
+        if settings.database_url
+        else f"the data directory {settings.data_dir}"
+    )
+    message = (
+        f"organisation {ctx.org.name} has no bank with hashes in {where}, so nothing can match; "
+        "import a list with `childguard bank import`, or set CHILDGUARD_DATA_DIR, "
+        "CHILDGUARD_DATABASE_URL or CHILDGUARD_ORG to the data you meant"
+    )
+    if require:
+        raise NoBanks(message + " (--no-require-banks scans anyway)")
+    err_console.print(
+        f"[bold yellow]warning:[/bold yellow] {message}", highlight=False, soft_wrap=True
+    )
 
 
 def _print_human(scan: FileScan) -> None:

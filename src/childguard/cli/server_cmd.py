@@ -26,7 +26,7 @@ def bootstrap_admin(settings: Settings) -> str | None:
     try:
         with db.session(write=True) as session:
             actor = Actor(None, None, "serve --bootstrap")
-            org = ensure_org(session, settings.admin_org, actor=actor)
+            org = ensure_org(session, settings.resolved_admin_org, actor=actor)
             now = datetime.now(UTC)
             for key in session.scalars(
                 select(ApiKey).where(
@@ -67,7 +67,7 @@ def serve(
         else:
             typer.echo(
                 "an admin key already exists; make another with "
-                f"`childguard key create --org {settings.admin_org} --role admin`"
+                f"`childguard key create --org {settings.resolved_admin_org} --role admin`"
             )
     if workers > 1:
         metrics_dir = settings.data_dir / "metrics"

@@ -210,7 +210,15 @@ class Matcher:
             names = {enabled[i].name for i in ids}
             missing = sorted(self.only_banks - names)
             if missing:
-                raise NotFound(f"no enabled bank named {', '.join(missing)}")
+                hint = [n.upper() for n in missing if n.upper() in names]
+                raise NotFound(
+                    f"no enabled bank named {', '.join(missing)}"
+                    + (
+                        f" (bank names are UPPER_SNAKE_CASE: did you mean {', '.join(hint)}?)"
+                        if hint
+                        else " (list them with `childguard bank list`)"
+                    )
+                )
             ids = {i for i in ids if enabled[i].name in self.only_banks or enabled[i].is_allow}
         return frozenset(ids)
 

@@ -190,7 +190,7 @@ def test_bad_files_get_per_file_errors_and_the_scan_goes_on(tmp_path: Path) -> N
     sub.mkdir()
     (sub / "back").symlink_to(folder, target_is_directory=True)
     (folder / "h-self").symlink_to(folder / "h-self")
-    rows = json_lines(cg("scan", str(folder), "--json"))
+    rows = json_lines(cg("scan", str(folder), "--json", "--no-require-banks"))
     by_name = {Path(str(r["path"])).name: r for r in rows if "path" in r}
     assert "signals" in by_name["a-good.jpg"]
     expected = {
@@ -234,7 +234,7 @@ def test_unreadable_directory_is_a_per_path_error(
         return real_scandir(path)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "scandir", deny)
-    rows = json_lines(cg("scan", str(locked), str(ok), "--json"))
+    rows = json_lines(cg("scan", str(locked), str(ok), "--json", "--no-require-banks"))
     assert rows[0]["error"]["code"] == "permission_denied"  # type: ignore[index]
     assert rows[1]["matched"] is False and rows[-1]["summary"]["errors"] == 1  # type: ignore[index]
 
@@ -259,3 +259,48 @@ def test_console_script_runs_and_prints_help(tmp_path: Path) -> None:
         [exe, "hash", str(tmp_path / "nope.jpg")], capture_output=True, text=True, env=env
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_scan_with_no_bank_is_refused_loudly(tmp_path: Path, data_dir: Path) -> None:
+    ok = photo(tmp_path / "ok.jpg", 4)
+    out = cg("scan", str(ok), code=7)
+    assert "no bank with hashes" in out and str(data_dir) in out and "CHILDGUARD_DATA_DIR" in out
+    cg("bank", "create", "EMPTY")  # a bank without hashes matches nothing either
+    cg("scan", str(ok), code=7)
+    warned = cg("scan", str(ok), "--no-require-banks")
+    assert "warning" in warned and "1 files, 0 matched" in warned
+
+
+def test_scan_of_an_unknown_bank_hints_at_case() -> None:
+    cg("bank", "create", "KNOWN_BAD")
+    cg("bank", "add", "KNOWN_BAD", str(BRIDGE))
+    assert "did you mean KNOWN_BAD?" in cg("scan", str(BRIDGE), "--bank", "known_bad", code=4)
+    assert "childguard bank list" in cg("scan", str(BRIDGE), "--bank", "OTHER", code=4)
+
+
+def test_cli_and_server_share_data_and_organisation_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
+) -> None:
+    from childguard.auth import authenticate
+    from childguard.cli.server_cmd import bootstrap_admin
+    from childguard.config import Settings
+    from childguard.store.db import Database
+
+    monkeypatch.delenv("CHILDGUARD_DATA_DIR")
+    monkeypatch.chdir(tmp_path)  # the folder the CLI runs in does not matter
+    settings = Settings()
+    assert settings.data_dir == tmp_path / "xdg-data" / "childguard"
+    secret = bootstrap_admin(settings)
+    assert secret
+    cg("bank", "create", "SHARED_LIST")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert "SHARED_LIST" in cg("bank", "list")
+    db = Database.open(settings)
+    try:
+        with db.session() as s:
+            principal = authenticate(s, secret)
+            assert principal.org_name == settings.org == "local"
+    finally:
+        db.dispose()

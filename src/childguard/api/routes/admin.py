@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 
 
 def _is_deployment_admin(state: StateDep, principal: Principal) -> bool:
-    return principal.org_name == state.settings.admin_org
+    return principal.org_name == state.settings.resolved_admin_org
 
 
 def _key_public(key: ApiKey, org_name: str) -> KeyPublic:
