@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from childguard import audit
 from childguard.api.state import AppState
 from childguard.auth import Principal
 from childguard.errors import NotFound
 from childguard.media.bank_formats import validate_bank_name
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Match
+from childguard.media.scan_audit import audit_scan, is_blocking
 from childguard.store.models import Org
 
 
@@ -47,23 +47,8 @@ def record_scan(state: AppState, principal: Principal, mime: str, matches: Seque
 
     The audit record holds banks, entry ids and signal types, never the file or its hashes.
     """
-    blocked = any(not m.allow and not m.suppressed for m in matches)
+    blocked = is_blocking(matches)
     state.metrics.scans.labels("matched" if blocked else "clean").inc()
     for m in matches:
         state.metrics.matches.labels(m.bank).inc()
-    if matches:
-        audit.append_now(
-            state.db,
-            principal.actor,
-            "scan.match",
-            f"org:{principal.org_id}",
-            {
-                "blocked": blocked,
-                "content_type": mime,
-                "matches": [
-                    {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                    for m in matches
-                ],
-            },
-        )
-    return blocked
+    return audit_scan(state.db, principal.actor, principal.org_id, mime, matches)

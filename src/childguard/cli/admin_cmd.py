@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 
 from childguard import audit
-from childguard.audit import Actor
+from childguard.audit import cli_actor
 from childguard.auth import create_key, create_org, get_org, revoke_key
 from childguard.cli.common import handle_errors, load_settings, print_json
 from childguard.store.db import Database
@@ -17,7 +17,6 @@ from childguard.store.models import ApiKey, AuditRecord, Org
 org_app = typer.Typer(help="Organisations using this deployment.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys (stored hashed, shown once).", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-CLI_ACTOR = Actor(None, None, "cli")
 
 
 @org_app.command("create")
@@ -29,7 +28,7 @@ def org_create(
     """Create an organisation."""
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        org = create_org(s, name, display_name, actor=CLI_ACTOR)
+        org = create_org(s, name, display_name, actor=cli_actor())
         typer.echo(f"created organisation {org.name} (id {org.id})")
 
 
@@ -62,7 +61,7 @@ def key_create(
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=CLI_ACTOR)
+        new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=cli_actor())
         typer.echo(f"key {new.key.id} ({new.key.prefix}) for {org} as {new.key.role}:")
         typer.echo(new.secret)
         typer.echo("store it now: it cannot be shown again", err=True)
@@ -105,7 +104,7 @@ def key_revoke(key: str = typer.Argument(..., help="Key id or prefix.")) -> None
     """Revoke a key; servers stop accepting it within seconds."""
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        k = revoke_key(s, key, actor=CLI_ACTOR)
+        k = revoke_key(s, key, actor=cli_actor())
         typer.echo(f"revoked key {k.id} ({k.prefix})")
 
 

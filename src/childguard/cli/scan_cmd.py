@@ -15,6 +15,7 @@ from childguard.errors import NoBanks
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Matcher
 from childguard.media.scan import FileScan, ScanSummary, iter_files, scan_one
+from childguard.media.scan_audit import audit_scan
 
 
 @handle_errors
@@ -49,6 +50,8 @@ def scan_command(
     files = list(iter_files(paths))
     for path, error in track(files, len(files), "scanning"):
         scan = FileScan(str(path), error=error) if error else scan_one(path, settings, matcher)
+        if scan.matches:  # audited and counted in the statistics as the API's scans are
+            audit_scan(ctx.db, ctx.actor, ctx.org.id, scan.content_type or "", scan.matches)
         summary.add(scan)
         if json_out:
             print_json(scan.scan_public())

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import typer
 from sqlalchemy import select
 
-from childguard.audit import Actor
+from childguard.audit import system_actor
 from childguard.auth import Role, create_key, ensure_org
 from childguard.cli.common import handle_errors, load_settings
 from childguard.config import Settings
@@ -25,7 +25,7 @@ def bootstrap_admin(settings: Settings) -> str | None:
     db = Database.open(settings)
     try:
         with db.session(write=True) as session:
-            actor = Actor(None, None, "serve --bootstrap")
+            actor = system_actor("bootstrap")
             org = ensure_org(session, settings.resolved_admin_org, actor=actor)
             now = datetime.now(UTC)
             for key in session.scalars(

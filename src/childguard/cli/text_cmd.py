@@ -105,11 +105,14 @@ def analyze(
     docs = _documents(_read_input(source))
     engine = RiskEngine.load(settings, model)
     failures = 0
+    flagged: list[dict[str, Any]] = []
     for line, doc in docs:
         try:
             if isinstance(doc, ChildguardError):
                 raise doc
             result = analyze_conversation(doc, engine)
+            if result.get("flagged"):
+                flagged.append({k: result[k] for k in ("id", "flagged", "risk")})
         except ChildguardError as exc:
             failures += 1
             err_console.print(f"[red]error:[/red] line {line}: {exc.message}", highlight=False)
@@ -120,6 +123,12 @@ def analyze(
             print_json(result)
         else:
             _summary(result)
+    if flagged:  # audited as the API's flags are: ids, labels and scores only
+        from childguard.cli.context import open_context
+        from childguard.textrisk.flags import audit_flags
+
+        ctx = open_context(settings)
+        audit_flags(ctx.db, ctx.actor, flagged)
     if failures:
         raise typer.Exit(2)
 

@@ -85,7 +85,7 @@ class BankRepository:
     def __init__(self, session: Session, org: Org, actor: Actor | None = None) -> None:
         self.session = session
         self.org = org
-        self.actor = actor or Actor(org.id, None, f"{org.name}:cli")
+        self.actor = actor or Actor(org.id, None, f"{org.name}:system")
 
     def _audit(self, action: str, bank: Bank, details: dict[str, object] | None = None) -> None:
         audit.append(self.session, self.actor, action, f"bank:{bank.id}:{bank.name}", details)

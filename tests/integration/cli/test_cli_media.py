@@ -304,3 +304,33 @@ def test_cli_and_server_share_data_and_organisation_by_default(
             assert principal.org_name == settings.org == "local"
     finally:
         db.dispose()
+
+
+def test_cli_matches_are_audited_and_counted_like_the_api() -> None:
+    from childguard.config import Settings
+    from childguard.store.db import Database
+    from childguard.store.models import AuditRecord
+
+    cg("bank", "create", "AUDITED")
+    cg("bank", "add", "AUDITED", str(BRIDGE))
+    cg("scan", str(BRIDGE))
+    db = Database.open(Settings())
+    try:
+        with db.session() as s:
+            rows = list(s.query(AuditRecord).order_by(AuditRecord.id))
+    finally:
+        db.dispose()
+    (match,) = [r for r in rows if r.action == "scan.match"]
+    details = json.loads(match.details)
+    assert details["blocked"] is True and details["content_type"] == "image/jpeg"
+    assert {m["bank"] for m in details["matches"]} == {"AUDITED"}
+    assert str(BRIDGE.name) not in match.details  # no file name, no hash
+    user_actors = {r.actor for r in rows if r.org_id is not None}
+    assert all(a.startswith("local:cli:") for a in user_actors), user_actors
+    assert {r.actor for r in rows if r.org_id is None} <= {"system", f"system:cli:{_user()}"}
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body
 
-from childguard import audit
 from childguard.api.deps import CurrentTextAnalyst, StateDep
 from childguard.api.state import AppState
 from childguard.errors import InvalidInput
+from childguard.textrisk.flags import audit_flags
 
 router = APIRouter(prefix="/v1/text", tags=["text risk"])
 MAX_BATCH = 100
@@ -59,15 +59,5 @@ def analyze(
             prefix = f"conversations[{number}]: " if batch else ""
             raise InvalidInput(prefix + exc.message) from None
         results.append(result)
-    flagged = [r for r in results if r.get("flagged")]
-    if flagged:
-        with state.db.session(write=True) as session:
-            for r in flagged:
-                audit.append(
-                    session,
-                    principal.actor,
-                    "text.flag",
-                    f"conversation:{str(r.get('id') or '')[:100]}",
-                    {"flagged": r["flagged"], "risk": r["risk"]},
-                )
+    audit_flags(state.db, principal.actor, results)
     return {"results": results} if batch else results[0]
