@@ -14,7 +14,8 @@ from childguard.cli.progress import track
 from childguard.errors import NoBanks
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Matcher
-from childguard.media.scan import FileScan, ScanSummary, iter_files, scan_one
+from childguard.media.parallel import default_workers, hash_files
+from childguard.media.scan import FileScan, ScanSummary, iter_files
 from childguard.media.scan_audit import audit_scan
 
 
@@ -25,6 +26,9 @@ def scan_command(
         [], "--bank", "-b", help="Only these banks (repeatable); allow banks always apply."
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, help="Processes hashing in parallel (0: one per core)."
+    ),
     require_banks: bool = typer.Option(
         True,
         "--require-banks/--no-require-banks",
@@ -48,8 +52,10 @@ def scan_command(
     started = time.perf_counter()
     summary = ScanSummary()
     files = list(iter_files(paths))
-    for path, error in track(files, len(files), "scanning"):
-        scan = FileScan(str(path), error=error) if error else scan_one(path, settings, matcher)
+    hashed = hash_files(files, settings, min(workers or default_workers(), len(files)))
+    for scan in track(hashed, len(files), "scanning"):
+        if scan.error is None:  # matched here: one index in memory, whatever the workers
+            scan.matches = matcher.match_signals(scan.signals.values())
         if scan.matches:  # audited and counted in the statistics as the API's scans are
             audit_scan(ctx.db, ctx.actor, ctx.org.id, scan.content_type or "", scan.matches)
         summary.add(scan)

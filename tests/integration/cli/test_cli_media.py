@@ -334,3 +334,22 @@ def _user() -> str:
     import getpass
 
     return getpass.getuser()
+
+
+def test_workers_keep_the_order_and_the_output(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(9):
+        photo(folder / f"p{i}.jpg", 10 + i)
+    (folder / "p4-broken.jpg").write_bytes(b"not an image")
+    shutil.copy(BRIDGE, folder / "p9-bridge.jpg")
+    one = cg("hash", str(folder), "--json", "--workers", "1")
+    two = cg("hash", str(folder), "--json", "--workers", "3")
+    assert one == two and len(json_lines(one)) == 11
+    cg("bank", "create", "PAR")
+    cg("bank", "add", "PAR", str(BRIDGE))
+    rows = json_lines(cg("scan", str(folder), "--json", "--workers", "3"))
+    files = [r for r in rows if "path" in r]
+    assert [Path(str(r["path"])).name for r in files] == sorted(p.name for p in folder.iterdir())
+    assert [r["matched"] for r in files if "error" not in r].count(True) == 1
+    assert rows[-1]["summary"]["errors"] == 1  # type: ignore[index]
