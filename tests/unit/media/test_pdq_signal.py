@@ -241,3 +241,37 @@ def test_videos_are_refused(tmp_path: Path, settings: Settings) -> None:
     media = MediaFile(tmp_path / "clip.mp4", "video/mp4", ContentKind.VIDEO, 10)
     with pytest.raises(UnsupportedMedia, match="photos"):
         PdqSignal().hash_file(media, settings)
+
+
+TINY_AND_ELONGATED = [
+    (1, 1), (1, 2), (2, 1), (4, 4), (5, 5), (4, 100), (7, 1), (1, 7), (1, 5000), (5000, 1),
+    (2, 3000), (600, 1), (1, 600), (513, 1), (8000, 3), (3, 8000), (512, 1), (1, 513),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "P", "1", "JPEG"])
+@pytest.mark.parametrize(("width", "height"), TINY_AND_ELONGATED)
+def test_tiny_and_elongated_images_hash_like_the_reference(
+    width: int, height: int, mode: str, tmp_path: Path, settings: Settings
+) -> None:
+    """The reference (pdqhash runs its C++ code) on the pixels it reads: an image with a side
+    over 512 is first resized to 512x512 by nearest neighbour (a 1x5000 strip too), and a side
+    under 5 then gives the zero hash with quality 0."""
+    import pdqhash
+
+    rng = np.random.default_rng(width * 7919 + height)
+    base = rng.integers(0, 256, (max(1, height // 8), max(1, width // 8), 3), dtype=np.uint8)
+    image = Image.fromarray(base, "RGB").resize((width, height), Image.Resampling.BILINEAR)
+    if mode == "JPEG":
+        path = tmp_path / "x.jpg"
+        image.save(path, quality=90)
+    else:
+        path = tmp_path / "x.png"
+        (image.convert(mode) if mode != "P" else image.quantize(16)).save(path)
+    with Image.open(path) as stored:
+        pixels = np.ascontiguousarray(np.asarray(reference_resize(stored.convert("RGB"))))
+    bits, quality = pdqhash.compute(pixels)
+    expected = np.packbits(bits.astype(np.uint8)).tobytes().hex()
+    assert _hash(path, settings) == (expected, int(quality))
+    if max(width, height) <= 512 and min(width, height) < 5:  # not enlarged, too small
+        assert (expected, quality) == ("0" * 64, 0)
