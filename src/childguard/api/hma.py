@@ -41,7 +41,7 @@ from childguard.media.bank_formats import EntryIn, validate_bank_name
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Match, apply_allow
 from childguard.media.signals.base import ContentKind, HashResult, LookupHash, SignalType
-from childguard.plugins import get_signal_type, signal_types
+from childguard.media.signals.registry import get_signal_type, signal_types
 from childguard.store.models import Bank, BankEntry
 
 router = APIRouter(tags=["hma compatibility"])

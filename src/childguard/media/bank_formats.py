@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import TextIO
 
 from childguard.errors import InvalidInput
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 from childguard.store.models import BankEntry
 
 BANK_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")

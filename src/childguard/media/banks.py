@@ -19,7 +19,7 @@ from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
 from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
 

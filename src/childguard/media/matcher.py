@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 from childguard.config import Settings
 from childguard.errors import NotFound, StorageError
 from childguard.media.signals.base import HashResult, IndexMatch, LookupHash, SignalIndex
-from childguard.plugins import get_signal_type, signal_types
+from childguard.media.signals.registry import get_signal_type, signal_types
 from childguard.store.db import Database
 from childguard.store.models import Bank, BankEntry, IndexChange
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from childguard.config import Settings
 from childguard.errors import ChildguardError, HashingError, InvalidInput, PermissionDenied
 from childguard.media.signals.base import HashResult, MediaFile
+from childguard.media.signals.registry import signal_types
 from childguard.media.sniff import sniff_data, sniff_file
-from childguard.plugins import signal_types
 
 if TYPE_CHECKING:  # the matcher needs the database; hashing alone must not import it
     from childguard.media.matcher import Match, Matcher

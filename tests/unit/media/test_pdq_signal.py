@@ -15,8 +15,8 @@ from childguard.media.index.pdq_brute import PdqBruteForceIndex
 from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import ContentKind, MediaFile
 from childguard.media.signals.pdq import PdqSignal, reference_resize
+from childguard.media.signals.registry import get_signal_type
 from childguard.media.sniff import sniff_file
-from childguard.plugins import get_signal_type
 from tests.conftest import PDQ_DATA, conformance_path, pdq_set, skip_reason
 
 PDQ_SET = pdq_set()

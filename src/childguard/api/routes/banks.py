@@ -126,7 +126,7 @@ def list_entries(
         .limit(limit)
     )
     if signal_type:
-        from childguard.plugins import get_signal_type
+        from childguard.media.signals.registry import get_signal_type
 
         query = query.where(BankEntry.signal_type == get_signal_type(signal_type).name)
     return [_entry_public(e) for e in session.scalars(query)]

@@ -18,7 +18,7 @@ from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
 from childguard.errors import InvalidInput
 from childguard.media.signals.base import LookupHash
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 
