@@ -70,6 +70,19 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+#: Help of the ``--json`` option of every command that creates or changes something.
+JSON_HELP = "Print one JSON object (for scripts) instead of the sentence."
+
+
+def report(json_out: bool, payload: dict[str, Any], text: str) -> None:
+    """What a command that creates or changes something prints: ``payload`` as one JSON object
+    with ``--json``, else ``text``."""
+    if json_out:
+        print_json(payload)
+    else:
+        typer.echo(text)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a ``ChildguardError`` into its message on stderr and its exit code."""
 

@@ -353,3 +353,41 @@ def test_workers_keep_the_order_and_the_output(tmp_path: Path) -> None:
     assert [Path(str(r["path"])).name for r in files] == sorted(p.name for p in folder.iterdir())
     assert [r["matched"] for r in files if "error" not in r].count(True) == 1
     assert rows[-1]["summary"]["errors"] == 1  # type: ignore[index]
+
+
+def test_every_command_that_changes_something_prints_one_json_object(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"pdq {'ab' * 32}\n")
+
+    def one(*args: str) -> dict[str, object]:
+        result = runner.invoke(app, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        out = result.stdout
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        assert len(lines) == 1, out
+        obj = json.loads(lines[0])
+        assert isinstance(obj, dict)
+        return obj
+
+    assert one("db", "upgrade")["revision"]
+    assert one("org", "create", "acme")["name"] == "acme"
+    key = one("key", "create", "--org", "acme", "--role", "platform")
+    assert str(key["key"]).startswith("cg_") and key["role"] == "platform"
+    assert one("key", "revoke", str(key["id"]))["revoked"] is True
+    assert one("bank", "create", "J_BANK")["name"] == "J_BANK"
+    assert one("bank", "update", "J_BANK", "--threshold", "20")["pdq_threshold"] == 20
+    assert one("bank", "import", "J_BANK", str(listing))["added"] == 1
+    assert one("bank", "add", "J_BANK", str(BRIDGE))["by_signal"] == {
+        "pdq": 1, "md5": 1, "sha256": 1,
+    }  # fmt: skip
+    assert one("bank", "disable", "J_BANK")["enabled"] is False
+    assert one("bank", "enable", "J_BANK", "ab" * 32)["entries"] == 1
+    assert one("bank", "share", "J_BANK", "acme")["shared"] is True
+    assert one("bank", "remove", "J_BANK", "--yes")["deleted"] is True
+
+
+def test_key_create_prints_the_key_alone_on_the_last_line() -> None:
+    cg("org", "create", "acme")
+    result = runner.invoke(app, ["key", "create", "--org", "acme", "--role", "platform"])
+    *_, last = [ln for ln in result.stdout.splitlines() if ln.strip()]
+    assert last.startswith("cg_") and " " not in last
