@@ -21,9 +21,11 @@ $(STAMP): pyproject.toml setup.py scripts/install-system.sh src/childguard/media
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# `make run PORT=8001` when 8000 is taken (serve says so before starting).
+PORT ?= 8000
 run: install
 	$(VENV)/bin/childguard db upgrade
-	$(VENV)/bin/childguard serve --bootstrap
+	$(VENV)/bin/childguard serve --bootstrap --port $(PORT)
 
 # The whole suite runs twice: on the embedded SQLite default, then on a local PostgreSQL.
 test: install

@@ -13,6 +13,7 @@ from childguard.audit import system_actor
 from childguard.auth import Role, create_key, ensure_org
 from childguard.cli.common import handle_errors, load_settings
 from childguard.config import Settings
+from childguard.errors import Conflict
 from childguard.store.db import Database
 from childguard.store.models import ApiKey
 
@@ -43,6 +44,23 @@ def bootstrap_admin(settings: Settings) -> str | None:
         db.dispose()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """``Conflict`` naming the port and how to choose another when something listens on it."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another server (a "
+                f"second `make run`?) may hold it; stop it or choose another port with "
+                f"`make run PORT={port + 1}` or `childguard serve --port {port + 1}`"
+            ) from None
+
+
 @handle_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -56,6 +74,7 @@ def serve(
     import uvicorn
 
     settings = load_settings()
+    check_port_free(host, port)
     db = Database.open(settings)
     db.dispose()
     url = f"http://{host}:{port}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -167,13 +168,15 @@ def train(
     from childguard.textrisk.training import load_data
     from childguard.textrisk.training import train as run_training
 
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        # stderr, flushed, with the elapsed time, terminal or not (the report goes to stdout)
+        print(f"[{time.monotonic() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    progress("reading the training data")
     conversations = load_data(data)
-    result = run_training(
-        conversations,
-        folds=folds,
-        c=c,
-        log=None if as_json else (lambda m: err_console.print(m, highlight=False)),
-    )
+    result = run_training(conversations, folds=folds, c=c, log=progress)
     path = result.model.save(out)
     report = {**result.report, "model": str(path)}
     if as_json:

@@ -249,8 +249,14 @@ def _iter_csv(lines: Iterable[str], fmt: BankFormat, source: str) -> Iterator[En
 
 
 def write_entries(entries: Iterable[BankEntry], fmt: BankFormat, out: TextIO) -> int:
-    """Write entries in ``fmt``; returns how many were written."""
+    """Write entries in ``fmt``; returns how many were written.
+
+    Only ``csv`` has an ``enabled`` column: the other formats leave disabled entries out, so a
+    partner importing them never matches what the owner disabled.
+    """
     count = 0
+    if fmt is not BankFormat.CSV:
+        entries = (e for e in entries if e.enabled)
     if fmt is BankFormat.CSV:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*CSV_HEADER, "enabled", "added_at"])

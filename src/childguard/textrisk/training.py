@@ -310,7 +310,10 @@ def train(
 
     say(f"{folds}-fold cross-validation of the message heads")
     oof = np.zeros((len(texts), n_labels))
-    for train_idx, val_idx in GroupKFold(n_splits=folds).split(x, y, group_arr):
+    for fold, (train_idx, val_idx) in enumerate(
+        GroupKFold(n_splits=folds).split(x, y, group_arr), start=1
+    ):
+        say(f"  fold {fold}/{folds}")
         for k in range(n_labels):
             w, b = _label_head(x[train_idx], y[train_idx, k], c)
             oof[val_idx, k] = x[val_idx] @ w + b

@@ -391,3 +391,14 @@ def test_text_analyze_flags_batches_and_audits_without_text(api: Api) -> None:
     too_many = api.client.post("/v1/text/analyze", headers=h, json={"conversations": [calm] * 101})
     assert err(too_many) == (400, "invalid_input")
     assert err(api.client.post("/v1/text/analyze", headers=h, json={"messages": 5}))[0] == 400
+
+
+def test_audit_lists_newest_first_on_request(api: Api) -> None:
+    h = api.key("admin", "admin")
+    for name in ("AUD_A", "AUD_B", "AUD_C"):
+        api.client.post("/v1/banks", headers=h, json={"name": name})
+    oldest = [r["id"] for r in api.client.get("/v1/audit", headers=h).json()]
+    newest = api.client.get("/v1/audit?newest=true&limit=2", headers=h).json()
+    assert [r["id"] for r in newest] == sorted(oldest, reverse=True)[:2]
+    page = api.client.get(f"/v1/audit?newest=true&before={newest[-1]['id']}", headers=h).json()
+    assert [r["id"] for r in page] == sorted(oldest, reverse=True)[2:]

@@ -391,3 +391,15 @@ def test_key_create_prints_the_key_alone_on_the_last_line() -> None:
     result = runner.invoke(app, ["key", "create", "--org", "acme", "--role", "platform"])
     *_, last = [ln for ln in result.stdout.splitlines() if ln.strip()]
     assert last.startswith("cg_") and " " not in last
+
+
+def test_serve_on_a_busy_port_says_which_and_how_to_choose_another() -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        out = cg("serve", "--port", str(port), code=6)
+    assert f"127.0.0.1:{port}" in out and f"make run PORT={port + 1}" in out
+    assert "childguard API:" not in out  # no URL printed for a server that never started

@@ -55,6 +55,8 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
                                   "--json"])  # fmt: skip
     assert trained.exit_code == 0, trained.output
     report = json.loads(trained.stdout.strip().splitlines()[-1])
+    # progress reaches stderr even with --json and no terminal, fold by fold
+    assert "fold 2/2" in trained.stderr and "s] reading the training data" in trained.stderr
     assert report["training_conversations"] + report["test_conversations"] == 40
     assert model.is_file() and model.with_suffix(".json").is_file()
 

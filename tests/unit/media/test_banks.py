@@ -201,3 +201,21 @@ def test_streamed_import_keeps_nothing_when_a_late_line_is_bad(db: Database, org
     with db.session() as s:
         repo = BankRepository(s, org)
         assert list(repo.iter_entries(repo.get("ATOMIC"))) == []
+
+
+def test_exports_without_an_enabled_column_leave_disabled_entries_out(
+    db: Database, org: Org
+) -> None:
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        bank = repo.create("PARTLY")
+        repo.add_entries(bank, [make_entry("pdq", PDQ_A), make_entry("pdq", PDQ_B)])
+        repo.set_entries_enabled(bank, [PDQ_B], False)
+        rows = list(repo.iter_entries(bank))
+    for fmt in (BankFormat.TE_LINES, BankFormat.TE_CSV, BankFormat.LINES):
+        out = io.StringIO()
+        assert write_entries(rows, fmt, out) == 1
+        assert PDQ_A in out.getvalue() and PDQ_B not in out.getvalue()
+    out = io.StringIO()
+    assert write_entries(rows, BankFormat.CSV, out) == 2
+    assert f"{PDQ_B},,,,,false" in out.getvalue()
