@@ -113,26 +113,52 @@ class BankRepository:
             )
 
     def get(self, name: str, *, write: bool = False) -> Bank:
-        """The bank called ``name`` that this organisation owns or (read-only) was shared."""
-        validate_bank_name(name)
+        """The bank called ``name`` that this organisation owns or (read-only) was shared.
+
+        ``OWNER:NAME`` names the bank of organisation OWNER, which tells apart two banks of one
+        name shared by two owners (a bare name means your own bank first).
+        """
+        owner_name, _, bare = name.rpartition(":")
+        validate_bank_name(bare)
+        if owner_name and owner_name != self.org.name:
+            query = (
+                select(Bank)
+                .join(Org, Org.id == Bank.org_id)
+                .join(BankShare, BankShare.bank_id == Bank.id)
+                .where(BankShare.org_id == self.org.id, Bank.name == bare, Org.name == owner_name)
+            )
+            bank = self.session.scalar(query)
+            if bank is None:
+                raise NotFound(f"{owner_name} shares no bank named {bare} with you")
+            if write:
+                raise PermissionDenied(f"bank {name} is shared with you read-only")
+            return bank
         bank = self.session.scalar(
-            select(Bank).where(Bank.org_id == self.org.id, Bank.name == name)
+            select(Bank).where(Bank.org_id == self.org.id, Bank.name == bare)
         )
-        if bank is not None:
+        if bank is not None or owner_name:
+            if bank is None:
+                raise NotFound(f"no bank named {bare} (list them with `childguard bank list`)")
             return bank
         shared = list(
             self.session.scalars(
                 select(Bank)
                 .join(BankShare, BankShare.bank_id == Bank.id)
-                .where(BankShare.org_id == self.org.id, Bank.name == name)
+                .where(BankShare.org_id == self.org.id, Bank.name == bare)
             )
         )
         if not shared:
-            raise NotFound(f"no bank named {name} (list them with `childguard bank list`)")
+            raise NotFound(f"no bank named {bare} (list them with `childguard bank list`)")
         if write:
-            raise PermissionDenied(f"bank {name} is shared with you read-only")
+            raise PermissionDenied(f"bank {bare} is shared with you read-only")
         if len(shared) > 1:
-            raise Conflict(f"several banks named {name} are shared with you")
+            owners = sorted(
+                self.session.scalars(select(Org.name).where(Org.id.in_(b.org_id for b in shared)))
+            )
+            raise Conflict(
+                f"several banks named {bare} are shared with you (by {', '.join(owners)}): "
+                f"name one as OWNER:{bare}, e.g. {owners[0]}:{bare}"
+            )
         return shared[0]
 
     def create(

@@ -34,7 +34,7 @@ from childguard.errors import NotFound, StorageError
 from childguard.media.signals.base import HashResult, IndexMatch, LookupHash, SignalIndex
 from childguard.media.signals.registry import get_signal_type, signal_types
 from childguard.store.db import Database
-from childguard.store.models import Bank, BankEntry, IndexChange
+from childguard.store.models import Bank, BankEntry, IndexChange, Org
 
 log = logging.getLogger("childguard.matcher")
 #: A process that had to apply more changes than this at start-up saves a fresh snapshot.
@@ -53,6 +53,8 @@ class BankRef:
     name: str
     is_allow: bool
     threshold: int
+    #: The owning organisation's name: two banks shared with one organisation may share a name.
+    owner: str = ""
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Match:
     transform: str
     allow: bool
     provenance: dict[str, str] = field(default_factory=dict)
+    #: The organisation that owns the bank (banks shared by two owners may have one name).
+    owner: str = ""
     detail: dict[str, float] | None = None
     suppressed: bool = False
     #: HMA's ``bank_content_id``: the entry's content group, or the entry itself.
@@ -76,6 +80,7 @@ class Match:
         """JSON form used by the CLI and the API."""
         out: dict[str, object] = {
             "bank": self.bank,
+            "owner": self.owner,
             "entry_id": self.entry_id,
             "signal_type": self.signal_type,
             "signal": self.value,
@@ -174,6 +179,7 @@ class Matcher:
         self.only_banks = frozenset(banks) if banks else None
         self.persist = persist
         self.banks: dict[int, BankRef] = {}
+        self._owners: dict[int, str] = {}  # organisation names by id, read with the banks
         self.scope: frozenset[int] | None = None
         self.entry_bank = EntryBankMap(np.zeros(0, np.int64), np.zeros(0, np.int32))
         self.indexes: dict[str, SignalIndex] = {}
@@ -195,6 +201,7 @@ class Matcher:
 
     def _enabled_banks(self) -> dict[int, Bank]:
         with self.db.session() as session:
+            self._owners = {i: n for i, n in session.execute(select(Org.id, Org.name))}
             return {b.id: b for b in session.scalars(select(Bank).where(Bank.enabled.is_(True)))}
 
     def _compute_scope(self, enabled: Mapping[int, Bank]) -> frozenset[int] | None:
@@ -224,7 +231,8 @@ class Matcher:
 
     def _ref(self, b: Bank) -> BankRef:
         threshold = b.pdq_threshold if b.pdq_threshold is not None else self.settings.pdq_threshold
-        return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold)
+        owner = self._owners.get(b.org_id, "")
+        return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold, owner)
 
     def refresh(self) -> None:
         """Rebuild everything from the database (first start, or after a damaged snapshot)."""
@@ -598,6 +606,7 @@ def _materialise(
         out.append(
             Match(
                 bank=bank.name,
+                owner=bank.owner,
                 entry_id=entry_id,
                 signal_type=signal_type,
                 value=entry.value,

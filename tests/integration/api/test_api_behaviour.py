@@ -402,3 +402,22 @@ def test_audit_lists_newest_first_on_request(api: Api) -> None:
     assert [r["id"] for r in newest] == sorted(oldest, reverse=True)[:2]
     page = api.client.get(f"/v1/audit?newest=true&before={newest[-1]['id']}", headers=h).json()
     assert [r["id"] for r in page] == sorted(oldest, reverse=True)[2:]
+
+
+def test_banks_of_one_name_shared_by_two_owners_are_told_apart(api: Api) -> None:
+    a, b, c = (api.key(o, "platform") for o in ("org-a", "org-b", "org-c"))
+    for h, value in ((a, PDQ), (b, "ab" * 32)):
+        api.client.post("/v1/banks", headers=h, json={"name": "KNOWN"})
+        api.client.post(
+            "/v1/banks/KNOWN/entries", headers=h, json={"signal_type": "pdq", "signal": value}
+        )
+        api.client.post("/v1/banks/KNOWN/shares", headers=h, json={"org": "org-c"})
+    status, _ = err(api.client.get("/v1/banks/KNOWN", headers=c))
+    assert status == 409
+    message = api.client.get("/v1/banks/KNOWN", headers=c).json()["error"]["message"]
+    assert "org-a, org-b" in message and "org-a:KNOWN" in message
+    assert api.client.get("/v1/banks/org-b:KNOWN", headers=c).json()["owner"] == "org-b"
+    assert err(api.client.get("/v1/banks/org-x:KNOWN", headers=c))[0] == 404
+    look = {"signal_type": "pdq", "hashes": [PDQ]}
+    (hit,) = api.client.post("/v1/lookup", headers=c, json=look).json()["results"][0]["matches"]
+    assert (hit["bank"], hit["owner"]) == ("KNOWN", "org-a")
