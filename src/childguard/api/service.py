@@ -31,11 +31,18 @@ def resolve_visible(
     visible = state.visible_banks(principal.org_id)
     if not banks:
         return visible
-    wanted = {validate_bank_name(b) for b in banks}
+    wanted = set(banks)
+    for b in wanted:
+        validate_bank_name(b.rpartition(":")[2])
     chosen = {
-        ref.id for ref in state.matcher.banks.values() if ref.id in visible and ref.name in wanted
+        ref.id
+        for ref in state.matcher.banks.values()
+        if ref.id in visible and {ref.name, f"{ref.owner}:{ref.name}"} & wanted
     }
-    found = {state.matcher.banks[i].name for i in chosen}
+    found: set[str] = set()
+    for i in chosen:
+        ref = state.matcher.banks[i]
+        found |= {ref.name, f"{ref.owner}:{ref.name}"}
     missing = sorted(wanted - found)
     if missing:
         raise NotFound(f"no enabled bank named {', '.join(missing)}")

@@ -214,7 +214,12 @@ class Matcher:
             with self.db.session() as session:
                 ids &= visible_bank_ids(session, self.org_id)
         if self.only_banks is not None:
-            names = {enabled[i].name for i in ids}
+            # a bank answers to its name and to OWNER:NAME (two owners may share one name)
+            labels = {
+                i: {enabled[i].name, f"{self._owners.get(enabled[i].org_id, '')}:{enabled[i].name}"}
+                for i in ids
+            }
+            names = set().union(*labels.values()) if labels else set()
             missing = sorted(self.only_banks - names)
             if missing:
                 hint = [n.upper() for n in missing if n.upper() in names]
@@ -226,7 +231,7 @@ class Matcher:
                         else " (list them with `childguard bank list`)"
                     )
                 )
-            ids = {i for i in ids if enabled[i].name in self.only_banks or enabled[i].is_allow}
+            ids = {i for i in ids if labels[i] & self.only_banks or enabled[i].is_allow}
         return frozenset(ids)
 
     def _ref(self, b: Bank) -> BankRef:

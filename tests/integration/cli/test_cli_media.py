@@ -403,3 +403,10 @@ def test_serve_on_a_busy_port_says_which_and_how_to_choose_another() -> None:
         out = cg("serve", "--port", str(port), code=6)
     assert f"127.0.0.1:{port}" in out and f"make run PORT={port + 1}" in out
     assert "childguard API:" not in out  # no URL printed for a server that never started
+
+
+def test_scan_bank_option_takes_owner_and_name() -> None:
+    cg("bank", "create", "OWNED")
+    cg("bank", "add", "OWNED", str(BRIDGE))
+    (row, _) = json_lines(cg("scan", str(BRIDGE), "--bank", "local:OWNED", "--json"))
+    assert [(m["bank"], m["owner"]) for m in row["matches"]] == [("OWNED", "local")] * 3  # type: ignore[union-attr]
