@@ -14,8 +14,9 @@ endif
 install: $(STAMP)
 
 $(STAMP): pyproject.toml setup.py scripts/install-system.sh src/childguard/media/native/_pdq.c \
-		src/childguard/media/native/_mih.c
+		src/childguard/media/native/_mih.c package-lock.json scripts/vendor-web-assets.sh
 	bash scripts/install-system.sh
+	bash scripts/vendor-web-assets.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

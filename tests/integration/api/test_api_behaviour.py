@@ -421,3 +421,20 @@ def test_banks_of_one_name_shared_by_two_owners_are_told_apart(api: Api) -> None
     look = {"signal_type": "pdq", "hashes": [PDQ]}
     (hit,) = api.client.post("/v1/lookup", headers=c, json=look).json()["results"][0]["matches"]
     assert (hit["bank"], hit["owner"]) == ("KNOWN", "org-a")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_nothing_from_outside(api: Api, page: str) -> None:
+    import re
+
+    html = api.client.get(page).text
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)""", html) + re.findall(r"url: ?'([^']+)'", html)
+    assert urls and all(u.startswith("/") for u in urls), urls
+    assert "cdn" not in html and "googleapis" not in html
+    from childguard.api.docs_pages import ASSETS
+
+    if not (ASSETS / "swagger-ui-bundle.js").is_file():
+        pytest.skip("docs assets not installed: run `make install` (scripts/vendor-web-assets.sh)")
+    for url in urls:
+        if url.startswith("/static/"):
+            assert api.client.get(url).status_code == 200, url
