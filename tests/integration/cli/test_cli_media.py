@@ -261,10 +261,13 @@ def test_console_script_runs_and_prints_help(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
-def test_scan_with_no_bank_is_refused_loudly(tmp_path: Path, data_dir: Path) -> None:
+def test_scan_with_no_bank_is_refused_loudly(
+    tmp_path: Path, data_dir: Path, database_url: str | None
+) -> None:
     ok = photo(tmp_path / "ok.jpg", 4)
     out = cg("scan", str(ok), code=7)
-    assert "no bank with hashes" in out and str(data_dir) in out and "CHILDGUARD_DATA_DIR" in out
+    where = "CHILDGUARD_DATABASE_URL" if database_url else str(data_dir)
+    assert "no bank with hashes" in out and where in out and "CHILDGUARD_DATA_DIR" in out
     cg("bank", "create", "EMPTY")  # a bank without hashes matches nothing either
     cg("scan", str(ok), code=7)
     warned = cg("scan", str(ok), "--no-require-banks")
