@@ -59,21 +59,23 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from bench_data import photo_sources
 from childguard.config import Settings
 from childguard.media.scan import hash_data, hash_file
 from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
-PDQ_IMAGES = REPO.parent / "shared" / "data" / "pdq" / "images"
 DATA = REPO / ".bench-data"
 HMA_DIR = Path(os.environ.get("HMA_DIR", str(Path(__file__).resolve().parents[2] / "hma-work")))
 HMA_BANK = "CG_BENCH"
 HMA_NEW_BANK = "CG_BENCH_NEW"
 CG_BANK = "BIG"
-SOURCES = ("aaa-orig.jpg", "c.png", "pen-and-coaster.png", "wee.jpg", "square-512x512.jpg")
 PHOTO_SIZE = (860, 600)
 BOUNDARY = "cgbench7d1f0a"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+#: childguard / HMA throughput targets (issue 13): scans and lookups.
+SCAN_RATIO_TARGET = 2.5
+LOOKUP_RATIO_TARGET = 9.0
 
 Request = tuple[str, str, bytes, dict[str, str]]
 
@@ -82,15 +84,15 @@ Request = tuple[str, str, bytes, dict[str, str]]
 
 
 def make_photos(folder: Path, count: int, settings: Settings, seed: int = 5) -> list[Path]:
-    """Benign 860x600 JPEGs derived from the shared PDQ test images (cached in ``folder``).
+    """Benign 860x600 JPEGs derived from the public PDQ test images (cached in ``folder``).
 
     Candidates whose PDQ quality is below 60 are skipped (HMA answers 400 for quality < 50).
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     bases = []
-    for name in SOURCES:
-        with Image.open(PDQ_IMAGES / name) as src:
+    for source in photo_sources():
+        with Image.open(source) as src:
             bases.append(src.convert("RGB"))
     paths: list[Path] = []
     for i in itertools.count():
@@ -1057,7 +1059,8 @@ def print_floor(floor: dict[str, dict[str, float]], clean: dict[str, float] | No
         print(
             f"  least any server could add in the alternating measurement: transport after idling "
             f"{tr['idle_overhead'] * 100:.1f} % + matching eight orientations in process "
-            f"{match * 100:.1f} % = {(tr['idle_overhead'] + match) * 100:.1f} % (target <= 15 %)"
+            f"{match * 100:.1f} % = {(tr['idle_overhead'] + match) * 100:.1f} % "
+            "(the floor the service overhead is judged against; no fixed target)"
         )
 
 
@@ -1089,7 +1092,8 @@ def ratios(phases: list[Phase]) -> list[dict[str, Any]]:
                 "childguard_route": p.route,
                 "rate_ratio": p.rate / ref.rate,
                 "cpu_ratio": ref.server_cpu_ms_per_req / p.server_cpu_ms_per_req,
-                "target": 2.0 if kind == "scan" else 3.0,
+                # issue 13: scans >= 2.5x HMA's rate, lookups >= 9x
+                "target": SCAN_RATIO_TARGET if kind == "scan" else LOOKUP_RATIO_TARGET,
             }
         )
     return out
@@ -1347,7 +1351,7 @@ def main() -> int:
             f"(hash + match + audit) {ov['scan_ms']:.2f} ms, POST /v1/scan {ov['api_ms']:.2f} ms"
             f"\n  over hashing: all the service adds {ov['overhead'] * 100:.1f} %, "
             f"HTTP alone (API minus in-process scan) {ov['http_overhead'] * 100:.1f} % "
-            "(target <= 15 %)"
+            "(compare with the floor below: no fixed target)"
         )
     print_floor(floor, interleaved.get("non-matching photos"))
     print(
@@ -1369,7 +1373,7 @@ def main() -> int:
             ok = "OK" if row["rate_ratio"] >= row["target"] else "below target"
             print(
                 f"  {row['workers']}w {row['kind']:6} via {row['childguard_route']:16} "
-                f"throughput x{row['rate_ratio']:.2f} (target x{row['target']:.0f}: {ok}), "
+                f"throughput x{row['rate_ratio']:.2f} (target x{row['target']:.1f}: {ok}), "
                 f"server CPU per request x{row['cpu_ratio']:.2f} less"
             )
     results.update(

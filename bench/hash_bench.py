@@ -1,6 +1,7 @@
 """PDQ hashing speed: childguard's native hasher against pdqhash and threatexchange, side by side.
 
-Usage: ``python bench/hash_bench.py [--folder DIR] [--count N] [--rounds R] [--fast]``
+Usage: ``python bench/hash_bench.py [--folder DIR] [--count N] [--rounds R] [--fast]
+[--parallel N]``
 
 Hashes one folder of ~1.5-megapixel JPEG photos with
 - childguard ``PdqSignal().hash_file`` (sniffing, decoding, the 8 dihedral lookup hashes), which
@@ -11,7 +12,9 @@ Hashes one folder of ~1.5-megapixel JPEG photos with
 - ``threatexchange.signal_type.pdq.pdq_hasher.pdq_from_file``,
 - with ``--fast``, childguard's reduced-size JPEG decoding, with its distance to the exact hash,
 and prints images per second, the ratios to threatexchange and to the pdqhash path, and whether
-childguard's hashes equal Meta's reference on the shared conformance images. It also times the
+childguard's hashes equal Meta's reference on the public conformance images. Last, it times
+``childguard hash --workers`` (``media.parallel.hash_files``) on ``--parallel`` photos (200) with
+one worker and with one per core, and prints the speed-up. It also times the
 bare hashing of decoded 512x512 pixels: ``pdqhash.compute_dihedral`` against the native hasher.
 Each method runs ``--rounds`` times over the folder; rounds interleave the methods and each
 method's best round counts (least disturbed by load).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import sys
 import time
@@ -34,6 +38,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageEnhance
 
+from bench_data import describe, pdq_data, photo_sources
 from childguard.config import Settings
 from childguard.media.decode import decode_image
 from childguard.media.native.pdq import dihedral_hashes
@@ -42,19 +47,18 @@ from childguard.media.sniff import sniff_file
 from childguard.runtime import tune_allocator
 
 REPO = Path(__file__).resolve().parents[1]
-PDQ_DATA = REPO.parent / "shared" / "data" / "pdq"
+PDQ_DATA = pdq_data()
 DEFAULT_FOLDER = REPO / ".bench-data" / "photos"
-SOURCES = ("aaa-orig.jpg", "c.png", "pen-and-coaster.png", "wee.jpg", "square-512x512.jpg")
 PHOTO_SIZE = (1500, 1000)
 
 
 def generate_photos(folder: Path, count: int, seed: int = 2) -> None:
-    """Write benign 1500x1000 JPEG photos derived from the shared PDQ test images."""
+    """Write benign 1500x1000 JPEG photos derived from the public PDQ test images."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     bases = []
-    for name in SOURCES:
-        with Image.open(PDQ_DATA / "images" / name) as src:
+    for source in photo_sources():
+        with Image.open(source) as src:
             bases.append(src.convert("RGB"))
     existing = len(list(folder.glob("*.jpg")))
     for i in range(existing, count):
@@ -131,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="photos to hash (generated)")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes per method")
     parser.add_argument("--fast", action="store_true", help="also time reduced-size decoding")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=200,
+        metavar="N",
+        help="photos for the --workers comparison of `childguard hash` (0 skips it)",
+    )
     args = parser.parse_args(argv)
 
     from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
@@ -198,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     ok, total = conformance(settings)
-    print(f"\nreference conformance (shared ok images): {ok}/{total} same hash and quality")
+    print(f"\nreference conformance ({describe()}): {ok}/{total} same hash and quality")
     te_distances = [
         PdqSignal.distance(str(pdq_from_file(p)[0]), childguard_full(p).value)  # type: ignore[attr-defined]
         for p in files
@@ -219,7 +230,35 @@ def main(argv: list[str] | None = None) -> int:
             "--fast distance to the exact hash: "
             f"mean {sum(distances) / len(distances):.2f} bits, max {max(distances)} bits"
         )
+    if args.parallel:
+        parallel_speedup(args.folder, args.parallel, settings, args.rounds)
     return 0 if ok == total else 1
+
+
+def parallel_speedup(folder: Path, count: int, settings: Settings, rounds: int) -> None:
+    """Wall time of ``hash_files`` (what ``childguard hash/scan --workers`` run) over ``count``
+    photos with one worker and with one per core; prints the speed-up (target >= 1.7x on 2)."""
+    from childguard.media.parallel import default_workers, hash_files
+
+    if folder == DEFAULT_FOLDER:
+        generate_photos(folder, count)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))[:count]
+    cores = default_workers()
+    best: dict[int, float] = {}
+    for _ in range(rounds):
+        for workers in (1, cores):
+            start = time.perf_counter()
+            for scan in hash_files([(p, None) for p in files], settings, workers):
+                assert scan.error is None, scan.error
+            seconds = time.perf_counter() - start
+            best[workers] = min(best.get(workers, seconds), seconds)
+    n = len(files)
+    print(f"\n`childguard hash --workers`: {n} photos, best of {rounds} rounds (wall time)")
+    print(
+        f"1 worker {n / best[1]:.1f}/s, {cores} workers {n / best[cores]:.1f}/s: "
+        f"{best[1] / best[cores]:.2f}x (target >= 1.7x on 2 cores); "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,10 @@ def main() -> None:
     """Write the table of settings."""
     rows = []
     for name, field in Settings.model_fields.items():
-        default = field.default if field.default is not None else ""
+        if field.default_factory is not None:
+            default = "(see meaning)"
+        else:
+            default = field.default if field.default is not None else ""
         rows.append(f"| `CHILDGUARD_{name.upper()}` | `{default}` | {field.description} |")
     out = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
     out.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")

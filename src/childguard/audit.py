@@ -9,6 +9,7 @@ personal data.
 from __future__ import annotations
 
 import functools
+import getpass
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -28,11 +29,35 @@ GENESIS = "0" * 64
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an organisation, the key used (None on the CLI) and a display name."""
+    """Who made a change: an organisation, the key used (None on the CLI) and a display name.
+
+    Names follow one scheme, whichever door the change came through: ``<org>:<role>`` for an API
+    key (``acme:platform``), ``<org>:cli:<os user>`` for the command line, and ``system`` or
+    ``system:<what>`` for the deployment itself (``system:bootstrap``, ``system:cli:<os user>``
+    for the CLI's organisation and key administration).
+    """
 
     org_id: int | None
     key_id: int | None
     name: str
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def cli_actor(org_id: int | None = None, org_name: str | None = None) -> Actor:
+    """The command line's actor: ``<org>:cli:<os user>``, or ``system:cli:<os user>``."""
+    owner = org_name if org_id is not None and org_name else "system"
+    return Actor(org_id, None, f"{owner}:cli:{_os_user()}")
+
+
+def system_actor(what: str = "") -> Actor:
+    """The deployment acting on its own: ``system`` or ``system:<what>``."""
+    return Actor(None, None, f"system:{what}" if what else "system")
 
 
 def _canonical(rec: AuditRecord) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from childguard import audit
-from childguard.audit import Actor
+from childguard.audit import Actor, system_actor
 from childguard.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from childguard.store.models import ApiKey, Org, utcnow
 
@@ -93,7 +93,7 @@ def create_org(
     org = Org(name=name, display_name=display_name[:200])
     session.add(org)
     session.flush()
-    audit.append(session, actor or Actor(None, None, "system"), "org.create", f"org:{org.id}")
+    audit.append(session, actor or system_actor(), "org.create", f"org:{org.id}")
     return org
 
 
@@ -136,7 +136,7 @@ def create_key(
     session.flush()
     audit.append(
         session,
-        actor or Actor(None, None, "system"),
+        actor or system_actor(),
         "key.create",
         f"key:{key.id}",
         {"org_id": org.id, "role": role.value},
@@ -156,7 +156,7 @@ def revoke_key(session: Session, key_ref: str, actor: Actor | None = None) -> Ap
         raise NotFound(f"no key {ref[:40]!r} (give its id or prefix from `childguard key list`)")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.append(session, actor or Actor(None, None, "system"), "key.revoke", f"key:{key.id}")
+        audit.append(session, actor or system_actor(), "key.revoke", f"key:{key.id}")
     return key
 
 

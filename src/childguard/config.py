@@ -6,10 +6,18 @@ the list and this class agree.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for childguard: ``$XDG_DATA_HOME/childguard``, by default
+    ``~/.local/share/childguard``. The CLI and the server use it wherever they are started from."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "childguard"
 
 
 class Settings(BaseSettings):
@@ -18,8 +26,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHILDGUARD_", extra="ignore")
 
     data_dir: Path = Field(
-        default=Path("childguard-data"),
-        description="Directory for the SQLite database, indexes and caches; created on first use.",
+        default_factory=default_data_dir,
+        description=(
+            "Directory for the SQLite database, indexes and caches; created on first use. "
+            "Default: `$XDG_DATA_HOME/childguard` (`~/.local/share/childguard`), the same for "
+            "the CLI and the server whatever folder they start in."
+        ),
     )
     database_url: str | None = Field(
         default=None,
@@ -32,7 +44,8 @@ class Settings(BaseSettings):
         default="local",
         description=(
             "Organisation the command line acts for (banks are owned per organisation); "
-            "created on first use."
+            "created on first use. The server's first admin key (`serve --bootstrap`) belongs "
+            "to it too, so lists imported by the CLI match the API's scans."
         ),
     )
     max_upload_bytes: int = Field(
@@ -92,11 +105,12 @@ class Settings(BaseSettings):
         le=100,
         description="Share of a video's unique good frames that must match a banked video.",
     )
-    admin_org: str = Field(
-        default="admin",
+    admin_org: str | None = Field(
+        default=None,
         description=(
             "Organisation whose admin keys manage every organisation and key of the deployment; "
-            "`childguard serve --bootstrap` creates it with a first admin key."
+            "`childguard serve --bootstrap` creates it with a first admin key. Empty means "
+            "`CHILDGUARD_ORG`: one organisation for the CLI and the server."
         ),
     )
     index_poll_seconds: float = Field(
@@ -409,6 +423,11 @@ class Settings(BaseSettings):
                 "CHILDGUARD_WEBHOOK_TIMEOUT_SECONDS"
             )
         return self
+
+    @property
+    def resolved_admin_org(self) -> str:
+        """The deployment's admin organisation (``admin_org``, else ``org``)."""
+        return self.admin_org or self.org
 
     @property
     def resolved_database_url(self) -> str:

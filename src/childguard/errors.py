@@ -123,3 +123,11 @@ class ServiceUnavailable(ChildguardError):
     code = "service_unavailable"
     http_status = 503
     exit_code = 3
+
+
+class NoBanks(ChildguardError):
+    """A scan would look in no bank at all, so nothing could match: a silent miss, refused."""
+
+    code = "no_banks"
+    http_status = 409
+    exit_code = 7

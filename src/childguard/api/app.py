@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from childguard import __version__
+from childguard.api.docs_pages import install_docs_pages
 from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
@@ -92,8 +93,11 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs_pages: no CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs_pages(app)
     for router in (
         health.router,
         scan.router,

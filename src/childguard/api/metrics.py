@@ -21,7 +21,8 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prom_multiprocess
 
 if TYPE_CHECKING:
-    from childguard.api.state import AppState
+    from childguard.media.matcher import Matcher
+    from childguard.store.db import Database
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -98,16 +99,17 @@ class Metrics:
         """Count one finished delivery attempt."""
         self.outbox_deliveries.labels(kind=kind, outcome="ok" if ok else "failed").inc()
 
-    def render(self, state: AppState) -> tuple[bytes, str]:
-        """The exposition text, after refreshing the index and outbox gauges."""
-        from childguard.outbox.store import backlog
+    def render(self, matcher: Matcher, db: Database | None = None) -> tuple[bytes, str]:
+        """The exposition text, after refreshing the index and (given ``db``) outbox gauges."""
+        if db is not None:
+            from childguard.outbox.store import backlog
 
-        for status, count in backlog(state.db).items():
-            self.outbox_messages.labels(status=status).set(count)
-        for name, size in state.matcher.size.items():
+            for status, count in backlog(db).items():
+                self.outbox_messages.labels(status=status).set(count)
+        for name, size in matcher.size.items():
             self.index_entries.labels(signal_type=name).set(size)
-        self.index_age.set(max(0.0, time.time() - state.matcher.updated_at))
-        self.index_seq.set(state.matcher.last_seq)
+        self.index_age.set(max(0.0, time.time() - matcher.updated_at))
+        self.index_seq.set(matcher.last_seq)
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             merged = CollectorRegistry()
             prom_multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from childguard import audit
 from childguard.api.state import AppState
 from childguard.auth import Principal
 from childguard.errors import NotFound
 from childguard.media.bank_formats import validate_bank_name
 from childguard.media.banks import BankRepository
 from childguard.media.matcher import Match
+from childguard.media.scan_audit import audit_scan, is_blocking
 from childguard.store.models import Org
 
 
@@ -39,11 +39,18 @@ def resolve_visible(
     visible = state.visible_banks(principal.org_id)
     if not banks:
         return visible
-    wanted = {validate_bank_name(b) for b in banks}
+    wanted = set(banks)
+    for b in wanted:
+        validate_bank_name(b.rpartition(":")[2])
     chosen = {
-        ref.id for ref in state.matcher.banks.values() if ref.id in visible and ref.name in wanted
+        ref.id
+        for ref in state.matcher.banks.values()
+        if ref.id in visible and {ref.name, f"{ref.owner}:{ref.name}"} & wanted
     }
-    found = {state.matcher.banks[i].name for i in chosen}
+    found: set[str] = set()
+    for i in chosen:
+        ref = state.matcher.banks[i]
+        found |= {ref.name, f"{ref.owner}:{ref.name}"}
     missing = sorted(wanted - found)
     if missing:
         raise NotFound(f"no enabled bank named {', '.join(missing)}")
@@ -63,22 +70,8 @@ def record_scan(
     is written in ``session``'s transaction when given (with the case the match opens), else in
     a transaction of its own.
     """
-    blocked = any(not m.allow and not m.suppressed for m in matches)
+    blocked = is_blocking(matches)
     state.metrics.scans.labels("matched" if blocked else "clean").inc()
     for m in matches:
         state.metrics.matches.labels(m.bank).inc()
-    if matches:
-        details = {
-            "blocked": blocked,
-            "content_type": mime,
-            "matches": [
-                {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                for m in matches
-            ],
-        }
-        target = f"org:{principal.org_id}"
-        if session is not None:
-            audit.append(session, principal.actor, "scan.match", target, details)
-        else:
-            audit.append_now(state.db, principal.actor, "scan.match", target, details)
-    return blocked
+    return audit_scan(state.db, principal.actor, principal.org_id, mime, matches, session)

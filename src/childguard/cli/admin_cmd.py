@@ -8,16 +8,15 @@ import typer
 from sqlalchemy import select
 
 from childguard import audit
-from childguard.audit import Actor
+from childguard.audit import cli_actor
 from childguard.auth import create_key, create_org, get_org, revoke_key
-from childguard.cli.common import handle_errors, load_settings, print_json
+from childguard.cli.common import JSON_HELP, handle_errors, load_settings, print_json, report
 from childguard.store.db import Database
 from childguard.store.models import ApiKey, AuditRecord, Org
 
 org_app = typer.Typer(help="Organisations using this deployment.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys (stored hashed, shown once).", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-CLI_ACTOR = Actor(None, None, "cli")
 
 
 @org_app.command("create")
@@ -25,12 +24,14 @@ CLI_ACTOR = Actor(None, None, "cli")
 def org_create(
     name: str = typer.Argument(..., help="Lowercase slug, e.g. acme-social."),
     display_name: str = typer.Option("", "--display-name", help="Human-readable name."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Create an organisation."""
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        org = create_org(s, name, display_name, actor=CLI_ACTOR)
-        typer.echo(f"created organisation {org.name} (id {org.id})")
+        org = create_org(s, name, display_name, actor=cli_actor())
+        payload = {"id": org.id, "name": org.name, "display_name": org.display_name}
+    report(json_out, payload, f"created organisation {org.name} (id {org.id})")
 
 
 @org_app.command("list")
@@ -57,15 +58,28 @@ def key_create(
     expires_in_days: int | None = typer.Option(
         None, "--expires-in-days", min=1, help="Expire after this many days."
     ),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Create an API key and print it once (only its hash is stored)."""
+    """Create an API key and print it once (only its hash is stored).
+
+    The key is printed alone on the last line of standard output (``key=$(... | tail -1)``).
+    """
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=CLI_ACTOR)
-        typer.echo(f"key {new.key.id} ({new.key.prefix}) for {org} as {new.key.role}:")
-        typer.echo(new.secret)
-        typer.echo("store it now: it cannot be shown again", err=True)
+        new = create_key(s, get_org(s, org), role, name=name, expires_at=expires, actor=cli_actor())
+    payload = {
+        "id": new.key.id,
+        "prefix": new.key.prefix,
+        "org": org,
+        "role": new.key.role,
+        "name": new.key.name,
+        "expires_at": expires.isoformat() if expires else None,
+        "key": new.secret,
+    }
+    text = f"created key {new.key.id} ({new.key.prefix}) for {org} as {new.key.role}; the key:"
+    report(json_out, payload, f"{text}\n{new.secret}")
+    typer.echo("store it now: it cannot be shown again", err=True)
 
 
 @key_app.command("list")
@@ -101,12 +115,16 @@ def key_list(
 
 @key_app.command("revoke")
 @handle_errors
-def key_revoke(key: str = typer.Argument(..., help="Key id or prefix.")) -> None:
+def key_revoke(
+    key: str = typer.Argument(..., help="Key id or prefix."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
     """Revoke a key; servers stop accepting it within seconds."""
     db = Database.open(load_settings())
     with db.session(write=True) as s:
-        k = revoke_key(s, key, actor=CLI_ACTOR)
-        typer.echo(f"revoked key {k.id} ({k.prefix})")
+        k = revoke_key(s, key, actor=cli_actor())
+        payload = {"id": k.id, "prefix": k.prefix, "revoked": True}
+    report(json_out, payload, f"revoked key {k.id} ({k.prefix})")
 
 
 @audit_app.command("verify")

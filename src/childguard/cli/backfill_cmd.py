@@ -10,7 +10,6 @@ import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -18,7 +17,7 @@ from rich.progress import (
 
 from childguard.batch.run import ProgressFn, RunSummary
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
-from childguard.cli.progress import RateColumn
+from childguard.cli.progress import progress_bar, stderr_is_terminal
 from childguard.errors import InvalidInput
 
 #: Failures printed at the end of a run (all of them are in the output and the manifest).
@@ -28,19 +27,16 @@ SHOWN_FAILURES = 20
 @contextmanager
 def _progress(label: str) -> Iterator[ProgressFn]:
     """A callback drawing done / total, rate and ETA on stderr when it is a terminal."""
-    if not err_console.is_terminal:
+    if not stderr_is_terminal():
         yield lambda done, total: None
         return
-    with Progress(
+    with progress_bar(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
     ) as progress:
         task = progress.add_task(label, total=None)
 

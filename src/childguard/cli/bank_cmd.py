@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import typer
 
-from childguard.cli.common import err_console, handle_errors, load_settings, print_json
-from childguard.cli.context import open_context
+from childguard.cli.common import (
+    JSON_HELP,
+    err_console,
+    handle_errors,
+    load_settings,
+    print_json,
+    report,
+)
+from childguard.cli.context import CliContext, open_context
 from childguard.cli.paths import check_paths
-from childguard.errors import InvalidInput
-from childguard.media.bank_formats import BankFormat, EntryIn, parse_entries, write_entries
-from childguard.media.banks import BankRepository
+from childguard.cli.progress import counter
+from childguard.errors import InvalidInput, NotFound
+from childguard.media.bank_formats import BankFormat, EntryIn, iter_parsed_entries, write_entries
+from childguard.media.banks import BankRepository, ImportSummary
 from childguard.media.scan import iter_files, scan_one
 
 bank_app = typer.Typer(
@@ -38,14 +47,15 @@ def create(
         False, "--allow", help="An allow bank: its matches suppress matches in other banks."
     ),
     description: str = typer.Option("", "--description", "-d", help="Free text."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Create an empty bank."""
     ctx = open_context(load_settings())
     with ctx.db.session(write=True) as s:
-        bank = BankRepository(s, ctx.org, ctx.actor).create(
-            name, threshold=threshold, allow=allow, description=description
-        )
-        typer.echo(f"created bank {bank.name}" + (" (allow bank)" if allow else ""))
+        repo = BankRepository(s, ctx.org, ctx.actor)
+        bank = repo.create(name, threshold=threshold, allow=allow, description=description)
+        payload = repo.list_visible(only=bank.id)[0].to_public()
+    report(json_out, payload, f"created bank {name}" + (" (allow bank)" if allow else ""))
 
 
 @bank_app.command("list")
@@ -84,18 +94,21 @@ def update(
     ),
     allow: bool | None = typer.Option(None, "--allow/--no-allow", help="Make it an allow bank."),
     description: str | None = typer.Option(None, "--description", "-d", help="Free text."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Change a bank's threshold, allow flag or description."""
     ctx = open_context(load_settings())
     with ctx.db.session(write=True) as s:
-        BankRepository(s, ctx.org, ctx.actor).update(
+        repo = BankRepository(s, ctx.org, ctx.actor)
+        bank = repo.update(
             name,
             threshold=threshold,
             clear_threshold=default_threshold,
             allow=allow,
             description=description,
         )
-    typer.echo(f"updated bank {name}")
+        payload = repo.list_visible(only=bank.id)[0].to_public()
+    report(json_out, payload, f"updated bank {name}")
 
 
 @bank_app.command("import")
@@ -109,35 +122,55 @@ def import_(
     ),
     source: str = typer.Option("", "--source", help="Provenance source for entries without one."),
     create_bank: bool = typer.Option(False, "--create", help="Create the bank if missing."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Import hashes atomically: a bad line aborts with its number and nothing is imported."""
+    """Import hashes atomically: a bad line aborts with its number and nothing is imported.
+
+    The file is streamed: memory stays bounded whatever its length, with a count on a terminal.
+    """
+    ctx = open_context(load_settings())
     try:
         if str(file) == "-":
-            entries = parse_entries(sys.stdin, fmt, signal_type=signal, source=source)
+            summary = _import_stream(ctx, name, sys.stdin, fmt, signal, source, create_bank)
         else:
             with file.open(encoding="utf-8-sig", newline="") as fh:
-                entries = parse_entries(fh, fmt, signal_type=signal, source=source)
+                summary = _import_stream(ctx, name, fh, fmt, signal, source, create_bank)
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text") from None
-    ctx = open_context(load_settings())
-    with ctx.db.session(write=True) as s:
+    by = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_signal.items()))
+    report(
+        json_out,
+        {"bank": name, **_summary_public(summary)},
+        f"imported into {name}: {summary.added} added ({by or 'none'}), {summary.merged} merged",
+    )
+
+
+def _summary_public(summary: ImportSummary) -> dict[str, object]:
+    return {"added": summary.added, "merged": summary.merged, "by_signal": summary.by_signal}
+
+
+def _import_stream(
+    ctx: CliContext,
+    name: str,
+    stream: TextIO,
+    fmt: BankFormat | None,
+    signal: str | None,
+    source: str,
+    create_bank: bool,
+) -> ImportSummary:
+    entries = iter_parsed_entries(stream, fmt, signal_type=signal, source=source)
+    with ctx.db.session(write=True) as s, counter("importing") as progress:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if create_bank:
-            from childguard.errors import NotFound
-
             try:
                 bank = repo.get(name)
             except NotFound:
                 bank = repo.create(name)
         else:
             bank = repo.get(name)
-        summary = repo.add_entries(bank, entries)
-    by = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_signal.items()))
-    typer.echo(
-        f"imported into {name}: {summary.added} added ({by or 'none'}), {summary.merged} merged"
-    )
+        return repo.import_entries(bank, entries, progress=progress)
 
 
 @bank_app.command("export")
@@ -177,6 +210,7 @@ def add(
         "", "--classification", help="e.g. an industry category such as A1, A2, B1, B2."
     ),
     note: str = typer.Option("", "--note", help="Free text."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Hash files and add every usable signal (PDQ of quality >= 50, vPDQ, MD5, SHA-256)."""
     settings = load_settings()
@@ -211,9 +245,11 @@ def add(
     with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         summary = repo.add_entries(repo.get(name), entries)
-    typer.echo(
+    report(
+        json_out,
+        {"bank": name, **_summary_public(summary), "files_skipped": failed},
         f"added {summary.added} entries to {name} ({summary.merged} already there, "
-        f"{failed} files skipped)"
+        f"{failed} files skipped)",
     )
 
 
@@ -222,9 +258,10 @@ def add(
 def disable(
     name: str = typer.Argument(..., help="Bank name."),
     entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Disable a bank, or some of its entries (kept, but no longer matched)."""
-    _set_enabled(name, entries or [], False)
+    _set_enabled(name, entries or [], False, json_out)
 
 
 @bank_app.command("enable")
@@ -232,22 +269,25 @@ def disable(
 def enable(
     name: str = typer.Argument(..., help="Bank name."),
     entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Enable a bank, or some of its entries, again."""
-    _set_enabled(name, entries or [], True)
+    _set_enabled(name, entries or [], True, json_out)
 
 
-def _set_enabled(name: str, refs: list[str], enabled: bool) -> None:
+def _set_enabled(name: str, refs: list[str], enabled: bool, json_out: bool) -> None:
     word = "enabled" if enabled else "disabled"
     ctx = open_context(load_settings())
     with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if refs:
             n = repo.set_entries_enabled(repo.get(name), refs, enabled)
-            typer.echo(f"{word} {n} entries of {name}")
+            payload: dict[str, object] = {"bank": name, "enabled": enabled, "entries": n}
+            text = f"{word} {n} entries of {name}"
         else:
             repo.update(name, enabled=enabled)
-            typer.echo(f"{word} bank {name}")
+            payload, text = {"bank": name, "enabled": enabled}, f"{word} bank {name}"
+    report(json_out, payload, text)
 
 
 @bank_app.command("remove")
@@ -256,6 +296,7 @@ def remove(
     name: str = typer.Argument(..., help="Bank name."),
     entries: list[str] = typer.Argument(None, help="Entry ids or hashes; none: the whole bank."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Confirm deleting a whole bank."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Remove entries from a bank, or (with --yes and no entries) delete the bank."""
     ctx = open_context(load_settings())
@@ -263,12 +304,15 @@ def remove(
         repo = BankRepository(s, ctx.org, ctx.actor)
         if entries:
             n = repo.remove_entries(repo.get(name), entries)
-            typer.echo(f"removed {n} entries from {name}")
-            return
-        if not yes:
-            raise InvalidInput(f"deleting bank {name} and all its entries needs --yes")
-        n = repo.delete(name)
-        typer.echo(f"deleted bank {name} and its {n} entries")
+            payload = {"bank": name, "removed_entries": n, "deleted": False}
+            text = f"removed {n} entries from {name}"
+        else:
+            if not yes:
+                raise InvalidInput(f"deleting bank {name} and all its entries needs --yes")
+            n = repo.delete(name)
+            payload = {"bank": name, "removed_entries": n, "deleted": True}
+            text = f"deleted bank {name} and its {n} entries"
+    report(json_out, payload, text)
 
 
 @bank_app.command("share")
@@ -277,6 +321,7 @@ def share(
     name: str = typer.Argument(..., help="Bank name."),
     org: str = typer.Argument(..., help="Organisation to share it with (read-only)."),
     revoke: bool = typer.Option(False, "--revoke", help="Stop sharing instead."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Share a bank read-only with another organisation, or stop sharing it."""
     from childguard.auth import get_org
@@ -284,7 +329,11 @@ def share(
     ctx = open_context(load_settings())
     with ctx.db.session(write=True) as s:
         BankRepository(s, ctx.org, ctx.actor).share(name, get_org(s, org), revoke=revoke)
-    typer.echo(f"{'stopped sharing' if revoke else 'shared'} {name} with {org}")
+    report(
+        json_out,
+        {"bank": name, "org": org, "shared": not revoke},
+        f"{'stopped sharing' if revoke else 'shared'} {name} with {org}",
+    )
 
 
 def register(app: typer.Typer) -> None:

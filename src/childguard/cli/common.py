@@ -6,23 +6,54 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
-from childguard.config import Settings
 from childguard.errors import ChildguardError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from childguard.config import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-err_console = Console(stderr=True)
+
+class LazyConsole:
+    """rich's stderr console, made on first use (importing rich costs every command ~50 ms)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The underlying console."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True)
+        return self._console
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """``Console.print`` on stderr."""
+        self.console.print(*objects, **kwargs)
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether stderr is a terminal."""
+        return self.console.is_terminal
+
+
+err_console = LazyConsole()
 
 
 def load_settings() -> Settings:
     """Settings from the environment; a bad value is a usage error (exit 2), not a traceback."""
     from pydantic import ValidationError
+
+    from childguard.config import Settings
 
     try:
         return Settings()
@@ -39,6 +70,19 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+#: Help of the ``--json`` option of every command that creates or changes something.
+JSON_HELP = "Print one JSON object (for scripts) instead of the sentence."
+
+
+def report(json_out: bool, payload: dict[str, Any], text: str) -> None:
+    """What a command that creates or changes something prints: ``payload`` as one JSON object
+    with ``--json``, else ``text``."""
+    if json_out:
+        print_json(payload)
+    else:
+        typer.echo(text)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a ``ChildguardError`` into its message on stderr and its exit code."""
 
@@ -47,7 +91,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ChildguardError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            err_console.print(
+                f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 
-from childguard.audit import Actor
+from childguard.audit import Actor, cli_actor
 from childguard.auth import ensure_org
 from childguard.config import Settings
 from childguard.store.db import Database
@@ -22,17 +21,9 @@ class CliContext:
     actor: Actor
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def open_context(settings: Settings) -> CliContext:
     """Open (creating on first use) the database and the CLI's organisation."""
     db = Database.open(settings)
-    cli_actor = Actor(None, None, f"cli:{_user()}")
     with db.session(write=True) as session:
-        org = ensure_org(session, settings.org, actor=cli_actor)
-    return CliContext(settings, db, org, Actor(org.id, None, f"cli:{_user()}"))
+        org = ensure_org(session, settings.org, actor=cli_actor())
+    return CliContext(settings, db, org, cli_actor(org.id, org.name))

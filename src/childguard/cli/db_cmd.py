@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from childguard.cli.common import handle_errors, load_settings
+from childguard.cli.common import JSON_HELP, handle_errors, load_settings, report
 from childguard.store.db import Database
 
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
@@ -12,12 +12,17 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 @handle_errors
-def upgrade() -> None:
+def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Create the database if needed and apply every pending migration."""
     settings = load_settings()
     db = Database.open(settings, migrate=False)
     applied = db.upgrade()
-    typer.echo(f"database at revision {db.current_revision()}" + (" (upgraded)" if applied else ""))
+    revision = db.current_revision()
+    report(
+        json_out,
+        {"revision": revision, "upgraded": applied},
+        f"database at revision {revision}" + (" (upgraded)" if applied else ""),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,13 +9,17 @@ import typer
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
-from childguard.media.scan import FileScan, iter_files, scan_one
+from childguard.media.parallel import default_workers, hash_files
+from childguard.media.scan import FileScan, iter_files
 
 
 @handle_errors
 def hash_command(
     paths: list[Path] = typer.Argument(..., help="Files or folders (walked recursively)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, help="Processes hashing in parallel (0: one per core)."
+    ),
 ) -> None:
     """Hash files: PDQ for photos, vPDQ for videos, MD5 and SHA-256 for both.
 
@@ -25,8 +29,8 @@ def hash_command(
     settings = load_settings()
     check_paths(paths)
     files = list(iter_files(paths))
-    for path, error in track(files, len(files), "hashing"):
-        scan = FileScan(str(path), error=error) if error else scan_one(path, settings, None)
+    scans = hash_files(files, settings, min(workers or default_workers(), len(files)))
+    for scan in track(scans, len(files), "hashing"):
         if json_out:
             print_json(scan.hash_public())
         else:

@@ -11,7 +11,7 @@ from childguard.cli.context import open_context
 from childguard.errors import InvalidInput
 from childguard.media.matcher import Matcher
 from childguard.media.signals.base import LookupHash
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 
 
 @handle_errors

@@ -1,53 +1,81 @@
-"""A progress bar with rate and ETA, shown on stderr only when it is a terminal."""
+"""A progress bar with rate and ETA, shown on stderr only when it is a terminal.
+
+rich's progress classes are imported only when a bar is drawn, so piped runs and short commands
+do not pay for them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from childguard.cli.common import err_console
 
 T = TypeVar("T")
 
 
-class RateColumn(ProgressColumn):
-    """Items per second."""
+def stderr_is_terminal() -> bool:
+    """Whether progress can be drawn (stderr is a terminal)."""
+    return sys.stderr.isatty()
 
-    def render(self, task: Task) -> Text:
-        """Render the task's speed as ``N.N/s``."""
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.1f}/s" if speed else "-/s", style="progress.data.speed")
+
+def progress_bar(*columns: Any) -> Any:
+    """A transient rich ``Progress`` on stderr with ``columns`` and then the rate."""
+    from rich.progress import Progress, ProgressColumn, Task
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Items per second."""
+
+        def render(self, task: Task) -> Text:
+            """Render the task's speed as ``N.N/s``."""
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.1f}/s" if speed else "-/s", style="progress.data.speed")
+
+    return Progress(*columns, RateColumn(), console=err_console.console, transient=True)
 
 
 def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
     """Yield ``items``, drawing a progress bar when stderr is a terminal."""
-    if not err_console.is_terminal or total <= 1:
+    if not stderr_is_terminal() or total <= 1:
         yield from items
         return
-    with Progress(
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with progress_bar(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
     ) as progress:
         task = progress.add_task(label, total=total)
         for item in items:
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def counter(label: str) -> Iterator[Callable[[int], None]]:
+    """A callback ``advance(n)`` drawing a running count with rate on a terminal (no total)."""
+    if not stderr_is_terminal():
+        yield lambda n: None
+        return
+    from rich.progress import TextColumn, TimeElapsedColumn
+
+    with progress_bar(
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,.0f}"),
+        TimeElapsedColumn(),
+    ) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda n: progress.advance(task, n)

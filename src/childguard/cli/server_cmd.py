@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import typer
 from sqlalchemy import select
 
-from childguard.audit import Actor
+from childguard.audit import system_actor
 from childguard.auth import Role, create_key, ensure_org
 from childguard.cli.common import handle_errors, load_settings
 from childguard.config import Settings
+from childguard.errors import Conflict
 from childguard.store.db import Database
 from childguard.store.models import ApiKey
 
@@ -25,8 +26,8 @@ def bootstrap_admin(settings: Settings) -> str | None:
     db = Database.open(settings)
     try:
         with db.session(write=True) as session:
-            actor = Actor(None, None, "serve --bootstrap")
-            org = ensure_org(session, settings.admin_org, actor=actor)
+            actor = system_actor("bootstrap")
+            org = ensure_org(session, settings.resolved_admin_org, actor=actor)
             now = datetime.now(UTC)
             for key in session.scalars(
                 select(ApiKey).where(
@@ -43,6 +44,23 @@ def bootstrap_admin(settings: Settings) -> str | None:
         db.dispose()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """``Conflict`` naming the port and how to choose another when something listens on it."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another server (a "
+                f"second `make run`?) may hold it; stop it or choose another port with "
+                f"`make run PORT={port + 1}` or `childguard serve --port {port + 1}`"
+            ) from None
+
+
 @handle_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -56,6 +74,7 @@ def serve(
     import uvicorn
 
     settings = load_settings()
+    check_port_free(host, port)
     db = Database.open(settings)
     db.dispose()
     url = f"http://{host}:{port}"
@@ -67,7 +86,7 @@ def serve(
         else:
             typer.echo(
                 "an admin key already exists; make another with "
-                f"`childguard key create --org {settings.admin_org} --role admin`"
+                f"`childguard key create --org {settings.resolved_admin_org} --role admin`"
             )
     if workers > 1:
         metrics_dir = settings.data_dir / "metrics"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +106,14 @@ def analyze(
     docs = _documents(_read_input(source))
     engine = RiskEngine.load(settings, model)
     failures = 0
+    flagged: list[dict[str, Any]] = []
     for line, doc in docs:
         try:
             if isinstance(doc, ChildguardError):
                 raise doc
             result = analyze_conversation(doc, engine)
+            if result.get("flagged"):
+                flagged.append({k: result[k] for k in ("id", "flagged", "risk")})
         except ChildguardError as exc:
             failures += 1
             err_console.print(f"[red]error:[/red] line {line}: {exc.message}", highlight=False)
@@ -120,6 +124,12 @@ def analyze(
             print_json(result)
         else:
             _summary(result)
+    if flagged:  # audited as the API's flags are: ids, labels and scores only
+        from childguard.cli.context import open_context
+        from childguard.textrisk.flags import audit_flags
+
+        ctx = open_context(settings)
+        audit_flags(ctx.db, ctx.actor, flagged)
     if failures:
         raise typer.Exit(2)
 
@@ -158,13 +168,15 @@ def train(
     from childguard.textrisk.training import load_data
     from childguard.textrisk.training import train as run_training
 
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        # stderr, flushed, with the elapsed time, terminal or not (the report goes to stdout)
+        print(f"[{time.monotonic() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    progress("reading the training data")
     conversations = load_data(data)
-    result = run_training(
-        conversations,
-        folds=folds,
-        c=c,
-        log=None if as_json else (lambda m: err_console.print(m, highlight=False)),
-    )
+    result = run_training(conversations, folds=folds, c=c, log=progress)
     path = result.model.save(out)
     report = {**result.report, "model": str(path)}
     if as_json:

@@ -10,24 +10,24 @@ Formats (``BankFormat``):
 - ``te-lines``: python-threatexchange/HMA's local-file exchange: ``signal_type signal`` per line.
 - ``lines``: one hash per line; the signal type is given by the caller.
 
-Imports are atomic: every line is parsed and validated first; the first bad line aborts with its
-line number and nothing is written. Entries already in the bank merge (metadata filled in where
-the stored value is empty).
+Imports are atomic: lines are parsed and validated as they stream into one transaction; the
+first bad line aborts with its line number and nothing is kept. Entries already in the bank
+merge (metadata filled in where the stored value is empty).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TextIO
 
 from childguard.errors import InvalidInput
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 from childguard.store.models import BankEntry
 
 BANK_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
@@ -64,7 +64,7 @@ def value_digest(signal_type: str, value: str) -> str:
     return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryIn:
     """A hash to add to a bank, with its provenance."""
 
@@ -107,10 +107,15 @@ def make_entry(
     return EntryIn(
         signal_type=stype.name,
         value=canon,
-        source=clip_text(source, TEXT_FIELD_MAX, "source", line),
-        external_id=clip_text(external_id, TEXT_FIELD_MAX, "external_id", line),
-        classification=clip_text(classification, CLASSIFICATION_MAX, "classification", line),
-        note=clip_text(note, 2000, "note", line),
+        # Most lines of a big list carry no provenance: skip the checks of empty fields.
+        source=clip_text(source, TEXT_FIELD_MAX, "source", line) if source else "",
+        external_id=clip_text(external_id, TEXT_FIELD_MAX, "external_id", line)
+        if external_id
+        else "",
+        classification=clip_text(classification, CLASSIFICATION_MAX, "classification", line)
+        if classification
+        else "",
+        note=clip_text(note, 2000, "note", line) if note else "",
         enabled=enabled,
     )
 
@@ -144,19 +149,46 @@ def parse_entries(
 ) -> list[EntryIn]:
     """Parse a whole file into validated entries, raising ``InvalidInput`` at the first bad line.
 
-    ``fmt`` None sniffs the format from the first line. ``signal_type`` is required for ``lines``
-    and overrides nothing else; ``source`` fills empty provenance sources.
+    A list form of ``iter_parsed_entries`` for small inputs (API uploads, tests).
     """
-    text = stream.read()
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
+    return list(iter_parsed_entries(stream, fmt, signal_type=signal_type, source=source))
+
+
+def iter_parsed_entries(
+    stream: Iterable[str],
+    fmt: BankFormat | None = None,
+    *,
+    signal_type: str | None = None,
+    source: str = "",
+) -> Iterator[EntryIn]:
+    """Validated entries of a text stream, read line by line (memory does not grow with it).
+
+    ``fmt`` None sniffs the format from the first line that is neither blank nor a comment.
+    ``signal_type`` is required for ``lines`` and overrides nothing else; ``source`` fills empty
+    provenance sources. ``InvalidInput`` names the first bad line; a consumer that writes while
+    iterating must therefore write in one transaction to stay all-or-nothing.
+    """
+    lines = iter(stream)
+    head: list[str] = []
+    first = ""
+    for raw in lines:
+        head.append(raw)
+        if raw.strip() and not raw.startswith("#"):
+            first = raw
+            break
     if not first:
         raise InvalidInput("the file holds no hashes")
     fmt = fmt or _sniff_format(first)
+    every_line = itertools.chain(head, lines)
     if fmt in (BankFormat.CSV, BankFormat.TE_CSV):
-        return _parse_csv(text, fmt, source)
-    entries: list[EntryIn] = []
-    for number, raw in enumerate(lines, start=1):
+        yield from _iter_csv(every_line, fmt, source)
+        return
+    if fmt is BankFormat.LINES and signal_type is None:
+        raise InvalidInput(
+            "a file of bare hashes needs the signal type: pass --signal pdq|md5|sha256|vpdq"
+        )
+    found = False
+    for number, raw in enumerate(every_line, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -165,19 +197,17 @@ def parse_entries(
             if not value.strip():
                 raise InvalidInput(f"line {number}: expected 'signal_type signal', got one field")
         else:
-            if signal_type is None:
-                raise InvalidInput(
-                    "a file of bare hashes needs the signal type: pass --signal pdq|md5|sha256|vpdq"
-                )
-            stype, value = signal_type, line
-        entries.append(make_entry(stype, value.strip(), source=source, line=number))
-    return entries
+            stype, value = signal_type or "", line
+        found = True
+        yield make_entry(stype, value.strip(), source=source, line=number)
+    if not found:
+        raise InvalidInput("the file holds no hashes")
 
 
-def _parse_csv(text: str, fmt: BankFormat, source: str) -> list[EntryIn]:
-    reader = csv.reader(io.StringIO(text))
-    entries: list[EntryIn] = []
+def _iter_csv(lines: Iterable[str], fmt: BankFormat, source: str) -> Iterator[EntryIn]:
+    reader = csv.reader(lines)
     header: list[str] | None = None
+    found = False
     try:
         for row in reader:
             number = reader.line_num
@@ -191,40 +221,42 @@ def _parse_csv(text: str, fmt: BankFormat, source: str) -> list[EntryIn]:
                     f"line {number}: {len(row)} fields but the header has {len(header)}"
                 )
             rec = dict(zip(header, (c.strip() for c in row), strict=False))
+            found = True
             if fmt is BankFormat.CSV:
-                entries.append(
-                    make_entry(
-                        rec.get("signal_type", ""),
-                        rec.get("signal", ""),
-                        source=rec.get("source", "") or source,
-                        external_id=rec.get("external_id", ""),
-                        classification=rec.get("classification", ""),
-                        note=rec.get("note", ""),
-                        enabled=_parse_bool(rec.get("enabled", ""), number),
-                        line=number,
-                    )
+                yield make_entry(
+                    rec.get("signal_type", ""),
+                    rec.get("signal", ""),
+                    source=rec.get("source", "") or source,
+                    external_id=rec.get("external_id", ""),
+                    classification=rec.get("classification", ""),
+                    note=rec.get("note", ""),
+                    enabled=_parse_bool(rec.get("enabled", ""), number),
+                    line=number,
                 )
             else:
-                entries.append(
-                    make_entry(
-                        rec.get("signal_type", ""),
-                        rec.get("signal_str", ""),
-                        source=rec.get("collab", "") or source,
-                        classification=rec.get("category", ""),
-                        note=rec.get("tags", ""),
-                        line=number,
-                    )
+                yield make_entry(
+                    rec.get("signal_type", ""),
+                    rec.get("signal_str", ""),
+                    source=rec.get("collab", "") or source,
+                    classification=rec.get("category", ""),
+                    note=rec.get("tags", ""),
+                    line=number,
                 )
     except csv.Error as exc:
         raise InvalidInput(f"line {reader.line_num}: malformed CSV ({exc})") from None
-    if not entries:
+    if not found:
         raise InvalidInput("the file holds no hashes")
-    return entries
 
 
 def write_entries(entries: Iterable[BankEntry], fmt: BankFormat, out: TextIO) -> int:
-    """Write entries in ``fmt``; returns how many were written."""
+    """Write entries in ``fmt``; returns how many were written.
+
+    Only ``csv`` has an ``enabled`` column: the other formats leave disabled entries out, so a
+    partner importing them never matches what the owner disabled.
+    """
     count = 0
+    if fmt is not BankFormat.CSV:
+        entries = (e for e in entries if e.enabled)
     if fmt is BankFormat.CSV:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*CSV_HEADER, "enabled", "added_at"])

@@ -7,7 +7,8 @@ with what is stored. Import/export formats live in ``bank_formats``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,8 +19,15 @@ from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
+from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
 from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
+
+#: Entries per chunk of a streamed import: memory is bounded by it, speed barely depends on it.
+IMPORT_CHUNK = 50_000
+#: Digests per "already in the bank?" query of a streamed import.
+LOOKUP_CHUNK = 1000
+PROVENANCE = ("source", "external_id", "classification", "note")
 
 
 @dataclass
@@ -77,7 +85,7 @@ class BankRepository:
     def __init__(self, session: Session, org: Org, actor: Actor | None = None) -> None:
         self.session = session
         self.org = org
-        self.actor = actor or Actor(org.id, None, f"{org.name}:cli")
+        self.actor = actor or Actor(org.id, None, f"{org.name}:system")
 
     def _audit(self, action: str, bank: Bank, details: dict[str, object] | None = None) -> None:
         audit.append(self.session, self.actor, action, f"bank:{bank.id}:{bank.name}", details)
@@ -105,26 +113,52 @@ class BankRepository:
             )
 
     def get(self, name: str, *, write: bool = False) -> Bank:
-        """The bank called ``name`` that this organisation owns or (read-only) was shared."""
-        validate_bank_name(name)
+        """The bank called ``name`` that this organisation owns or (read-only) was shared.
+
+        ``OWNER:NAME`` names the bank of organisation OWNER, which tells apart two banks of one
+        name shared by two owners (a bare name means your own bank first).
+        """
+        owner_name, _, bare = name.rpartition(":")
+        validate_bank_name(bare)
+        if owner_name and owner_name != self.org.name:
+            query = (
+                select(Bank)
+                .join(Org, Org.id == Bank.org_id)
+                .join(BankShare, BankShare.bank_id == Bank.id)
+                .where(BankShare.org_id == self.org.id, Bank.name == bare, Org.name == owner_name)
+            )
+            bank = self.session.scalar(query)
+            if bank is None:
+                raise NotFound(f"{owner_name} shares no bank named {bare} with you")
+            if write:
+                raise PermissionDenied(f"bank {name} is shared with you read-only")
+            return bank
         bank = self.session.scalar(
-            select(Bank).where(Bank.org_id == self.org.id, Bank.name == name)
+            select(Bank).where(Bank.org_id == self.org.id, Bank.name == bare)
         )
-        if bank is not None:
+        if bank is not None or owner_name:
+            if bank is None:
+                raise NotFound(f"no bank named {bare} (list them with `childguard bank list`)")
             return bank
         shared = list(
             self.session.scalars(
                 select(Bank)
                 .join(BankShare, BankShare.bank_id == Bank.id)
-                .where(BankShare.org_id == self.org.id, Bank.name == name)
+                .where(BankShare.org_id == self.org.id, Bank.name == bare)
             )
         )
         if not shared:
-            raise NotFound(f"no bank named {name} (list them with `childguard bank list`)")
+            raise NotFound(f"no bank named {bare} (list them with `childguard bank list`)")
         if write:
-            raise PermissionDenied(f"bank {name} is shared with you read-only")
+            raise PermissionDenied(f"bank {bare} is shared with you read-only")
         if len(shared) > 1:
-            raise Conflict(f"several banks named {name} are shared with you")
+            owners = sorted(
+                self.session.scalars(select(Org.name).where(Org.id.in_(b.org_id for b in shared)))
+            )
+            raise Conflict(
+                f"several banks named {bare} are shared with you (by {', '.join(owners)}): "
+                f"name one as OWNER:{bare}, e.g. {owners[0]}:{bare}"
+            )
         return shared[0]
 
     def create(
@@ -356,6 +390,96 @@ class BankRepository:
         summary.entry_ids = [by_digest[value_digest(e.signal_type, e.value)] for e in entries]
         return self._finish_add(bank, summary, now)
 
+    def import_entries(
+        self,
+        bank: Bank,
+        entries: Iterable[EntryIn],
+        *,
+        chunk_size: int = IMPORT_CHUNK,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Stream ``entries`` into ``bank`` in chunks, in the caller's one transaction.
+
+        Memory is bounded by ``chunk_size``, whatever the input's length: duplicates within a
+        chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
+        the bank's unique index, filling empty provenance as ``add_entries`` does. Rows go in
+        with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of every
+        process learn of them once, at the end, as one id range. ``progress`` receives the
+        number of input entries handled after each chunk. ``summary.entry_ids`` stays empty.
+        """
+        self._require_owner(bank)
+        summary = ImportSummary()
+        now = utcnow()
+        prepare_bulk_import(self.session)
+        before = self.session.scalar(select(func.max(BankEntry.id))) or 0
+        for chunk in _batched(entries, chunk_size):
+            self._import_chunk(bank, chunk, summary, now)
+            if progress is not None:
+                progress(len(chunk))
+        if summary.added:
+            after = self.session.scalar(select(func.max(BankEntry.id))) or before
+            self._change("add", bank, (before + 1, after), as_range=True)
+        return self._finish_add(bank, summary, now)
+
+    def _import_chunk(
+        self, bank: Bank, chunk: Sequence[EntryIn], summary: ImportSummary, now: datetime
+    ) -> None:
+        unique: dict[str, EntryIn] = {}
+        for e in chunk:
+            key = value_digest(e.signal_type, e.value)
+            if key in unique:
+                summary.merged += 1
+                unique[key] = _merge_in(unique[key], e)
+            else:
+                unique[key] = e
+        keys = list(unique)
+        fills: list[tuple[int, dict[str, str]]] = []
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            stored_rows = self.session.execute(
+                select(
+                    BankEntry.id,
+                    BankEntry.value_digest,
+                    BankEntry.source,
+                    BankEntry.external_id,
+                    BankEntry.classification,
+                    BankEntry.note,
+                ).where(
+                    BankEntry.bank_id == bank.id,
+                    BankEntry.value_digest.in_(keys[start : start + LOOKUP_CHUNK]),
+                )
+            )
+            for row in stored_rows:
+                e = unique.pop(row.value_digest)
+                summary.merged += 1
+                fill = {
+                    a: getattr(e, a) for a in PROVENANCE if getattr(e, a) and not getattr(row, a)
+                }
+                if fill:
+                    fills.append((row.id, fill))
+        for entry_id, fill in fills:
+            self.session.execute(update(BankEntry).where(BankEntry.id == entry_id).values(fill))
+        rows = [
+            (
+                bank.id,
+                e.signal_type,
+                e.value,
+                key,
+                e.source,
+                e.external_id,
+                e.classification,
+                e.note,
+                e.enabled,
+                now,
+            )
+            # in digest order: the unique index takes the chunk's keys in one sweep, not at random
+            for key, e in sorted(unique.items())
+        ]
+        for e in unique.values():
+            summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
+        summary.added += len(rows)
+        if rows:
+            bulk_insert_entries(self.session, rows)
+
     def _finish_add(self, bank: Bank, summary: ImportSummary, now: datetime) -> ImportSummary:
         bank.updated_at = now
         self.session.flush()
@@ -433,3 +557,10 @@ def _merge_in(a: EntryIn, b: EntryIn) -> EntryIn:
         note=a.note or b.note,
         enabled=a.enabled or b.enabled,
     )
+
+
+def _batched(items: Iterable[EntryIn], size: int) -> Iterator[tuple[EntryIn, ...]]:
+    """``itertools.batched`` (Python 3.12) for 3.11."""
+    it = iter(items)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk

@@ -16,25 +16,32 @@ Rules applied here, once for every interface:
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
-from numpy.typing import NDArray
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import OperationalError
 
 from childguard.config import Settings
 from childguard.errors import NotFound, StorageError
-from childguard.media.signals.base import HashResult, IndexMatch, LookupHash, SignalIndex
-from childguard.plugins import get_signal_type, signal_types
+from childguard.media.entry_bank_map import EntryBankMap
+from childguard.media.match_rows import (
+    _READ_CHUNK,
+    _entries_statement,
+    _EntryColumns,
+    _Hit,
+    _materialise,
+)
+from childguard.media.match_types import BankRef, Match, apply_allow
+from childguard.media.signals.base import HashResult, LookupHash, SignalIndex
+from childguard.media.signals.registry import get_signal_type, signal_types
 from childguard.store.db import Database
-from childguard.store.models import Bank, BankEntry, IndexChange
+from childguard.store.models import Bank, BankEntry, IndexChange, Org
+
+__all__ = ["BankRef", "Match", "Matcher", "apply_allow"]
 
 log = logging.getLogger("childguard.matcher")
 #: A process that had to apply more changes than this at start-up saves a fresh snapshot.
@@ -42,111 +49,6 @@ SAVE_AFTER_CHANGES = 10_000
 
 #: Transforms in order of preference when one entry matches several variants at equal distance.
 _TRANSFORM_RANK = {"original": 0, "exif-upright": 1}
-
-
-@dataclass(frozen=True)
-class BankRef:
-    """The parts of a bank the matcher needs per hit."""
-
-    id: int
-    org_id: int
-    name: str
-    is_allow: bool
-    threshold: int
-
-
-@dataclass
-class Match:
-    """One bank entry matched by a file or a hash, with its provenance."""
-
-    bank: str
-    entry_id: int
-    signal_type: str
-    value: str
-    distance: int
-    transform: str
-    allow: bool
-    provenance: dict[str, str] = field(default_factory=dict)
-    detail: dict[str, float] | None = None
-    suppressed: bool = False
-    #: HMA's ``bank_content_id``: the entry's content group, or the entry itself.
-    content_id: int = 0
-
-    def to_public(self) -> dict[str, object]:
-        """JSON form used by the CLI and the API."""
-        out: dict[str, object] = {
-            "bank": self.bank,
-            "entry_id": self.entry_id,
-            "signal_type": self.signal_type,
-            "signal": self.value,
-            "distance": self.distance,
-            "transform": self.transform,
-            "allow": self.allow,
-            "suppressed": self.suppressed,
-            "provenance": self.provenance,
-        }
-        if self.detail:
-            out["detail"] = self.detail
-        return out
-
-
-#: An index hit kept for materialising: the index match, the lookup that found it, its bank.
-_Hit = tuple[IndexMatch, LookupHash, BankRef]
-#: Entry ids per read, well under every database's bound-parameter limit.
-_READ_CHUNK = 500
-#: The stored columns of a matched entry, in ``_entries_statement``'s order.
-_EntryColumns = tuple[int, str, bool, str, str, str, str, datetime, int | None]
-
-
-class EntryBankMap:
-    """Entry id -> bank id for millions of entries: sorted numpy arrays plus a small overlay."""
-
-    def __init__(self, ids: NDArray[np.int64], banks: NDArray[np.int32]) -> None:
-        order = np.argsort(ids, kind="stable")
-        self._ids = ids[order]
-        self._banks = banks[order]
-        self._alive = np.ones(len(self._ids), dtype=bool)
-        self._extra: dict[int, int] = {}
-
-    def get(self, entry_id: int) -> int | None:
-        """The bank of ``entry_id`` or None when unknown or removed."""
-        hit = self._extra.get(entry_id)
-        if hit is not None:
-            return hit
-        pos = int(np.searchsorted(self._ids, entry_id))
-        if pos < len(self._ids) and self._ids[pos] == entry_id and self._alive[pos]:
-            return int(self._banks[pos])
-        return None
-
-    def set(self, entry_id: int, bank_id: int) -> None:
-        """Record (or move) an entry."""
-        self.discard(entry_id)
-        self._extra[entry_id] = bank_id
-
-    def discard(self, entry_id: int) -> None:
-        """Forget an entry."""
-        self._extra.pop(entry_id, None)
-        pos = int(np.searchsorted(self._ids, entry_id))
-        if pos < len(self._ids) and self._ids[pos] == entry_id:
-            self._alive[pos] = False
-
-    def entries_of(self, bank_id: int) -> list[int]:
-        """Every live entry id of one bank."""
-        base: list[int] = self._ids[(self._banks == bank_id) & self._alive].tolist()
-        return base + [e for e, b in self._extra.items() if b == bank_id]
-
-    def live_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
-        """Every live (entry id, bank id) pair, for a snapshot."""
-        keep = self._alive
-        extra_ids = np.fromiter(self._extra.keys(), dtype=np.int64, count=len(self._extra))
-        extra_banks = np.fromiter(self._extra.values(), dtype=np.int32, count=len(self._extra))
-        return (
-            np.concatenate([self._ids[keep], extra_ids]),
-            np.concatenate([self._banks[keep], extra_banks]),
-        )
-
-    def __len__(self) -> int:
-        return int(self._alive.sum()) + len(self._extra)
 
 
 class Matcher:
@@ -174,6 +76,7 @@ class Matcher:
         self.only_banks = frozenset(banks) if banks else None
         self.persist = persist
         self.banks: dict[int, BankRef] = {}
+        self._owners: dict[int, str] = {}  # organisation names by id, read with the banks
         self.scope: frozenset[int] | None = None
         self.entry_bank = EntryBankMap(np.zeros(0, np.int64), np.zeros(0, np.int32))
         self.indexes: dict[str, SignalIndex] = {}
@@ -195,6 +98,7 @@ class Matcher:
 
     def _enabled_banks(self) -> dict[int, Bank]:
         with self.db.session() as session:
+            self._owners = {i: n for i, n in session.execute(select(Org.id, Org.name))}
             return {b.id: b for b in session.scalars(select(Bank).where(Bank.enabled.is_(True)))}
 
     def _compute_scope(self, enabled: Mapping[int, Bank]) -> frozenset[int] | None:
@@ -207,16 +111,30 @@ class Matcher:
             with self.db.session() as session:
                 ids &= visible_bank_ids(session, self.org_id)
         if self.only_banks is not None:
-            names = {enabled[i].name for i in ids}
+            # a bank answers to its name and to OWNER:NAME (two owners may share one name)
+            labels = {
+                i: {enabled[i].name, f"{self._owners.get(enabled[i].org_id, '')}:{enabled[i].name}"}
+                for i in ids
+            }
+            names = set().union(*labels.values()) if labels else set()
             missing = sorted(self.only_banks - names)
             if missing:
-                raise NotFound(f"no enabled bank named {', '.join(missing)}")
-            ids = {i for i in ids if enabled[i].name in self.only_banks or enabled[i].is_allow}
+                hint = [n.upper() for n in missing if n.upper() in names]
+                raise NotFound(
+                    f"no enabled bank named {', '.join(missing)}"
+                    + (
+                        f" (bank names are UPPER_SNAKE_CASE: did you mean {', '.join(hint)}?)"
+                        if hint
+                        else " (list them with `childguard bank list`)"
+                    )
+                )
+            ids = {i for i in ids if labels[i] & self.only_banks or enabled[i].is_allow}
         return frozenset(ids)
 
     def _ref(self, b: Bank) -> BankRef:
         threshold = b.pdq_threshold if b.pdq_threshold is not None else self.settings.pdq_threshold
-        return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold)
+        owner = self._owners.get(b.org_id, "")
+        return BankRef(b.id, b.org_id, b.name, b.is_allow, threshold, owner)
 
     def refresh(self) -> None:
         """Rebuild everything from the database (first start, or after a damaged snapshot)."""
@@ -560,66 +478,3 @@ class Matcher:
         for signal_type, best in found:
             matches.extend(_materialise(signal_type, best, rows))
         return apply_allow(matches)
-
-
-@functools.cache
-def _entries_statement() -> Select[*_EntryColumns]:
-    """The one read of matched entries, compiled once per process (built on first use)."""
-    return select(
-        BankEntry.id,
-        BankEntry.value,
-        BankEntry.enabled,
-        BankEntry.source,
-        BankEntry.external_id,
-        BankEntry.classification,
-        BankEntry.note,
-        BankEntry.added_at,
-        BankEntry.content_id,
-    ).where(BankEntry.id.in_(bindparam("ids", expanding=True)))
-
-
-def _materialise(
-    signal_type: str, best: Mapping[int, _Hit], rows: Mapping[int, Row[*_EntryColumns]]
-) -> list[Match]:
-    """``Match`` objects for one item's hits, skipping entries gone or disabled since indexing."""
-    out: list[Match] = []
-    for entry_id, (m, lk, bank) in best.items():
-        entry = rows.get(entry_id)
-        if entry is None or not entry.enabled:  # changed since the index was updated
-            continue
-        out.append(
-            Match(
-                bank=bank.name,
-                entry_id=entry_id,
-                signal_type=signal_type,
-                value=entry.value,
-                distance=m.distance,
-                transform=lk.transform,
-                allow=bank.is_allow,
-                provenance=_provenance(entry),
-                detail=m.detail,
-                content_id=entry.content_id or entry.id,
-            )
-        )
-    out.sort(key=lambda x: (x.distance, x.bank, x.entry_id))
-    return out
-
-
-def apply_allow(matches: list[Match]) -> list[Match]:
-    """Mark non-allow matches ``suppressed`` when any allow-bank match is present."""
-    if any(m.allow for m in matches):
-        for m in matches:
-            if not m.allow:
-                m.suppressed = True
-    return matches
-
-
-def _provenance(entry: Row[*_EntryColumns]) -> dict[str, str]:
-    added: datetime = entry.added_at
-    return {
-        "source": entry.source,
-        "external_id": entry.external_id,
-        "classification": entry.classification,
-        "note": entry.note,
-        "added_at": added.isoformat(),
-    }

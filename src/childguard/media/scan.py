@@ -13,13 +13,16 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from childguard.config import Settings
 from childguard.errors import ChildguardError, HashingError, InvalidInput, PermissionDenied
-from childguard.media.matcher import Match, Matcher
 from childguard.media.signals.base import HashResult, MediaFile
+from childguard.media.signals.registry import signal_types
 from childguard.media.sniff import sniff_data, sniff_file
-from childguard.plugins import signal_types
+
+if TYPE_CHECKING:  # the matcher needs the database; hashing alone must not import it
+    from childguard.media.matcher import Match, Matcher
 
 
 @dataclass

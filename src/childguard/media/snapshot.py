@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from childguard.errors import StorageError
 from childguard.media.index.files import fsync_dir, write_npz_atomic
 from childguard.media.signals.base import SignalIndex
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 
 FORMAT = 1
 

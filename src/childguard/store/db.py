@@ -83,9 +83,20 @@ class Database:
         try:
             if self.current_revision() == head:
                 return False
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    # Table rebuilds drop the old table, whose implicit DELETE would cascade to
+                    # every referencing row; the pragma only takes effect outside a transaction.
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    conn.commit()
+                try:
+                    with conn.begin():
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                finally:
+                    if self.is_sqlite:
+                        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        conn.commit()
         except OperationalError as exc:
             raise StorageError(f"database unavailable: {exc.orig}") from exc
         return True

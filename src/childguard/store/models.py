@@ -86,7 +86,11 @@ class Bank(Base):
     """
 
     __tablename__ = "banks"
-    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_bank_org_name"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "name", name="uq_bank_org_name"),
+        # ids are never reused after a delete: the audit log names banks by id
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
@@ -115,6 +119,7 @@ class BankEntry(Base):
         # "is this hash already in the bank" look-ups of every import.
         UniqueConstraint("bank_id", "value_digest", name="uq_entry_value"),
         Index("ix_entry_signal", "signal_type", "enabled"),
+        {"sqlite_autoincrement": True},  # entry ids are audited and fed to indexes: never reused
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

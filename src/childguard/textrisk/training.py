@@ -1,8 +1,8 @@
 """Training and evaluation of the text-risk model.
 
 Data: labelled conversations in JSON Lines (the ``datasets/text`` format), plus, for bullying, the
-public offensive-language sets in ``../shared/data/text`` (Davidson et al. tweets, ViHOS comments),
-read from their CSV files and turned into one-message conversations.
+public offensive-language sets in ``$CHILDGUARD_CONFORMANCE_DATA/text`` (Davidson et al. tweets,
+ViHOS comments), read from their CSV files and turned into one-message conversations.
 
 The split is deterministic: a conversation belongs to the test split when the SHA-256 of its id
 falls in the lowest 20 % (ViHOS keeps its published test file). The test split is never used for
@@ -310,7 +310,10 @@ def train(
 
     say(f"{folds}-fold cross-validation of the message heads")
     oof = np.zeros((len(texts), n_labels))
-    for train_idx, val_idx in GroupKFold(n_splits=folds).split(x, y, group_arr):
+    for fold, (train_idx, val_idx) in enumerate(
+        GroupKFold(n_splits=folds).split(x, y, group_arr), start=1
+    ):
+        say(f"  fold {fold}/{folds}")
         for k in range(n_labels):
             w, b = _label_head(x[train_idx], y[train_idx, k], c)
             oof[val_idx, k] = x[val_idx] @ w + b

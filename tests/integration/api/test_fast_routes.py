@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PDQ_DATA
+from tests.conftest import PDQ_DATA, turned_jpeg
 from tests.integration.api.conftest import Api
 from tests.integration.api.test_api_behaviour import PDQ, jpeg_bytes
 
@@ -36,7 +36,7 @@ Call = tuple[str, str, dict[str, str], bytes]
 
 
 def _calls(h: dict[str, str], reg: dict[str, str]) -> list[tuple[str, Call]]:
-    banked = (IMAGES / "bridge-3-rotate-180.jpg").read_bytes()
+    banked = turned_jpeg(IMAGES / "bridge-1-original.jpg", "ROTATE_180")
     clean = jpeg_bytes(7)
     flat = jpeg_bytes(0, (64, 64))[:200]
     json_h = {**h, "content-type": "application/json"}

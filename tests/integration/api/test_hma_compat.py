@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PDQ_DATA
+from tests.conftest import PDQ_DATA, turned_jpeg
 from tests.integration.api.conftest import Api
 
 DOC_HASH = "d811ac390bfa6005d08543fe27fd5a11f6b55bdd2603000dc26476fc79fc76b5"
@@ -200,7 +200,7 @@ def test_upload_hash_and_match_flow(api: Api) -> None:
     admin = api.key("acme", "admin")
     actions = [r["action"] for r in api.client.get("/v1/audit", headers=admin).json()]
     assert actions.count("scan.match") == 1  # a matched HMA lookup is audited like /v1/scan
-    rotated = PDQ_DATA / "images" / "bridge-2-rotate-90.jpg"
+    rotated = turned_jpeg(IMAGE, "ROTATE_90")
     turned = _check(
         api,
         h,
@@ -208,7 +208,7 @@ def test_upload_hash_and_match_flow(api: Api) -> None:
         "/m/lookup",
         200,
         None,
-        files={"photo": (rotated.name, rotated.read_bytes(), "image/jpeg")},
+        files={"photo": ("rotated.jpg", rotated, "image/jpeg")},
     )
     assert list(turned["pdq"]) == ["TEST_BANK"]  # HMA misses rotated copies; childguard does not
     assert turned["md5"] == {}

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from childguard.cli.main import app
-from tests.conftest import PDQ_DATA
+from tests.conftest import PDQ_DATA, turned_jpeg
 
 runner = CliRunner()
 IMAGES = PDQ_DATA / "images"
@@ -30,14 +30,24 @@ def cg(*args: str, code: int = 0) -> str:
     return result.output
 
 
+def _turned(tmp_path: Path) -> tuple[Path, Path]:
+    """The reference photo turned 180 degrees and mirrored: copies PDQ matches by a transform."""
+    rotated = tmp_path / "bridge-3-rotate-180.jpg"
+    rotated.write_bytes(turned_jpeg(IMAGES / "bridge-1-original.jpg", "ROTATE_180"))
+    flipped = tmp_path / "bridge-5-flipx.jpg"
+    flipped.write_bytes(turned_jpeg(IMAGES / "bridge-1-original.jpg", "FLIP_LEFT_RIGHT"))
+    return rotated, flipped
+
+
 def test_scan_with_case_then_review_from_the_command_line(tmp_path: Path) -> None:
+    rotated, flipped = _turned(tmp_path)
     cg("bank", "create", "KNOWN")
     cg("bank", "add", "KNOWN", str(IMAGES / "bridge-1-original.jpg"), "--classification", "A2")
     cg("bank", "create", "CONFIRMED")
     out = cg(
         "scan",
-        str(IMAGES / "bridge-3-rotate-180.jpg"),
-        str(IMAGES / "bridge-5-flipx.jpg"),
+        str(rotated),
+        str(flipped),
         "--case",
         "--user-id",
         "u-9",
@@ -46,10 +56,10 @@ def test_scan_with_case_then_review_from_the_command_line(tmp_path: Path) -> Non
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     case_ids = {r["case_id"] for r in rows if "path" in r}
     assert case_ids == {1}  # same user: one case
-    plain = cg("scan", str(IMAGES / "bridge-3-rotate-180.jpg"), "--json")
+    plain = cg("scan", str(rotated), "--json")
     assert "case_id" not in plain
     assert "go with --case" in cg(
-        "scan", str(IMAGES / "bridge-5-flipx.jpg"), "--user-id", "x", code=2
+        "scan", str(flipped), "--user-id", "x", code=2
     )
     listed = cg("case", "list", "--status", "open")
     assert "case 1" in listed and "CSAM" in listed and "queue default" in listed
@@ -77,7 +87,7 @@ def test_scan_with_case_then_review_from_the_command_line(tmp_path: Path) -> Non
         {"action": "add_to_bank", "bank": "CONFIRMED"},
         {"action": "remove_content"},
     ]
-    again = cg("scan", str(IMAGES / "bridge-3-rotate-180.jpg"), "--bank", "CONFIRMED", "--json")
+    again = cg("scan", str(rotated), "--bank", "CONFIRMED", "--json")
     assert '"bank": "CONFIRMED"' in again
     assert "closed" in cg("case", "close", "1")
     assert cg("case", "show", "999", code=4).strip().startswith("error: no case 999")

@@ -17,7 +17,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from childguard.cli.main import app
-from tests.conftest import PDQ_DATA
+from tests.conftest import PDQ_DATA, dihedral_copies
 
 runner = CliRunner()
 BRIDGE = PDQ_DATA / "images" / "bridge-1-original.jpg"
@@ -61,11 +61,10 @@ def test_hash_json_shape(tmp_path: Path) -> None:
     assert len(str(signals["md5"])) == 32 and len(str(signals["sha256"])) == 64
 
 
-def test_every_dihedral_copy_matches_a_bank_of_the_original() -> None:
+def test_every_dihedral_copy_matches_a_bank_of_the_original(tmp_path: Path) -> None:
     cg("bank", "create", "KNOWN")
     cg("bank", "add", "KNOWN", str(BRIDGE), "--source", "test", "--classification", "B2")
-    folder = PDQ_DATA / "images"
-    copies = sorted(folder.glob("bridge-[2-8]-*.jpg"))
+    copies = dihedral_copies(BRIDGE, tmp_path / "copies")
     assert len(copies) == 7
     rows = json_lines(cg("scan", *map(str, copies), "--json"))
     files = [r for r in rows if "path" in r]
@@ -191,7 +190,7 @@ def test_bad_files_get_per_file_errors_and_the_scan_goes_on(tmp_path: Path) -> N
     sub.mkdir()
     (sub / "back").symlink_to(folder, target_is_directory=True)
     (folder / "h-self").symlink_to(folder / "h-self")
-    rows = json_lines(cg("scan", str(folder), "--json"))
+    rows = json_lines(cg("scan", str(folder), "--json", "--no-require-banks"))
     by_name = {Path(str(r["path"])).name: r for r in rows if "path" in r}
     assert "signals" in by_name["a-good.jpg"]
     expected = {
@@ -235,7 +234,7 @@ def test_unreadable_directory_is_a_per_path_error(
         return real_scandir(path)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "scandir", deny)
-    rows = json_lines(cg("scan", str(locked), str(ok), "--json"))
+    rows = json_lines(cg("scan", str(locked), str(ok), "--json", "--no-require-banks"))
     assert rows[0]["error"]["code"] == "permission_denied"  # type: ignore[index]
     assert rows[1]["matched"] is False and rows[-1]["summary"]["errors"] == 1  # type: ignore[index]
 
@@ -260,3 +259,157 @@ def test_console_script_runs_and_prints_help(tmp_path: Path) -> None:
         [exe, "hash", str(tmp_path / "nope.jpg")], capture_output=True, text=True, env=env
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_scan_with_no_bank_is_refused_loudly(
+    tmp_path: Path, data_dir: Path, database_url: str | None
+) -> None:
+    ok = photo(tmp_path / "ok.jpg", 4)
+    out = cg("scan", str(ok), code=7)
+    where = "CHILDGUARD_DATABASE_URL" if database_url else str(data_dir)
+    assert "no bank with hashes" in out and where in out and "CHILDGUARD_DATA_DIR" in out
+    cg("bank", "create", "EMPTY")  # a bank without hashes matches nothing either
+    cg("scan", str(ok), code=7)
+    warned = cg("scan", str(ok), "--no-require-banks")
+    assert "warning" in warned and "1 files, 0 matched" in warned
+
+
+def test_scan_of_an_unknown_bank_hints_at_case() -> None:
+    cg("bank", "create", "KNOWN_BAD")
+    cg("bank", "add", "KNOWN_BAD", str(BRIDGE))
+    assert "did you mean KNOWN_BAD?" in cg("scan", str(BRIDGE), "--bank", "known_bad", code=4)
+    assert "childguard bank list" in cg("scan", str(BRIDGE), "--bank", "OTHER", code=4)
+
+
+def test_cli_and_server_share_data_and_organisation_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
+) -> None:
+    from childguard.auth import authenticate
+    from childguard.cli.server_cmd import bootstrap_admin
+    from childguard.config import Settings
+    from childguard.store.db import Database
+
+    monkeypatch.delenv("CHILDGUARD_DATA_DIR")
+    monkeypatch.chdir(tmp_path)  # the folder the CLI runs in does not matter
+    settings = Settings()
+    assert settings.data_dir == tmp_path / "xdg-data" / "childguard"
+    secret = bootstrap_admin(settings)
+    assert secret
+    cg("bank", "create", "SHARED_LIST")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert "SHARED_LIST" in cg("bank", "list")
+    db = Database.open(settings)
+    try:
+        with db.session() as s:
+            principal = authenticate(s, secret)
+            assert principal.org_name == settings.org == "local"
+    finally:
+        db.dispose()
+
+
+def test_cli_matches_are_audited_and_counted_like_the_api() -> None:
+    from childguard.config import Settings
+    from childguard.store.db import Database
+    from childguard.store.models import AuditRecord
+
+    cg("bank", "create", "AUDITED")
+    cg("bank", "add", "AUDITED", str(BRIDGE))
+    cg("scan", str(BRIDGE))
+    db = Database.open(Settings())
+    try:
+        with db.session() as s:
+            rows = list(s.query(AuditRecord).order_by(AuditRecord.id))
+    finally:
+        db.dispose()
+    (match,) = [r for r in rows if r.action == "scan.match"]
+    details = json.loads(match.details)
+    assert details["blocked"] is True and details["content_type"] == "image/jpeg"
+    assert {m["bank"] for m in details["matches"]} == {"AUDITED"}
+    assert str(BRIDGE.name) not in match.details  # no file name, no hash
+    user_actors = {r.actor for r in rows if r.org_id is not None}
+    assert all(a.startswith("local:cli:") for a in user_actors), user_actors
+    assert {r.actor for r in rows if r.org_id is None} <= {"system", f"system:cli:{_user()}"}
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def test_workers_keep_the_order_and_the_output(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(9):
+        photo(folder / f"p{i}.jpg", 10 + i)
+    (folder / "p4-broken.jpg").write_bytes(b"not an image")
+    shutil.copy(BRIDGE, folder / "p9-bridge.jpg")
+    one = cg("hash", str(folder), "--json", "--workers", "1")
+    two = cg("hash", str(folder), "--json", "--workers", "3")
+    assert one == two and len(json_lines(one)) == 11
+    cg("bank", "create", "PAR")
+    cg("bank", "add", "PAR", str(BRIDGE))
+    rows = json_lines(cg("scan", str(folder), "--json", "--workers", "3"))
+    files = [r for r in rows if "path" in r]
+    assert [Path(str(r["path"])).name for r in files] == sorted(p.name for p in folder.iterdir())
+    assert [r["matched"] for r in files if "error" not in r].count(True) == 1
+    assert rows[-1]["summary"]["errors"] == 1  # type: ignore[index]
+
+
+def test_every_command_that_changes_something_prints_one_json_object(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"pdq {'ab' * 32}\n")
+
+    def one(*args: str) -> dict[str, object]:
+        result = runner.invoke(app, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        out = result.stdout
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        assert len(lines) == 1, out
+        obj = json.loads(lines[0])
+        assert isinstance(obj, dict)
+        return obj
+
+    assert one("db", "upgrade")["revision"]
+    assert one("org", "create", "acme")["name"] == "acme"
+    key = one("key", "create", "--org", "acme", "--role", "platform")
+    assert str(key["key"]).startswith("cg_") and key["role"] == "platform"
+    assert one("key", "revoke", str(key["id"]))["revoked"] is True
+    assert one("bank", "create", "J_BANK")["name"] == "J_BANK"
+    assert one("bank", "update", "J_BANK", "--threshold", "20")["pdq_threshold"] == 20
+    assert one("bank", "import", "J_BANK", str(listing))["added"] == 1
+    assert one("bank", "add", "J_BANK", str(BRIDGE))["by_signal"] == {
+        "pdq": 1, "md5": 1, "sha256": 1,
+    }  # fmt: skip
+    assert one("bank", "disable", "J_BANK")["enabled"] is False
+    assert one("bank", "enable", "J_BANK", "ab" * 32)["entries"] == 1
+    assert one("bank", "share", "J_BANK", "acme")["shared"] is True
+    assert one("bank", "remove", "J_BANK", "--yes")["deleted"] is True
+
+
+def test_key_create_prints_the_key_alone_on_the_last_line() -> None:
+    cg("org", "create", "acme")
+    result = runner.invoke(app, ["key", "create", "--org", "acme", "--role", "platform"])
+    *_, last = [ln for ln in result.stdout.splitlines() if ln.strip()]
+    assert last.startswith("cg_") and " " not in last
+
+
+def test_serve_on_a_busy_port_says_which_and_how_to_choose_another() -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        out = cg("serve", "--port", str(port), code=6)
+    assert f"127.0.0.1:{port}" in out and f"make run PORT={port + 1}" in out
+    assert "childguard API:" not in out  # no URL printed for a server that never started
+
+
+def test_scan_bank_option_takes_owner_and_name() -> None:
+    cg("bank", "create", "OWNED")
+    cg("bank", "add", "OWNED", str(BRIDGE))
+    (row, _) = json_lines(cg("scan", str(BRIDGE), "--bank", "local:OWNED", "--json"))
+    assert [(m["bank"], m["owner"]) for m in row["matches"]] == [("OWNED", "local")] * 3  # type: ignore[union-attr]

@@ -55,6 +55,8 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
                                   "--json"])  # fmt: skip
     assert trained.exit_code == 0, trained.output
     report = json.loads(trained.stdout.strip().splitlines()[-1])
+    # progress reaches stderr even with --json and no terminal, fold by fold
+    assert "fold 2/2" in trained.stderr and "s] reading the training data" in trained.stderr
     assert report["training_conversations"] + report["test_conversations"] == 40
     assert model.is_file() and model.with_suffix(".json").is_file()
 
@@ -113,3 +115,29 @@ def test_malformed_training_data_names_file_and_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "x", "messages": [{"text": "hi"}]}\n{broken\n')
     result = runner.invoke(app, ["text", "train", str(bad), "--out", str(tmp_path / "m.npz")])
     assert result.exit_code == 2 and "bad.jsonl:2" in "".join(result.output.split())
+
+
+def test_cli_flags_are_audited_like_the_api(tmp_path: Path) -> None:
+    from childguard.config import Settings
+    from childguard.store.db import Database
+    from childguard.store.models import AuditRecord
+
+    chat = [
+        {"sender": "A", "text": "i have your pics"},
+        {"sender": "A", "text": "pay me or i send them to your school, you have 1 hour"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "chat-7", "messages": chat}) + "\n")
+    result = runner.invoke(app, ["text", "analyze", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    flagged = json.loads(result.stdout.strip().splitlines()[0])["flagged"]
+    assert flagged  # the example is meant to be flagged
+    db = Database.open(Settings())
+    try:
+        with db.session() as s:
+            (rec,) = s.query(AuditRecord).filter(AuditRecord.action == "text.flag").all()
+    finally:
+        db.dispose()
+    assert rec.target == "conversation:chat-7" and rec.actor.startswith("local:cli:")
+    assert json.loads(rec.details)["flagged"] == flagged
+    assert "pics" not in rec.details  # ids, labels and scores only

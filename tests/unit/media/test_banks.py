@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import (
     BankFormat,
+    iter_parsed_entries,
     make_entry,
     parse_entries,
     validate_bank_name,
@@ -16,7 +18,7 @@ from childguard.media.bank_formats import (
 )
 from childguard.media.banks import BankRepository
 from childguard.store.db import Database
-from childguard.store.models import BankEntry, Org
+from childguard.store.models import BankEntry, IndexChange, Org
 
 PDQ_A = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
 PDQ_B = "30a10efdf1c83f429013d48d0ffffc52e34e0e35ada952a9d29605215aa9e5af"
@@ -151,3 +153,69 @@ def test_bank_lifecycle(db: Database, org: Org) -> None:
         assert repo.delete("LIFE") == 1
         with pytest.raises(NotFound):
             repo.get("LIFE")
+
+
+def _pdq(i: int) -> str:
+    return f"{i:064x}"
+
+
+def test_streamed_import_merges_across_chunks_and_with_stored_entries(
+    db: Database, org: Org
+) -> None:
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        bank = repo.create("STREAMED")
+        repo.add_entries(bank, [make_entry("pdq", _pdq(1), source="IWF")])
+    text = "signal_type,signal,source,note\n" + "".join(
+        f"pdq,{_pdq(i % 25)},,n{i}\n" for i in range(1, 31)
+    )
+    seen: list[int] = []
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        entries = parse_entries(io.StringIO(text))
+        summary = repo.import_entries(
+            repo.get("STREAMED"), iter(entries), chunk_size=7, progress=seen.append
+        )
+    assert sum(seen) == 30 and max(seen) == 7
+    # 24 new values (2..25 with 25 -> 0), value 1 stored, 5 repeats across chunks
+    assert (summary.added, summary.merged) == (24, 6)
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        rows = {r.value: r for r in repo.iter_entries(repo.get("STREAMED"))}
+        changes = list(s.scalars(sa.select(IndexChange).where(IndexChange.op == "add")))
+    assert len(rows) == 25
+    assert (rows[_pdq(1)].source, rows[_pdq(1)].note) == ("IWF", "n1")  # filled, kept
+    assert rows[_pdq(2)].note == "n2"  # the first line's note wins over the repeat's n27
+    ids = sorted(r.id for r in rows.values())
+    last = changes[-1]
+    assert (last.entry_id, last.entry_id_end) == (ids[1], ids[-1])  # one range, once
+
+
+def test_streamed_import_keeps_nothing_when_a_late_line_is_bad(db: Database, org: Org) -> None:
+    with db.session(write=True) as s:
+        BankRepository(s, org).create("ATOMIC")
+    lines = [f"pdq {_pdq(i)}\n" for i in range(1, 50)] + ["pdq not-a-hash\n"]
+    with pytest.raises(InvalidInput, match=r"^line 50:"), db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        repo.import_entries(repo.get("ATOMIC"), iter_parsed_entries(iter(lines)), chunk_size=10)
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        assert list(repo.iter_entries(repo.get("ATOMIC"))) == []
+
+
+def test_exports_without_an_enabled_column_leave_disabled_entries_out(
+    db: Database, org: Org
+) -> None:
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        bank = repo.create("PARTLY")
+        repo.add_entries(bank, [make_entry("pdq", PDQ_A), make_entry("pdq", PDQ_B)])
+        repo.set_entries_enabled(bank, [PDQ_B], False)
+        rows = list(repo.iter_entries(bank))
+    for fmt in (BankFormat.TE_LINES, BankFormat.TE_CSV, BankFormat.LINES):
+        out = io.StringIO()
+        assert write_entries(rows, fmt, out) == 1
+        assert PDQ_A in out.getvalue() and PDQ_B not in out.getvalue()
+    out = io.StringIO()
+    assert write_entries(rows, BankFormat.CSV, out) == 2
+    assert f"{PDQ_B},,,,,false" in out.getvalue()

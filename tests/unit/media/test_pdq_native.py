@@ -14,9 +14,9 @@ from childguard.errors import InvalidInput
 from childguard.media.native import _pdq
 from childguard.media.native.pdq import dihedral_hashes, pdq_hash
 from childguard.media.signals.pdq import reference_resize
-from tests.conftest import PDQ_DATA
+from tests.conftest import pdq_set
 
-IMAGES = sorted((PDQ_DATA / "images").iterdir())
+IMAGES = sorted((pdq_set() / "images").iterdir())
 SIZES = [
     (1, 1),
     (4, 9),
@@ -89,7 +89,7 @@ def test_gradients_are_bit_exact(axis: int) -> None:
 
 
 @pytest.mark.parametrize("path", IMAGES, ids=[p.name for p in IMAGES])
-def test_shared_pdq_images_are_bit_exact(path: Path) -> None:
+def test_reference_images_are_bit_exact(path: Path) -> None:
     try:
         with Image.open(path) as im:
             image = im.convert("RGB")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from childguard.config import Settings
 from childguard.store.db import Database
 from childguard.store.models import Base
 
@@ -18,3 +19,67 @@ def test_migrations_match_models(db: Database) -> None:
 def test_upgrade_is_idempotent(db: Database) -> None:
     assert db.current_revision() is not None
     assert db.upgrade() is False
+
+
+def test_bank_and_entry_ids_are_never_reused(db: Database) -> None:
+    from childguard.auth import ensure_org
+    from childguard.media.bank_formats import make_entry
+    from childguard.media.banks import BankRepository
+
+    pdq = "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+    with db.session(write=True) as s:
+        repo = BankRepository(s, ensure_org(s, "local"))
+        old = repo.create("OLD")
+        first = repo.add_entries(old, [make_entry("pdq", pdq)]).entry_ids[0]
+        old_id = old.id
+        repo.delete("OLD")
+    with db.session(write=True) as s:
+        repo = BankRepository(s, ensure_org(s, "local"))
+        new = repo.create("NEW")
+        again = repo.add_entries(new, [make_entry("pdq", pdq)]).entry_ids[0]
+        assert new.id > old_id and again > first
+
+
+def test_autoincrement_rebuild_keeps_rows_and_cascades_nothing(settings: Settings) -> None:
+    from alembic import command
+
+    from childguard.store.db import alembic_config
+
+    db = Database.open(settings, migrate=False)
+    try:
+        cfg = alembic_config(db.url)
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001_initial")
+        now = "2026-12-04 00:00:00"
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO orgs (id, name, display_name, created_at) "
+                f"VALUES (1, 'local', '', '{now}'), (2, 'other', '', '{now}')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO banks (id, org_id, name, description, enabled, is_allow, created_at,"
+                f" updated_at) VALUES (7, 1, 'KEPT', '', true, false, '{now}', '{now}')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO bank_entries (id, bank_id, signal_type, value, value_digest, source,"
+                " external_id, classification, note, enabled, added_at) VALUES "
+                f"(40, 7, 'md5', 'v', 'd', '', '', '', '', true, '{now}')"
+            )
+            conn.exec_driver_sql("INSERT INTO bank_shares (bank_id, org_id) VALUES (7, 2)")
+        assert db.upgrade() is True
+        with db.engine.connect() as conn:
+            counts = [
+                conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                for t in ("banks", "bank_entries", "bank_shares")
+            ]
+            foreign_keys = (
+                conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if db.is_sqlite else 1
+            )
+        assert counts == [1, 1, 1]
+        assert foreign_keys == 1  # back on for the pooled connection
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        db.dispose()

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 
 
 def _is_deployment_admin(state: StateDep, principal: Principal) -> bool:
-    return principal.org_name == state.settings.admin_org
+    return principal.org_name == state.settings.resolved_admin_org
 
 
 def _key_public(key: ApiKey, org_name: str) -> KeyPublic:
@@ -127,11 +127,19 @@ def list_audit(
     session: SessionDep,
     state: StateDep,
     principal: CurrentAuditor,
-    after: int = Query(default=0, ge=0),
+    after: int = Query(default=0, ge=0, description="Only records with a larger id."),
+    before: int | None = Query(
+        default=None, ge=1, description="Only records with a smaller id (pages of newest=true)."
+    ),
+    newest: bool = Query(default=False, description="Newest records first."),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[AuditPublic]:
-    """Audit records of your organisation (all of them for the deployment admin), oldest first."""
-    query = select(AuditRecord).where(AuditRecord.id > after).order_by(AuditRecord.id).limit(limit)
+    """Audit records of your organisation (all of them for the deployment admin), oldest first,
+    or newest first with ``newest=true`` (the next page: ``before`` = the last id seen)."""
+    order = AuditRecord.id.desc() if newest else AuditRecord.id
+    query = select(AuditRecord).where(AuditRecord.id > after).order_by(order).limit(limit)
+    if before is not None:
+        query = query.where(AuditRecord.id < before)
     if not _is_deployment_admin(state, principal):
         query = query.where(AuditRecord.org_id == principal.org_id)
     return [AuditPublic(**audit.public(r)) for r in session.scalars(query)]

@@ -136,7 +136,7 @@ def list_entries(
     if min_false_positives:
         query = query.where(BankEntry.false_positives >= min_false_positives)
     if signal_type:
-        from childguard.plugins import get_signal_type
+        from childguard.media.signals.registry import get_signal_type
 
         query = query.where(BankEntry.signal_type == get_signal_type(signal_type).name)
     return [_entry_public(e) for e in session.scalars(query)]

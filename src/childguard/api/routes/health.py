@@ -46,5 +46,5 @@ def metrics(
     _: Annotated[Principal, Depends(require(Permission.METRICS_READ))],
 ) -> Response:
     """Prometheus exposition format."""
-    body, content_type = state.metrics.render(state)
+    body, content_type = state.metrics.render(state.matcher, state.db)
     return Response(body, media_type=content_type)

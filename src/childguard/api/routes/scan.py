@@ -27,7 +27,7 @@ from childguard.cases.intake import (
 )
 from childguard.errors import InvalidInput
 from childguard.media.signals.base import LookupHash
-from childguard.plugins import get_signal_type
+from childguard.media.signals.registry import get_signal_type
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Header
 
-from childguard import audit
 from childguard.api.deps import CurrentTextAnalyst, StateDep
 from childguard.api.state import AppState
 from childguard.cases.intake import (
@@ -18,6 +17,7 @@ from childguard.cases.intake import (
 )
 from childguard.cases.org_settings import get_settings
 from childguard.errors import InvalidInput
+from childguard.textrisk.flags import append_flag
 
 router = APIRouter(prefix="/v1/text", tags=["text risk"])
 MAX_BATCH = 100
@@ -94,13 +94,7 @@ def analyze(
         with state.db.session(write=True) as session:
             for number, (r, subject, item) in enumerate(zip(results, subjects, items, strict=True)):
                 if r.get("flagged"):
-                    audit.append(
-                        session,
-                        principal.actor,
-                        "text.flag",
-                        f"conversation:{str(r.get('id') or '')[:100]}",
-                        {"flagged": r["flagged"], "risk": r["risk"]},
-                    )
+                    append_flag(session, principal.actor, r)
                 messages = item["messages"] if isinstance(item, dict) else item
                 opened = add_conversation(
                     session,

@@ -11,6 +11,10 @@ class MatchPublic(BaseModel):
     """A matched bank entry."""
 
     bank: str
+    owner: str = Field(
+        default="",
+        description="Organisation owning the bank (banks shared by two may share a name).",
+    )
     entry_id: int
     signal_type: str
     signal: str

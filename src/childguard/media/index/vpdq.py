@@ -34,7 +34,7 @@ from childguard.errors import StorageError
 from childguard.media.index.files import write_npz_atomic
 from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.signals.base import IndexMatch, SignalIndex
-from childguard.media.signals.vpdq import (
+from childguard.media.vpdq_format import (
     MATCH_PERCENT,
     MIN_QUALITY,
     PDQ_BITS,

@@ -1,25 +1,13 @@
-"""HMA-compatible routes, so an integration written for Meta's Hasher-Matcher-Actioner works.
-
-Routes, parameters and response shapes follow HMA's API (``/status``, ``/h``, ``/m``, ``/c``):
-uploads use a multipart field named after the content type (``photo`` or ``video``), matches are
-``{"bank_content_id": int, "distance": str}``, banks are ``{"matching_enabled_ratio", "name"}``,
-errors carry HMA's ``{"message": ...}`` (plus childguard's ``error`` object). Differences, all on
-the safe side: every route needs an API key like the rest of the API; banks and matches are those
-of the caller's organisation; new entries are matchable at once (HMA: after its next full index
-rebuild, up to a minute or more); fetching media by ``url=`` is refused (it would let callers make
-the server fetch arbitrary addresses); a bank's enable ratio is 0 or 1 (disabled or enabled);
-``video_md5`` is childguard's ``md5`` of a video; bad input is a 4xx, never a 500.
-"""
+"""HMA's ``/c`` routes: banks, their content and signals, signal and content types."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import PlainTextResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -27,326 +15,29 @@ from starlette.concurrency import run_in_threadpool
 from childguard.api.deps import (
     CurrentBankReader,
     CurrentBankWriter,
-    CurrentLookup,
-    CurrentScanner,
     SessionDep,
     StateDep,
 )
-from childguard.api.service import bank_repository, record_scan
+from childguard.api.hma.common import (
+    ALIASES,
+    CONTENT_TYPES,
+    NOTE_MAX,
+    HmaError,
+    _bank_public,
+    _get_bank,
+    _no_urls,
+    _one_upload,
+    hash_received,
+)
+from childguard.api.service import bank_repository
 from childguard.api.state import AppState
-from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
-from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
+from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import EntryIn, validate_bank_name
-from childguard.media.banks import BankRepository
-from childguard.media.matcher import Match, apply_allow
-from childguard.media.signals.base import ContentKind, HashResult, LookupHash, SignalType
-from childguard.plugins import get_signal_type, signal_types
+from childguard.media.signals.registry import get_signal_type, signal_types
 from childguard.store.models import Bank, BankEntry
 
 router = APIRouter(tags=["hma compatibility"])
-
-#: HMA's signal-type names that differ from childguard's.
-ALIASES = {"video_md5": "md5"}
-CONTENT_TYPES = ("photo", "video")
-NOTE_MAX = 255
-
-
-class HmaError(ChildguardError):
-    """An error with the status HMA uses for the same case."""
-
-    def __init__(self, status: int, message: str, code: str = "invalid_input") -> None:
-        super().__init__(message)
-        self.http_status = status  # type: ignore[misc]
-        self.code = code  # type: ignore[misc]
-
-
-def _signal(name: str) -> type[SignalType]:
-    try:
-        return get_signal_type(ALIASES.get(name, name))
-    except InvalidInput:
-        raise HmaError(400, f"No such SignalType '{name[:40]}'") from None
-
-
-def _bank_public(bank: Bank) -> dict[str, Any]:
-    return {"matching_enabled_ratio": 1.0 if bank.enabled else 0.0, "name": bank.name}
-
-
-def _get_bank(repo: BankRepository, name: str, *, write: bool = False) -> Bank:
-    try:
-        return repo.get(name, write=write)
-    except (NotFound, InvalidInput):
-        raise HmaError(404, f"bank '{name[:80]}' not found", "not_found") from None
-
-
-def _distance(m: Match) -> str:
-    return str(m.distance) if get_signal_type(m.signal_type).default_threshold else "-"
-
-
-def _by_bank(matches: Iterable[Match]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for m in matches:
-        if m.allow or m.suppressed:
-            continue
-        out.setdefault(m.bank, []).append(
-            {"bank_content_id": m.content_id, "distance": _distance(m)}
-        )
-    return out
-
-
-def _bank_filter(state: AppState, principal: Principal, banks: str | None) -> frozenset[int]:
-    visible = state.visible_banks(principal.org_id)
-    if not banks:
-        return visible
-    names = {b.strip() for b in banks.split(",") if b.strip()}
-    # HMA: unknown names simply match nothing
-    return frozenset(
-        i for i in visible if i in state.matcher.banks and state.matcher.banks[i].name in names
-    )
-
-
-UPLOAD_RULES = UploadRules(
-    fields=frozenset(CONTENT_TYPES),
-    missing="Missing multipart/form-data file upload",
-    several="Only one file allowed per request",
-    wrong_field=lambda name: f"no such content_type: '{name}'",
-)
-
-
-async def _one_upload(request: Request, state: AppState) -> ReceivedUpload:
-    return await read_upload(
-        request.stream(),
-        request.headers.get("content-type", ""),
-        None,
-        state.settings,
-        UPLOAD_RULES,
-    )
-
-
-def hash_received(
-    state: AppState, upload: ReceivedUpload, types: str | None
-) -> dict[str, HashResult]:
-    """Hash an upload taken from field ``photo`` or ``video``: results by HMA signal name.
-
-    ``types`` (comma-separated) keeps only those signal types; a file of the other kind than
-    its field says is refused.
-    """
-    content_type = upload.field_name or "photo"
-    media, results = upload.buffer.hash()
-    expected = ContentKind.PHOTO if content_type == "photo" else ContentKind.VIDEO
-    if media.kind is not expected:
-        raise HmaError(
-            400,
-            f"the {content_type} field holds {media.mime}, not a {content_type}",
-            "unsupported_media",
-        )
-    named = {_hma_name(name, media.kind): r for name, r in results.items()}
-    if types:
-        wanted = [t.strip() for t in types.split(",") if t.strip()]
-        if not wanted:
-            raise HmaError(400, "empty signal type selection")
-        for t in wanted:
-            if t not in named:
-                raise HmaError(400, f"signal type '{t[:40]}' doesn't exist or is disabled")
-        named = {t: named[t] for t in wanted}
-    return named
-
-
-def _hma_name(name: str, kind: ContentKind) -> str:
-    return "video_md5" if name == "md5" and kind is ContentKind.VIDEO else name
-
-
-def _no_urls(url: str | None) -> None:
-    if url is not None:
-        raise HmaError(
-            400,
-            "fetching media by url is disabled in childguard (it would let callers make the "
-            "server fetch any address); upload the file instead",
-        )
-
-
-# -- status ---------------------------------------------------------------------------------
-
-
-@router.get("/status", response_class=PlainTextResponse)
-def status(state: StateDep, principal: CurrentLookup) -> PlainTextResponse:
-    """``I-AM-ALIVE`` once the index is loaded, else 503 ``INDEX-NOT-LOADED``."""
-    if state.matcher.updated_at == 0.0:
-        return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
-    return PlainTextResponse("I-AM-ALIVE")
-
-
-# -- hashing --------------------------------------------------------------------------------
-
-
-@router.post("/h/hash")
-async def hash_upload(
-    request: Request,
-    state: StateDep,
-    principal: CurrentScanner,
-    types: str | None = Query(default=None, description="Comma-separated signal types."),
-) -> dict[str, str]:
-    """Hash one upload (field ``photo`` or ``video``): ``{signal_type: hash}``.
-
-    A photo too flat to hash (PDQ quality < 50) gives an empty ``pdq`` string, as HMA does.
-    """
-    upload = await _one_upload(request, state)
-    with upload.buffer:
-        results = await run_in_threadpool(hash_received, state, upload, types)
-    return {name: (r.value if r.usable else "") for name, r in results.items()}
-
-
-@router.get("/h/hash")
-def hash_url(principal: CurrentScanner, url: str | None = Query(default=None)) -> None:
-    """Hashing by URL is refused (see the module notes)."""
-    _no_urls(url if url is not None else "")
-
-
-# -- matching -------------------------------------------------------------------------------
-
-
-@router.get("/m/lookup")
-def lookup_get(
-    state: StateDep,
-    principal: CurrentLookup,
-    signal_type: str | None = Query(default=None),
-    signal: str | None = Query(default=None),
-    banks: str | None = Query(default=None),
-    url: str | None = Query(default=None),
-    seed: str | None = Query(default=None),
-    bypass_coinflip: bool | None = Query(default=None),
-) -> dict[str, list[dict[str, Any]]]:
-    """Matches of one hash, by bank: ``{"BANK": [{"bank_content_id", "distance"}]}``."""
-    return lookup_signal(state, principal, signal_type, signal, banks, url)
-
-
-def lookup_signal(
-    state: AppState,
-    principal: Principal,
-    signal_type: str | None,
-    signal: str | None,
-    banks: str | None,
-    url: str | None,
-) -> dict[str, list[dict[str, Any]]]:
-    """``GET /m/lookup``'s work: the matches of one hash in the caller's banks, by bank."""
-    _no_urls(url)
-    if not signal_type or not signal:
-        raise HmaError(400, "Either url or both signal and signal_type are required")
-    stype = _signal(signal_type)
-    try:
-        value = stype.validate(signal)
-    except InvalidInput as exc:
-        raise HmaError(400, f"invalid signal: {exc.message}") from None
-    visible = _bank_filter(state, principal, banks)
-    return _by_bank(state.matcher.lookup(stype.name, [LookupHash(value)], visible))
-
-
-@router.post("/m/lookup")
-async def lookup_post(
-    request: Request,
-    state: StateDep,
-    principal: CurrentScanner,
-    banks: str | None = Query(default=None),
-    types: str | None = Query(default=None),
-    seed: str | None = Query(default=None),
-    bypass_coinflip: str | None = Query(default=None),
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Hash an upload and match it: ``{signal_type: {bank: [matches]}}``.
-
-    Rotated and mirrored copies match too (all eight PDQ orientations are looked up).
-    """
-    upload = await _one_upload(request, state)
-    with upload.buffer:
-        return await run_in_threadpool(lookup_received, state, principal, upload, banks, types)
-
-
-def lookup_received(
-    state: AppState,
-    principal: Principal,
-    upload: ReceivedUpload,
-    banks: str | None,
-    types: str | None,
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """``POST /m/lookup``'s work: hash the upload, match it, record the scan."""
-    results = hash_received(state, upload, types)
-    visible = _bank_filter(state, principal, banks)
-    per_type: dict[str, list[Match]] = {}
-    for name, result in results.items():
-        if not result.usable:
-            raise HmaError(400, f"invalid signal: {name} quality {result.quality} is below 50")
-        lookups = result.lookups or (LookupHash(result.value),)
-        per_type[name] = state.matcher.lookup(result.signal_type, lookups, visible)
-    # an allow-bank match suppresses the others (flags set on the shared Match objects)
-    every = apply_allow([m for ms in per_type.values() for m in ms])
-    record_scan(state, principal, upload.field_name or "photo", every)
-    return {name: _by_bank(ms) for name, ms in per_type.items()}
-
-
-@router.get("/m/raw_lookup")
-def raw_lookup(
-    state: StateDep,
-    principal: CurrentLookup,
-    signal_type: str = Query(),
-    signal: str = Query(),
-    include_distance: bool = Query(default=False),
-    banks: str | None = Query(default=None),
-) -> dict[str, list[Any]]:
-    """Content ids (or ``{bank_content_id, distance}`` objects) matching one hash."""
-    stype = _signal(signal_type)
-    try:
-        value = stype.validate(signal)
-    except InvalidInput as exc:
-        raise HmaError(400, f"invalid signal: {exc.message}") from None
-    matches = state.matcher.lookup(
-        stype.name, [LookupHash(value)], _bank_filter(state, principal, banks)
-    )
-    if include_distance:
-        return {
-            "matches": [
-                {"bank_content_id": m.content_id, "distance": _distance(m)} for m in matches
-            ]
-        }
-    return {"matches": [m.content_id for m in matches]}
-
-
-@router.post("/m/compare")
-def compare(principal: CurrentLookup, body: Annotated[Any, Body()] = None) -> dict[str, list[Any]]:
-    """Compare pairs of hashes per signal type: ``{"pdq": [is_match, {"distance": n}]}``."""
-    if not isinstance(body, dict):
-        raise HmaError(400, "Request input was not a dict")
-    out: dict[str, list[Any]] = {}
-    for name, pair in body.items():
-        if not isinstance(pair, list):
-            raise HmaError(400, f"Comparison hashes for {str(name)[:40]} was not a list")
-        if len(pair) != 2:
-            raise HmaError(400, "Comparison hash list length must be exactly 2")
-        stype = _signal(str(name))
-        try:
-            a, b = (stype.validate(str(v)) for v in pair)
-        except InvalidInput as exc:
-            raise HmaError(400, f"Invalid {str(name)[:40]} hash: {exc.message}") from None
-        distance = stype.distance(a, b)
-        threshold = stype.default_threshold
-        out[str(name)] = [distance <= threshold, {"distance": distance}]
-    return out
-
-
-@router.get("/m/index/status")
-def index_status(
-    state: StateDep, principal: CurrentLookup, signal_type: str | None = Query(default=None)
-) -> dict[str, dict[str, Any]]:
-    """Per signal type: whether an index is loaded, its size and when it was last updated."""
-    names = list(signal_types()) if signal_type is None else [_signal(signal_type).name]
-    sizes = state.matcher.size
-    built = int(state.matcher.updated_at) if state.matcher.updated_at else -1
-    return {
-        name: {
-            "built_to": built if sizes.get(name) else -1,
-            "present": True,
-            "size": sizes.get(name, 0),
-        }
-        for name in names
-    }
 
 
 # -- curation -------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""The matcher's compact map from entry id to bank id (sorted arrays plus recent changes)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class EntryBankMap:
+    """Entry id -> bank id for millions of entries: sorted numpy arrays plus a small overlay."""
+
+    def __init__(self, ids: NDArray[np.int64], banks: NDArray[np.int32]) -> None:
+        order = np.argsort(ids, kind="stable")
+        self._ids = ids[order]
+        self._banks = banks[order]
+        self._alive = np.ones(len(self._ids), dtype=bool)
+        self._extra: dict[int, int] = {}
+
+    def get(self, entry_id: int) -> int | None:
+        """The bank of ``entry_id`` or None when unknown or removed."""
+        hit = self._extra.get(entry_id)
+        if hit is not None:
+            return hit
+        pos = int(np.searchsorted(self._ids, entry_id))
+        if pos < len(self._ids) and self._ids[pos] == entry_id and self._alive[pos]:
+            return int(self._banks[pos])
+        return None
+
+    def set(self, entry_id: int, bank_id: int) -> None:
+        """Record (or move) an entry."""
+        self.discard(entry_id)
+        self._extra[entry_id] = bank_id
+
+    def discard(self, entry_id: int) -> None:
+        """Forget an entry."""
+        self._extra.pop(entry_id, None)
+        pos = int(np.searchsorted(self._ids, entry_id))
+        if pos < len(self._ids) and self._ids[pos] == entry_id:
+            self._alive[pos] = False
+
+    def entries_of(self, bank_id: int) -> list[int]:
+        """Every live entry id of one bank."""
+        base: list[int] = self._ids[(self._banks == bank_id) & self._alive].tolist()
+        return base + [e for e, b in self._extra.items() if b == bank_id]
+
+    def live_arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """Every live (entry id, bank id) pair, for a snapshot."""
+        keep = self._alive
+        extra_ids = np.fromiter(self._extra.keys(), dtype=np.int64, count=len(self._extra))
+        extra_banks = np.fromiter(self._extra.values(), dtype=np.int32, count=len(self._extra))
+        return (
+            np.concatenate([self._ids[keep], extra_ids]),
+            np.concatenate([self._banks[keep], extra_banks]),
+        )
+
+    def __len__(self) -> int:
+        return int(self._alive.sum()) + len(self._extra)
