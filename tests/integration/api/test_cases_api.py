@@ -112,9 +112,7 @@ def test_bad_case_fields_are_400_not_500(both_ways: Api) -> None:
         "/v1/scan", headers=platform, files=_file("small.jpg"), data={"user_id": "x" * 300}
     )
     assert r.status_code == 400 and "user_id" in r.json()["error"]["message"]
-    r = api.client.post(
-        "/v1/scan?user_report=perhaps", headers=platform, files=_file("small.jpg")
-    )
+    r = api.client.post("/v1/scan?user_report=perhaps", headers=platform, files=_file("small.jpg"))
     assert r.status_code == 400 and "user_report" in r.json()["error"]["message"]
 
 

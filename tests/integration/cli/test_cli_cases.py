@@ -58,9 +58,7 @@ def test_scan_with_case_then_review_from_the_command_line(tmp_path: Path) -> Non
     assert case_ids == {1}  # same user: one case
     plain = cg("scan", str(rotated), "--json")
     assert "case_id" not in plain
-    assert "go with --case" in cg(
-        "scan", str(flipped), "--user-id", "x", code=2
-    )
+    assert "go with --case" in cg("scan", str(flipped), "--user-id", "x", code=2)
     listed = cg("case", "list", "--status", "open")
     assert "case 1" in listed and "CSAM" in listed and "queue default" in listed
     shown = cg("case", "show", "1")
