@@ -182,6 +182,8 @@ async def _lookup(
         parsed = json.loads(raw)
     except ValueError:
         raise InvalidInput("the request body is not valid JSON") from None
+    except RecursionError:
+        raise InvalidInput("the request body is nested too deeply") from None
     try:
         # Python-mode validation of the parsed body, as FastAPI does (same messages).
         body = LookupRequest.model_validate(parsed, from_attributes=True)

@@ -32,6 +32,7 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
+from childguard.api.params import ContentIdPath
 from childguard.api.service import bank_repository, record_scan
 from childguard.api.state import AppState
 from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
@@ -611,7 +612,7 @@ def _content_public(bank: Bank, rows: Sequence[BankEntry], include_signals: bool
 @router.get("/c/bank/{bank_name}/content/{content_id}")
 def get_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     principal: CurrentBankReader,
     include_signals: str | None = Query(default=None),
@@ -625,7 +626,7 @@ def get_content(
 @router.put("/c/bank/{bank_name}/content/{content_id}")
 def update_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentBankWriter,
@@ -659,7 +660,7 @@ def update_content(
 @router.delete("/c/bank/{bank_name}/content/{content_id}")
 def delete_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentBankWriter,

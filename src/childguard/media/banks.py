@@ -19,7 +19,15 @@ from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.plugins import get_signal_type
-from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
+from childguard.store.models import (
+    MAX_ID,
+    Bank,
+    BankEntry,
+    BankShare,
+    IndexChange,
+    Org,
+    utcnow,
+)
 
 
 @dataclass
@@ -371,7 +379,7 @@ class BankRepository:
         """Entries of ``bank`` matching ``ref``: an entry id (digits) or a hash value."""
         ref = ref.strip()
         query = select(BankEntry).where(BankEntry.bank_id == bank.id)
-        if ref.isdigit() and len(ref) < 20:
+        if ref.isdigit() and ref.isascii() and int(ref) <= MAX_ID:
             rows = list(self.session.scalars(query.where(BankEntry.id == int(ref))))
         else:
             rows = list(self.session.scalars(query.where(BankEntry.value == ref.lower())))

@@ -18,6 +18,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+#: Largest id a row can have: ids are signed 64-bit integers on SQLite and PostgreSQL.
+MAX_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     """Timezone-aware now, the only clock the models use."""

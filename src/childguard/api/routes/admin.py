@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from childguard import audit
 from childguard.api.deps import CurrentAuditor, CurrentKeyAdmin, SessionDep, StateDep
+from childguard.api.params import AfterQuery, checked_id
 from childguard.api.schemas.admin import (
     AuditPublic,
     AuditVerifyPublic,
@@ -107,9 +108,10 @@ def delete_key(
     key_ref: str, session: SessionDep, state: StateDep, principal: CurrentKeyAdmin
 ) -> KeyPublic:
     """Revoke a key by id or prefix (it stops working at once in this process)."""
+    key_id = checked_id(key_ref, "key id")
     key = session.scalar(
         select(ApiKey).where(
-            ApiKey.id == int(key_ref) if key_ref.isdigit() else ApiKey.prefix == key_ref
+            ApiKey.id == key_id if key_id is not None else ApiKey.prefix == key_ref
         )
     )
     if key is None or (
@@ -127,7 +129,7 @@ def list_audit(
     session: SessionDep,
     state: StateDep,
     principal: CurrentAuditor,
-    after: int = Query(default=0, ge=0),
+    after: AfterQuery = 0,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[AuditPublic]:
     """Audit records of your organisation (all of them for the deployment admin), oldest first."""
