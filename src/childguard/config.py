@@ -111,6 +111,29 @@ class Settings(BaseSettings):
     max_lookup_hashes: int = Field(
         default=1000, gt=0, description="Most hashes accepted by one lookup request."
     )
+    audit_key_path: Path | None = Field(
+        default=None,
+        description=(
+            "Ed25519 key (PEM) that signs audit checkpoints and witness countersignatures; "
+            "kept outside the database. Empty means `audit-signing.key` in the data directory, "
+            "created on first use."
+        ),
+    )
+    audit_checkpoint_path: Path | None = Field(
+        default=None,
+        description=(
+            "File the signed audit checkpoints are appended to; empty means "
+            "`audit-checkpoints.jsonl` in the data directory."
+        ),
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description=(
+            "How often a server signs a checkpoint of the audit log when it grew; 0 turns "
+            "the periodic checkpoints off (`childguard audit checkpoint` still works)."
+        ),
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING...).")
     log_json: bool | None = Field(
         default=None,

@@ -65,4 +65,5 @@ CurrentBankWriter = Annotated[Principal, Depends(require(Permission.BANKS_WRITE)
 CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZE))]
 CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
+CurrentWitnessClient = Annotated[Principal, Depends(require(Permission.AUDIT_WITNESS))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]

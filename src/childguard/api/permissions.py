@@ -20,6 +20,7 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     STATS_READ = "stats:read"
     METRICS_READ = "metrics:read"
+    AUDIT_WITNESS = "audit:witness"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -31,10 +32,19 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BANKS_READ,
             Permission.BANKS_WRITE,
             Permission.TEXT_ANALYZE,
+            Permission.AUDIT_WITNESS,
         }
     ),
     Role.REVIEWER: frozenset({Permission.LOOKUP, Permission.BANKS_READ}),
-    Role.HOTLINE: frozenset({Permission.LOOKUP, Permission.BANKS_READ, Permission.BANKS_WRITE}),
+    # Another organisation's instance (a hotline, a platform) may witness audit checkpoints.
+    Role.HOTLINE: frozenset(
+        {
+            Permission.LOOKUP,
+            Permission.BANKS_READ,
+            Permission.BANKS_WRITE,
+            Permission.AUDIT_WITNESS,
+        }
+    ),
     # The regulator sees aggregated statistics and nothing else.
     Role.REGULATOR: frozenset({Permission.STATS_READ}),
 }

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from childguard import audit_checkpoints
 from childguard.api.metrics import Metrics
 from childguard.auth import Principal, authenticate
 from childguard.config import Settings
@@ -73,6 +74,7 @@ class AppState:
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
     last_poll_error: str | None = None
+    _last_checkpoint: float = field(default_factory=time.monotonic)
 
     def visible_banks(self, org_id: int) -> frozenset[int]:
         """Bank ids ``org_id`` may match against, cached until the next index change."""
@@ -117,6 +119,16 @@ class AppState:
         if self.matcher.poll():
             self._visible.clear()
 
+    def maybe_checkpoint(self) -> None:
+        """Sign an audit checkpoint when ``audit_checkpoint_seconds`` passed since the last."""
+        every = self.settings.audit_checkpoint_seconds
+        now = time.monotonic()
+        if every <= 0 or now - self._last_checkpoint < every:
+            return
+        self._last_checkpoint = now
+        with self.db.session() as session:
+            audit_checkpoints.make_checkpoint(session, self.settings)
+
     def start_poller(self) -> None:
         """Follow the change feed in a daemon thread every ``index_poll_seconds``."""
 
@@ -126,6 +138,7 @@ class AppState:
                     self.apply_changes()
                     self.matcher.maybe_compact()
                     self.matcher.maybe_save()
+                    self.maybe_checkpoint()
                     self.last_poll_error = None
                 except Exception as exc:  # keep serving; readiness reports the failure
                     self.last_poll_error = type(exc).__name__

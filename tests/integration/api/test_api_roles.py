@@ -124,6 +124,18 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         Permission.AUDIT_READ,
         lambda a, h: a.client.get("/v1/audit/verify", headers=h),
     ),
+    ("POST", "/v1/audit/checkpoint"): (
+        Permission.AUDIT_READ,
+        lambda a, h: a.client.post("/v1/audit/checkpoint", headers=h),
+    ),
+    ("POST", "/v1/audit/witness"): (
+        Permission.AUDIT_WITNESS,
+        lambda a, h: a.client.post("/v1/audit/witness", headers=h, json={}),
+    ),
+    ("GET", "/v1/audit/witness/{origin}"): (
+        Permission.AUDIT_WITNESS,
+        lambda a, h: a.client.get("/v1/audit/witness/0123456789abcdef", headers=h),
+    ),
     ("GET", "/v1/stats"): (
         Permission.STATS_READ,
         lambda a, h: a.client.get("/v1/stats", headers=h),

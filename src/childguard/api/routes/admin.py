@@ -6,20 +6,32 @@ organisation and key; an admin key of any other organisation manages its own key
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from childguard import audit
-from childguard.api.deps import CurrentAuditor, CurrentKeyAdmin, SessionDep, StateDep
+from childguard import audit_checkpoints as checkpoints
+from childguard.api.deps import (
+    CurrentAuditor,
+    CurrentKeyAdmin,
+    CurrentWitnessClient,
+    SessionDep,
+    StateDep,
+)
 from childguard.api.params import AfterQuery, checked_id
 from childguard.api.schemas.admin import (
     AuditPublic,
     AuditVerifyPublic,
+    CheckpointPublic,
+    CosignaturePublic,
     KeyCreate,
     KeyCreated,
     KeyPublic,
     OrgCreate,
     OrgPublic,
+    WitnessedPublic,
 )
 from childguard.auth import Principal, create_key, create_org, get_org, revoke_key
 from childguard.errors import NotFound, PermissionDenied
@@ -143,10 +155,55 @@ def list_audit(
 def verify_audit(
     session: SessionDep, state: StateDep, principal: CurrentAuditor
 ) -> AuditVerifyPublic:
-    """Check the whole hash chain (deployment admin only)."""
+    """Check the hash chain and the signed checkpoints (deployment admin only).
+
+    Names the first bad record, or the missing range when the newest records were deleted.
+    """
     if not _is_deployment_admin(state, principal):
         raise PermissionDenied("only an admin of the deployment's admin organisation may do this")
-    report = audit.verify_chain(session)
+    settings = state.settings
+    report = checkpoints.verify(
+        session,
+        checkpoints.read_checkpoints(checkpoints.checkpoint_path(settings)),
+        checkpoints.public_hex(checkpoints.load_or_create_key(settings)),
+    )
     return AuditVerifyPublic(
         records=report.records, ok=report.ok, problem=report.problem, bad_record=report.bad_record
     )
+
+
+@router.post("/audit/checkpoint", response_model=CheckpointPublic | None)
+def checkpoint_audit(
+    session: SessionDep, state: StateDep, principal: CurrentAuditor
+) -> CheckpointPublic | None:
+    """Sign the audit log's head now (deployment admin only); null when nothing is new."""
+    if not _is_deployment_admin(state, principal):
+        raise PermissionDenied("only an admin of the deployment's admin organisation may do this")
+    cp = checkpoints.make_checkpoint(session, state.settings)
+    return None if cp is None else CheckpointPublic(**cp.to_dict())
+
+
+@router.post("/audit/witness", response_model=CosignaturePublic)
+def witness_checkpoint(
+    body: CheckpointPublic, state: StateDep, principal: CurrentWitnessClient
+) -> CosignaturePublic:
+    """Countersign another instance's audit checkpoint, as its witness.
+
+    Refused (400) when its signature does not verify, or when it has fewer records than, or a
+    different head from, a checkpoint of the same log witnessed before.
+    """
+    cp = checkpoints.Checkpoint.from_dict(body.model_dump())
+    return CosignaturePublic(**checkpoints.witness(state.settings, cp))
+
+
+@router.get("/audit/witness/{origin}", response_model=WitnessedPublic)
+def witnessed_checkpoint(
+    origin: Annotated[str, Path(pattern="^[0-9a-f]{16}$")],
+    state: StateDep,
+    principal: CurrentWitnessClient,
+) -> WitnessedPublic:
+    """The newest checkpoint of log ``origin`` this instance countersigned."""
+    statement = checkpoints.witnessed(state.settings, origin)
+    if statement is None:
+        raise NotFound(f"no checkpoint of log {origin} was witnessed here")
+    return WitnessedPublic(**statement)
