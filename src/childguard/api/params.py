@@ -1,7 +1,8 @@
 """Path and query parameter types shared by every route: bounds checked at the edge.
 
-Database ids are signed 64-bit integers on PostgreSQL and SQLite; a larger value would reach the
-driver and fail there (an overflow, answered 500). These types refuse it with a 400 first.
+Database ids are ``INTEGER`` columns (signed 32-bit on PostgreSQL, 64-bit on SQLite); a larger
+value would reach the driver and fail there (an overflow, answered 500). These types refuse any
+value over ``MAX_ID`` with a 400 first.
 """
 
 from __future__ import annotations

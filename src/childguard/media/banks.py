@@ -23,6 +23,7 @@ from childguard.store.models import (
     MAX_ID,
     Bank,
     BankEntry,
+    BankEntryCount,
     BankShare,
     IndexChange,
     Org,
@@ -174,10 +175,14 @@ class BankRepository:
             return []
         counts: dict[int, dict[str, int]] = {}
         disabled: dict[int, int] = {}
+        # kept by database triggers on every change of bank_entries: no recount
         rows = self.session.execute(
-            select(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled, func.count())
-            .where(BankEntry.bank_id.in_(ids))
-            .group_by(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled)
+            select(
+                BankEntryCount.bank_id,
+                BankEntryCount.signal_type,
+                BankEntryCount.enabled,
+                BankEntryCount.n,
+            ).where(BankEntryCount.bank_id.in_(ids), BankEntryCount.n > 0)
         )
         for bank_id, stype, enabled, n in rows:
             if enabled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from childguard.store.models import MAX_ID
 from tests.integration.api.conftest import Api
 
 HUGE = 2**64
@@ -21,6 +22,8 @@ HUGE = 2**64
         ("DELETE", f"/v1/keys/{HUGE}"),
         ("GET", f"/v1/audit?after={HUGE}"),
         ("GET", f"/v1/audit?after={2**63}"),
+        ("GET", f"/v1/audit?after={2**31}"),
+        ("GET", f"/c/bank/B1/content/{2**31}"),
     ],
 )
 def test_ids_beyond_64_bits_are_a_400(api: Api, method: str, url: str) -> None:
@@ -29,13 +32,17 @@ def test_ids_beyond_64_bits_are_a_400(api: Api, method: str, url: str) -> None:
     body = {"enabled": True} if method == "PATCH" else {} if method == "PUT" else None
     r = api.client.request(method, url, headers=admin, json=body)
     assert r.status_code == 400, r.text
-    assert "9223372036854775807" in r.json()["error"]["message"]
+    assert str(MAX_ID) in r.json()["error"]["message"]
 
 
 def test_largest_id_is_a_plain_not_found(api: Api) -> None:
     admin = api.key("admin", "admin")
-    r = api.client.delete(f"/v1/keys/{2**63 - 1}", headers=admin)
-    assert r.status_code == 404
+    assert api.client.post("/v1/banks", json={"name": "B1"}, headers=admin).status_code == 201
+    for url in (f"/v1/keys/{MAX_ID}", f"/c/bank/B1/content/{MAX_ID}"):
+        r = api.client.request("DELETE" if "keys" in url else "GET", url, headers=admin)
+        assert r.status_code == 404, r.text
+    r = api.client.get(f"/v1/audit?after={MAX_ID}", headers=admin)
+    assert r.status_code == 200 and r.json() == []
 
 
 @pytest.mark.parametrize("fast", [True, False])
