@@ -108,6 +108,34 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=120.0, gt=0, description="Longest time an API request may take before a 503."
     )
+    auth_failure_limit: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Failed authentications a client address may make per rate-limit window; past "
+            "it, every request from that address is answered 429 until the window ends. "
+            "0 turns the throttle off."
+        ),
+    )
+    key_request_limit: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Requests one API key may make per rate-limit window (429 past it); 0 means no limit."
+        ),
+    )
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, le=86400, description="Length of a rate-limit window, in seconds."
+    )
+    rate_limit_sync_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "How often a server adds its per-key request counts to the shared counters in "
+            "the database (0: on every request); failed authentications are added at once."
+        ),
+    )
     max_lookup_hashes: int = Field(
         default=1000, gt=0, description="Most hashes accepted by one lookup request."
     )

@@ -39,7 +39,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_principal(request: Request, state: StateDep) -> Principal:
     """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
-    principal = state.authenticate(request.headers.get("authorization", ""))
+    client = request.client.host if request.client else ""
+    principal = state.authenticate(request.headers.get("authorization", ""), client)
     request.state.principal = principal
     return principal
 

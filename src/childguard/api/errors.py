@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from childguard.errors import ChildguardError
+from childguard.errors import ChildguardError, retry_after
 
 log = logging.getLogger("childguard.api")
 
@@ -98,7 +98,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ChildguardError)
     async def _childguard(request: Request, exc: ChildguardError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message, request)
+        wait = retry_after(exc)
+        headers = {"Retry-After": str(wait)} if wait is not None else None
+        return error_response(exc.http_status, exc.code, exc.message, request, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

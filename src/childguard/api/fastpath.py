@@ -34,7 +34,7 @@ from childguard.api.schemas.scan import LookupRequest
 from childguard.api.state import AppState
 from childguard.api.uploads import read_upload
 from childguard.auth import Principal
-from childguard.errors import ChildguardError, InvalidInput
+from childguard.errors import ChildguardError, InvalidInput, retry_after
 
 log = logging.getLogger("childguard.api")
 
@@ -85,11 +85,13 @@ async def _serve(
     send: Send,
 ) -> None:
     headers: dict[bytes, bytes] = dict(scope["headers"])
+    extra: list[tuple[bytes, bytes]] = []
     try:
         authorization = headers.get(b"authorization", b"").decode("latin-1")
-        principal = state.cached_principal(authorization)
+        client = scope.get("client") or ("", 0)
+        principal = state.cached_principal(authorization, client[0])
         if principal is None:  # reading the key from the database must not block the loop
-            principal = await _in_thread(state, state.authenticate, authorization)
+            principal = await _in_thread(state, state.authenticate, authorization, client[0])
         check_permission(principal, permission)
         result = await handler(state, principal, scope, headers, receive)
         body = (
@@ -98,6 +100,9 @@ async def _serve(
         status = 200
     except ChildguardError as exc:
         status, body = exc.http_status, _error_body(scope, exc.code, exc.message)
+        wait = retry_after(exc)
+        if wait is not None:
+            extra.append((b"retry-after", str(wait).encode()))
     except ClientDisconnect:
         return  # nobody is left to answer
     except BodyTooLarge:
@@ -110,7 +115,7 @@ async def _serve(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra],
         }
     )
     await send({"type": "http.response.body", "body": body})
