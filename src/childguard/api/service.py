@@ -48,9 +48,9 @@ def record_scan(state: AppState, principal: Principal, mime: str, matches: Seque
     The audit record holds banks, entry ids and signal types, never the file or its hashes.
     """
     blocked = any(not m.allow and not m.suppressed for m in matches)
-    state.metrics.scans.labels("matched" if blocked else "clean").inc()
+    state.metrics.count_scan(principal.org_name, "matched" if blocked else "clean")
     for m in matches:
-        state.metrics.matches.labels(m.bank).inc()
+        state.metrics.count_match(principal.org_name, m.bank)
     if matches:
         audit.append_now(
             state.db,
