@@ -54,9 +54,28 @@ class Settings(BaseSettings):
         ),
     )
     max_pixels: int = Field(
+        default=50_000_000,
+        gt=0,
+        description=(
+            "Largest image (width x height) decoded; larger ones are refused unread (413, "
+            "CLI exit 2). 50 million pixels covers 50-megapixel camera photos."
+        ),
+    )
+    decode_pixel_budget: int = Field(
         default=100_000_000,
         gt=0,
-        description="Largest image (width x height) decoded; larger ones are refused unread.",
+        description=(
+            "Pixels all image decodes of one process may hold at once (decoding peaks near "
+            "4 bytes a pixel, so 100 million is about 400 MB); a decode waits for room."
+        ),
+    )
+    decode_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "Longest a decode waits for room in the pixel budget before the request is "
+            "answered 503 with Retry-After."
+        ),
     )
     max_video_seconds: float = Field(
         default=4 * 3600.0, gt=0, description="Longest video hashed, in seconds."

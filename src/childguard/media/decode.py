@@ -14,6 +14,10 @@ Pillow's conversions.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +27,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from childguard.config import Settings
-from childguard.errors import HashingError, PermissionDenied, TooLarge, UnsupportedMedia
+from childguard.errors import Busy, HashingError, PermissionDenied, TooLarge, UnsupportedMedia
 from childguard.media.signals.base import MediaFile
 
 #: EXIF tag number of Orientation.
@@ -179,6 +183,79 @@ def to_rgb(im: Image.Image) -> Image.Image:
         raise UnsupportedMedia(f"image colour mode {mode} is not supported") from exc
 
 
+class PixelBudget:
+    """Pixels (width x height) being decoded at once in this process, bounded by ``total``.
+
+    Decoding takes about 4 bytes per pixel at its peak (more for images with alpha), so the
+    budget bounds the memory concurrent decodes take together. A decode waits for room up to
+    ``wait`` seconds, then gives up with ``Busy`` (503 with ``Retry-After``).
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.in_use = 0
+        self._room = threading.Condition()
+
+    @contextmanager
+    def reserve(self, pixels: int, wait: float, name: str = "image") -> Iterator[None]:
+        """Hold ``pixels`` of the budget for the ``with`` block."""
+        if pixels > self.total:
+            raise TooLarge(
+                f"{name}: {pixels} pixels is over the decoding budget of {self.total} "
+                "(CHILDGUARD_DECODE_PIXEL_BUDGET)"
+            )
+        deadline = time.monotonic() + wait
+        with self._room:
+            while self.in_use + pixels > self.total:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._room.wait(left):
+                    if self.in_use + pixels <= self.total:
+                        break
+                    raise Busy(
+                        f"{name}: the server is decoding other large images; retry shortly "
+                        "(CHILDGUARD_DECODE_PIXEL_BUDGET)",
+                        retry_after=max(1.0, wait),
+                    )
+            self.in_use += pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self.in_use -= pixels
+                self._room.notify_all()
+
+
+_budgets: dict[int, PixelBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def pixel_budget(settings: Settings) -> PixelBudget:
+    """The process's budget for ``settings.decode_pixel_budget`` (shared by every decode)."""
+    with _budgets_lock:
+        budget = _budgets.get(settings.decode_pixel_budget)
+        if budget is None:
+            budget = _budgets[settings.decode_pixel_budget] = PixelBudget(
+                settings.decode_pixel_budget
+            )
+        return budget
+
+
+@contextmanager
+def decoding(
+    source: Path | MediaFile, settings: Settings, *, draft: tuple[int, int] | None = None
+) -> Iterator[DecodedImage]:
+    """``decode_image`` holding the image's share of the pixel budget until the block ends.
+
+    Use it when the pixels are processed after decoding (hashing), so the budget covers them.
+    """
+    path = source if isinstance(source, Path) else source.path
+    im = _open_checked(source, settings)
+    pixels = im.size[0] * im.size[1]
+    im.close()
+    with pixel_budget(settings).reserve(pixels, settings.decode_wait_seconds, path.name):
+        yield _decode(source, settings, draft)
+
+
 def decode_image(
     source: Path | MediaFile, settings: Settings, *, draft: tuple[int, int] | None = None
 ) -> DecodedImage:
@@ -188,8 +265,16 @@ def decode_image(
     exceeds ``settings.max_pixels``, ``HashingError`` for truncated or corrupt files,
     ``UnsupportedMedia`` when no decoder reads it. ``draft`` asks JPEG decoding for a reduced
     size of at least that (width, height): faster, but the pixels differ slightly from a full
-    decode (never use it for reference-exact hashes).
+    decode (never use it for reference-exact hashes). The decode waits for its share of the
+    process's pixel budget (``Busy`` when none frees up in time).
     """
+    with decoding(source, settings, draft=draft) as decoded:
+        return decoded
+
+
+def _decode(
+    source: Path | MediaFile, settings: Settings, draft: tuple[int, int] | None
+) -> DecodedImage:
     path = source if isinstance(source, Path) else source.path
     im = _open_checked(source, settings)
     rgb: Image.Image | None = None
