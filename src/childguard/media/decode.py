@@ -29,6 +29,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from childguard.config import Settings
 from childguard.errors import Busy, HashingError, PermissionDenied, TooLarge, UnsupportedMedia
 from childguard.media.signals.base import MediaFile
+from childguard.runtime import trim_heap
 
 #: EXIF tag number of Orientation.
 EXIF_ORIENTATION_TAG = 0x0112
@@ -220,10 +221,15 @@ class PixelBudget:
         try:
             yield
         finally:
+            if pixels >= TRIM_AFTER_PIXELS:
+                trim_heap()  # before the next decode may start: this thread's arena is free
             with self._room:
                 self.in_use -= pixels
                 self._room.notify_all()
 
+
+#: Decodes at least this large give their freed memory back to the system when done.
+TRIM_AFTER_PIXELS = 8_000_000
 
 _budgets: dict[int, PixelBudget] = {}
 _budgets_lock = threading.Lock()
@@ -246,14 +252,19 @@ def decoding(
 ) -> Iterator[DecodedImage]:
     """``decode_image`` holding the image's share of the pixel budget until the block ends.
 
-    Use it when the pixels are processed after decoding (hashing), so the budget covers them.
+    Use it when the pixels are processed after decoding (hashing), so the budget covers them;
+    the image is closed (its pixels freed) when the block ends.
     """
     path = source if isinstance(source, Path) else source.path
     im = _open_checked(source, settings)
     pixels = im.size[0] * im.size[1]
     im.close()
     with pixel_budget(settings).reserve(pixels, settings.decode_wait_seconds, path.name):
-        yield _decode(source, settings, draft)
+        decoded = _decode(source, settings, draft)
+        try:
+            yield decoded
+        finally:
+            decoded.image.close()  # the pixels go before the budget makes room for others
 
 
 def decode_image(
@@ -268,8 +279,12 @@ def decode_image(
     decode (never use it for reference-exact hashes). The decode waits for its share of the
     process's pixel budget (``Busy`` when none frees up in time).
     """
-    with decoding(source, settings, draft=draft) as decoded:
-        return decoded
+    path = source if isinstance(source, Path) else source.path
+    im = _open_checked(source, settings)
+    pixels = im.size[0] * im.size[1]
+    im.close()
+    with pixel_budget(settings).reserve(pixels, settings.decode_wait_seconds, path.name):
+        return _decode(source, settings, draft)
 
 
 def _decode(
@@ -288,8 +303,10 @@ def _decode(
         orientation = read_orientation(im)
         rgb = to_rgb(im)
         if rgb is im and getattr(im, "fp", None) is not None:
-            # Multi-frame files keep their file open; closing it would also drop these pixels.
-            rgb = im.copy()
+            # Multi-frame files (and files read from memory) keep their file open, and closing
+            # the image would also drop these pixels: close only the file (no copy of the
+            # pixels, which would double the memory of a huge image). Only frame 0 is used.
+            _close_file(im)
         return DecodedImage(rgb, orientation, fmt, source_mode, stored_size)
     except MemoryError as exc:
         raise HashingError(f"{path.name}: not enough memory to decode this image") from exc
@@ -298,6 +315,14 @@ def _decode(
     finally:
         if rgb is not im:
             im.close()
+
+
+def _close_file(im: ImageFile.ImageFile) -> None:
+    """Close the file ``im`` reads from, keeping its loaded pixels."""
+    fp = im.fp
+    im.fp = None
+    if fp is not None and getattr(im, "_exclusive_fp", False):
+        fp.close()
 
 
 def _load_complete(im: ImageFile.ImageFile, path: Path) -> None:
