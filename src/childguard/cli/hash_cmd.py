@@ -9,6 +9,7 @@ import typer
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
+from childguard.errors import InvalidInput
 from childguard.media.scan import FileScan, iter_files, scan_one
 
 
@@ -19,18 +20,22 @@ def hash_command(
 ) -> None:
     """Hash files: PDQ for photos, vPDQ for videos, MD5 and SHA-256 for both.
 
-    Each file prints its content type and signals, or its error; the command exits 0 once every
-    file has been tried.
+    Each file prints its content type and signals, or its error. Once every file has been
+    tried the command exits 0 when at least one was hashed, 2 when none could be.
     """
     settings = load_settings()
     check_paths(paths)
     files = list(iter_files(paths))
+    failed = 0
     for path, error in track(files, len(files), "hashing"):
         scan = FileScan(str(path), error=error) if error else scan_one(path, settings, None)
+        failed += scan.error is not None
         if json_out:
             print_json(scan.hash_public())
         else:
             _print_human(scan)
+    if files and failed == len(files):
+        raise InvalidInput(f"none of the {len(files)} files could be hashed (see above)")
 
 
 def _print_human(scan: FileScan) -> None:
