@@ -7,6 +7,8 @@ value over ``MAX_ID`` with a 400 first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -42,8 +44,12 @@ def reject_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = {p.alias for p in _flat_query_params(dependant)}
-    unknown = sorted(set(request.query_params) - known)
+    check_query_names(request.query_params.keys(), {p.alias for p in _flat_query_params(dependant)})
+
+
+def check_query_names(given: Iterable[str], known: AbstractSet[str]) -> None:
+    """``InvalidInput`` naming the first query parameter not in ``known``."""
+    unknown = sorted(set(given) - known)
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
         raise InvalidInput(
