@@ -228,9 +228,9 @@ def make_checkpoint(session: Session, settings: Settings) -> Checkpoint | None:
     size = session.scalar(select(func.max(AuditRecord.id))) or 0
     if last is not None and size == last.size:
         return None
-    report = verify(session, previous, public_hex(key))
-    if not report.ok:
-        raise StorageError(f"audit log fails verification, not signing it: {report.problem}")
+    problem = _tail_problem(session, last)
+    if problem:
+        raise StorageError(f"audit log fails verification, not signing it: {problem}")
     after = last.size if last else 0
     prints = []
     head = last.head if last else ""
@@ -249,6 +249,32 @@ def make_checkpoint(session: Session, settings: Settings) -> Checkpoint | None:
     cp.signature = _sign(key, cp.message())
     _append_line(path, cp)
     return cp
+
+
+def _tail_problem(session: Session, last: Checkpoint | None) -> str:
+    """What is wrong with the records a new checkpoint would cover, or "".
+
+    Checks that the newest signed record still has its signed hash and that every later record
+    is chained and hashed correctly: a signature never vouches for a tampered tail. (Records
+    before ``last`` are the business of ``verify``; walking them every time would cost a full
+    scan of the log per checkpoint.)
+    """
+    after, prev = (last.size, last.head) if last else (0, GENESIS)
+    if last is not None and after > 0:
+        head = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == after))
+        if head is None:
+            return f"record {after} is missing (the newest checkpoint covers it)"
+        if head != last.head:
+            return f"record {after} differs from the newest checkpoint"
+    expected = after + 1
+    for rec in _records(session, after, MAX_ID):
+        if rec.id != expected:
+            return f"record {expected} is missing"
+        if rec.prev_hash != prev or record_hash(rec) != rec.hash:
+            return f"record {rec.id} was altered"
+        prev = rec.hash
+        expected += 1
+    return ""
 
 
 def add_cosignature(settings: Settings, cp: Checkpoint, cosignature: Mapping[str, str]) -> None:

@@ -87,6 +87,7 @@ class RateLimiter:
         if len(self._local) > 100_000:  # many one-off addresses: forget old windows
             with self._lock:
                 self._local = {b: v for b, v in self._local.items() if v.window_start == start}
+                self._blocked = {b: t for b, t in self._blocked.items() if t > now}
         return wait
 
     def _add(self, bucket: str, start: int, n: int) -> int:
