@@ -25,18 +25,6 @@ StateDep = Annotated[AppState, Depends(get_state)]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request, state: StateDep) -> Iterator[Session]:
-    """A session committed when the route returns normally, rolled back on error.
-
-    Routes with a mutating method get a write session (serialised on SQLite).
-    """
-    with state.db.session(write=request.method not in READ_METHODS) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def get_principal(request: Request, state: StateDep) -> Principal:
     """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
     client = request.client.host if request.client else ""
@@ -46,6 +34,20 @@ def get_principal(request: Request, state: StateDep) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_session(request: Request, state: StateDep, _: CurrentPrincipal) -> Iterator[Session]:
+    """A session committed when the route returns normally, rolled back on error.
+
+    Routes with a mutating method get a write session (serialised on SQLite). The caller is
+    authenticated first: authentication (and counting a failed one for the rate limit, a
+    write of its own) must never run while this request holds SQLite's write lock.
+    """
+    with state.db.session(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def require(permission: Permission) -> Callable[[Principal], Principal]:

@@ -70,3 +70,14 @@ def test_counts_are_shared_in_the_database_and_synced_in_batches(db: Database) -
     assert c.hit("key:2", 10, 3600, sync_seconds=3600) > 0
     d = RateLimiter(db)
     assert d.hit("key:2", 10, 3600) == 0  # c synced only its first hit: 1 + 1
+
+
+def test_a_failed_authentication_on_a_write_route_never_waits_for_the_database_lock(
+    make_api: Callable[..., Api],
+) -> None:
+    # counting the failure is a write; the request must not hold SQLite's write lock by then
+    api = make_api(auth_failure_limit=2, rate_limit_window_seconds=86400)
+    statuses = [
+        api.client.post("/v1/banks", headers=BAD, json={"name": "X"}).status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]
