@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from childguard import audit
 from childguard.audit import Actor, system_actor
 from childguard.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from childguard.store.models import ApiKey, Org, utcnow
+from childguard.store.models import MAX_ID, ApiKey, Org, utcnow
 
 ORG_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 KEY_RE = re.compile(r"^cg_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{20,100})$")
@@ -148,9 +148,12 @@ def revoke_key(session: Session, key_ref: str, actor: Actor | None = None) -> Ap
     """Revoke a key by id or prefix; revoking twice is harmless."""
     ref = key_ref.strip()
     query = select(ApiKey)
-    query = (
-        query.where(ApiKey.id == int(ref)) if ref.isdigit() else query.where(ApiKey.prefix == ref)
-    )
+    if ref.isdigit() and ref.isascii():
+        if int(ref) > MAX_ID:
+            raise NotFound(f"no key {ref[:40]!r} (ids are at most {MAX_ID})")
+        query = query.where(ApiKey.id == int(ref))
+    else:
+        query = query.where(ApiKey.prefix == ref)
     key = session.scalar(query)
     if key is None:
         raise NotFound(f"no key {ref[:40]!r} (give its id or prefix from `childguard key list`)")

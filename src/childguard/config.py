@@ -67,9 +67,28 @@ class Settings(BaseSettings):
         ),
     )
     max_pixels: int = Field(
+        default=50_000_000,
+        gt=0,
+        description=(
+            "Largest image (width x height) decoded; larger ones are refused unread (413, "
+            "CLI exit 2). 50 million pixels covers 50-megapixel camera photos."
+        ),
+    )
+    decode_pixel_budget: int = Field(
         default=100_000_000,
         gt=0,
-        description="Largest image (width x height) decoded; larger ones are refused unread.",
+        description=(
+            "Pixels all image decodes of one process may hold at once (decoding peaks near "
+            "4 bytes a pixel, so 100 million is about 400 MB); a decode waits for room."
+        ),
+    )
+    decode_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "Longest a decode waits for room in the pixel budget before the request is "
+            "answered 503 with Retry-After."
+        ),
     )
     max_video_seconds: float = Field(
         default=4 * 3600.0, gt=0, description="Longest video hashed, in seconds."
@@ -122,8 +141,59 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=120.0, gt=0, description="Longest time an API request may take before a 503."
     )
+    auth_failure_limit: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Failed authentications a client address may make per rate-limit window; past "
+            "it, every request from that address is answered 429 until the window ends. "
+            "0 turns the throttle off."
+        ),
+    )
+    key_request_limit: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Requests one API key may make per rate-limit window (429 past it); 0 means no limit."
+        ),
+    )
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, le=86400, description="Length of a rate-limit window, in seconds."
+    )
+    rate_limit_sync_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "How often a server adds its per-key request counts to the shared counters in "
+            "the database (0: on every request); failed authentications are added at once."
+        ),
+    )
     max_lookup_hashes: int = Field(
         default=1000, gt=0, description="Most hashes accepted by one lookup request."
+    )
+    audit_key_path: Path | None = Field(
+        default=None,
+        description=(
+            "Ed25519 key (PEM) that signs audit checkpoints and witness countersignatures; "
+            "kept outside the database. Empty means `audit-signing.key` in the data directory, "
+            "created on first use."
+        ),
+    )
+    audit_checkpoint_path: Path | None = Field(
+        default=None,
+        description=(
+            "File the signed audit checkpoints are appended to; empty means "
+            "`audit-checkpoints.jsonl` in the data directory."
+        ),
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description=(
+            "How often a server signs a checkpoint of the audit log when it grew; 0 turns "
+            "the periodic checkpoints off (`childguard audit checkpoint` still works)."
+        ),
     )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING...).")
     log_json: bool | None = Field(

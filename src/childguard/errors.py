@@ -7,6 +7,7 @@ same exception. Messages say what to fix and never contain media or message bodi
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 
@@ -131,3 +132,40 @@ class NoBanks(ChildguardError):
     code = "no_banks"
     http_status = 409
     exit_code = 7
+
+
+class RateLimited(ChildguardError):
+    """Too many requests (or failed authentications) in the current window; retry later.
+
+    ``retry_after`` is the number of seconds after which a retry may succeed (the API sends it
+    as the ``Retry-After`` header).
+    """
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 7
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+class Busy(ChildguardError):
+    """The server is at capacity for this kind of work (e.g. the image decoding budget).
+
+    Answered 503 with ``Retry-After``; nothing about the request was wrong.
+    """
+
+    code = "busy"
+    http_status = 503
+    exit_code = 3
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+def retry_after(exc: ChildguardError) -> int | None:
+    """Seconds to wait before retrying after ``exc``, when it says so."""
+    value = getattr(exc, "retry_after", None)
+    return value if isinstance(value, int) else None

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from childguard import __version__
@@ -15,6 +15,8 @@ from childguard.api.errors import install_error_handlers
 from childguard.api.fastpath import FastRoutes
 from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
+from childguard.api.openapi import install_openapi
+from childguard.api.params import reject_unknown_query
 from childguard.api.routes import (
     admin,
     banks,
@@ -95,8 +97,10 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         lifespan=lifespan,
         docs_url=None,  # served from the package by install_docs_pages: no CDN
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
+    install_openapi(app)
     install_docs_pages(app)
     for router in (
         health.router,

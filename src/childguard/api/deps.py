@@ -25,26 +25,29 @@ StateDep = Annotated[AppState, Depends(get_state)]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request, state: StateDep) -> Iterator[Session]:
+def get_principal(request: Request, state: StateDep) -> Principal:
+    """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
+    client = request.client.host if request.client else ""
+    principal = state.authenticate(request.headers.get("authorization", ""), client)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_session(request: Request, state: StateDep, _: CurrentPrincipal) -> Iterator[Session]:
     """A session committed when the route returns normally, rolled back on error.
 
-    Routes with a mutating method get a write session (serialised on SQLite).
+    Routes with a mutating method get a write session (serialised on SQLite). The caller is
+    authenticated first: authentication (and counting a failed one for the rate limit, a
+    write of its own) must never run while this request holds SQLite's write lock.
     """
     with state.db.session(write=request.method not in READ_METHODS) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def get_principal(request: Request, state: StateDep) -> Principal:
-    """Authenticate ``Authorization: Bearer <key>`` (401 when missing or invalid)."""
-    principal = state.authenticate(request.headers.get("authorization", ""))
-    request.state.principal = principal
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require(permission: Permission) -> Callable[[Principal], Principal]:
@@ -65,6 +68,7 @@ CurrentBankWriter = Annotated[Principal, Depends(require(Permission.BANKS_WRITE)
 CurrentTextAnalyst = Annotated[Principal, Depends(require(Permission.TEXT_ANALYZE))]
 CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
+CurrentWitnessClient = Annotated[Principal, Depends(require(Permission.AUDIT_WITNESS))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]
 CurrentEvidenceReader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 CurrentEvidenceAdmin = Annotated[Principal, Depends(require(Permission.EVIDENCE_MANAGE))]

@@ -6,7 +6,9 @@ unexpected is logged (type only, never the request body) and answered 500 withou
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from childguard.errors import ChildguardError
+from childguard.errors import ChildguardError, retry_after
 
 log = logging.getLogger("childguard.api")
 
@@ -25,13 +27,32 @@ HMA_PREFIXES = ("/status", "/h/", "/m/", "/c/")
 
 
 def error_response(
-    status: int, code: str, message: str, request: Request | None = None
+    status: int,
+    code: str,
+    message: str,
+    request: Request | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The one error body shape (plus ``message`` on HMA-compatible routes)."""
     body: dict[str, object] = {"error": {"code": code, "message": message}}
     if request is not None and request.url.path.startswith(HMA_PREFIXES):
         body["message"] = message
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+#: The error code of each status Starlette or FastAPI raise by themselves.
+HTTP_CODES = {
+    400: "invalid_input",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media",
+    429: "rate_limited",
+}
+#: FastAPI's message for a body it cannot parse (including JSON nested past Python's limits).
+_UNPARSABLE = "There was an error parsing the body"
 
 
 EMPTY_BODY = "the request body is empty: send a JSON object"
@@ -56,12 +77,30 @@ def describe_validation_errors(
     return "; ".join(parts) or "invalid request"
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the API documents at the request's path (Starlette names only the first)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _template_regex(template).fullmatch(path):
+            methods |= {m.upper() for m in operations if m != "parameters"}
+    return ", ".join(sorted(methods))
+
+
+@functools.lru_cache(maxsize=512)
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(ChildguardError)
     async def _childguard(request: Request, exc: ChildguardError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message, request)
+        wait = retry_after(exc)
+        headers = {"Retry-After": str(wait)} if wait is not None else None
+        return error_response(exc.http_status, exc.code, exc.message, request, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,12 +110,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
-        code = codes.get(exc.status_code, "http_error")
+        status = exc.status_code
+        code = HTTP_CODES.get(status, "invalid_input" if status < 500 else "unavailable")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
-        if exc.status_code == 404 and message == "Not Found":
+        if status == 404 and message == "Not Found":
             message = "no such route; see /docs for the API"
-        return error_response(exc.status_code, code, message, request)
+        elif message == _UNPARSABLE:
+            message = "the request body is not valid JSON (or is nested too deeply)"
+        headers = dict(exc.headers or {})
+        if status == 405:
+            headers["Allow"] = allowed_methods(request)
+            message = f"method {request.method} not allowed here; use {headers['Allow']}"
+        return error_response(status, code, message, request, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -28,13 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from childguard.api import hma
 from childguard.api.errors import EMPTY_BODY, HMA_PREFIXES, describe_validation_errors
 from childguard.api.middleware import BodyTooLarge
+from childguard.api.params import check_query_names
 from childguard.api.permissions import Permission, check_permission
 from childguard.api.routes.scan import SCAN_RULES, case_request, lookup_hashes, scan_received
 from childguard.api.schemas.scan import LookupRequest
 from childguard.api.state import AppState
 from childguard.api.uploads import read_upload
 from childguard.auth import Principal
-from childguard.errors import ChildguardError, InvalidInput
+from childguard.errors import ChildguardError, InvalidInput, retry_after
 
 log = logging.getLogger("childguard.api")
 
@@ -62,6 +63,18 @@ class FastRoutes:
         }
         # What names a route in metrics and logs (``scope["route"].path``, as Starlette sets it).
         self._names = {key: SimpleNamespace(path=key[1]) for key in self._routes}
+        self._known: dict[tuple[str, str], frozenset[str]] = {}
+
+    def _query_names(self, key: tuple[str, str]) -> frozenset[str]:
+        """Query parameters the FastAPI route of ``key`` takes (from the OpenAPI document)."""
+        known = self._known.get(key)
+        if known is None:
+            operation = self.api.openapi()["paths"][key[1]][key[0].lower()]
+            known = frozenset(
+                p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
+            )
+            self._known[key] = known
+        return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -71,7 +84,8 @@ class FastRoutes:
             state: AppState | None = getattr(self.api.state, "cg", None)
             if entry is not None and state is not None and state.settings.fast_routes:
                 scope["route"] = self._names[key]
-                await _serve(state, entry[0], entry[1], scope, receive, send)
+                known = self._query_names(key)
+                await _serve(state, entry[0], entry[1], scope, receive, send, known)
                 return
         await self.app(scope, receive, send)
 
@@ -83,13 +97,18 @@ async def _serve(
     scope: Scope,
     receive: Receive,
     send: Send,
+    known_query: frozenset[str],
 ) -> None:
     headers: dict[bytes, bytes] = dict(scope["headers"])
+    extra: list[tuple[bytes, bytes]] = []
     try:
+        # as the framework routes do (an app-wide dependency, solved before authentication)
+        check_query_names(_query(scope).keys(), known_query)
         authorization = headers.get(b"authorization", b"").decode("latin-1")
-        principal = state.cached_principal(authorization)
+        client = scope.get("client") or ("", 0)
+        principal = state.cached_principal(authorization, client[0])
         if principal is None:  # reading the key from the database must not block the loop
-            principal = await _in_thread(state, state.authenticate, authorization)
+            principal = await _in_thread(state, state.authenticate, authorization, client[0])
         check_permission(principal, permission)
         result = await handler(state, principal, scope, headers, receive)
         body = (
@@ -98,6 +117,9 @@ async def _serve(
         status = 200
     except ChildguardError as exc:
         status, body = exc.http_status, _error_body(scope, exc.code, exc.message)
+        wait = retry_after(exc)
+        if wait is not None:
+            extra.append((b"retry-after", str(wait).encode()))
     except ClientDisconnect:
         return  # nobody is left to answer
     except BodyTooLarge:
@@ -110,7 +132,7 @@ async def _serve(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -186,6 +208,8 @@ async def _lookup(
         parsed = json.loads(raw)
     except ValueError:
         raise InvalidInput("the request body is not valid JSON") from None
+    except RecursionError:
+        raise InvalidInput("the request body is nested too deeply") from None
     try:
         # Python-mode validation of the parsed body, as FastAPI does (same messages).
         body = LookupRequest.model_validate(parsed, from_attributes=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -19,6 +20,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as prom_multiprocess
+from prometheus_client.metrics_core import Metric
 
 if TYPE_CHECKING:
     from childguard.media.matcher import Matcher
@@ -54,6 +56,19 @@ class Metrics:
         )
         self.matches = Counter(
             "childguard_matches", "Bank matches reported, by bank.", ["bank"], registry=r
+        )
+        # Per-organisation families: an organisation's own admin sees only its own samples.
+        self.org_scans = Counter(
+            "childguard_org_scans",
+            "Files scanned through the API, by organisation and outcome.",
+            ["org", "outcome"],
+            registry=r,
+        )
+        self.org_matches = Counter(
+            "childguard_org_matches",
+            "Bank matches reported, by scanning organisation and bank.",
+            ["org", "bank"],
+            registry=r,
         )
         self.index_entries = Gauge(
             "childguard_index_entries",
@@ -99,8 +114,24 @@ class Metrics:
         """Count one finished delivery attempt."""
         self.outbox_deliveries.labels(kind=kind, outcome="ok" if ok else "failed").inc()
 
-    def render(self, matcher: Matcher, db: Database | None = None) -> tuple[bytes, str]:
-        """The exposition text, after refreshing the index and (given ``db``) outbox gauges."""
+    def count_scan(self, org: str, outcome: str) -> None:
+        """Count a scan of ``org`` (deployment-wide and per organisation)."""
+        self.scans.labels(outcome).inc()
+        self.org_scans.labels(org, outcome).inc()
+
+    def count_match(self, org: str, bank: str) -> None:
+        """Count a match of ``org``'s scan in ``bank``."""
+        self.matches.labels(bank).inc()
+        self.org_matches.labels(org, bank).inc()
+
+    def render(
+        self, matcher: Matcher, db: Database | None = None, org: str | None = None
+    ) -> tuple[bytes, str]:
+        """The exposition text, after refreshing the index and (given ``db``) outbox gauges.
+
+        ``org`` narrows it to that organisation's own per-organisation samples (what an
+        organisation's admin may see); None gives everything (the deployment's admin).
+        """
         if db is not None:
             from childguard.outbox.store import backlog
 
@@ -110,8 +141,26 @@ class Metrics:
             self.index_entries.labels(signal_type=name).set(size)
         self.index_age.set(max(0.0, time.time() - matcher.updated_at))
         self.index_seq.set(matcher.last_seq)
+        source = self.registry
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            merged = CollectorRegistry()
-            prom_multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
-            return generate_latest(merged), CONTENT_TYPE_LATEST
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+            source = CollectorRegistry()
+            prom_multiprocess.MultiProcessCollector(source)  # type: ignore[no-untyped-call]
+        if org is None:
+            return generate_latest(source), CONTENT_TYPE_LATEST
+        return generate_latest(_OrgView(source, org)), CONTENT_TYPE_LATEST
+
+
+class _OrgView:
+    """The per-organisation families of a registry, with only ``org``'s samples."""
+
+    def __init__(self, source: CollectorRegistry, org: str) -> None:
+        self.source = source
+        self.org = org
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.source.collect():
+            if not family.name.startswith("childguard_org_"):
+                continue
+            mine = Metric(family.name, family.documentation, family.type, family.unit)
+            mine.samples = [s for s in family.samples if s.labels.get("org") == self.org]
+            yield mine

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     SIGNALS_WRITE = "signals:write"
     SIGNALS_MATCH = "signals:match"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    AUDIT_WITNESS = "audit:witness"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +49,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
+            Permission.AUDIT_WITNESS,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -61,6 +63,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.SIGNALS_MATCH,
         }
     ),
+    # Another organisation's instance (a hotline, a platform) may witness audit checkpoints.
     Role.HOTLINE: frozenset(
         {
             Permission.LOOKUP,
@@ -70,6 +73,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
+            Permission.AUDIT_WITNESS,
         }
     ),
     # The regulator sees aggregated statistics and nothing else.

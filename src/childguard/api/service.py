@@ -71,7 +71,7 @@ def record_scan(
     a transaction of its own.
     """
     blocked = is_blocking(matches)
-    state.metrics.scans.labels("matched" if blocked else "clean").inc()
+    state.metrics.count_scan(principal.org_name, "matched" if blocked else "clean")
     for m in matches:
-        state.metrics.matches.labels(m.bank).inc()
+        state.metrics.count_match(principal.org_name, m.bank)
     return audit_scan(state.db, principal.actor, principal.org_id, mime, matches, session)

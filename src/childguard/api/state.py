@@ -10,18 +10,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from childguard import audit_checkpoints
 from childguard.api.metrics import Metrics
 from childguard.auth import Principal, authenticate
 from childguard.config import Settings
-from childguard.errors import Unauthenticated
+from childguard.errors import RateLimited, Unauthenticated
 from childguard.exchange import accounts, feedback, subscriptions
 from childguard.exchange.transport import HttpClient, HttpxClient
 from childguard.media.banks import visible_bank_ids
 from childguard.media.matcher import Matcher
 from childguard.outbox.worker import OutboxWorker
+from childguard.ratelimit import RateLimiter
 from childguard.store.db import Database
 
 log = logging.getLogger("childguard.api")
+_TOO_MANY_FAILURES = (
+    "too many failed authentications from your address (CHILDGUARD_AUTH_FAILURE_LIMIT); "
+    "retry in {} s"
+)
 
 
 class AuthCache:
@@ -81,6 +87,11 @@ class AppState:
     outbox: OutboxWorker | None = None
     last_poll_error: str | None = None
     last_feed_poll_error: str | None = None
+    _last_checkpoint: float = field(default_factory=time.monotonic)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.db)
 
     def visible_banks(self, org_id: int) -> frozenset[int]:
         """Bank ids ``org_id`` may match against, cached until the next index change."""
@@ -92,12 +103,58 @@ class AppState:
         self._visible[org_id] = (self.matcher.last_seq, ids)
         return ids
 
-    def authenticate(self, header: str) -> Principal:
+    def authenticate(self, header: str, client: str = "") -> Principal:
         """The caller named by an ``Authorization: Bearer <key>`` header value.
 
-        Raises ``Unauthenticated`` when it is missing, malformed, unknown, revoked or expired.
-        Keys are cached for a couple of seconds (``AuthCache``).
+        Raises ``Unauthenticated`` when it is missing, malformed, unknown, revoked or expired,
+        and ``RateLimited`` once ``client`` (the caller's address) failed too often in the
+        window, or the key made too many requests. Keys are cached for a couple of seconds.
         """
+        self.check_address(client)
+        try:
+            principal = self._authenticate(header)
+        except Unauthenticated:
+            self.count_failure(client)
+            raise
+        self.admit(principal)
+        return principal
+
+    def check_address(self, client: str) -> None:
+        """Refuse an address that failed authentication too often (``RateLimited``)."""
+        if self.settings.auth_failure_limit:
+            wait = self.limiter.blocked_for(f"auth:{client}")
+            if wait:
+                raise RateLimited(_TOO_MANY_FAILURES.format(int(wait) + 1), wait)
+
+    def count_failure(self, client: str) -> None:
+        """Count a failed authentication of ``client``; ``RateLimited`` past the limit."""
+        limit = self.settings.auth_failure_limit
+        if limit:
+            wait = self.limiter.hit(
+                f"auth:{client}", limit, self.settings.rate_limit_window_seconds
+            )
+            if wait:
+                raise RateLimited(_TOO_MANY_FAILURES.format(int(wait) + 1), wait)
+
+    def admit(self, principal: Principal) -> None:
+        """Count a request of ``principal``'s key; ``RateLimited`` past ``key_request_limit``."""
+        limit = self.settings.key_request_limit
+        if limit and principal.key_id is not None:
+            wait = self.limiter.hit(
+                f"key:{principal.key_id}",
+                limit,
+                self.settings.rate_limit_window_seconds,
+                self.settings.rate_limit_sync_seconds,
+            )
+            if wait:
+                raise RateLimited(
+                    f"this key made over {limit} requests in "
+                    f"{self.settings.rate_limit_window_seconds:g} s "
+                    f"(CHILDGUARD_KEY_REQUEST_LIMIT); retry in {int(wait) + 1} s",
+                    wait,
+                )
+
+    def _authenticate(self, header: str) -> Principal:
         scheme, _, token = header.partition(" ")
         if not header:
             raise Unauthenticated("missing API key: send 'Authorization: Bearer <key>'")
@@ -110,20 +167,35 @@ class AppState:
             self.auth_cache.put(token, principal)
         return principal
 
-    def cached_principal(self, header: str) -> Principal | None:
+    def cached_principal(self, header: str, client: str = "") -> Principal | None:
         """The caller of a well-formed bearer header when its key is cached, else None.
 
-        Never reads the database; on None, call ``authenticate``.
+        Never reads the database (except a per-key rate-limit sync, at most once per
+        ``rate_limit_sync_seconds``); on None, call ``authenticate``.
         """
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return self.auth_cache.get(token)
+        principal = self.auth_cache.get(token)
+        if principal is not None:
+            self.check_address(client)
+            self.admit(principal)
+        return principal
 
     def apply_changes(self) -> None:
         """Apply pending bank changes now (called after a change made by this process)."""
         if self.matcher.poll():
             self._visible.clear()
+
+    def maybe_checkpoint(self) -> None:
+        """Sign an audit checkpoint when ``audit_checkpoint_seconds`` passed since the last."""
+        every = self.settings.audit_checkpoint_seconds
+        now = time.monotonic()
+        if every <= 0 or now - self._last_checkpoint < every:
+            return
+        self._last_checkpoint = now
+        with self.db.session() as session:
+            audit_checkpoints.make_checkpoint(session, self.settings)
 
     def start_poller(self) -> None:
         """Follow the change feed in a daemon thread every ``index_poll_seconds``."""
@@ -134,6 +206,7 @@ class AppState:
                     self.apply_changes()
                     self.matcher.maybe_compact()
                     self.matcher.maybe_save()
+                    self.maybe_checkpoint()
                     self.last_poll_error = None
                 except Exception as exc:  # keep serving; readiness reports the failure
                     self.last_poll_error = type(exc).__name__

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 import typer
 from sqlalchemy import select
 
-from childguard import audit
+from childguard import audit, witness_client
+from childguard import audit_checkpoints as checkpoints
 from childguard.audit import cli_actor
 from childguard.auth import create_key, create_org, get_org, revoke_key
 from childguard.cli.common import JSON_HELP, handle_errors, load_settings, print_json, report
+from childguard.errors import InvalidInput
 from childguard.store.db import Database
-from childguard.store.models import ApiKey, AuditRecord, Org
+from childguard.store.models import MAX_ID, ApiKey, AuditRecord, Org
 
 org_app = typer.Typer(help="Organisations using this deployment.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys (stored hashed, shown once).", no_args_is_help=True)
@@ -129,22 +131,85 @@ def key_revoke(
 
 @audit_app.command("verify")
 @handle_errors
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 if a record was edited, removed or reordered."""
-    db = Database.open(load_settings())
+def audit_verify(
+    witness: str | None = typer.Option(
+        None, "--witness", help="Also check against the newest checkpoint this witness signed."
+    ),
+    witness_public_key: str | None = typer.Option(
+        None, "--witness-public-key", help="The witness's public key (hex), pinned."
+    ),
+    witness_api_key: str | None = typer.Option(
+        None, "--witness-api-key", envvar="CHILDGUARD_WITNESS_API_KEY", help="Key at the witness."
+    ),
+) -> None:
+    """Check the hash chain and the signed checkpoints; exit 1 if the log was tampered with.
+
+    Detects edited, removed or reordered records, and, against the checkpoints, deleted newest
+    records (naming the missing range) and rewritten records (naming the first bad one).
+    """
+    settings = load_settings()
+    db = Database.open(settings)
+    key = checkpoints.load_or_create_key(settings)
     with db.session() as s:
-        report = audit.verify_chain(s)
+        cps = checkpoints.read_checkpoints(checkpoints.checkpoint_path(settings))
+        report = checkpoints.verify(s, cps, checkpoints.public_hex(key))
+        if report.ok and witness is not None:
+            if not witness_public_key or not witness_api_key:
+                raise InvalidInput("--witness needs --witness-public-key and --witness-api-key")
+            origin = checkpoints.key_fingerprint(checkpoints.public_hex(key))
+            statement = witness_client.fetch_witnessed(witness, witness_api_key, origin)
+            report = checkpoints.check_witnessed(
+                s, statement, witness_public_key.strip().lower(), checkpoints.public_hex(key)
+            )
     if report.ok:
-        typer.echo(f"audit log intact: {report.records} records")
+        signed = f", {cps[-1].size} under the newest signed checkpoint" if cps else ""
+        typer.echo(f"audit log intact: {report.records} records{signed}")
         return
     typer.echo(f"audit log BROKEN: {report.problem}", err=True)
     raise typer.Exit(1)
 
 
+@audit_app.command("checkpoint")
+@handle_errors
+def audit_checkpoint(
+    witness: str | None = typer.Option(
+        None, "--witness", help="Base URL of a childguard instance that countersigns it."
+    ),
+    witness_api_key: str | None = typer.Option(
+        None, "--witness-api-key", envvar="CHILDGUARD_WITNESS_API_KEY", help="Key at the witness."
+    ),
+) -> None:
+    """Sign the audit log's head now and append it to the checkpoint file."""
+    settings = load_settings()
+    db = Database.open(settings)
+    with db.session() as s:
+        cp = checkpoints.make_checkpoint(s, settings)
+    if cp is None:
+        cps = checkpoints.read_checkpoints(checkpoints.checkpoint_path(settings))
+        cp = cps[-1] if cps else None
+        typer.echo("no new records since the last checkpoint")
+    else:
+        typer.echo(f"checkpoint: {cp.size} records, head {cp.head[:16]}, key {cp.origin}")
+    if witness is not None and cp is not None:
+        if not witness_api_key:
+            raise InvalidInput("--witness needs --witness-api-key (a key at the witness)")
+        cosig = witness_client.request_cosignature(witness, witness_api_key, cp)
+        checkpoints.add_cosignature(settings, cp, cosig)
+        typer.echo(f"countersigned by witness {cosig['witness']}")
+
+
+@audit_app.command("public-key")
+@handle_errors
+def audit_public_key() -> None:
+    """Print the public key that signs this log's checkpoints (give it to verifiers)."""
+    key = checkpoints.load_or_create_key(load_settings())
+    typer.echo(checkpoints.public_hex(key))
+
+
 @audit_app.command("list")
 @handle_errors
 def audit_list(
-    after: int = typer.Option(0, "--after", min=0, help="Only records after this id."),
+    after: int = typer.Option(0, "--after", min=0, max=MAX_ID, help="Only records after this id."),
     limit: int = typer.Option(100, "--limit", min=1, max=100000, help="How many."),
     json_out: bool = typer.Option(False, "--json", help="JSON lines."),
 ) -> None:

@@ -212,7 +212,11 @@ def add(
     note: str = typer.Option("", "--note", help="Free text."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Hash files and add every usable signal (PDQ of quality >= 50, vPDQ, MD5, SHA-256)."""
+    """Hash files and add every usable signal (PDQ of quality >= 50, vPDQ, MD5, SHA-256).
+
+    Files that cannot be hashed are skipped with their reason; when none can be, nothing is
+    added and the command exits 2.
+    """
     settings = load_settings()
     check_paths(paths)
     entries: list[EntryIn] = []
@@ -241,6 +245,8 @@ def add(
                     note=note,
                 )
             )
+    if failed and not entries:
+        raise InvalidInput(f"nothing added to {name}: none of the {failed} files could be hashed")
     ctx = open_context(settings)
     with ctx.db.session(write=True) as s:
         repo = BankRepository(s, ctx.org, ctx.actor)

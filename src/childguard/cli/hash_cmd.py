@@ -9,6 +9,7 @@ import typer
 from childguard.cli.common import err_console, handle_errors, load_settings, print_json
 from childguard.cli.paths import check_paths
 from childguard.cli.progress import track
+from childguard.errors import InvalidInput
 from childguard.media.parallel import default_workers, hash_files
 from childguard.media.scan import FileScan, iter_files
 
@@ -23,18 +24,22 @@ def hash_command(
 ) -> None:
     """Hash files: PDQ for photos, vPDQ for videos, MD5 and SHA-256 for both.
 
-    Each file prints its content type and signals, or its error; the command exits 0 once every
-    file has been tried.
+    Each file prints its content type and signals, or its error. Once every file has been
+    tried the command exits 0 when at least one was hashed, 2 when none could be.
     """
     settings = load_settings()
     check_paths(paths)
     files = list(iter_files(paths))
     scans = hash_files(files, settings, min(workers or default_workers(), len(files)))
+    failed = 0
     for scan in track(scans, len(files), "hashing"):
+        failed += scan.error is not None
         if json_out:
             print_json(scan.hash_public())
         else:
             _print_human(scan)
+    if files and failed == len(files):
+        raise InvalidInput(f"none of the {len(files)} files could be hashed (see above)")
 
 
 def _print_human(scan: FileScan) -> None:

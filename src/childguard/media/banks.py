@@ -21,7 +21,16 @@ from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.media.signals.registry import get_signal_type
 from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
-from childguard.store.models import Bank, BankEntry, BankShare, IndexChange, Org, utcnow
+from childguard.store.models import (
+    MAX_ID,
+    Bank,
+    BankEntry,
+    BankEntryCount,
+    BankShare,
+    IndexChange,
+    Org,
+    utcnow,
+)
 
 #: Entries per chunk of a streamed import: memory is bounded by it, speed barely depends on it.
 IMPORT_CHUNK = 50_000
@@ -200,10 +209,14 @@ class BankRepository:
             return []
         counts: dict[int, dict[str, int]] = {}
         disabled: dict[int, int] = {}
+        # kept by database triggers on every change of bank_entries: no recount
         rows = self.session.execute(
-            select(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled, func.count())
-            .where(BankEntry.bank_id.in_(ids))
-            .group_by(BankEntry.bank_id, BankEntry.signal_type, BankEntry.enabled)
+            select(
+                BankEntryCount.bank_id,
+                BankEntryCount.signal_type,
+                BankEntryCount.enabled,
+                BankEntryCount.n,
+            ).where(BankEntryCount.bank_id.in_(ids), BankEntryCount.n > 0)
         )
         for bank_id, stype, enabled, n in rows:
             if enabled:
@@ -495,7 +508,7 @@ class BankRepository:
         """Entries of ``bank`` matching ``ref``: an entry id (digits) or a hash value."""
         ref = ref.strip()
         query = select(BankEntry).where(BankEntry.bank_id == bank.id)
-        if ref.isdigit() and len(ref) < 20:
+        if ref.isdigit() and ref.isascii() and int(ref) <= MAX_ID:
             rows = list(self.session.scalars(query.where(BankEntry.id == int(ref))))
         else:
             rows = list(self.session.scalars(query.where(BankEntry.value == ref.lower())))

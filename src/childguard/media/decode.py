@@ -14,6 +14,10 @@ Pillow's conversions.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,8 +27,9 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from childguard.config import Settings
-from childguard.errors import HashingError, PermissionDenied, TooLarge, UnsupportedMedia
+from childguard.errors import Busy, HashingError, PermissionDenied, TooLarge, UnsupportedMedia
 from childguard.media.signals.base import MediaFile
+from childguard.runtime import trim_heap
 
 #: EXIF tag number of Orientation.
 EXIF_ORIENTATION_TAG = 0x0112
@@ -179,6 +184,89 @@ def to_rgb(im: Image.Image) -> Image.Image:
         raise UnsupportedMedia(f"image colour mode {mode} is not supported") from exc
 
 
+class PixelBudget:
+    """Pixels (width x height) being decoded at once in this process, bounded by ``total``.
+
+    Decoding takes about 4 bytes per pixel at its peak (more for images with alpha), so the
+    budget bounds the memory concurrent decodes take together. A decode waits for room up to
+    ``wait`` seconds, then gives up with ``Busy`` (503 with ``Retry-After``).
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.in_use = 0
+        self._room = threading.Condition()
+
+    @contextmanager
+    def reserve(self, pixels: int, wait: float, name: str = "image") -> Iterator[None]:
+        """Hold ``pixels`` of the budget for the ``with`` block."""
+        if pixels > self.total:
+            raise TooLarge(
+                f"{name}: {pixels} pixels is over the decoding budget of {self.total} "
+                "(CHILDGUARD_DECODE_PIXEL_BUDGET)"
+            )
+        deadline = time.monotonic() + wait
+        with self._room:
+            while self.in_use + pixels > self.total:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._room.wait(left):
+                    if self.in_use + pixels <= self.total:
+                        break
+                    raise Busy(
+                        f"{name}: the server is decoding other large images; retry shortly "
+                        "(CHILDGUARD_DECODE_PIXEL_BUDGET)",
+                        retry_after=max(1.0, wait),
+                    )
+            self.in_use += pixels
+        try:
+            yield
+        finally:
+            if pixels >= TRIM_AFTER_PIXELS:
+                trim_heap()  # before the next decode may start: this thread's arena is free
+            with self._room:
+                self.in_use -= pixels
+                self._room.notify_all()
+
+
+#: Decodes at least this large give their freed memory back to the system when done.
+TRIM_AFTER_PIXELS = 8_000_000
+
+_budgets: dict[int, PixelBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def pixel_budget(settings: Settings) -> PixelBudget:
+    """The process's budget for ``settings.decode_pixel_budget`` (shared by every decode)."""
+    with _budgets_lock:
+        budget = _budgets.get(settings.decode_pixel_budget)
+        if budget is None:
+            budget = _budgets[settings.decode_pixel_budget] = PixelBudget(
+                settings.decode_pixel_budget
+            )
+        return budget
+
+
+@contextmanager
+def decoding(
+    source: Path | MediaFile, settings: Settings, *, draft: tuple[int, int] | None = None
+) -> Iterator[DecodedImage]:
+    """``decode_image`` holding the image's share of the pixel budget until the block ends.
+
+    Use it when the pixels are processed after decoding (hashing), so the budget covers them;
+    the image is closed (its pixels freed) when the block ends.
+    """
+    path = source if isinstance(source, Path) else source.path
+    im = _open_checked(source, settings)
+    pixels = im.size[0] * im.size[1]
+    im.close()
+    with pixel_budget(settings).reserve(pixels, settings.decode_wait_seconds, path.name):
+        decoded = _decode(source, settings, draft)
+        try:
+            yield decoded
+        finally:
+            decoded.image.close()  # the pixels go before the budget makes room for others
+
+
 def decode_image(
     source: Path | MediaFile, settings: Settings, *, draft: tuple[int, int] | None = None
 ) -> DecodedImage:
@@ -188,8 +276,20 @@ def decode_image(
     exceeds ``settings.max_pixels``, ``HashingError`` for truncated or corrupt files,
     ``UnsupportedMedia`` when no decoder reads it. ``draft`` asks JPEG decoding for a reduced
     size of at least that (width, height): faster, but the pixels differ slightly from a full
-    decode (never use it for reference-exact hashes).
+    decode (never use it for reference-exact hashes). The decode waits for its share of the
+    process's pixel budget (``Busy`` when none frees up in time).
     """
+    path = source if isinstance(source, Path) else source.path
+    im = _open_checked(source, settings)
+    pixels = im.size[0] * im.size[1]
+    im.close()
+    with pixel_budget(settings).reserve(pixels, settings.decode_wait_seconds, path.name):
+        return _decode(source, settings, draft)
+
+
+def _decode(
+    source: Path | MediaFile, settings: Settings, draft: tuple[int, int] | None
+) -> DecodedImage:
     path = source if isinstance(source, Path) else source.path
     im = _open_checked(source, settings)
     rgb: Image.Image | None = None
@@ -203,8 +303,10 @@ def decode_image(
         orientation = read_orientation(im)
         rgb = to_rgb(im)
         if rgb is im and getattr(im, "fp", None) is not None:
-            # Multi-frame files keep their file open; closing it would also drop these pixels.
-            rgb = im.copy()
+            # Multi-frame files (and files read from memory) keep their file open, and closing
+            # the image would also drop these pixels: close only the file (no copy of the
+            # pixels, which would double the memory of a huge image). Only frame 0 is used.
+            _close_file(im)
         return DecodedImage(rgb, orientation, fmt, source_mode, stored_size)
     except MemoryError as exc:
         raise HashingError(f"{path.name}: not enough memory to decode this image") from exc
@@ -213,6 +315,14 @@ def decode_image(
     finally:
         if rgb is not im:
             im.close()
+
+
+def _close_file(im: ImageFile.ImageFile) -> None:
+    """Close the file ``im`` reads from, keeping its loaded pixels."""
+    fp = im.fp
+    im.fp = None
+    if fp is not None and getattr(im, "_exclusive_fp", False):
+        fp.close()
 
 
 def _load_complete(im: ImageFile.ImageFile, path: Path) -> None:

@@ -21,6 +21,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+#: Largest id a row can have: ids are ``INTEGER`` columns, signed 32-bit on PostgreSQL (SQLite
+#: allows 64 bits, but a deployment must be able to move to PostgreSQL).
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Timezone-aware now, the only clock the models use."""
@@ -734,3 +738,34 @@ class OutboxAttempt(Base):
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(String(300), default="")
     worker: Mapped[str] = mapped_column(String(64), default="")
+
+
+class BankEntryCount(Base):
+    """Entries per bank, signal type and enabled flag, kept by database triggers.
+
+    Triggers on ``bank_entries`` (migration ``0005_security``) update these counters in the same
+    statement as every insert, update and delete, whichever code path made it, so listing banks
+    reads a handful of rows instead of counting millions of entries.
+    """
+
+    __tablename__ = "bank_entry_counts"
+
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True
+    )
+    signal_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RateCounter(Base):
+    """Requests counted in one fixed window for one bucket (a client address, an API key).
+
+    Shared by every server on the same database; updated with an atomic upsert.
+    """
+
+    __tablename__ = "rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -124,6 +124,18 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         Permission.AUDIT_READ,
         lambda a, h: a.client.get("/v1/audit/verify", headers=h),
     ),
+    ("POST", "/v1/audit/checkpoint"): (
+        Permission.AUDIT_READ,
+        lambda a, h: a.client.post("/v1/audit/checkpoint", headers=h),
+    ),
+    ("POST", "/v1/audit/witness"): (
+        Permission.AUDIT_WITNESS,
+        lambda a, h: a.client.post("/v1/audit/witness", headers=h, json={}),
+    ),
+    ("GET", "/v1/audit/witness/{origin}"): (
+        Permission.AUDIT_WITNESS,
+        lambda a, h: a.client.get("/v1/audit/witness/0123456789abcdef", headers=h),
+    ),
     ("GET", "/v1/stats"): (
         Permission.STATS_READ,
         lambda a, h: a.client.get("/v1/stats", headers=h),
@@ -424,7 +436,8 @@ def test_route_by_role(api: Api, role: Role) -> None:
             assert response.json()["error"]["code"] == "permission_denied", where
 
 
-def test_no_key_or_bad_key_is_401_everywhere_but_health(api: Api) -> None:
+def test_no_key_or_bad_key_is_401_everywhere_but_health(make_api: Callable[..., Api]) -> None:
+    api = make_api(auth_failure_limit=0)  # hundreds of failures: the throttle is tested apart
     _seed(api)
     for bad in (
         {},

@@ -133,6 +133,17 @@ def _calls(h: dict[str, str], reg: dict[str, str]) -> list[tuple[str, Call]]:
         ("hma post wrong field", ("POST", "/m/lookup", {**h, **hma_bad_h}, hma_bad)),
         ("hma post raw", ("POST", "/m/lookup", {**h, "content-type": "image/jpeg"}, clean)),
         ("hma post regulator", ("POST", "/m/lookup", {**reg, **hma_h}, hma_ok)),
+        ("hma get unknown param", ("GET", f"/m/lookup?signal={PDQ}&signall=1", h, b"")),
+        ("hma post unknown param", ("POST", "/m/lookup?bank=X", {**h, **hma_h}, hma_ok)),
+        (
+            "scan unknown param",
+            ("POST", "/v1/scan?x=1", {**h, "content-type": "image/jpeg"}, clean),
+        ),
+        (
+            "lookup unknown param",
+            ("POST", "/v1/lookup?limit=1", json_h, json.dumps(lookup).encode()),
+        ),
+        ("unknown param no key", ("POST", "/v1/lookup?limit=1", {}, b"")),
     ]
 
 
@@ -172,7 +183,8 @@ def test_fast_routes_are_counted_under_their_route_names(api: Api) -> None:
     h = api.key("acme", "platform")
     for _ in range(2):
         api.client.get(f"/m/lookup?signal_type=pdq&signal={PDQ}", headers=h)
-    metrics = api.client.get("/metrics", headers=api.key("admin-org", "admin")).text
+    deployment_admin = api.key(api.settings.admin_org, "admin")  # sees deployment-wide metrics
+    metrics = api.client.get("/metrics", headers=deployment_admin).text
     assert 'childguard_http_requests_total{method="GET",route="/m/lookup",status="200"} 2.0' in (
         metrics
     )

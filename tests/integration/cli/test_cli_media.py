@@ -212,7 +212,7 @@ def test_bad_files_get_per_file_errors_and_the_scan_goes_on(tmp_path: Path) -> N
 def test_pixel_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     img = photo(tmp_path / "p.jpg", 2, (400, 300))
     monkeypatch.setenv("CHILDGUARD_MAX_PIXELS", "100000")
-    (row,) = json_lines(cg("hash", str(img), "--json"))
+    (row,) = json_lines(cg("hash", str(img), "--json", code=2))
     assert row["error"]["code"] == "too_large"  # type: ignore[index]
     monkeypatch.setenv("CHILDGUARD_MAX_PIXELS", "130000")
     (row,) = json_lines(cg("hash", str(img), "--json"))

@@ -29,6 +29,7 @@ from childguard.api.hma.common import (
     _one_upload,
     hash_received,
 )
+from childguard.api.params import ContentIdPath
 from childguard.api.service import bank_repository
 from childguard.api.state import AppState
 from childguard.auth import Principal
@@ -302,7 +303,7 @@ def _content_public(bank: Bank, rows: Sequence[BankEntry], include_signals: bool
 @router.get("/c/bank/{bank_name}/content/{content_id}")
 def get_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     principal: CurrentBankReader,
     include_signals: str | None = Query(default=None),
@@ -316,7 +317,7 @@ def get_content(
 @router.put("/c/bank/{bank_name}/content/{content_id}")
 def update_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentBankWriter,
@@ -350,7 +351,7 @@ def update_content(
 @router.delete("/c/bank/{bank_name}/content/{content_id}")
 def delete_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentIdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentBankWriter,

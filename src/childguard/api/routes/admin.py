@@ -6,23 +6,36 @@ organisation and key; an admin key of any other organisation manages its own key
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from childguard import audit
-from childguard.api.deps import CurrentAuditor, CurrentKeyAdmin, SessionDep, StateDep
+from childguard import audit_checkpoints as checkpoints
+from childguard.api.deps import (
+    CurrentAuditor,
+    CurrentKeyAdmin,
+    CurrentWitnessClient,
+    SessionDep,
+    StateDep,
+)
+from childguard.api.params import AfterQuery, checked_id
 from childguard.api.schemas.admin import (
     AuditPublic,
     AuditVerifyPublic,
+    CheckpointPublic,
+    CosignaturePublic,
     KeyCreate,
     KeyCreated,
     KeyPublic,
     OrgCreate,
     OrgPublic,
+    WitnessedPublic,
 )
 from childguard.auth import Principal, create_key, create_org, get_org, revoke_key
 from childguard.errors import NotFound, PermissionDenied
-from childguard.store.models import ApiKey, AuditRecord, Org
+from childguard.store.models import MAX_ID, ApiKey, AuditRecord, Org
 
 router = APIRouter(prefix="/v1", tags=["administration"])
 
@@ -107,9 +120,10 @@ def delete_key(
     key_ref: str, session: SessionDep, state: StateDep, principal: CurrentKeyAdmin
 ) -> KeyPublic:
     """Revoke a key by id or prefix (it stops working at once in this process)."""
+    key_id = checked_id(key_ref, "key id")
     key = session.scalar(
         select(ApiKey).where(
-            ApiKey.id == int(key_ref) if key_ref.isdigit() else ApiKey.prefix == key_ref
+            ApiKey.id == key_id if key_id is not None else ApiKey.prefix == key_ref
         )
     )
     if key is None or (
@@ -127,9 +141,12 @@ def list_audit(
     session: SessionDep,
     state: StateDep,
     principal: CurrentAuditor,
-    after: int = Query(default=0, ge=0, description="Only records with a larger id."),
+    after: AfterQuery = 0,
     before: int | None = Query(
-        default=None, ge=1, description="Only records with a smaller id (pages of newest=true)."
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Only records with a smaller id (pages of newest=true).",
     ),
     newest: bool = Query(default=False, description="Newest records first."),
     limit: int = Query(default=100, ge=1, le=1000),
@@ -149,10 +166,55 @@ def list_audit(
 def verify_audit(
     session: SessionDep, state: StateDep, principal: CurrentAuditor
 ) -> AuditVerifyPublic:
-    """Check the whole hash chain (deployment admin only)."""
+    """Check the hash chain and the signed checkpoints (deployment admin only).
+
+    Names the first bad record, or the missing range when the newest records were deleted.
+    """
     if not _is_deployment_admin(state, principal):
         raise PermissionDenied("only an admin of the deployment's admin organisation may do this")
-    report = audit.verify_chain(session)
+    settings = state.settings
+    report = checkpoints.verify(
+        session,
+        checkpoints.read_checkpoints(checkpoints.checkpoint_path(settings)),
+        checkpoints.public_hex(checkpoints.load_or_create_key(settings)),
+    )
     return AuditVerifyPublic(
         records=report.records, ok=report.ok, problem=report.problem, bad_record=report.bad_record
     )
+
+
+@router.post("/audit/checkpoint", response_model=CheckpointPublic | None)
+def checkpoint_audit(
+    session: SessionDep, state: StateDep, principal: CurrentAuditor
+) -> CheckpointPublic | None:
+    """Sign the audit log's head now (deployment admin only); null when nothing is new."""
+    if not _is_deployment_admin(state, principal):
+        raise PermissionDenied("only an admin of the deployment's admin organisation may do this")
+    cp = checkpoints.make_checkpoint(session, state.settings)
+    return None if cp is None else CheckpointPublic(**cp.to_dict())
+
+
+@router.post("/audit/witness", response_model=CosignaturePublic)
+def witness_checkpoint(
+    body: CheckpointPublic, state: StateDep, principal: CurrentWitnessClient
+) -> CosignaturePublic:
+    """Countersign another instance's audit checkpoint, as its witness.
+
+    Refused (400) when its signature does not verify, or when it has fewer records than, or a
+    different head from, a checkpoint of the same log witnessed before.
+    """
+    cp = checkpoints.Checkpoint.from_dict(body.model_dump())
+    return CosignaturePublic(**checkpoints.witness(state.settings, cp))
+
+
+@router.get("/audit/witness/{origin}", response_model=WitnessedPublic)
+def witnessed_checkpoint(
+    origin: Annotated[str, Path(pattern="^[0-9a-f]{16}$")],
+    state: StateDep,
+    principal: CurrentWitnessClient,
+) -> WitnessedPublic:
+    """The newest checkpoint of log ``origin`` this instance countersigned."""
+    statement = checkpoints.witnessed(state.settings, origin)
+    if statement is None:
+        raise NotFound(f"no checkpoint of log {origin} was witnessed here")
+    return WitnessedPublic(**statement)

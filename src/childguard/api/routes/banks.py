@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from childguard.api.deps import CurrentBankReader, CurrentBankWriter, SessionDep, StateDep
+from childguard.api.params import AfterQuery, EntryIdPath
 from childguard.api.schemas.banks import (
     BankCreate,
     BankPublic,
@@ -28,7 +29,7 @@ from childguard.auth import Principal, get_org
 from childguard.errors import InvalidInput
 from childguard.media.bank_formats import BankFormat, EntryIn, make_entry, parse_entries
 from childguard.media.bank_formats import write_entries as write_formatted
-from childguard.store.models import BankEntry
+from childguard.store.models import MAX_ID, BankEntry
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
@@ -115,9 +116,12 @@ def list_entries(
     principal: CurrentBankReader,
     signal_type: str | None = Query(default=None, max_length=32),
     limit: int = Query(default=100, ge=1, le=10000),
-    after: int = Query(default=0, ge=0, description="Return entries with id greater than this."),
+    after: AfterQuery = 0,
     min_false_positives: int = Query(
-        default=0, ge=0, description="Only entries with at least this many false positives."
+        default=0,
+        ge=0,
+        le=MAX_ID,
+        description="Only entries with at least this many false positives.",
     ),
 ) -> list[EntryPublic]:
     """Entries in id order, paged with ``after`` (the last id seen) and ``limit``.
@@ -212,7 +216,7 @@ def add_by_upload(
 @router.patch("/{name}/entries/{entry_id}", response_model=EntryPublic)
 def update_entry(
     name: str,
-    entry_id: int,
+    entry_id: EntryIdPath,
     body: EntryUpdate,
     session: SessionDep,
     state: StateDep,
@@ -231,7 +235,11 @@ def update_entry(
 
 @router.delete("/{name}/entries/{entry_id}", status_code=204)
 def remove_entry(
-    name: str, entry_id: int, session: SessionDep, state: StateDep, principal: CurrentBankWriter
+    name: str,
+    entry_id: EntryIdPath,
+    session: SessionDep,
+    state: StateDep,
+    principal: CurrentBankWriter,
 ) -> Response:
     """Remove an entry."""
     repo = bank_repository(session, principal)

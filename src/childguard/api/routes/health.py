@@ -43,8 +43,16 @@ def readyz(state: StateDep) -> dict[str, object]:
 @router.get("/metrics")
 def metrics(
     state: StateDep,
-    _: Annotated[Principal, Depends(require(Permission.METRICS_READ))],
+    principal: Annotated[Principal, Depends(require(Permission.METRICS_READ))],
 ) -> Response:
-    """Prometheus exposition format."""
-    body, content_type = state.metrics.render(state.matcher, state.db)
+    """Prometheus exposition format.
+
+    The deployment's admin organisation sees every metric; an admin of another organisation
+    sees only its own per-organisation families (``childguard_org_*`` with its ``org`` label):
+    no other organisation's bank names, match counts or traffic.
+    """
+    everything = principal.org_name == state.settings.admin_org
+    body, content_type = state.metrics.render(
+        state.matcher, state.db, None if everything else principal.org_name
+    )
     return Response(body, media_type=content_type)

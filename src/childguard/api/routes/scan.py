@@ -140,7 +140,7 @@ def scan_received(
     try:
         media, signals = upload.buffer.hash()
     except InvalidInput:
-        state.metrics.scans.labels("error").inc()
+        state.metrics.count_scan(principal.org_name, "error")
         raise
     visible = state.visible_banks(principal.org_id)
     matches = state.matcher.match_signals(signals.values(), visible)

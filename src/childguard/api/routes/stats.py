@@ -10,29 +10,45 @@ from collections import Counter
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from childguard.api.deps import CurrentRegulator, SessionDep
-from childguard.store.models import AuditRecord, Bank, BankEntry, Org
+from childguard.api.deps import CurrentRegulator, SessionDep, StateDep
+from childguard.auth import Role
+from childguard.store.models import AuditRecord, Bank, BankEntryCount, Org
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 
 
 @router.get("")
-def summary(session: SessionDep, principal: CurrentRegulator) -> dict[str, object]:
-    """Deployment-wide totals and matched scans per month."""
+def summary(session: SessionDep, state: StateDep, principal: CurrentRegulator) -> dict[str, object]:
+    """Totals and matched scans per month.
+
+    Deployment-wide for the regulator and the deployment's admin organisation; an admin of any
+    other organisation gets the same figures for its own organisation only.
+    """
+    wide = principal.role is Role.REGULATOR or principal.org_name == state.settings.admin_org
+    counts = select(BankEntryCount.signal_type, func.sum(BankEntryCount.n)).where(
+        BankEntryCount.enabled.is_(True)
+    )
+    matched = select(AuditRecord.at).where(AuditRecord.action == "scan.match")
+    banks = select(func.count()).select_from(Bank)
+    orgs = select(func.count()).select_from(Org)
+    if not wide:
+        own = select(Bank.id).where(Bank.org_id == principal.org_id)
+        counts = counts.where(BankEntryCount.bank_id.in_(own))
+        matched = matched.where(AuditRecord.org_id == principal.org_id)
+        banks = banks.where(Bank.org_id == principal.org_id)
+        orgs = orgs.where(Org.id == principal.org_id)
     entries = {
-        stype: n
-        for stype, n in session.execute(
-            select(BankEntry.signal_type, func.count())
-            .where(BankEntry.enabled.is_(True))
-            .group_by(BankEntry.signal_type)
-        )
+        stype: int(n)
+        for stype, n in session.execute(counts.group_by(BankEntryCount.signal_type))
+        if n
     }
     months: Counter[str] = Counter()
-    for (at,) in session.execute(select(AuditRecord.at).where(AuditRecord.action == "scan.match")):
+    for (at,) in session.execute(matched):
         months[at.strftime("%Y-%m")] += 1
     return {
-        "organisations": session.scalar(select(func.count()).select_from(Org)) or 0,
-        "banks": session.scalar(select(func.count()).select_from(Bank)) or 0,
+        "scope": "deployment" if wide else "organisation",
+        "organisations": session.scalar(orgs) or 0,
+        "banks": session.scalar(banks) or 0,
         "bank_entries": entries,
         "matched_scans_by_month": dict(sorted(months.items())),
     }

@@ -75,3 +75,41 @@ class AuditVerifyPublic(BaseModel):
     ok: bool
     problem: str
     bad_record: int | None
+
+
+class CosignaturePublic(BaseModel):
+    """A witness's countersignature of a checkpoint."""
+
+    witness: str = Field(description="Fingerprint of the witness's key.")
+    public_key: str = Field(description="The witness's Ed25519 public key, hex.")
+    signature: str = Field(description="Base64 Ed25519 signature.")
+    at: str
+
+
+class CheckpointPublic(BaseModel):
+    """A signed audit checkpoint: the log held ``size`` records, the newest hashing to ``head``."""
+
+    model_config = ConfigDict(extra="forbid")
+    size: int = Field(ge=0, le=2**63 - 1)
+    head: str = Field(max_length=64)
+    at: str = Field(max_length=40)
+    previous_size: int = Field(ge=0, le=2**63 - 1)
+    fingerprints: str = Field(max_length=80_000_000, pattern="^[0-9a-f]*$")
+    origin: str = Field(pattern="^[0-9a-f]{16}$")
+    public_key: str = Field(pattern="^[0-9a-f]{64}$")
+    signature: str = Field(max_length=200)
+    cosignatures: list[CosignaturePublic] = Field(default_factory=list)
+
+
+class WitnessedPublic(BaseModel):
+    """The newest checkpoint of a log that this instance witnessed, with its countersignature."""
+
+    size: int
+    head: str
+    at: str
+    previous_size: int
+    fingerprints: str
+    origin: str
+    public_key: str
+    signature: str
+    cosignature: CosignaturePublic

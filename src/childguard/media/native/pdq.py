@@ -17,6 +17,8 @@ from childguard.media.native import _pdq
 HASH_BYTES = 32
 #: Number of dihedral hashes ``dihedral_hashes`` returns.
 NUM_DIHEDRAL = 8
+#: Side of the square the reference shrinks larger images to.
+REFERENCE_SIDE = 512
 
 
 def _rgb(image: Image.Image) -> Image.Image:
@@ -25,9 +27,22 @@ def _rgb(image: Image.Image) -> Image.Image:
 
 
 def _checked(image: Image.Image) -> Image.Image:
-    """The RGB image, or ``InvalidInput`` for an image without pixels."""
+    """The RGB image, shrunk as the reference does; ``InvalidInput`` for one without pixels.
+
+    Shrinking here (the same nearest-neighbour rule the extension applies) hands the extension
+    512x512 pixels instead of a copy of the whole image: a 100-megapixel photo would otherwise
+    cost another 300 MB while it is hashed.
+    """
     if image.width <= 0 or image.height <= 0:
         raise InvalidInput(f"cannot hash an empty image ({image.width}x{image.height} pixels)")
+    if image.width > REFERENCE_SIDE or image.height > REFERENCE_SIDE:
+        sx, sy = image.width / REFERENCE_SIDE, image.height / REFERENCE_SIDE
+        image = image.transform(
+            (REFERENCE_SIDE, REFERENCE_SIDE),
+            Image.Transform.AFFINE,
+            (sx, 0.0, -0.5 * sx, 0.0, sy, -0.5 * sy),
+            resample=Image.Resampling.NEAREST,
+        )
     return _rgb(image)
 
 

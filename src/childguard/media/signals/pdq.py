@@ -26,7 +26,8 @@ from PIL import Image
 
 from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
-from childguard.media.decode import decode_image, upright
+from childguard.media.decode import decoding, upright
+from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.native.pdq import dihedral_hashes, pdq_hash
 from childguard.media.signals.base import (
     ContentKind,
@@ -123,7 +124,6 @@ class PdqSignal(SignalType):
 
     @classmethod
     def index_class(cls) -> type[SignalIndex]:
-        from childguard.media.index.pdq_mih import PdqMihIndex  # only matching needs it
 
         return PdqMihIndex
 
@@ -145,17 +145,18 @@ class PdqSignal(SignalType):
             raise UnsupportedMedia(
                 f"{media.path.name}: PDQ hashes photos; this file is {media.mime}"
             )
-        decoded = decode_image(media, settings, draft=FAST_DRAFT_SIZE if self.fast else None)
-        hexes, quality = hash_image_dihedral(decoded.image)
-        lookups = [
-            LookupHash(h, transform, quality)
-            for h, transform in zip(hexes, DIHEDRAL_TRANSFORMS, strict=True)
-        ]
-        extra: dict[str, object] = {}
-        if decoded.orientation != 1:
-            up_hash, up_quality = hash_image(upright(decoded.image, decoded.orientation))
-            lookups.append(LookupHash(up_hash, "exif-upright", up_quality))
-            extra = {"exif_orientation": decoded.orientation, "exif_upright_hash": up_hash}
+        draft = FAST_DRAFT_SIZE if self.fast else None
+        with decoding(media, settings, draft=draft) as decoded:  # pixels held within budget
+            hexes, quality = hash_image_dihedral(decoded.image)
+            lookups = [
+                LookupHash(h, transform, quality)
+                for h, transform in zip(hexes, DIHEDRAL_TRANSFORMS, strict=True)
+            ]
+            extra: dict[str, object] = {}
+            if decoded.orientation != 1:
+                up_hash, up_quality = hash_image(upright(decoded.image, decoded.orientation))
+                lookups.append(LookupHash(up_hash, "exif-upright", up_quality))
+                extra = {"exif_orientation": decoded.orientation, "exif_upright_hash": up_hash}
         return HashResult(
             signal_type=self.name,
             value=hexes[0],
