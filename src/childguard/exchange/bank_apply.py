@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -48,8 +47,7 @@ _ENTRY_COLUMNS = (
 _PROVENANCE = ("source", "external_id", "classification")
 
 
-@dataclass(frozen=True)
-class FeedAdd:
+class FeedAdd(NamedTuple):
     """One validated ``add`` of a page: the publisher's entry id and the canonical entry."""
 
     origin_id: int
