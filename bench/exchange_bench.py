@@ -12,7 +12,9 @@ bank with ``--entries`` random MD5 values, publishes it and measures:
 - ``add -> matchable``: one entry added at the publisher until a lookup at the subscriber finds
   it, with the subscriber polling every ``--poll`` seconds (goal <= one poll interval + 1 s).
 
-Figures are printed; nothing is asserted (timed goals belong to benchmarks, not tests).
+The full sync also prints the CPU seconds both servers spent on it (wall time on a busy shared
+machine mostly measures the other jobs). Figures are printed; nothing is asserted (timed goals
+belong to benchmarks, not tests).
 """
 
 from __future__ import annotations
