@@ -12,7 +12,9 @@ bank with ``--entries`` random MD5 values, publishes it and measures:
 - ``add -> matchable``: one entry added at the publisher until a lookup at the subscriber finds
   it, with the subscriber polling every ``--poll`` seconds (goal <= one poll interval + 1 s).
 
-Figures are printed; nothing is asserted (timed goals belong to benchmarks, not tests).
+The full sync also prints the CPU seconds both servers spent on it (wall time on a busy shared
+machine mostly measures the other jobs). Figures are printed; nothing is asserted (timed goals
+belong to benchmarks, not tests).
 """
 
 from __future__ import annotations
@@ -104,10 +106,30 @@ class Node:
             time.sleep(0.2)
         raise SystemExit(f"server {self.org} did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process and its children have used so far
+        (Linux ``/proc``; 0 elsewhere)."""
+        return process_tree_cpu(self.proc.pid) if self.proc is not None else 0.0
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=60)
+
+
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its descendants, from ``/proc``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_tree_cpu(c) for c in children)
 
 
 def fill(node: Node, bank: str, n: int, start: int = 0) -> None:
@@ -180,11 +202,13 @@ def main() -> None:
             )  # fmt: skip
             r.raise_for_status()
             sub_id = r.json()["id"]
+            cpu0 = pub.cpu_seconds(), sub.cpu_seconds()
             t = time.perf_counter()
             r = httpx2.post(
                 f"{sub.url}/v1/subscriptions/{sub_id}/sync", headers=sub_admin, timeout=3600
             )
             full = time.perf_counter() - t
+            cpu_pub, cpu_sub = pub.cpu_seconds() - cpu0[0], sub.cpu_seconds() - cpu0[1]
             result = r.json()
             # the server's own poller may have applied some pages meanwhile: count the bank
             got = local_count(sub, "FROM_PUBCO")
@@ -192,6 +216,13 @@ def main() -> None:
                 f"full sync: {got:,} entries, {full:.1f} s "
                 f"({got / max(full, 1e-9):,.0f} entries/s; goal for 1M: <= 60 s) "
                 f"status {result['status']}"
+            )
+            # On a busy shared machine wall time says little; CPU time of the two servers is
+            # what an otherwise idle machine would spend (sync is sequential: fetch, then apply).
+            print(
+                f"full sync CPU: publisher {cpu_pub:.1f} s + subscriber {cpu_sub:.1f} s = "
+                f"{cpu_pub + cpu_sub:.1f} s ({got / max(cpu_pub + cpu_sub, 1e-9):,.0f} entries per "
+                f"CPU-second); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
             fill(pub, "KNOWN", args.delta, start=1)
             t = time.perf_counter()

@@ -83,6 +83,9 @@ class AppState:
     _poller: threading.Thread | None = None
     _feed_poller: threading.Thread | None = None
     _client: HttpClient | None = None
+    #: One feed sync at a time in this process: the poller and an on-demand sync of the same
+    #: subscription would otherwise both fetch and verify every page (only one can apply it).
+    _feed_sync_lock: threading.Lock = field(default_factory=threading.Lock)
     #: Delivers the durable outbox (webhooks) on its own threads; None when turned off.
     outbox: OutboxWorker | None = None
     last_poll_error: str | None = None
@@ -222,14 +225,16 @@ class AppState:
         return self._client
 
     def sync_subscription(self, sub_id: int) -> subscriptions.SyncResult:
-        """Sync one subscription now, count the outcome and apply its bank changes."""
-        result = subscriptions.sync(
-            self.db,
-            self.settings,
-            self.exchange_client(),
-            sub_id,
-            apply_signals=accounts.apply_signals_page,
-        )
+        """Sync one subscription now (after a poll in progress), count the outcome and apply
+        its bank changes."""
+        with self._feed_sync_lock:
+            result = subscriptions.sync(
+                self.db,
+                self.settings,
+                self.exchange_client(),
+                sub_id,
+                apply_signals=accounts.apply_signals_page,
+            )
         self._count(result)
         self.apply_changes()
         return result
@@ -243,9 +248,11 @@ class AppState:
     def poll_feeds(self) -> None:
         """Sync every subscription that is due and send pending feedback (one poll)."""
         client = self.exchange_client()
-        for result in subscriptions.sync_due(
-            self.db, self.settings, client, apply_signals=accounts.apply_signals_page
-        ):
+        with self._feed_sync_lock:
+            results = subscriptions.sync_due(
+                self.db, self.settings, client, apply_signals=accounts.apply_signals_page
+            )
+        for result in results:
             self._count(result)
         feedback.deliver(self.db, client)
         self.apply_changes()

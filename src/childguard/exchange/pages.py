@@ -159,21 +159,29 @@ def _int(value: Any) -> int:
 
 
 def _change(index: int, raw: Any) -> Change:
-    where = f"change {index + 1}"
     if not isinstance(raw, dict):
-        raise PageRefused(f"{where} is not an object")
+        raise PageRefused(f"change {index + 1} is not an object")
     try:
-        change = Change(
-            seq=_int(raw["seq"]),
-            op=str(raw["op"]),
-            id=_int(raw["id"]),
-            type=str(raw.get("type") or ""),
-            value=str(raw.get("value") or ""),
-            classification=str(raw.get("class") or ""),
-            expires=None if raw.get("expires") is None else str(raw["expires"]),
-        )
-    except (KeyError, TypeError):
-        raise PageRefused(f"{where} lacks seq, op or id, or has a non-integer one") from None
-    if change.op not in OPS:
-        raise PageRefused(f"{where} (seq {change.seq}) has an unknown op {change.op[:20]!r}")
-    return change
+        seq, op, entry_id = raw["seq"], raw["op"], raw["id"]
+    except KeyError:
+        seq = op = entry_id = None
+    # type() is exact: bool, a subclass of int, is no integer here.
+    if type(seq) is not int or type(entry_id) is not int or op is None:
+        raise PageRefused(f"change {index + 1} lacks seq, op or id, or has a non-integer one")
+    if type(op) is not str or op not in OPS:
+        raise PageRefused(f"change {index + 1} (seq {seq}) has an unknown op {str(op)[:20]!r}")
+    expires = raw.get("expires")
+    return Change(
+        seq,
+        op,
+        entry_id,
+        _text(raw.get("type")),
+        _text(raw.get("value")),
+        _text(raw.get("class")),
+        None if expires is None else str(expires),
+    )
+
+
+def _text(value: Any) -> str:
+    """A text field as ``str`` (missing, null or empty: ``""``)."""
+    return value if type(value) is str else str(value or "")

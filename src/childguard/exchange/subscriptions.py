@@ -15,20 +15,18 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from childguard import audit, orgkeys
 from childguard.audit import Actor
 from childguard.config import Settings
 from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
-from childguard.exchange import pages
+from childguard.exchange import bank_apply, pages
 from childguard.exchange.errors import PageRefused, PartnerUnavailable
 from childguard.exchange.transport import HttpClient
-from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
 from childguard.store.db import Database
 from childguard.store.models import (
@@ -403,77 +401,45 @@ def _apply(
     return added, removed
 
 
-def _entry_of(sub: Subscription, index: int, change: pages.Change) -> EntryIn:
-    try:
-        return make_entry(
-            change.type,
-            change.value,
-            source=f"feed:{sub.publisher}"[:200],
-            external_id=f"{sub.publisher}:{change.id}"[:200],
-            classification=change.classification[:64],
-        )
-    except InvalidInput as exc:
-        raise PageRefused(f"change {index + 1} (seq {change.seq}): {exc.message}") from None
-
-
 def _apply_bank(
     session: Session, sub: Subscription, changes: Sequence[pages.Change]
 ) -> tuple[int, int]:
-    """Apply adds (in batches) and removes of a bank feed to the subscription's bank."""
+    """Apply the adds (in bulk, each run of them between removes) and removes of a bank feed
+    page to the subscription's bank. Every add is validated before anything is written."""
     owner = session.get(Org, sub.org_id)
     if owner is None or sub.bank_id is None:
         raise NotFound("the subscription's organisation or bank is gone")
-    repo = BankRepository(session, owner, Actor(owner.id, None, f"feed-sync:{sub.id}"))
+    actor = Actor(owner.id, None, f"feed-sync:{sub.id}")
+    repo = BankRepository(session, owner, actor)
     bank = session.get(Bank, sub.bank_id)
     if bank is None:
         raise NotFound("the subscription's bank is gone")
+    valid = iter(bank_apply.validate_adds((i, c) for i, c in enumerate(changes) if c.op == "add"))
     added = removed = 0
-    batch: list[tuple[int, EntryIn]] = []
+    run: list[bank_apply.FeedAdd] = []
 
     def flush_adds() -> int:
-        if not batch:
+        if not run:
             return 0
-        origins = [o for o, _ in batch]
-        known = _known_origins(session, sub.id, origins)
-        fresh = [(o, e) for o, e in batch if o not in known]
-        batch.clear()
-        if not fresh:
-            return 0
-        summary = repo.add_entries(bank, [e for _, e in fresh])
-        # Core insert: the ORM bulk path costs more than the rows themselves here.
-        session.execute(
-            insert(cast(Table, SubscriptionEntry.__table__)),
-            [
-                {"subscription_id": sub.id, "origin_id": o, "local_id": local}
-                for (o, _), local in zip(fresh, summary.entry_ids, strict=True)
-            ],
+        n = bank_apply.apply_adds(
+            session,
+            subscription_id=sub.id,
+            publisher=sub.publisher,
+            bank=bank,
+            actor=actor,
+            adds=run,
         )
-        return len(fresh)
+        run.clear()
+        return n
 
-    for i, change in enumerate(changes):
+    for change in changes:
         if change.op == "add":
-            batch.append((change.id, _entry_of(sub, i, change)))
-            if len(batch) >= 5000:
-                added += flush_adds()
+            run.append(next(valid))
         else:
             added += flush_adds()
             removed += _remove(session, repo, sub, change.id)
     added += flush_adds()
     return added, removed
-
-
-def _known_origins(session: Session, sub_id: int, origins: Sequence[int]) -> set[int]:
-    known: set[int] = set()
-    for start in range(0, len(origins), 500):
-        known.update(
-            session.scalars(
-                select(SubscriptionEntry.origin_id).where(
-                    SubscriptionEntry.subscription_id == sub_id,
-                    SubscriptionEntry.origin_id.in_(origins[start : start + 500]),
-                )
-            )
-        )
-    return known
 
 
 def _remove(session: Session, repo: BankRepository, sub: Subscription, origin_id: int) -> int:
@@ -487,7 +453,9 @@ def _remove(session: Session, repo: BankRepository, sub: Subscription, origin_id
         )
     )
     # Only an entry this feed created goes; one that was already ours just loses the link.
-    if entry is not None and entry.external_id == f"{sub.publisher}:{origin_id}"[:200]:
+    if entry is not None and entry.external_id == bank_apply.external_id_of(
+        sub.publisher, origin_id
+    ):
         repo.remove_entries(entry.bank, [str(entry.id)])
         return 1
     return 0
