@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PIL import Image, ImageOps
 
 from childguard.config import Settings
 from childguard.errors import ChildguardError
 from childguard.media.intel.metadata import Metadata, photo_metadata, quicktime_metadata
+from childguard.media.intel.shared_image import FACE_SIDE, SharedImage
 from childguard.media.signals.base import ContentKind, MediaFile
 
 if TYPE_CHECKING:
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from childguard.media.intel.nudity import NudityScorer
     from childguard.textrisk.engine import RiskEngine
 
-#: Long side of the small grey copy used by the text detector.
-DETECT_SIDE = 640
-#: Long side of the grey copy the face cascade runs on.
-FACE_SIDE = 320
 #: Characters of recognised text kept in the report.
 MAX_TEXT_CHARS = 2000
 
@@ -123,26 +119,20 @@ class IntelEngine:
         settings = self.settings
         with media.open() as handle, Image.open(handle) as image:
             report = IntelReport(photo_metadata(image))
-            # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: enough for every model here.
-            w, h = image.size
-            shrink = DETECT_SIDE / max(w, h, 1)
-            if shrink < 1:  # draft keeps both sides at least this large
-                image.draft("RGB", (max(1, int(w * shrink)), max(1, int(h * shrink))))
-            small = ImageOps.exif_transpose(image.convert("RGB"))
-        small.thumbnail((DETECT_SIDE, DETECT_SIDE))
-        grey = np.asarray(small.convert("L"), dtype=np.uint8)
+            shared = SharedImage.decode(image)
         if settings.intel_faces:
-            report.faces = self._guard(report, "faces", lambda: self._count_faces(small))
+            report.faces = self._guard(
+                report, "faces", lambda: self.faces().count(shared.grey_at_most(FACE_SIDE))
+            )
         if settings.intel_nudity:
-            report.nudity = self._guard(report, "nudity", lambda: self.nudity().score(small))
-        if settings.intel_ocr:
-            report.text = self._guard(report, "text", lambda: self._text(media, grey))
-        return report
+            from childguard.media.intel.nudity import INPUT_SIZE
 
-    def _count_faces(self, small: Image.Image) -> int:
-        face_img = small.copy()
-        face_img.thumbnail((FACE_SIDE, FACE_SIDE))
-        return self.faces().count(np.asarray(face_img.convert("L"), dtype=np.uint8))
+            report.nudity = self._guard(
+                report, "nudity", lambda: self.nudity().score_square(shared.square(INPUT_SIZE))
+            )
+        if settings.intel_ocr:
+            report.text = self._guard(report, "text", lambda: self._text(media, shared.grey))
+        return report
 
     @staticmethod
     def _guard(report: IntelReport, name: str, fn: Callable[[], Any]) -> Any:

@@ -26,11 +26,15 @@ class FaceCounter:
             raise ConfigurationError(f"OpenCV's face cascade cannot be loaded from {path}")
 
     def count(self, gray: NDArray[np.uint8]) -> int:
-        """Faces found in the grey image ``gray`` (about 320 px on its long side)."""
+        """Faces found in the grey image ``gray`` (about 256 px on its long side).
+
+        The cascade's cost is mostly its smallest windows: a 20 px minimum on a 256 px image
+        finds faces down to 7.8 % of the long side at about 60 % of the cost of 24 px on 320 px.
+        """
         import cv2
 
         equalised = cv2.equalizeHist(gray)
         found = self.cascade.detectMultiScale(
-            equalised, scaleFactor=1.3, minNeighbors=5, minSize=(24, 24)
+            equalised, scaleFactor=1.3, minNeighbors=5, minSize=(20, 20)
         )
         return len(found)

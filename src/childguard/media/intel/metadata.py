@@ -61,7 +61,11 @@ class Metadata:
             explain.append(
                 "GPS position in the metadata"
                 + (
-                    f", near {place['name']} ({place['province']}, {place['country']})"
+                    f", near {place['name']} ("
+                    + ", ".join(
+                        str(place[k]) for k in ("district", "province", "country") if place[k]
+                    )
+                    + ")"
                     if place
                     else ", not near any place in the gazetteer"
                 )

@@ -1,9 +1,9 @@
 """A nudity score from NudeNet's 320n detector (YOLOv8n, MIT licence), run with onnxruntime.
 
 The model file ships inside the ``nudenet`` PyPI package; this module only loads it and does its
-own pre- and post-processing: the image is padded to a square (right and bottom, as NudeNet
-does), resized to 320 x 320, and the score is the highest confidence of any *exposed* body-part
-class over all anchor boxes (0 to 1). It orders review; it never decides.
+own pre- and post-processing: the image is resized to 320 px on its long side and padded to a
+320 x 320 square (right and bottom, as NudeNet does), and the score is the highest confidence of
+any *exposed* body-part class over all anchor boxes (0 to 1). It orders review; it never decides.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from childguard.errors import ConfigurationError
@@ -66,12 +67,13 @@ class NudityScorer:
 
     def score(self, image: Image.Image) -> dict[str, Any]:
         """``{"score", "model", "exposed"}`` for an RGB image (any size)."""
-        rgb = image.convert("RGB")
-        side = max(rgb.size)
-        square = Image.new("RGB", (side, side))
-        square.paste(rgb, (0, 0))
-        small = square.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR)
-        blob = np.asarray(small, dtype=np.float32).transpose(2, 0, 1)[None] / 255.0
+        from childguard.media.intel.shared_image import SharedImage
+
+        return self.score_square(SharedImage.decode(image).square(INPUT_SIZE))
+
+    def score_square(self, square: NDArray[np.uint8]) -> dict[str, Any]:
+        """The score of an ``INPUT_SIZE`` square RGB array, padded right and bottom."""
+        blob = square.astype(np.float32).transpose(2, 0, 1)[None] / 255.0
         output = self.session.run(None, {self.input_name: blob})[0][0]
         exposed = output[_EXPOSED_ROWS]
         per_label = exposed.max(axis=1)
