@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -76,18 +77,18 @@ def test_languages_lengths_and_noise_are_varied() -> None:
 
 
 def test_harvested_lines_keep_their_role() -> None:
-    convs = generate(11, 500, harvest([HAND_WRITTEN]))
-    by_text: dict[str, list[dict[str, object]]] = {}
-    for c in convs:
-        for m in c["messages"]:
-            by_text.setdefault(m["text"], []).append(m)
-    # The risky line is only ever used as a risky message, the age only as a minor cue.
-    assert all(m.get("labels") == ["GROOMING"] for m in by_text.get("MARKER-RISKY", []))
-    assert all(m.get("stage") == "stated_minor_age" for m in by_text.get("MARKER-AGE", []))
-    assert "MARKER-RISKY" in by_text and "MARKER-AGE" in by_text
+    convs = generate(11, 1500, harvest([HAND_WRITTEN]))
+    marked = [m for c in convs for m in c["messages"] if "marker" in m["text"].lower()]
+    labelled = [m for m in marked if m.get("labels")]
+    ages = [m for m in marked if m.get("stage") == "stated_minor_age"]
+    # The risky line (however noisy) is only ever a risky message of its stage, the age only a
+    # minor cue, the reply never a risky message.
+    assert labelled and ages
+    assert all(m["labels"] == ["GROOMING"] and m["stage"] == "meeting" for m in labelled)
+    assert all("age" in m["text"].lower() for m in ages)
     # Every chat that used a hand-written line names that conversation among its sources.
     for c in convs:
-        used = any(m["text"].startswith("MARKER") for m in c["messages"])
+        used = any("marker" in m["text"].lower() for m in c["messages"])
         assert ("hw-1" in c["sources"]) == used
 
 
@@ -114,10 +115,10 @@ def test_command_reads_only_the_training_split(tmp_path: Path) -> None:
     (source / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", "utf-8")
     out = tmp_path / "synthetic"
     main([str(source), "--out", str(out), "--n", "300", "--seed", "2"])
-    texts = {m.text for c in load_data([out]) for m in c.messages}
-    used = {t for t in texts if t.startswith("MARKER ")}
+    texts = [m.text.lower() for c in load_data([out]) for m in c.messages]
+    used = {match for t in texts for match in re.findall(r"hw-\d+", t)}
     assert used
-    assert all(not is_test_id(t.removeprefix("MARKER ")) for t in used)
+    assert all(not is_test_id(conv_id) for conv_id in used)
     assert any(is_test_id(r["id"]) for r in records)  # there was a test split to leave out
 
 

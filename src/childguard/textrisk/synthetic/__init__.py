@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ _APPS = ("telegram", "snapchat", "whatsapp", "zalo", "discord", "instagram", "si
 _ITEMS = ("robux", "vbucks", "diamonds", "a battle pass", "skins", "a gift card", "airpods")
 _GAMES = ("free fire", "roblox", "fortnite", "minecraft", "mobile legends", "pubg", "liên quân")
 _PLACES = ("mall", "park", "coffee shop", "cinema", "internet cafe", "bus stop")
+#: Most times one phrase is drawn (up to three re-draws when over it).
+MAX_USES = 4
 _HANDLE_PARTS = ("sky", "dark", "kh", "vn", "love", "boy", "star", "cool", "vip", "moon", "ace")
 
 
@@ -147,8 +149,11 @@ def harvest(records: Iterable[dict[str, Any]]) -> dict[str, Bank]:
 class _Writer:
     """Picks phrases for one conversation's language mix and adds chat noise."""
 
-    def __init__(self, rng: random.Random, lang: str, banks: dict[str, Bank]) -> None:
+    def __init__(
+        self, rng: random.Random, lang: str, banks: dict[str, Bank], uses: Counter[str]
+    ) -> None:
         self.rng = rng
+        self.uses = uses
         self.lang = lang
         en = _merge(phrases_en.PHRASES, banks.get("en", {}))
         vi = _merge(phrases_vi.PHRASES, banks.get("vi", {}))
@@ -183,6 +188,12 @@ class _Writer:
                 bank, script = b, s
                 break
         template = rng.choice(bank[key])
+        for _ in range(3):
+            # A line used over and over would make its incidental words ("tomorrow") evidence.
+            if self.uses[template] < MAX_USES:
+                break
+            template = rng.choice(bank[key])
+        self.uses[template] += 1
         self.used.update(self.origin.get(template, ()))
         text = _fill(template, rng)
         if script == "vi" and self.no_diacritics:
@@ -294,10 +305,11 @@ def generate(seed: int, n: int, banks: dict[str, Bank]) -> list[dict[str, Any]]:
     """``n`` synthetic conversations, the same for the same ``seed`` and ``banks``."""
     rng = random.Random(seed)
     out = []
+    uses: Counter[str] = Counter()
     for i in range(n):
         kind = _pick(rng, KINDS)
         lang = _pick(rng, LANGS)
-        writer = _Writer(rng, lang, banks)
+        writer = _Writer(rng, lang, banks, uses)
         conv = _conversation(f"synth-{seed}-{i:05d}", kind, lang, rng, writer)
         if conv["messages"] and (not conv["labels"] or conv["first_risky_message"] is not None):
             out.append(conv)

