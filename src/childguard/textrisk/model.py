@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from childguard.errors import ConfigurationError, InvalidInput, NotFound
 from childguard.textrisk.artifacts import TextArtifacts
+from childguard.textrisk.scoring import N_FEATURES
 
 FORMAT = "childguard-textrisk-model/1"
 DEFAULT_N_FEATURES = 1 << 18
@@ -112,6 +113,19 @@ class TextModel:
     name: str = "model"
     _token_cache: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
     _weight_cache: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        """Per label, the flagging threshold per conversation language key (``*``: fallback),
+        calibrated on out-of-fold scores at training; empty for a model trained without them."""
+        raw = self.metadata.get("thresholds")
+        if not isinstance(raw, dict):
+            return {}
+        return {
+            str(label): {str(k): float(v) for k, v in per.items()}
+            for label, per in raw.items()
+            if isinstance(per, dict)
+        }
 
     def _token_indices(self, token: str) -> list[int]:
         """Hashed indices of a token's word feature and character n-grams (cached: chat words
@@ -340,6 +354,12 @@ class TextModel:
         )
         if model.label_weights.shape != (n_features, len(model.labels)):
             raise InvalidInput(f"{npz}: weights do not match the description in {meta_path.name}")
+        if model.conversation_weights.shape != (len(model.labels), N_FEATURES):
+            raise InvalidInput(
+                f"{npz}: its conversation scorer has {model.conversation_weights.shape[-1]} "
+                f"features, this version needs {N_FEATURES}; retrain it with "
+                "`childguard text train`"
+            )
         return model
 
 

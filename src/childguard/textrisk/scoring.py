@@ -1,6 +1,6 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, seven features summarise the
+For every prefix of a conversation (messages 0..i) and every label, ten features summarise the
 evidence so far; a logistic regression per label, trained on whole conversations, turns them into
 a calibrated probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
@@ -8,18 +8,29 @@ conversation crossed its threshold.
 Features (in order): the highest message probability so far; the mean of the three highest; the
 highest recognizer score so far; the share of the label's stages seen within the stage window
 (distinct stages, not repeated words: grooming is a sequence); a minor is involved (stated age or
-participant data); an adult and a minor are both involved; log10(1 + number of risky messages).
+participant data); an adult and a minor are both involved; log10(1 + number of risky messages);
+a cue of a minor was seen (asked or told age, school, parents' rules: ``CONTEXT/minor_cue``); the
+strongest evidence so far (model or recognizer) times "a minor or a minor cue is present", so that
+the same risky words weigh more around a child; and the strongest evidence times "an adult is
+stated and no minor cue is seen", so that sexual talk between adults can weigh less.
+
+Thresholds: a model carries one per label and per conversation language (``language_key``),
+calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-N_FEATURES = 7
+from childguard.textrisk.recognizers import CONTEXT, Finding
+
+N_FEATURES = 10
 FEATURE_NAMES = (
     "max_message_probability",
     "top3_mean_probability",
@@ -28,7 +39,12 @@ FEATURE_NAMES = (
     "minor_involved",
     "adult_and_minor",
     "log_risky_messages",
+    "minor_cue",
+    "evidence_with_minor",
+    "evidence_adult_only",
 )
+#: Keys of the per-language thresholds a model carries ("*" is the label's fallback).
+LANGUAGE_KEYS = ("en", "km", "vi", "mixed")
 RISKY = 0.5
 
 
@@ -41,6 +57,62 @@ class MessageEvidence:
     stages: list[set[str]] = field(default_factory=list)
     minor: bool = False
     adult: bool = False
+    minor_cue: bool = False
+
+
+def message_evidence(
+    findings: Iterable[Finding],
+    probabilities: list[float],
+    model_stage: dict[str, str],
+    labels: tuple[str, ...],
+    risky: float,
+) -> MessageEvidence:
+    """One message's input to the scorer from its recognizer findings, its model probabilities
+    (in ``labels`` order) and the model's stage per label."""
+    rec = [0.0] * len(labels)
+    stages: list[set[str]] = [set() for _ in labels]
+    minor = adult = cue = False
+    for f in findings:
+        if f.label == CONTEXT:
+            minor = minor or f.stage == "stated_minor_age"
+            adult = adult or f.stage == "stated_adult_age"
+            cue = cue or f.stage == "minor_cue"
+            continue
+        if f.label in labels:
+            k = labels.index(f.label)
+            rec[k] = max(rec[k], f.score)
+            if f.stage:
+                stages[k].add(f.stage)
+            cue = cue or f.stage in MINOR_CUE_STAGES
+    for k, label in enumerate(labels):
+        if probabilities[k] >= risky and label in model_stage:
+            stages[k].add(model_stage[label])
+    return MessageEvidence(list(probabilities), rec, stages, minor, adult, cue)
+
+
+#: Grooming stages that are themselves cues of a minor (asking age or school, parents at home).
+MINOR_CUE_STAGES = frozenset({"access_profiling", "risk_assessment"})
+
+
+def language_key(languages: Iterable[str]) -> str:
+    """The threshold key of a conversation from its messages' languages: ``mixed`` when two of
+    en/km/vi each make at least a fifth of the messages with a language, else the commonest one
+    (``en`` when none is known)."""
+    counts = Counter(lang for lang in languages if lang in {"en", "km", "vi"})
+    total = sum(counts.values())
+    if not total:
+        return "en"
+    common = counts.most_common()
+    if len(common) >= 2 and common[1][1] >= 0.2 * total:
+        return "mixed"
+    return common[0][0]
+
+
+def threshold_for(thresholds: dict[str, dict[str, float]], label: str, key: str) -> float:
+    """The calibrated threshold of ``label`` for language ``key`` (the label's ``*`` fallback,
+    else 0.5)."""
+    per_label = thresholds.get(label) or {}
+    return float(per_label.get(key, per_label.get("*", 0.5)))
 
 
 def prefix_features(
@@ -59,10 +131,13 @@ def prefix_features(
     best_rec = [0.0] * n_labels
     last_seen: list[dict[str, int]] = [{} for _ in range(n_labels)]
     risky = [0] * n_labels
-    minor, adult = minor_known, adult_known
+    minor, adult, cue = minor_known, adult_known, False
     for i, ev in enumerate(evidence):
         minor = minor or ev.minor
         adult = adult or ev.adult
+        cue = cue or ev.minor_cue
+        childlike = 1.0 if (minor or cue) else 0.0
+        adult_only = 1.0 if (adult and not minor and not cue) else 0.0
         for k in range(n_labels):
             p = ev.model[k]
             r = ev.recognizer[k]
@@ -88,6 +163,10 @@ def prefix_features(
             row[4] = 1.0 if minor else 0.0
             row[5] = 1.0 if (minor and adult) else 0.0
             row[6] = math.log10(1 + risky[k])
+            row[7] = 1.0 if cue else 0.0
+            strongest = max(best[k], best_rec[k])
+            row[8] = strongest * childlike
+            row[9] = strongest * adult_only
     return out
 
 
