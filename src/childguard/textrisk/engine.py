@@ -27,10 +27,10 @@ from childguard.textrisk.recognizers import (
 )
 from childguard.textrisk.scoring import (
     MessageEvidence,
+    combined_probabilities,
     language_key,
     message_evidence,
     prefix_features,
-    prefix_probabilities,
     threshold_for,
 )
 
@@ -142,8 +142,12 @@ class RiskEngine:
                 minor_known=bool(minors),
                 adult_known=bool(adults),
             )
-            prefix = prefix_probabilities(
-                features, self.model.conversation_weights, self.model.conversation_bias
+            prefix = combined_probabilities(
+                features,
+                self.model.conversation_weights,
+                self.model.conversation_bias,
+                self.model.evidence_weights,
+                self.model.evidence_bias,
             )
             for k, label in enumerate(labels):
                 column = prefix[:, k]

@@ -108,6 +108,10 @@ class TextModel:
     stage_bias: NDArray[np.float32]  # (n_stages,)
     conversation_weights: NDArray[np.float64]  # (n_labels, n_conv_features)
     conversation_bias: NDArray[np.float64]  # (n_labels,)
+    #: The evidence scorer (recognizer and participant features only, see ``scoring``); None in
+    #: a model trained without one.
+    evidence_weights: NDArray[np.float64] | None = None  # (n_labels, n_conv_features)
+    evidence_bias: NDArray[np.float64] | None = None  # (n_labels,)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     name: str = "model"
@@ -282,6 +286,12 @@ class TextModel:
         stage = self.stage_weights[used]
         stage_scale = np.maximum(np.abs(stage).max(axis=0, initial=0.0), 1e-12) / 127.0
         stage_q = np.round(stage / stage_scale).astype(np.int8)
+        evidence: dict[str, Any] = {}
+        if self.evidence_weights is not None and self.evidence_bias is not None:
+            evidence = {
+                "evidence_weights": self.evidence_weights.astype(np.float64),
+                "evidence_bias": self.evidence_bias.astype(np.float64),
+            }
         np.savez_compressed(
             tmp,
             rows=used,
@@ -293,6 +303,7 @@ class TextModel:
             stage_bias=self.stage_bias.astype(np.float32),
             conversation_weights=self.conversation_weights.astype(np.float64),
             conversation_bias=self.conversation_bias.astype(np.float64),
+            **evidence,
         )
         meta = {
             "format": FORMAT,
@@ -349,6 +360,8 @@ class TextModel:
             stage_bias=data["stage_bias"],
             conversation_weights=data["conversation_weights"],
             conversation_bias=data["conversation_bias"],
+            evidence_weights=data.get("evidence_weights"),
+            evidence_bias=data.get("evidence_bias"),
             metadata={k: v for k, v in meta.items() if k not in {"labels", "stages"}},
             name=str(meta.get("name", npz.stem)),
         )
@@ -360,6 +373,11 @@ class TextModel:
                 f"features, this version needs {N_FEATURES}; retrain it with "
                 "`childguard text train`"
             )
+        if model.evidence_weights is not None and model.evidence_weights.shape != (
+            len(model.labels),
+            N_FEATURES,
+        ):
+            raise InvalidInput(f"{npz}: its evidence scorer does not fit this version; retrain it")
         return model
 
 

@@ -29,6 +29,7 @@ from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.model import DEFAULT_N_FEATURES, TextModel, feature_strings, hash_features
 from childguard.textrisk.recognizers import LABELS, STAGES, default_recognizers
 from childguard.textrisk.scoring import (
+    EVIDENCE_FEATURES,
     LANGUAGE_KEYS,
     N_FEATURES,
     language_key,
@@ -384,11 +385,13 @@ def train(
     ex = _conversation_examples(model, train_convs, oof_p, window)
     cw = np.zeros((n_labels, N_FEATURES))
     cb = np.zeros(n_labels)
+    ew = np.zeros((n_labels, N_FEATURES))
+    eb = np.full(n_labels, -30.0)
     row_weight = np.asarray(
         [SYNTHETIC_WEIGHT if train_convs[g].source == "synthetic" else 1.0 for g in ex.groups]
     )
     # Out-of-fold conversation risk: the highest probability over each conversation's prefixes,
-    # from a scorer that did not see that conversation (what the engine reports as ``risk``).
+    # from scorers that did not see that conversation (what the engine reports as ``risk``).
     conv_risk = np.zeros((len(train_convs), n_labels))
     conv_folds = list(GroupKFold(n_splits=folds).split(ex.x, ex.y[:, 0], ex.groups))
     for k in range(n_labels):
@@ -396,20 +399,21 @@ def train(
         if yk.min() == yk.max():
             cb[k] = -5.0
             continue
-        lr = LogisticRegression(C=1.0, max_iter=1000)
-        lr.fit(ex.x[:, k, :], yk, sample_weight=row_weight)
-        cw[k], cb[k] = lr.coef_[0], lr.intercept_[0]
+        cw[k], cb[k] = _scorer(ex.x[:, k, :], yk, row_weight, None)
+        ew[k], eb[k] = _scorer(ex.x[:, k, :], yk, row_weight, EVIDENCE_FEATURES)
         for tr, va in conv_folds:
             if yk[tr].min() == yk[tr].max():
                 continue
-            fold_lr = LogisticRegression(C=1.0, max_iter=1000).fit(
-                ex.x[tr, k, :], yk[tr], sample_weight=row_weight[tr]
-            )
+            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], None)
+            vw, vb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], EVIDENCE_FEATURES)
             for g in np.unique(ex.groups[va]):
-                z = ex.prefixes[g][:, k, :] @ fold_lr.coef_[0] + fold_lr.intercept_[0]
-                conv_risk[g, k] = float(1.0 / (1.0 + np.exp(-z.max())))
+                z = max(float((ex.prefixes[g][:, k, :] @ fw).max() + fb),
+                        float((ex.prefixes[g][:, k, :] @ vw).max() + vb))  # fmt: skip
+                conv_risk[g, k] = float(1.0 / (1.0 + np.exp(-z)))
     model.conversation_weights = cw
     model.conversation_bias = cb
+    model.evidence_weights = ew
+    model.evidence_bias = eb
 
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     # Generated chats are easier than real ones (their phrases recur across folds): thresholds
@@ -445,6 +449,22 @@ def train(
     }
     model.metadata = {"training": report, "thresholds": thresholds}
     return TrainingResult(model, report)
+
+
+def _scorer(
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    weight: NDArray[np.float64],
+    columns: tuple[int, ...] | None,
+) -> tuple[NDArray[np.float64], float]:
+    """A conversation scorer's weights (zero outside ``columns`` when given) and bias."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = list(columns) if columns is not None else list(range(x.shape[1]))
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(x[:, cols], y, sample_weight=weight)
+    w = np.zeros(x.shape[1])
+    w[cols] = lr.coef_[0]
+    return w, float(lr.intercept_[0])
 
 
 @dataclass
@@ -534,6 +554,12 @@ def _is_adult(p: Any) -> bool:
 MIN_CELL_POSITIVES = 8
 #: Pseudo-count pulling a language's threshold towards the label's: few examples, small moves.
 THRESHOLD_PRIOR = 5.0
+#: No threshold goes under this: below it the scorer itself says "more likely benign", and a
+#: small cell's F1-best cut there flags ordinary chat (an English gaming chat, say).
+THRESHOLD_FLOOR = 0.5
+#: A language's threshold stays within this of the label's: a literal translation scores about
+#: the same in every language (the evidence scorer), so it must get the same decision.
+THRESHOLD_SPREAD = 0.15
 
 
 def _best_f1_threshold(y: NDArray[np.int64], score: NDArray[np.float64]) -> float:
@@ -557,7 +583,8 @@ def calibrate_thresholds(
     truth: NDArray[np.int64], risk: NDArray[np.float64], keys: list[str]
 ) -> dict[str, dict[str, float]]:
     """Per label, the F1-best threshold on out-of-fold conversation risk, overall (``*``) and per
-    language key with enough examples (shrunk towards the overall one by ``THRESHOLD_PRIOR``)."""
+    language key with enough examples (shrunk towards the overall one by ``THRESHOLD_PRIOR`` and
+    kept within ``THRESHOLD_SPREAD`` of it); none under ``THRESHOLD_FLOOR``."""
     key_arr = np.asarray(keys)
     out: dict[str, dict[str, float]] = {}
     for k, label in enumerate(LABELS):
@@ -566,6 +593,7 @@ def calibrate_thresholds(
             out[label] = {"*": 0.5}
             continue
         overall = _best_f1_threshold(y, risk[:, k])
+        overall = max(overall, THRESHOLD_FLOOR)
         per = {"*": round(overall, 4)}
         for key in LANGUAGE_KEYS:
             mask = key_arr == key
@@ -573,7 +601,9 @@ def calibrate_thresholds(
             if pos < MIN_CELL_POSITIVES or int(mask.sum()) - pos < MIN_CELL_POSITIVES:
                 continue
             own = _best_f1_threshold(y[mask], risk[mask, k])
-            per[key] = round((pos * own + THRESHOLD_PRIOR * overall) / (pos + THRESHOLD_PRIOR), 4)
+            shrunk = (pos * own + THRESHOLD_PRIOR * overall) / (pos + THRESHOLD_PRIOR)
+            near = min(max(shrunk, overall - THRESHOLD_SPREAD), overall + THRESHOLD_SPREAD)
+            per[key] = round(max(near, THRESHOLD_FLOOR), 4)
         out[label] = per
     return out
 

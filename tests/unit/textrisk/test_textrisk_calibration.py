@@ -9,8 +9,19 @@ from childguard.config import Settings
 from childguard.textrisk.engine import RiskEngine, analyze_conversation
 from childguard.textrisk.model import TextModel
 from childguard.textrisk.recognizers import LABELS
-from childguard.textrisk.scoring import language_key, threshold_for
-from childguard.textrisk.training import MIN_CELL_POSITIVES, calibrate_thresholds
+from childguard.textrisk.scoring import (
+    EVIDENCE_FEATURES,
+    N_FEATURES,
+    combined_probabilities,
+    language_key,
+    threshold_for,
+)
+from childguard.textrisk.training import (
+    MIN_CELL_POSITIVES,
+    THRESHOLD_FLOOR,
+    THRESHOLD_SPREAD,
+    calibrate_thresholds,
+)
 
 
 def test_language_key_is_the_commonest_language_or_mixed() -> None:
@@ -27,11 +38,11 @@ def test_each_language_gets_its_own_threshold_when_it_has_enough_examples() -> N
     truth = np.zeros((n, len(LABELS)), dtype=np.int64)
     truth[::4, 0] = 1
     risk = np.zeros((n, len(LABELS)))
-    # Khmer positives score around 0.3, English ones around 0.8; negatives around 0.1 / 0.5.
+    # Khmer positives score around 0.8, English ones around 0.95; negatives around 0.4 / 0.85.
     for i, key in enumerate(keys):
         pos = truth[i, 0] == 1
-        centre = (0.3 if pos else 0.1) if key == "km" else (0.8 if pos else 0.5)
-        risk[i, 0] = centre + rng.normal(0, 0.02)
+        centre = (0.8 if pos else 0.4) if key == "km" else (0.95 if pos else 0.85)
+        risk[i, 0] = centre + rng.normal(0, 0.01)
     thresholds = calibrate_thresholds(truth, risk, keys)
     km, en = thresholds["GROOMING"]["km"], thresholds["GROOMING"]["en"]
     assert km < en
@@ -55,6 +66,52 @@ def test_a_language_with_few_positives_falls_back_to_the_label_threshold() -> No
     assert "vi" not in thresholds["GROOMING"]
     assert threshold_for(thresholds, "GROOMING", "vi") == thresholds["GROOMING"]["*"]
     assert threshold_for({}, "GROOMING", "vi") == 0.5
+
+
+def test_no_threshold_goes_under_the_floor() -> None:
+    # A cell whose F1-best cut is low (positives ~0.3, negatives ~0.1) still gets the floor.
+    n = 200
+    keys = ["en"] * n
+    truth = np.zeros((n, len(LABELS)), dtype=np.int64)
+    truth[::3, 2] = 1
+    risk = np.where(truth == 1, 0.3, 0.1).astype(float)
+    thresholds = calibrate_thresholds(truth, risk, keys)
+    assert thresholds["BULLYING"]["*"] == THRESHOLD_FLOOR
+    assert thresholds["BULLYING"]["en"] == THRESHOLD_FLOOR
+
+
+def test_a_language_threshold_stays_near_the_labels() -> None:
+    # Khmer's own cut would be about 0.2 (positives ~0.3); it is kept within THRESHOLD_SPREAD
+    # of the label's overall threshold (English dominates it at about 0.9).
+    n = 600
+    keys = ["km"] * 100 + ["en"] * 500
+    truth = np.zeros((n, len(LABELS)), dtype=np.int64)
+    truth[::4, 0] = 1
+    risk = np.zeros((n, len(LABELS)))
+    for i, key in enumerate(keys):
+        pos = truth[i, 0] == 1
+        risk[i, 0] = (0.3 if pos else 0.1) if key == "km" else (0.95 if pos else 0.85)
+    thresholds = calibrate_thresholds(truth, risk, keys)
+    overall = thresholds["GROOMING"]["*"]
+    assert overall > 0.85
+    assert thresholds["GROOMING"]["km"] == round(overall - THRESHOLD_SPREAD, 4)
+
+
+def test_the_evidence_scorer_ignores_the_message_model_and_the_higher_score_wins() -> None:
+    rng = np.random.default_rng(1)
+    features = rng.uniform(0, 1, size=(4, len(LABELS), N_FEATURES))
+    weights = np.zeros((len(LABELS), N_FEATURES))
+    evidence_w = np.zeros((len(LABELS), N_FEATURES))
+    evidence_w[:, list(EVIDENCE_FEATURES)] = 3.0
+    bias, evidence_b = np.full(len(LABELS), -5.0), np.full(len(LABELS), -2.0)
+    both = combined_probabilities(features, weights, bias, evidence_w, evidence_b)
+    alone = combined_probabilities(features, weights, bias, None, None)
+    assert np.all(both >= alone) and np.any(both > alone)
+    # Changing the features that come from the message model leaves the evidence score alone.
+    model_columns = [i for i in range(N_FEATURES) if i not in EVIDENCE_FEATURES]
+    other = features.copy()
+    other[:, :, model_columns] = 0.0
+    assert np.allclose(combined_probabilities(other, weights, bias, evidence_w, evidence_b), both)
 
 
 def _model_with_thresholds(tiny: TextModel, thresholds: dict[str, dict[str, float]]) -> TextModel:

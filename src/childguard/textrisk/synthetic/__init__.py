@@ -157,7 +157,7 @@ class _Writer:
         self.lang = lang
         en = _merge(phrases_en.PHRASES, banks.get("en", {}))
         vi = _merge(phrases_vi.PHRASES, banks.get("vi", {}))
-        km = _merge(phrases_km.KM, banks.get("km", {}))
+        km = _merge(phrases_km.KM, phrases_km.KM_MORE, banks.get("km", {}))
         kmr = _merge(phrases_km.KMR, banks.get("km-en", {}))
         vien = _merge(banks.get("vi-en", {}))
         self.sources: list[tuple[Bank, float, str]] = {
