@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="messages per language (0: all)")
     args = parser.parse_args()
 
-    conversations = load_data([args.data], shared_cap=0)
+    # Hand-written only: generated chats (datasets/text/synthetic) would change the figures' basis.
+    conversations = [c for c in load_data([args.data], shared_cap=0) if c.source != "synthetic"]
     by_lang: dict[str, list[str]] = defaultdict(list)
     for conv in conversations:
         by_lang[conv.lang].extend(m.text for m in conv.messages)

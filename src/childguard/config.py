@@ -208,17 +208,41 @@ class Settings(BaseSettings):
             "train`; empty means the model shipped inside the package."
         ),
     )
-    textrisk_threshold_grooming: float = Field(
-        default=0.5, ge=0, le=1, description="Conversation GROOMING probability that flags it."
+    textrisk_threshold_grooming: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Conversation GROOMING probability that flags it, for every language; empty means "
+            "the model's thresholds, calibrated per language."
+        ),
     )
-    textrisk_threshold_sextortion: float = Field(
-        default=0.5, ge=0, le=1, description="Conversation SEXTORTION probability that flags it."
+    textrisk_threshold_sextortion: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Conversation SEXTORTION probability that flags it, for every language; empty means "
+            "the model's thresholds, calibrated per language."
+        ),
     )
-    textrisk_threshold_bullying: float = Field(
-        default=0.5, ge=0, le=1, description="Conversation BULLYING probability that flags it."
+    textrisk_threshold_bullying: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Conversation BULLYING probability that flags it, for every language; empty means "
+            "the model's thresholds, calibrated per language."
+        ),
     )
-    textrisk_threshold_csam_trade: float = Field(
-        default=0.5, ge=0, le=1, description="Conversation CSAM_TRADE probability that flags it."
+    textrisk_threshold_csam_trade: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Conversation CSAM_TRADE probability that flags it, for every language; empty means "
+            "the model's thresholds, calibrated per language."
+        ),
     )
     textrisk_finding_threshold: float = Field(
         default=0.5,

@@ -200,7 +200,8 @@ def evaluate(
     split: str = typer.Option("test", "--split", help="test (held-out split) or all."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Evaluate a model per label and per language on the held-out split of DATA."""
+    """Evaluate a model per label and per language (en, km, vi, mixed) on the held-out split of
+    DATA, with the model's own per-language thresholds."""
     from childguard.textrisk.engine import RiskEngine
     from childguard.textrisk.training import evaluate as run_eval
     from childguard.textrisk.training import load_data
@@ -222,7 +223,8 @@ def evaluate(
     delay = report["grooming_delay"]
     _out().print(
         f"grooming: {delay['flagged']} flagged, {delay['missed']} missed; median "
-        f"{delay['median_messages_after_first_risky']} messages after the first risky one"
+        f"{delay['median_messages_after_first_risky']} messages after the first risky one; "
+        f"early-warning rate (flagged within 2 messages of it): {delay['early_warning_rate']}"
     )
 
 

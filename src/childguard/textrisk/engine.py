@@ -17,7 +17,6 @@ from childguard.textrisk.entities import extract_entities
 from childguard.textrisk.interventions import Interventions, at_risk_language
 from childguard.textrisk.model import MessageScores, TextModel, shipped_model_path
 from childguard.textrisk.recognizers import (
-    CONTEXT,
     LABELS,
     STAGES,
     Explanation,
@@ -26,7 +25,14 @@ from childguard.textrisk.recognizers import (
     load_recognizers,
     unique_by_name,
 )
-from childguard.textrisk.scoring import MessageEvidence, prefix_features, prefix_probabilities
+from childguard.textrisk.scoring import (
+    MessageEvidence,
+    combined_probabilities,
+    language_key,
+    message_evidence,
+    prefix_features,
+    threshold_for,
+)
 
 #: Order in which flagged labels are reported and explained to the user (most severe first).
 SEVERITY = ("CSAM_TRADE", "SEXTORTION", "GROOMING", "BULLYING")
@@ -42,24 +48,9 @@ class MessageAnalysis:
 
     def evidence(self, labels: tuple[str, ...], risky: float) -> MessageEvidence:
         """The message's input to the conversation scorer."""
-        rec = [0.0] * len(labels)
-        stages: list[set[str]] = [set() for _ in labels]
-        minor = adult = False
-        for f in self.findings:
-            if f.label == CONTEXT:
-                minor = minor or f.stage == "stated_minor_age"
-                adult = adult or f.stage == "stated_adult_age"
-                continue
-            if f.label in labels:
-                k = labels.index(f.label)
-                rec[k] = max(rec[k], f.score)
-                if f.stage:
-                    stages[k].add(f.stage)
         model = [self.scores.probabilities.get(label, 0.0) for label in labels]
-        for k, label in enumerate(labels):
-            if model[k] >= risky and label in self.scores.stage:
-                stages[k].add(self.scores.stage[label][0])
-        return MessageEvidence(model, rec, stages, minor, adult)
+        stage = {label: s for label, (s, _) in self.scores.stage.items()}
+        return message_evidence(self.findings, model, stage, labels, risky)
 
 
 class RiskEngine:
@@ -84,12 +75,20 @@ class RiskEngine:
             settings.textrisk_interventions_dir
         )
         self.labels: tuple[str, ...] = model.labels
-        self.thresholds = {
+        #: Per label, the threshold per conversation language (see ``scoring.language_key``):
+        #: the model's calibrated ones, unless a setting fixes one for every language.
+        self.thresholds: dict[str, dict[str, float]] = {
+            label: dict(model.thresholds.get(label, {"*": 0.5})) for label in LABELS
+        }
+        overrides = {
             "GROOMING": settings.textrisk_threshold_grooming,
             "SEXTORTION": settings.textrisk_threshold_sextortion,
             "BULLYING": settings.textrisk_threshold_bullying,
             "CSAM_TRADE": settings.textrisk_threshold_csam_trade,
         }
+        for label, value in overrides.items():
+            if value is not None:
+                self.thresholds[label] = {"*": value}
         self.load_seconds = 0.0
 
     @classmethod
@@ -133,6 +132,7 @@ class RiskEngine:
         adults = {s for s, p in conversation.participants.items() if p.adult}
         risk: dict[str, float] = dict.fromkeys(LABELS, 0.0)
         first_cross: dict[str, int] = {}
+        lang_key = language_key(a.artifacts.language for a in analyses)
         prefix = None
         if analyses:
             features = prefix_features(
@@ -142,13 +142,18 @@ class RiskEngine:
                 minor_known=bool(minors),
                 adult_known=bool(adults),
             )
-            prefix = prefix_probabilities(
-                features, self.model.conversation_weights, self.model.conversation_bias
+            prefix = combined_probabilities(
+                features,
+                self.model.conversation_weights,
+                self.model.conversation_bias,
+                self.model.evidence_weights,
+                self.model.evidence_bias,
             )
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())
-                crossed = (column >= self.thresholds.get(label, 0.5)).nonzero()[0]
+                threshold = threshold_for(self.thresholds, label, lang_key)
+                crossed = (column >= threshold).nonzero()[0]
                 if crossed.size:
                     first_cross[label] = int(crossed[0])
         flagged = [label for label in SEVERITY if label in first_cross]

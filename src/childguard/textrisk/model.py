@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from childguard.errors import ConfigurationError, InvalidInput, NotFound
 from childguard.textrisk.artifacts import TextArtifacts
+from childguard.textrisk.scoring import N_FEATURES
 
 FORMAT = "childguard-textrisk-model/1"
 DEFAULT_N_FEATURES = 1 << 18
@@ -107,11 +108,28 @@ class TextModel:
     stage_bias: NDArray[np.float32]  # (n_stages,)
     conversation_weights: NDArray[np.float64]  # (n_labels, n_conv_features)
     conversation_bias: NDArray[np.float64]  # (n_labels,)
+    #: The evidence scorer (recognizer and participant features only, see ``scoring``); None in
+    #: a model trained without one.
+    evidence_weights: NDArray[np.float64] | None = None  # (n_labels, n_conv_features)
+    evidence_bias: NDArray[np.float64] | None = None  # (n_labels,)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     name: str = "model"
     _token_cache: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
     _weight_cache: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        """Per label, the flagging threshold per conversation language key (``*``: fallback),
+        calibrated on out-of-fold scores at training; empty for a model trained without them."""
+        raw = self.metadata.get("thresholds")
+        if not isinstance(raw, dict):
+            return {}
+        return {
+            str(label): {str(k): float(v) for k, v in per.items()}
+            for label, per in raw.items()
+            if isinstance(per, dict)
+        }
 
     def _token_indices(self, token: str) -> list[int]:
         """Hashed indices of a token's word feature and character n-grams (cached: chat words
@@ -268,6 +286,12 @@ class TextModel:
         stage = self.stage_weights[used]
         stage_scale = np.maximum(np.abs(stage).max(axis=0, initial=0.0), 1e-12) / 127.0
         stage_q = np.round(stage / stage_scale).astype(np.int8)
+        evidence: dict[str, Any] = {}
+        if self.evidence_weights is not None and self.evidence_bias is not None:
+            evidence = {
+                "evidence_weights": self.evidence_weights.astype(np.float64),
+                "evidence_bias": self.evidence_bias.astype(np.float64),
+            }
         np.savez_compressed(
             tmp,
             rows=used,
@@ -279,6 +303,7 @@ class TextModel:
             stage_bias=self.stage_bias.astype(np.float32),
             conversation_weights=self.conversation_weights.astype(np.float64),
             conversation_bias=self.conversation_bias.astype(np.float64),
+            **evidence,
         )
         meta = {
             "format": FORMAT,
@@ -335,11 +360,24 @@ class TextModel:
             stage_bias=data["stage_bias"],
             conversation_weights=data["conversation_weights"],
             conversation_bias=data["conversation_bias"],
+            evidence_weights=data.get("evidence_weights"),
+            evidence_bias=data.get("evidence_bias"),
             metadata={k: v for k, v in meta.items() if k not in {"labels", "stages"}},
             name=str(meta.get("name", npz.stem)),
         )
         if model.label_weights.shape != (n_features, len(model.labels)):
             raise InvalidInput(f"{npz}: weights do not match the description in {meta_path.name}")
+        if model.conversation_weights.shape != (len(model.labels), N_FEATURES):
+            raise InvalidInput(
+                f"{npz}: its conversation scorer has {model.conversation_weights.shape[-1]} "
+                f"features, this version needs {N_FEATURES}; retrain it with "
+                "`childguard text train`"
+            )
+        if model.evidence_weights is not None and model.evidence_weights.shape != (
+            len(model.labels),
+            N_FEATURES,
+        ):
+            raise InvalidInput(f"{npz}: its evidence scorer does not fit this version; retrain it")
         return model
 
 

@@ -1,25 +1,45 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, seven features summarise the
-evidence so far; a logistic regression per label, trained on whole conversations, turns them into
-a calibrated probability. Evaluating every prefix gives the earliest message at which the
+For every prefix of a conversation (messages 0..i) and every label, thirteen features summarise
+the evidence so far; logistic regressions per label, trained on whole conversations, turn them
+into a probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
 
 Features (in order): the highest message probability so far; the mean of the three highest; the
 highest recognizer score so far; the share of the label's stages seen within the stage window
 (distinct stages, not repeated words: grooming is a sequence); a minor is involved (stated age or
-participant data); an adult and a minor are both involved; log10(1 + number of risky messages).
+participant data); an adult and a minor are both involved; log10(1 + number of risky messages);
+a cue of a minor was seen (asked or told age, school, parents' rules: ``CONTEXT/minor_cue``); the
+strongest evidence so far (model or recognizer) times "a minor or a minor cue is present", so that
+the same risky words weigh more around a child; and the strongest evidence times "an adult is
+stated and no minor cue is seen", so that sexual talk between adults can weigh less. Three more
+come from the recognizers alone: the share of the label's stages the recognizers saw within the
+window, and the highest recognizer score times "a minor or a minor cue" and times "adults only".
+
+Two scorers read these features: the full one, and an *evidence* one that reads only the features
+that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and participants). The
+recognizers of each language find the same stages in a literal translation, so the evidence
+scorer gives a translated chat the same score in every language; a prefix's probability is the
+higher of the two, so a language whose message model is weaker (Khmer, with less training text)
+still gets the score its recognizer evidence earns.
+
+Thresholds: a model carries one per label and per conversation language (``language_key``),
+calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-N_FEATURES = 7
+from childguard.textrisk.recognizers import CONTEXT, Finding
+
+N_FEATURES = 13
 FEATURE_NAMES = (
     "max_message_probability",
     "top3_mean_probability",
@@ -28,7 +48,17 @@ FEATURE_NAMES = (
     "minor_involved",
     "adult_and_minor",
     "log_risky_messages",
+    "minor_cue",
+    "evidence_with_minor",
+    "evidence_adult_only",
+    "recognizer_stage_share_in_window",
+    "recognizer_evidence_with_minor",
+    "recognizer_evidence_adult_only",
 )
+#: Features that do not depend on the message model: the evidence scorer reads only these.
+EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12)
+#: Keys of the per-language thresholds a model carries ("*" is the label's fallback).
+LANGUAGE_KEYS = ("en", "km", "vi", "mixed")
 RISKY = 0.5
 
 
@@ -39,8 +69,67 @@ class MessageEvidence:
     model: list[float]
     recognizer: list[float]
     stages: list[set[str]] = field(default_factory=list)
+    recognizer_stages: list[set[str]] = field(default_factory=list)
     minor: bool = False
     adult: bool = False
+    minor_cue: bool = False
+
+
+def message_evidence(
+    findings: Iterable[Finding],
+    probabilities: list[float],
+    model_stage: dict[str, str],
+    labels: tuple[str, ...],
+    risky: float,
+) -> MessageEvidence:
+    """One message's input to the scorer from its recognizer findings, its model probabilities
+    (in ``labels`` order) and the model's stage per label."""
+    rec = [0.0] * len(labels)
+    stages: list[set[str]] = [set() for _ in labels]
+    rec_stages: list[set[str]] = [set() for _ in labels]
+    minor = adult = cue = False
+    for f in findings:
+        if f.label == CONTEXT:
+            minor = minor or f.stage == "stated_minor_age"
+            adult = adult or f.stage == "stated_adult_age"
+            cue = cue or f.stage == "minor_cue"
+            continue
+        if f.label in labels:
+            k = labels.index(f.label)
+            rec[k] = max(rec[k], f.score)
+            if f.stage:
+                stages[k].add(f.stage)
+                rec_stages[k].add(f.stage)
+            cue = cue or f.stage in MINOR_CUE_STAGES
+    for k, label in enumerate(labels):
+        if probabilities[k] >= risky and label in model_stage:
+            stages[k].add(model_stage[label])
+    return MessageEvidence(list(probabilities), rec, stages, rec_stages, minor, adult, cue)
+
+
+#: Grooming stages that are themselves cues of a minor (asking age or school, parents at home).
+MINOR_CUE_STAGES = frozenset({"access_profiling", "risk_assessment"})
+
+
+def language_key(languages: Iterable[str]) -> str:
+    """The threshold key of a conversation from its messages' languages: ``mixed`` when two of
+    en/km/vi each make at least a fifth of the messages with a language, else the commonest one
+    (``en`` when none is known)."""
+    counts = Counter(lang for lang in languages if lang in {"en", "km", "vi"})
+    total = sum(counts.values())
+    if not total:
+        return "en"
+    common = counts.most_common()
+    if len(common) >= 2 and common[1][1] >= 0.2 * total:
+        return "mixed"
+    return common[0][0]
+
+
+def threshold_for(thresholds: dict[str, dict[str, float]], label: str, key: str) -> float:
+    """The calibrated threshold of ``label`` for language ``key`` (the label's ``*`` fallback,
+    else 0.5)."""
+    per_label = thresholds.get(label) or {}
+    return float(per_label.get(key, per_label.get("*", 0.5)))
 
 
 def prefix_features(
@@ -58,11 +147,15 @@ def prefix_features(
     top3: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(n_labels)]
     best_rec = [0.0] * n_labels
     last_seen: list[dict[str, int]] = [{} for _ in range(n_labels)]
+    rec_seen: list[dict[str, int]] = [{} for _ in range(n_labels)]
     risky = [0] * n_labels
-    minor, adult = minor_known, adult_known
+    minor, adult, cue = minor_known, adult_known, False
     for i, ev in enumerate(evidence):
         minor = minor or ev.minor
         adult = adult or ev.adult
+        cue = cue or ev.minor_cue
+        childlike = 1.0 if (minor or cue) else 0.0
+        adult_only = 1.0 if (adult and not minor and not cue) else 0.0
         for k in range(n_labels):
             p = ev.model[k]
             r = ev.recognizer[k]
@@ -77,6 +170,8 @@ def prefix_features(
             seen = last_seen[k]
             for stage in ev.stages[k] if ev.stages else ():
                 seen[stage] = i
+            for stage in ev.recognizer_stages[k] if ev.recognizer_stages else ():
+                rec_seen[k][stage] = i
             if max(p, r) >= RISKY:
                 risky[k] += 1
             in_window = sum(1 for j in seen.values() if i - j < window)
@@ -88,6 +183,14 @@ def prefix_features(
             row[4] = 1.0 if minor else 0.0
             row[5] = 1.0 if (minor and adult) else 0.0
             row[6] = math.log10(1 + risky[k])
+            row[7] = 1.0 if cue else 0.0
+            strongest = max(best[k], best_rec[k])
+            row[8] = strongest * childlike
+            row[9] = strongest * adult_only
+            rec_in_window = sum(1 for j in rec_seen[k].values() if i - j < window)
+            row[10] = rec_in_window / stage_counts[k] if stage_counts[k] else 0.0
+            row[11] = best_rec[k] * childlike
+            row[12] = best_rec[k] * adult_only
     return out
 
 
@@ -97,3 +200,19 @@ def prefix_probabilities(
     """Probability per prefix and label, shape (messages, labels)."""
     logits = np.einsum("nlf,lf->nl", features, weights) + bias
     return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+
+def combined_probabilities(
+    features: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    bias: NDArray[np.float64],
+    evidence_weights: NDArray[np.float64] | None,
+    evidence_bias: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """Probability per prefix and label, shape (messages, labels): the higher of the full
+    scorer's and the evidence scorer's (whose weights are zero outside ``EVIDENCE_FEATURES``);
+    the full scorer's alone when there is no evidence scorer."""
+    full = prefix_probabilities(features, weights, bias)
+    if evidence_weights is None or evidence_bias is None:
+        return full
+    return np.maximum(full, prefix_probabilities(features, evidence_weights, evidence_bias))

@@ -27,10 +27,24 @@ from numpy.typing import NDArray
 from childguard.errors import InvalidInput, NotFound
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.model import DEFAULT_N_FEATURES, TextModel, feature_strings, hash_features
-from childguard.textrisk.recognizers import CONTEXT, LABELS, STAGES, default_recognizers
-from childguard.textrisk.scoring import N_FEATURES, MessageEvidence, prefix_features
+from childguard.textrisk.recognizers import LABELS, STAGES, default_recognizers
+from childguard.textrisk.scoring import (
+    EVIDENCE_FEATURES,
+    LANGUAGE_KEYS,
+    N_FEATURES,
+    language_key,
+    message_evidence,
+    prefix_features,
+    threshold_for,
+)
 
 TEST_PERCENT = 20
+#: Ids of generated conversations (``childguard.textrisk.synthetic``) start with this: they train
+#: the model but never calibrate its thresholds, which must fit chats written by people.
+SYNTHETIC_PREFIX = "synth-"
+#: Weight of a generated conversation's examples against a hand-written one's: many generated
+#: chats add variety without drowning the style of chats written by people.
+SYNTHETIC_WEIGHT = 0.4
 SHARED_CAP = 3000
 #: Inverse L2 strength of the message heads, chosen by 5-fold cross-validation on the training
 #: split among 1, 4, 16 and 64 (best conversation-level F1 for every label at 64).
@@ -60,6 +74,8 @@ class LabelledConversation:
     participants: dict[str, Any] = field(default_factory=dict)
     source: str = "datasets"
     test: bool = False
+    #: For a generated conversation: ids of the hand-written ones its lines came from.
+    sources: tuple[str, ...] = ()
 
     def as_input(self) -> dict[str, Any]:
         """The conversation as the engine's input JSON."""
@@ -110,6 +126,8 @@ def _record(raw: Any, where: str) -> LabelledConversation:
         first_risky=first if isinstance(first, int) else None,
         messages=messages,
         participants=raw.get("participants") or {},
+        source="synthetic" if conv_id.startswith(SYNTHETIC_PREFIX) else "datasets",
+        sources=tuple(str(x) for x in raw.get("sources") or ()),
         test=is_test_id(conv_id),
     )
 
@@ -253,13 +271,17 @@ def _platt(z: NDArray[np.float64], y: NDArray[np.int64]) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def _label_head(x: Any, y: NDArray[np.int64], c: float) -> tuple[NDArray[np.float64], float]:
+def _label_head(
+    x: Any, y: NDArray[np.int64], c: float, weight: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], float]:
     from sklearn.linear_model import LogisticRegression
 
     if y.min() == y.max():
         return np.zeros(x.shape[1]), -5.0 if y.max() == 0 else 5.0
-    lr = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
-    lr.fit(x, y)
+    lr = LogisticRegression(
+        C=c, solver="liblinear", class_weight="balanced", max_iter=200, random_state=0
+    )
+    lr.fit(x, y, sample_weight=weight)
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
@@ -288,12 +310,14 @@ def train(
     if len(train_convs) < folds * 2:
         raise InvalidInput(f"too little training data: {len(train_convs)} conversations")
     texts: list[str] = []
+    weights_list: list[float] = []
     groups: list[int] = []
     y_rows: list[list[int]] = []
     stage_keys: list[str | None] = []
     for g, conv in enumerate(train_convs):
         for m in conv.messages:
             texts.append(m.text)
+            weights_list.append(SYNTHETIC_WEIGHT if conv.source == "synthetic" else 1.0)
             groups.append(g)
             y_rows.append([1 if label in m.labels else 0 for label in LABELS])
             key = None
@@ -306,6 +330,7 @@ def train(
     x = _matrix(texts, n_features)
     y = np.asarray(y_rows, dtype=np.int64)
     group_arr = np.asarray(groups)
+    msg_weight = np.asarray(weights_list)
     n_labels = len(LABELS)
 
     say(f"{folds}-fold cross-validation of the message heads")
@@ -314,8 +339,13 @@ def train(
         GroupKFold(n_splits=folds).split(x, y, group_arr), start=1
     ):
         say(f"  fold {fold}/{folds}")
+        # A generated chat that reuses lines of a validation conversation would leak them into
+        # training: leave it out of this fold's training rows.
+        val_ids = {train_convs[g].id for g in np.unique(group_arr[val_idx])}
+        leaks = np.asarray([bool(val_ids.intersection(c_.sources)) for c_ in train_convs])
+        train_idx = train_idx[~leaks[group_arr[train_idx]]]
         for k in range(n_labels):
-            w, b = _label_head(x[train_idx], y[train_idx, k], c)
+            w, b = _label_head(x[train_idx], y[train_idx, k], c, msg_weight[train_idx])
             oof[val_idx, k] = x[val_idx] @ w + b
     platt = np.array([_platt(oof[:, k], y[:, k]) for k in range(n_labels)])
     oof_p = 1.0 / (1.0 + np.exp(-(platt[:, 0] * oof + platt[:, 1])))
@@ -324,7 +354,7 @@ def train(
     weights = np.zeros((n_features, n_labels), dtype=np.float32)
     bias = np.zeros(n_labels, dtype=np.float32)
     for k in range(n_labels):
-        w, b = _label_head(x, y[:, k], c)
+        w, b = _label_head(x, y[:, k], c, msg_weight)
         weights[:, k] = w
         bias[k] = b
 
@@ -336,7 +366,7 @@ def train(
     if len(stage_names) >= 2:
         sy = np.asarray([stage_names.index(stage_keys[i] or "") for i in stage_rows])
         slr = LogisticRegression(C=c, max_iter=300)
-        slr.fit(x[stage_rows], sy)
+        slr.fit(x[stage_rows], sy, sample_weight=msg_weight[stage_rows])
         stage_w[:] = slr.coef_.T
         stage_b[:] = slr.intercept_
     model = TextModel(
@@ -355,30 +385,54 @@ def train(
     )
 
     say("fitting the conversation scorer")
-    conv_x, conv_y, conv_groups, conv_full = _conversation_examples(
-        model, train_convs, oof_p, window
-    )
+    ex = _conversation_examples(model, train_convs, oof_p, window)
     cw = np.zeros((n_labels, N_FEATURES))
     cb = np.zeros(n_labels)
-    conv_oof = np.zeros((len(conv_y), n_labels))
+    ew = np.zeros((n_labels, N_FEATURES))
+    eb = np.full(n_labels, -30.0)
+    row_weight = np.asarray(
+        [SYNTHETIC_WEIGHT if train_convs[g].source == "synthetic" else 1.0 for g in ex.groups]
+    )
+    # Out-of-fold conversation risk: the highest probability over each conversation's prefixes,
+    # from scorers that did not see that conversation (what the engine reports as ``risk``).
+    conv_risk = np.zeros((len(train_convs), n_labels))
+    conv_folds = list(GroupKFold(n_splits=folds).split(ex.x, ex.y[:, 0], ex.groups))
     for k in range(n_labels):
-        yk = conv_y[:, k]
+        yk = ex.y[:, k]
         if yk.min() == yk.max():
             cb[k] = -5.0
             continue
-        lr = LogisticRegression(C=1.0, max_iter=500)
-        lr.fit(conv_x[:, k, :], yk)
-        cw[k], cb[k] = lr.coef_[0], lr.intercept_[0]
-        for tr, va in GroupKFold(n_splits=folds).split(conv_x, yk, conv_groups):
+        cw[k], cb[k] = _scorer(ex.x[:, k, :], yk, row_weight, None)
+        ew[k], eb[k] = _scorer(ex.x[:, k, :], yk, row_weight, EVIDENCE_FEATURES)
+        for tr, va in conv_folds:
             if yk[tr].min() == yk[tr].max():
                 continue
-            fold_lr = LogisticRegression(C=1.0, max_iter=500).fit(conv_x[tr, k, :], yk[tr])
-            conv_oof[va, k] = fold_lr.predict_proba(conv_x[va, k, :])[:, 1]
+            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], None)
+            vw, vb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], EVIDENCE_FEATURES)
+            for g in np.unique(ex.groups[va]):
+                z = max(float((ex.prefixes[g][:, k, :] @ fw).max() + fb),
+                        float((ex.prefixes[g][:, k, :] @ vw).max() + vb))  # fmt: skip
+                conv_risk[g, k] = float(1.0 / (1.0 + np.exp(-z)))
     model.conversation_weights = cw
     model.conversation_bias = cb
+    model.evidence_weights = ew
+    model.evidence_bias = eb
 
-    full = np.asarray(conv_full)
-    own = full & np.asarray([train_convs[g].source == "datasets" for g in conv_groups])
+    truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
+    # Generated chats are easier than real ones (their phrases recur across folds): thresholds
+    # are calibrated on the conversations people wrote (hand-written and public rows) only.
+    real = np.asarray([c_.source != "synthetic" for c_ in train_convs])
+    if real.sum() < folds * 2:
+        real = np.ones(len(train_convs), dtype=bool)
+    thresholds = calibrate_thresholds(
+        truth[real], conv_risk[real], [k for k, r in zip(ex.language_keys, real, strict=True) if r]
+    )
+    say("thresholds per label and language: " + json.dumps(thresholds))
+    own = np.asarray([c_.source == "datasets" for c_ in train_convs])
+    flagged = np.zeros_like(conv_risk, dtype=bool)
+    for g, key in enumerate(ex.language_keys):
+        for k, label in enumerate(LABELS):
+            flagged[g, k] = conv_risk[g, k] >= threshold_for(thresholds, label, key)
     report = {
         "training_conversations": len(train_convs),
         "training_messages": len(texts),
@@ -388,16 +442,44 @@ def train(
             label: label_metrics(y[:, k], oof_p[:, k], 0.5) for k, label in enumerate(LABELS)
         },
         "cv_conversation": {
-            label: label_metrics(conv_y[full, k], conv_oof[full, k], 0.5)
+            label: label_metrics(truth[:, k], conv_risk[:, k], 0.5, flagged[:, k])
             for k, label in enumerate(LABELS)
         },
         "cv_conversation_datasets": {
-            label: label_metrics(conv_y[own, k], conv_oof[own, k], 0.5)
+            label: label_metrics(truth[own, k], conv_risk[own, k], 0.5, flagged[own, k])
             for k, label in enumerate(LABELS)
         },
     }
-    model.metadata = {"training": report}
+    model.metadata = {"training": report, "thresholds": thresholds}
     return TrainingResult(model, report)
+
+
+def _scorer(
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    weight: NDArray[np.float64],
+    columns: tuple[int, ...] | None,
+) -> tuple[NDArray[np.float64], float]:
+    """A conversation scorer's weights (zero outside ``columns`` when given) and bias."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = list(columns) if columns is not None else list(range(x.shape[1]))
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(x[:, cols], y, sample_weight=weight)
+    w = np.zeros(x.shape[1])
+    w[cols] = lr.coef_[0]
+    return w, float(lr.intercept_[0])
+
+
+@dataclass
+class ScorerExamples:
+    """The conversation scorer's training rows and, per conversation, every prefix's features."""
+
+    x: NDArray[np.float64]  # (rows, labels, N_FEATURES)
+    y: NDArray[np.int64]  # (rows, labels)
+    groups: NDArray[np.int64]  # conversation index of each row
+    full: list[bool]  # the row is a whole conversation (not a prefix)
+    prefixes: list[NDArray[np.float64]]  # per conversation: (messages, labels, N_FEATURES)
+    language_keys: list[str]  # per conversation: its threshold key
 
 
 def _conversation_examples(
@@ -405,53 +487,56 @@ def _conversation_examples(
     convs: list[LabelledConversation],
     oof_p: NDArray[np.float64],
     window: int,
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], list[bool]]:
-    """Scorer examples: each whole conversation (its labels) and, for risky ones, the prefix
-    before the first risky message (no label). Message probabilities are out-of-fold."""
+) -> ScorerExamples:
+    """Scorer examples: each whole conversation (its labels); for risky ones the prefix before the
+    first risky message (no label) and the prefix one message after it (its labels: flag early).
+    Message probabilities are out-of-fold."""
     recognizers = default_recognizers()
     stage_counts = [len(STAGES[label]) for label in LABELS]
     xs, ys, gs, full = [], [], [], []
+    prefixes: list[NDArray[np.float64]] = []
+    keys: list[str] = []
     row = 0
     for g, conv in enumerate(convs):
         evidence = []
+        languages = []
         for m in conv.messages:
             art = build_artifacts(m.text)
+            languages.append(art.language)
             found = [f for r in recognizers if r.applies_to(art) for f in r.analyze(art)]
-            probs = oof_p[row]
+            probs = [float(p) for p in oof_p[row]]
             row += 1
-            rec = [0.0] * len(LABELS)
-            stages: list[set[str]] = [set() for _ in LABELS]
-            minor = adult = False
-            for f in found:
-                if f.label == CONTEXT:
-                    minor = minor or f.stage == "stated_minor_age"
-                    adult = adult or f.stage == "stated_adult_age"
-                elif f.label in LABELS:
-                    k = LABELS.index(f.label)
-                    rec[k] = max(rec[k], f.score)
-                    if f.stage:
-                        stages[k].add(f.stage)
-            if probs.max() >= 0.5:
-                scores = model.score(art)
-                for k, label in enumerate(LABELS):
-                    if probs[k] >= 0.5 and label in scores.stage:
-                        stages[k].add(scores.stage[label][0])
-            evidence.append(MessageEvidence(list(map(float, probs)), rec, stages, minor, adult))
+            stage: dict[str, str] = {}
+            if max(probs) >= 0.5:
+                stage = {label: s_ for label, (s_, _) in model.score(art).stage.items()}
+            evidence.append(message_evidence(found, probs, stage, LABELS, 0.5))
         parts = conv.participants if isinstance(conv.participants, dict) else {}
         minor_known = any(_is_minor(p) for p in parts.values())
         adult_known = any(_is_adult(p) for p in parts.values())
         feats = prefix_features(evidence, stage_counts, window, minor_known, adult_known)
+        prefixes.append(feats)
+        keys.append(language_key(languages))
         target = [1 if label in conv.labels else 0 for label in LABELS]
         xs.append(feats[-1])
         ys.append(target)
         gs.append(g)
         full.append(True)
-        if conv.labels and conv.first_risky and 0 < conv.first_risky <= len(evidence):
-            xs.append(feats[conv.first_risky - 1])
-            ys.append([0] * len(LABELS))
-            gs.append(g)
-            full.append(False)
-    return np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full
+        first = conv.first_risky
+        if conv.labels and first is not None and 0 <= first < len(evidence):
+            if first > 0:
+                xs.append(feats[first - 1])
+                ys.append([0] * len(LABELS))
+                gs.append(g)
+                full.append(False)
+            early = min(first + 1, len(evidence) - 1)
+            if early < len(evidence) - 1:
+                xs.append(feats[early])
+                ys.append(target)
+                gs.append(g)
+                full.append(False)
+    return ScorerExamples(
+        np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full, prefixes, keys
+    )
 
 
 def _is_minor(p: Any) -> bool:
@@ -468,18 +553,80 @@ def _is_adult(p: Any) -> bool:
     return p.get("is_minor") is False or (isinstance(age, int | float) and age >= 18)
 
 
+#: A language needs this many positives (and negatives) of a label for a threshold of its own.
+MIN_CELL_POSITIVES = 8
+#: Pseudo-count pulling a language's threshold towards the label's: few examples, small moves.
+THRESHOLD_PRIOR = 5.0
+#: No threshold goes under this: below it the scorer itself says "more likely benign", and a
+#: small cell's F1-best cut there flags ordinary chat (an English gaming chat, say).
+THRESHOLD_FLOOR = 0.5
+#: A language's threshold stays within this of the label's: a literal translation scores about
+#: the same in every language (the evidence scorer), so it must get the same decision.
+THRESHOLD_SPREAD = 0.15
+
+
+def _best_f1_threshold(y: NDArray[np.int64], score: NDArray[np.float64]) -> float:
+    """The threshold with the best F1 on (y, score), halfway to the next lower score so that it
+    does not sit on one example."""
+    order = np.argsort(-score)
+    s_sorted, y_sorted = score[order], y[order]
+    tp = np.cumsum(y_sorted)
+    fp = np.cumsum(1 - y_sorted)
+    pos = max(int(y.sum()), 1)
+    f1 = 2 * tp / (tp + fp + pos)
+    # Only cut between distinct scores.
+    last_of_run = np.append(s_sorted[1:] != s_sorted[:-1], True)
+    f1 = np.where(last_of_run, f1, -1.0)
+    i = int(np.argmax(f1))
+    below = s_sorted[i + 1] if i + 1 < s_sorted.size else 0.0
+    return float(np.clip((s_sorted[i] + below) / 2.0, 0.05, 0.95))
+
+
+def calibrate_thresholds(
+    truth: NDArray[np.int64], risk: NDArray[np.float64], keys: list[str]
+) -> dict[str, dict[str, float]]:
+    """Per label, the F1-best threshold on out-of-fold conversation risk, overall (``*``) and per
+    language key with enough examples (shrunk towards the overall one by ``THRESHOLD_PRIOR`` and
+    kept within ``THRESHOLD_SPREAD`` of it); none under ``THRESHOLD_FLOOR``."""
+    key_arr = np.asarray(keys)
+    out: dict[str, dict[str, float]] = {}
+    for k, label in enumerate(LABELS):
+        y = truth[:, k]
+        if y.min() == y.max():
+            out[label] = {"*": 0.5}
+            continue
+        overall = _best_f1_threshold(y, risk[:, k])
+        overall = max(overall, THRESHOLD_FLOOR)
+        per = {"*": round(overall, 4)}
+        for key in LANGUAGE_KEYS:
+            mask = key_arr == key
+            pos = int(y[mask].sum())
+            if pos < MIN_CELL_POSITIVES or int(mask.sum()) - pos < MIN_CELL_POSITIVES:
+                continue
+            own = _best_f1_threshold(y[mask], risk[mask, k])
+            shrunk = (pos * own + THRESHOLD_PRIOR * overall) / (pos + THRESHOLD_PRIOR)
+            near = min(max(shrunk, overall - THRESHOLD_SPREAD), overall + THRESHOLD_SPREAD)
+            per[key] = round(max(near, THRESHOLD_FLOOR), 4)
+        out[label] = per
+    return out
+
+
 # ---- metrics -----------------------------------------------------------------------------------
 
 
 def label_metrics(
-    y_true: NDArray[Any], y_score: NDArray[Any], threshold: float
+    y_true: NDArray[Any],
+    y_score: NDArray[Any],
+    threshold: float,
+    predicted: NDArray[Any] | None = None,
 ) -> dict[str, float | int | None]:
-    """Precision, recall, F1 at ``threshold``, ROC AUC and precision at 90 % recall."""
+    """Precision, recall, F1 of ``predicted`` (default: score at or over ``threshold``), ROC AUC
+    and precision at 90 % recall."""
     from sklearn.metrics import precision_recall_curve, roc_auc_score
 
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
-    pred = y_score >= threshold
+    pred = np.asarray(predicted, dtype=bool) if predicted is not None else y_score >= threshold
     tp = int(np.sum(pred & (y_true == 1)))
     fp = int(np.sum(pred & (y_true == 0)))
     fn = int(np.sum(~pred & (y_true == 1)))
@@ -503,10 +650,23 @@ def label_metrics(
     }
 
 
+def cell_of(lang: str) -> str:
+    """The report cell of a record's language: ``en``, ``km``, ``vi`` or ``mixed`` (code-mixed
+    and romanised records such as ``km-en``)."""
+    return lang if lang in {"en", "km", "vi"} else "mixed"
+
+
+#: A grooming conversation warns early when flagged at most this many messages after the first
+#: risky one.
+EARLY_MESSAGES = 2
+
+
 def evaluate(engine: Any, data: list[LabelledConversation]) -> dict[str, Any]:
     """Conversation-level figures of ``engine`` on ``data`` (normally the test split): per label,
-    per label and language, and for grooming how many messages after the first risky one the
-    conversation was flagged."""
+    per label and language cell (en, km, vi, mixed), per source, and for grooming how many
+    messages after the first risky one the conversation was flagged (the early-warning rate is
+    the share flagged within ``EARLY_MESSAGES``). Precision, recall and F1 are of the engine's own
+    decisions (its per-language thresholds)."""
     from childguard.textrisk.engine import analyze_conversation
 
     if not data:
@@ -527,40 +687,28 @@ def evaluate(engine: Any, data: list[LabelledConversation]) -> dict[str, Any]:
                 delays.append(int(result["first_flagged_message"]) - conv.first_risky)
             else:
                 missed_grooming += 1
-    languages = sorted({c.lang for c in data})
-    per_label = {}
-    for k, label in enumerate(LABELS):
-        thr = engine.thresholds.get(label, 0.5)
-        per_label[label] = label_metrics(truth[:, k], scores[:, k], thr)
-    per_language: dict[str, dict[str, Any]] = {}
-    for lang in languages:
-        mask = np.asarray([c.lang == lang for c in data])
-        per_language[lang] = {
-            label: label_metrics(truth[mask, k], scores[mask, k], engine.thresholds.get(label, 0.5))
+
+    def table(mask: NDArray[np.bool_]) -> dict[str, Any]:
+        return {
+            label: label_metrics(truth[mask, k], scores[mask, k], 0.5, flagged[mask, k])
             for k, label in enumerate(LABELS)
         }
-    own_languages: dict[str, dict[str, Any]] = {}
-    for lang in sorted({c.lang for c in data if c.source == "datasets"}):
-        mask = np.asarray([c.lang == lang and c.source == "datasets" for c in data])
-        own_languages[lang] = {
-            label: label_metrics(truth[mask, k], scores[mask, k], engine.thresholds.get(label, 0.5))
-            for k, label in enumerate(LABELS)
-        }
-    sources = sorted({c.source for c in data})
-    per_source = {}
-    for source in sources:
-        mask = np.asarray([c.source == source for c in data])
-        per_source[source] = {
-            label: label_metrics(truth[mask, k], scores[mask, k], engine.thresholds.get(label, 0.5))
-            for k, label in enumerate(LABELS)
-        }
+
+    everything = np.ones(len(data), dtype=bool)
+    cells = np.asarray([cell_of(c.lang) for c in data])
+    own = np.asarray([c.source == "datasets" for c in data])
+    sources = np.asarray([c.source for c in data])
     delay_arr = np.asarray(delays) if delays else np.zeros(0)
+    n_grooming = len(delays) + missed_grooming
+    early = int(np.sum(delay_arr <= EARLY_MESSAGES))
     return {
         "conversations": len(data),
-        "per_label": per_label,
-        "per_language": per_language,
-        "per_source": per_source,
-        "per_language_datasets": own_languages,
+        "per_label": table(everything),
+        "per_language": {cell: table(cells == cell) for cell in sorted(set(cells))},
+        "per_source": {src: table(sources == src) for src in sorted(set(sources))},
+        "per_language_datasets": {
+            cell: table((cells == cell) & own) for cell in sorted(set(cells[own]))
+        },
         "grooming_delay": {
             "flagged": len(delays),
             "missed": missed_grooming,
@@ -569,5 +717,6 @@ def evaluate(engine: Any, data: list[LabelledConversation]) -> dict[str, Any]:
             if delays
             else None,
             "flagged_at_or_before_first_risky": int(np.sum(delay_arr <= 0)),
+            "early_warning_rate": round(early / n_grooming, 4) if n_grooming else None,
         },
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -65,8 +66,25 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
     figures = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert set(figures["per_label"]) == {"GROOMING", "SEXTORTION", "BULLYING", "CSAM_TRADE"}
     assert "en" in figures["per_language"]
+    assert figures["grooming_delay"]["early_warning_rate"] is not None
     table = runner.invoke(app, ["text", "eval", str(data), "--model", str(model)])
     assert table.exit_code == 0 and "precision" in table.stdout
+
+    # Thresholds per label and language are stored with the model, and training is reproducible.
+    meta = json.loads(model.with_suffix(".json").read_text("utf-8"))
+    assert set(meta["thresholds"]) == {"GROOMING", "SEXTORTION", "BULLYING", "CSAM_TRADE"}
+    assert all("*" in per for per in meta["thresholds"].values())
+    again = tmp_path / "again.npz"
+    retrained = runner.invoke(app, ["text", "train", str(data), "--out", str(again), "--folds",
+                                    "2", "--json"])  # fmt: skip
+    assert retrained.exit_code == 0, retrained.output
+    with np.load(model) as first, np.load(again) as second:
+        for name in first.files:
+            assert np.array_equal(first[name], second[name]), name
+    assert (
+        json.loads(again.with_suffix(".json").read_text("utf-8"))["thresholds"]
+        == meta["thresholds"]
+    )
 
     line = json.dumps({"id": "x", "messages": [{"sender": "A", "text": "ur so stupid"}]})
     analysed = runner.invoke(app, ["text", "analyze", "-", "--json", "--model", str(model)],

@@ -38,6 +38,7 @@ def default_recognizers() -> list[RiskRecognizer]:
         generic.GenericPlatformRecognizer,
         generic.GenericCsamTermsRecognizer,
         generic.GenericAgeRecognizer,
+        generic.GenericRomanisedKhmerRecognizer,
         en.EnGroomingRecognizer,
         en.EnSextortionRecognizer,
         en.EnBullyingRecognizer,

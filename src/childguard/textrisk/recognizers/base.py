@@ -30,7 +30,9 @@ STAGES: dict[str, tuple[str, ...]] = {
         "doxxing",
     ),
     "CSAM_TRADE": ("advertising", "offering", "requesting", "payment_contact"),
-    CONTEXT: ("stated_minor_age", "stated_adult_age", "distress", "personal_details"),
+    CONTEXT: (
+        "stated_minor_age", "stated_adult_age", "minor_cue", "distress", "personal_details",
+    ),
 }  # fmt: skip
 
 Layer = Literal["surface", "norm", "folded", "khmer"]

@@ -281,9 +281,17 @@ class EnContextRecognizer(PatternRecognizer):
               r"\b(?:[5-9]|1[0-2])th grade\b", r"\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
               r"\b(?:middle|primary|elementary|junior high) school\b",
               r"\bim? (?:only )?a (?:kid|child|minor)\b")
+        + rules(CONTEXT, "minor_cue", 0.6,
+                rf"\bhow old (?:are|r) {U}\b", r"\bwhat grade\b", r"\bhigh school\b",
+                r"\b(?:after|before) (?:school|class)\b", r"\bhomework\b", r"\bschool uniform\b",
+                r"\bmy (?:mom|mum|dad|parents?|mother|father) (?:says?|said|won'?t let|doesn'?t "
+                r"let|checks?|will kill|(?:is|are) (?:so )?strict|grounded)\b",
+                r"\b(?:my|our) (?:teacher|class ?mates?|homeroom)\b", r"\bnot allowed to\b",
+                r"\bbed ?time\b", r"\bgrounded\b", rf"\b(?:are|r|is) {UR} {PARENTS} home\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",
-                r"\bmy (?:wife|husband|kids|job|office)\b")
+                r"\bmy (?:wife|husband|kids|job|office|boss|coworkers?|rent|shift|apartment)\b",
+                r"\b(?:got|get|just got) off work\b", r"\bafter work\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\bi'?m (?:so )?(?:scared|afraid|terrified|frightened)\b",
                 r"\bplease (?:stop|don'?t|dont|leave me alone|no)\b",

@@ -72,9 +72,33 @@ class GenericCsamTermsRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+class GenericRomanisedKhmerRecognizer(PatternRecognizer):
+    """Khmer typed in Latin letters ("ba mak oun nov phteah te?"): language identification calls
+    it unknown, so its commonest grooming phrases and cues of a minor are read here."""
+
+    name = "GenericRomanisedKhmerRecognizer"
+    language = "*"
+    labels = ("GROOMING", CONTEXT)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules("GROOMING", "risk_assessment", 0.65,
+              r"\b(?:ba mak|mak pa|pa mak|ov pok mdai)(?: oun)? nov phteah\b",
+              r"\boun nov phteah mneak\b")
+        + rules("GROOMING", "secrecy_isolation", 0.75,
+                r"\bkom (?:prab|brab|niyay prab) (?:ke|nak na|neak na|ba mak|mak|pa)\b",
+                r"\bsecret yerng\b", r"\brueng samngat\b")
+        + rules("GROOMING", "image_request", 0.55,
+                r"\b(?:phnhae|phnher|pnhae|send) (?:rup|pic|photo)\b.{0,20}\bbong\b")
+        + rules("GROOMING", "access_profiling", 0.55,
+                r"\b(?:oun )?ayu ponman\b", r"\brean tnak ti ponman\b", r"\brean sala na\b")
+        + rules(CONTEXT, "minor_cue", 0.6,
+                r"\bayu ponman\b", r"\brean tnak\b", r"\bkroy (?:mong )?rean\b",
+                r"\brean (?:nov )?sala\b", r"\bba mak\b")
+    )  # fmt: skip
+
+
 _AGE_PATTERNS = (
     re.compile(
-        r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ)"
+        r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ|chnam\b)"
     ),
     re.compile(r"\b(?:i'?m|i am|im|em|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
                r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),

@@ -194,6 +194,10 @@ class ViContextRecognizer(PatternRecognizer):
         rules(CONTEXT, "stated_minor_age", 0.8,
               r"\b(?:em|con|minh|toi|tui) (?:dang )?hoc lop (?:[1-9]|1[0-2])\b",
               r"\b(?:em|con) (?:moi|chi|van) (?:la )?(?:hoc sinh|tre con|con nit)\b")
+        + rules(CONTEXT, "minor_cue", 0.6,
+                r"\bbao (?:nhieu|nhiu) tuoi\b", r"\bhoc lop (?:may|mấy|\d+)\b", r"\btan hoc\b",
+                r"\bbai tap\b", r"\b(?:bo me|ba me|me|bo|ba) (?:em|con)\b", r"\bco giao\b",
+                r"\bthay giao\b", r"\bdi hoc\b", r"\bcong truong\b", r"\bcap (?:1|2|3)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",
