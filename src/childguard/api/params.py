@@ -18,6 +18,8 @@ from childguard.store.models import MAX_ID
 
 EntryIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An entry id.")]
 ContentIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A content id.")]
+#: Any other row id in a path (cases, decisions, appeals, evidence items, webhooks...).
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An id.")]
 AfterQuery = Annotated[
     int, Query(ge=0, le=MAX_ID, description="Return items with an id greater than this.")
 ]

@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import childguard.evidence.blobs as blobs
 from childguard.audit import Actor
 from childguard.config import Settings
-from childguard.evidence import blobs
 from childguard.evidence.store import tombstone
 from childguard.store.db import Database
 from childguard.store.models import EvidenceItem, utcnow

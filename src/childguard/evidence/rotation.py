@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import childguard.evidence.blobs as blobs
+import childguard.evidence.keys as keys
 from childguard import audit
 from childguard.audit import Actor
 from childguard.config import Settings
-from childguard.evidence import blobs, keys
 from childguard.evidence.store import decrypt_item
 from childguard.store.db import Database
 from childguard.store.models import EvidenceItem, EvidenceKey

@@ -17,11 +17,12 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+import childguard.evidence.blobs as blobs
+import childguard.evidence.keys as keys
 from childguard import audit
 from childguard.audit import Actor
 from childguard.config import Settings
 from childguard.errors import Conflict, EvidenceDamaged, InvalidInput, NotFound
-from childguard.evidence import blobs, keys
 from childguard.media.tempfiles import bare_name
 from childguard.store.models import EvidenceItem, EvidenceOrgSetting, utcnow
 

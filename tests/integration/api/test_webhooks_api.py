@@ -79,7 +79,8 @@ def test_add_shows_secret_once_and_delivers_signed_events(
     [attempt] = detail.json()["log"]
     assert attempt["status_code"] == 200 and attempt["ok"] is True
     assert "benign test note" not in detail.text
-    metrics = live.client.get("/metrics", headers=admin).text
+    # The deployment's admin organisation reads every metric (an organisation's admin only its own).
+    metrics = live.client.get("/metrics", headers=live.key("admin", "admin")).text
     assert 'childguard_outbox_deliveries_total{kind="webhook",outcome="ok"} 1.0' in metrics
     assert 'childguard_outbox_messages{status="pending"} 0.0' in metrics
     assert live.client.get("/readyz").json()["outbox_error"] is None

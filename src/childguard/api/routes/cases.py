@@ -20,6 +20,7 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
+from childguard.api.params import IdPath
 from childguard.api.schemas.cases import (
     AppealCreate,
     AppealDecisionCreate,
@@ -63,14 +64,16 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: SessionDep, principal: CurrentCaseReader) -> dict[str, object]:
+def get_case(
+    case_id: IdPath, session: SessionDep, principal: CurrentCaseReader
+) -> dict[str, object]:
     """One case: media (hash first), conversations, decisions, appeals and history."""
     return queries.case_detail(session, principal.org_id, case_id)
 
 
 @router.post("/cases/{case_id}/claim")
 def claim_case(
-    case_id: int,
+    case_id: IdPath,
     session: SessionDep,
     principal: CurrentReviewer,
     body: LeaseRequest | None = None,
@@ -84,7 +87,7 @@ def claim_case(
 
 @router.post("/cases/{case_id}/renew")
 def renew_claim(
-    case_id: int,
+    case_id: IdPath,
     session: SessionDep,
     principal: CurrentReviewer,
     body: LeaseRequest | None = None,
@@ -98,7 +101,7 @@ def renew_claim(
 
 @router.post("/cases/{case_id}/release")
 def release_claim(
-    case_id: int, session: SessionDep, principal: CurrentReviewer
+    case_id: IdPath, session: SessionDep, principal: CurrentReviewer
 ) -> dict[str, object]:
     """Give a case you hold back to its queue."""
     workflow.release(session, principal.org_id, case_id, principal.actor)
@@ -107,7 +110,7 @@ def release_claim(
 
 @router.post("/cases/{case_id}/decisions", status_code=status.HTTP_201_CREATED)
 def decide_case(
-    case_id: int,
+    case_id: IdPath,
     body: DecisionCreate,
     session: SessionDep,
     state: StateDep,
@@ -125,8 +128,8 @@ def decide_case(
 
 @router.post("/cases/{case_id}/decisions/{decision_id}/confirm")
 def confirm_decision(
-    case_id: int,
-    decision_id: int,
+    case_id: IdPath,
+    decision_id: IdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentReviewer,
@@ -141,7 +144,7 @@ def confirm_decision(
 
 @router.post("/cases/{case_id}/appeals", status_code=status.HTTP_201_CREATED)
 def appeal_decision(
-    case_id: int, body: AppealCreate, session: SessionDep, principal: CurrentAppellant
+    case_id: IdPath, body: AppealCreate, session: SessionDep, principal: CurrentAppellant
 ) -> dict[str, Any]:
     """Appeal a decision in effect; a reviewer other than the decision's decides it."""
     appeal = decisions.appeal(
@@ -152,8 +155,8 @@ def appeal_decision(
 
 @router.post("/cases/{case_id}/appeals/{appeal_id}/decision")
 def decide_appeal(
-    case_id: int,
-    appeal_id: int,
+    case_id: IdPath,
+    appeal_id: IdPath,
     body: AppealDecisionCreate,
     session: SessionDep,
     principal: CurrentReviewer,
@@ -166,7 +169,9 @@ def decide_appeal(
 
 
 @router.post("/cases/{case_id}/close")
-def close_case(case_id: int, session: SessionDep, principal: CurrentReviewer) -> dict[str, object]:
+def close_case(
+    case_id: IdPath, session: SessionDep, principal: CurrentReviewer
+) -> dict[str, object]:
     """Close a decided case."""
     workflow.close(session, principal.org_id, case_id, principal.actor)
     return _summary(session, principal.org_id, case_id)
@@ -174,7 +179,7 @@ def close_case(case_id: int, session: SessionDep, principal: CurrentReviewer) ->
 
 @router.post("/cases/{case_id}/reopen")
 def reopen_case(
-    case_id: int,
+    case_id: IdPath,
     session: SessionDep,
     principal: CurrentReviewer,
     body: ReopenRequest | None = None,

@@ -15,6 +15,7 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
+from childguard.api.params import IdPath
 from childguard.api.schemas.evidence import (
     EvidencePublic,
     EvidenceSettingsPublic,
@@ -98,7 +99,7 @@ def purge_now(state: StateDep, principal: CurrentEvidenceAdmin) -> PurgePublic:
 def list_evidence(
     session: SessionDep,
     principal: CurrentEvidenceReader,
-    case_id: int | None = Query(default=None),
+    case_id: IdPath | None = Query(default=None),
     sha256: str | None = Query(default=None, min_length=64, max_length=64),
     include_deleted: bool = Query(default=False),
     after: int = Query(default=0, ge=0),
@@ -119,7 +120,7 @@ def list_evidence(
 
 @router.get("/{item_id}", response_model=EvidencePublic)
 def show_evidence(
-    item_id: int, session: SessionDep, principal: CurrentEvidenceReader
+    item_id: IdPath, session: SessionDep, principal: CurrentEvidenceReader
 ) -> EvidencePublic:
     """One item's metadata (a tombstone once deleted)."""
     return _item(evidence.get_item(session, principal.org_id, item_id))
@@ -131,7 +132,7 @@ def show_evidence(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def read_content(
-    item_id: int,
+    item_id: IdPath,
     state: StateDep,
     principal: CurrentEvidenceReader,
     purpose: str = Query(default="review", min_length=1, max_length=200),
@@ -165,7 +166,7 @@ def read_content(
 
 @router.post("/{item_id}/hold", response_model=EvidencePublic)
 def hold_evidence(
-    item_id: int, body: HoldCreate, session: SessionDep, principal: CurrentEvidenceAdmin
+    item_id: IdPath, body: HoldCreate, session: SessionDep, principal: CurrentEvidenceAdmin
 ) -> EvidencePublic:
     """Put an item on legal hold (it never expires while held)."""
     item = evidence.hold(
@@ -176,7 +177,7 @@ def hold_evidence(
 
 @router.delete("/{item_id}/hold", response_model=EvidencePublic)
 def release_evidence(
-    item_id: int, session: SessionDep, principal: CurrentEvidenceAdmin
+    item_id: IdPath, session: SessionDep, principal: CurrentEvidenceAdmin
 ) -> EvidencePublic:
     """Lift an item's legal hold; its expiry applies again."""
     return _item(evidence.release(session, principal.org_id, item_id, actor=principal.actor))
@@ -184,7 +185,7 @@ def release_evidence(
 
 @router.delete("/{item_id}", response_model=EvidencePublic)
 def delete_evidence(
-    item_id: int,
+    item_id: IdPath,
     session: SessionDep,
     state: StateDep,
     principal: CurrentEvidenceAdmin,

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response, status
 
 from childguard.api.deps import CurrentFeedAdmin, CurrentFeedReader, StateDep
+from childguard.api.params import IdPath
 from childguard.api.schemas.exchange import FeedbackBatch, FeedCreate, FeedPublic, GrantCreate
 from childguard.api.service import caller_org
 from childguard.auth import ensure_org, get_org
@@ -169,7 +170,7 @@ def feedback_counts(name: str, state: StateDep, principal: CurrentFeedAdmin) -> 
 
 @router.post("/{name}/entries/{entry_id}/disable", status_code=204)
 def disable_entry(
-    name: str, entry_id: int, state: StateDep, principal: CurrentFeedAdmin
+    name: str, entry_id: IdPath, state: StateDep, principal: CurrentFeedAdmin
 ) -> Response:
     """Disable an entry of the published bank; every subscriber removes it at its next sync."""
     with state.db.session(write=True) as session:

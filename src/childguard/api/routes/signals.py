@@ -18,6 +18,7 @@ from childguard.api.deps import (
     CurrentSignalWriter,
     StateDep,
 )
+from childguard.api.params import IdPath
 from childguard.api.schemas.exchange import EntitiesMatch, GroupCreate, SignalCreate
 from childguard.api.service import caller_org
 from childguard.exchange import accounts
@@ -81,7 +82,7 @@ def share(body: SignalCreate, state: StateDep, principal: CurrentSignalWriter) -
 
 
 @router.delete("/v1/signals/{signal_id}", status_code=204)
-def revoke(signal_id: int, state: StateDep, principal: CurrentSignalWriter) -> Response:
+def revoke(signal_id: IdPath, state: StateDep, principal: CurrentSignalWriter) -> Response:
     """Withdraw a signal your organisation shared."""
     with state.db.session(write=True) as session:
         accounts.revoke(session, caller_org(session, principal), signal_id, principal.actor)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from childguard.api.deps import CurrentFeedAdmin, CurrentFeedbackWriter, StateDep
+from childguard.api.params import IdPath
 from childguard.api.schemas.exchange import FeedbackCreate, SubscriptionCreate
 from childguard.api.service import caller_org
 from childguard.errors import InvalidInput
@@ -63,7 +64,7 @@ def subscribe(
 
 
 @router.post("/{sub_id}/sync")
-def sync(sub_id: int, state: StateDep, principal: CurrentFeedAdmin) -> dict[str, object]:
+def sync(sub_id: IdPath, state: StateDep, principal: CurrentFeedAdmin) -> dict[str, object]:
     """Pull and apply the feed now (whatever the backoff)."""
     with state.db.session() as session:
         subscriptions.get_subscription(session, caller_org(session, principal), str(sub_id))
@@ -73,7 +74,7 @@ def sync(sub_id: int, state: StateDep, principal: CurrentFeedAdmin) -> dict[str,
 
 @router.post("/{sub_id}/feedback", status_code=status.HTTP_202_ACCEPTED)
 def give_feedback(
-    sub_id: int, body: FeedbackCreate, state: StateDep, principal: CurrentFeedbackWriter
+    sub_id: IdPath, body: FeedbackCreate, state: StateDep, principal: CurrentFeedbackWriter
 ) -> dict[str, object]:
     """Queue a verdict on one of the publisher's entries; it is sent at the next poll."""
     with state.db.session(write=True) as session:

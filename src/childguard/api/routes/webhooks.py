@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 
 from childguard.api.deps import CurrentWebhookAdmin, SessionDep, StateDep
+from childguard.api.params import IdPath
 from childguard.api.schemas.webhooks import (
     AttemptPublic,
     DeliveryDetail,
@@ -82,7 +83,7 @@ def list_webhooks(session: SessionDep, principal: CurrentWebhookAdmin) -> list[W
 
 @router.get("/{webhook_id}", response_model=WebhookPublic)
 def show_webhook(
-    webhook_id: int, session: SessionDep, principal: CurrentWebhookAdmin
+    webhook_id: IdPath, session: SessionDep, principal: CurrentWebhookAdmin
 ) -> WebhookPublic:
     """One webhook."""
     return _public(subscriptions.get_webhook(session, principal.org_id, webhook_id))
@@ -90,7 +91,7 @@ def show_webhook(
 
 @router.delete("/{webhook_id}", response_model=WebhookPublic)
 def delete_webhook(
-    webhook_id: int, session: SessionDep, principal: CurrentWebhookAdmin
+    webhook_id: IdPath, session: SessionDep, principal: CurrentWebhookAdmin
 ) -> WebhookPublic:
     """Remove a webhook; its pending deliveries are cancelled."""
     hook = subscriptions.delete_webhook(
@@ -101,7 +102,7 @@ def delete_webhook(
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic])
 def list_deliveries(
-    webhook_id: int,
+    webhook_id: IdPath,
     session: SessionDep,
     principal: CurrentWebhookAdmin,
     delivery_status: str | None = Query(
@@ -119,7 +120,7 @@ def list_deliveries(
 
 @router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=DeliveryDetail)
 def show_delivery(
-    webhook_id: int, delivery_id: int, session: SessionDep, principal: CurrentWebhookAdmin
+    webhook_id: IdPath, delivery_id: IdPath, session: SessionDep, principal: CurrentWebhookAdmin
 ) -> DeliveryDetail:
     """One delivery with its log of attempts."""
     message, attempts = subscriptions.get_delivery(
@@ -130,7 +131,7 @@ def show_delivery(
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", response_model=DeliveryPublic)
 def redeliver(
-    webhook_id: int, delivery_id: int, session: SessionDep, principal: CurrentWebhookAdmin
+    webhook_id: IdPath, delivery_id: IdPath, session: SessionDep, principal: CurrentWebhookAdmin
 ) -> DeliveryPublic:
     """Send a dead (or delivered) delivery again now; 409 while it is still pending."""
     message = subscriptions.redeliver(
@@ -141,7 +142,7 @@ def redeliver(
 
 @router.post("/{webhook_id}/redeliver", response_model=RedeliverAllPublic)
 def redeliver_dead(
-    webhook_id: int, session: SessionDep, principal: CurrentWebhookAdmin
+    webhook_id: IdPath, session: SessionDep, principal: CurrentWebhookAdmin
 ) -> RedeliverAllPublic:
     """Send every dead delivery of a webhook again."""
     count = subscriptions.redeliver_dead(
