@@ -1,4 +1,9 @@
-"""End-to-end through the ``childguard`` CLI: hashing, banks, lookup and scanning (issue 2)."""
+"""End-to-end through the ``childguard`` CLI: hashing, banks, lookup and scanning (issue 2).
+
+Images come from ``tests/data`` or are made here; nothing is read from a sibling folder, so these
+tests need no ``CHILDGUARD_CONFORMANCE_DATA`` (the ``"shared"`` below is a field of
+``bank share --json``).
+"""
 
 from __future__ import annotations
 
