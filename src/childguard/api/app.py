@@ -23,6 +23,7 @@ from childguard.api.routes import (
     health,
     policies,
     queues,
+    reports,
     scan,
     signals,
     stats,
@@ -34,6 +35,7 @@ from childguard.config import Settings
 from childguard.evidence.scheduler import PurgeSchedule
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
+from childguard.reports.worker import ReportWorker
 from childguard.runtime import tune_allocator
 from childguard.store.db import Database
 
@@ -53,7 +55,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
 
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
     thread then follows the change feed so entries added by other servers become matchable,
-    and another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``.
+    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``, and the
+    report worker sends due hotline reports every ``CHILDGUARD_REPORT_POLL_SECONDS``.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -67,7 +70,10 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
         app.state.cg = state
         purge_schedule = PurgeSchedule(db, settings)
+        report_worker = ReportWorker(db, settings, on_summary=metrics.count_reports)
+        state.report_worker = report_worker
         if start_poller:
+            report_worker.start()
             state.start_poller()
             purge_schedule.start()
             state.start_feed_poller()
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
             yield
         finally:
             purge_schedule.stop()
+            report_worker.stop()
             state.stop()
 
     app = ChildguardAPI(
@@ -98,6 +105,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         feeds.router,
         subscriptions.router,
         signals.router,
+        reports.router,
     ):
         app.include_router(router)
     from childguard.api import hma

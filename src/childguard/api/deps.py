@@ -77,3 +77,5 @@ CurrentFeedReader = Annotated[Principal, Depends(require(Permission.FEEDS_READ))
 CurrentFeedbackWriter = Annotated[Principal, Depends(require(Permission.FEEDBACK_WRITE))]
 CurrentSignalWriter = Annotated[Principal, Depends(require(Permission.SIGNALS_WRITE))]
 CurrentSignalMatcher = Annotated[Principal, Depends(require(Permission.SIGNALS_MATCH))]
+CurrentReportReader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
+CurrentReporter = Annotated[Principal, Depends(require(Permission.REPORTS_FILE))]

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     FEEDBACK_WRITE = "feedback:write"
     SIGNALS_WRITE = "signals:write"
     SIGNALS_MATCH = "signals:match"
+    REPORTS_READ = "reports:read"
+    REPORTS_FILE = "reports:file"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -58,6 +60,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EVIDENCE_READ,
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_MATCH,
+            Permission.REPORTS_READ,
+            Permission.REPORTS_FILE,
         }
     ),
     Role.HOTLINE: frozenset(
@@ -69,6 +73,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
+            # Reports sent to the hotline's organisation (read only).
+            Permission.REPORTS_READ,
         }
     ),
     # The regulator sees aggregated statistics and nothing else.

@@ -39,6 +39,7 @@ from childguard.cases.workflow import get_case, require_holder
 from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
+from childguard.reports.service import on_decision_effective
 from childguard.store.models import (
     BankEntry,
     BankShare,
@@ -266,6 +267,8 @@ def _take_effect(session: Session, case: Case, decision: CaseDecision, actor: Ac
     )
     for spec in specs:
         enqueue_event(session, case.org_id, "action.requested", {**base, **spec.to_public()})
+    # A ``report`` action queues the deployment's hotline reports in this same transaction.
+    on_decision_effective(session, case, decision, actor)
 
 
 def _count_false_positives(session: Session, media: Sequence[CaseMedia]) -> None:

@@ -32,6 +32,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "feed_cmd",
     "signals_cmd",
     "exchange_cmd",
+    "report_cmd",
+    "dev_cmd",
 )
 
 
