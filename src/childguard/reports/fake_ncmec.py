@@ -45,6 +45,7 @@ class FakeReport:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     finish_calls: int = 0
     finished_times: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +123,7 @@ class FakeCyberTipline:
                         "files": r.files,
                         "finish_calls": r.finish_calls,
                         "finished_times": r.finished_times,
+                        "summary": r.summary,
                     }
                     for rid, r in self.reports.items()
                 },
@@ -175,20 +177,36 @@ class FakeCyberTipline:
                 code = 4110 if "malformed" in exc.message else 4100
                 return 400, answer_xml("reportResponse", code, exc.message[:300])
             if endpoint == "submit":
-                return self._submit()
-            return self._fileinfo(root.findtext("reportId") or "", root.findtext("fileId") or "")
+                return self._submit(
+                    {
+                        "incident_type": root.findtext("incidentSummary/incidentType"),
+                        "victims": len(root.findall("victim")),
+                        "chats": len(root.findall("internetDetails/chatImIncident")),
+                        "reporter_email": root.findtext("reporter/reportingPerson/email"),
+                    }
+                )
+            return self._fileinfo(
+                root.findtext("reportId") or "",
+                root.findtext("fileId") or "",
+                {
+                    "viewed": root.findtext("fileViewedByEsp"),
+                    "exif_viewed": root.findtext("exifViewedByEsp"),
+                    "classification": root.findtext("industryClassification"),
+                    "name": root.findtext("originalFileName"),
+                },
+            )
         form, upload = _form(content_type, body)
         report_id = form.get("id", "")
         if endpoint == "upload":
             return self._upload(report_id, upload)
         return self._close(report_id, endpoint)
 
-    def _submit(self) -> tuple[int, bytes]:
+    def _submit(self, summary: dict[str, Any]) -> tuple[int, bytes]:
         with self._lock:
             self._next_report += 1
             rid = str(self._next_report)
             now = time.time()
-            self.reports[rid] = FakeReport(rid, now, now)
+            self.reports[rid] = FakeReport(rid, now, now, summary=summary)
         return 200, answer_xml("reportResponse", 0, "Success", reportId=rid)
 
     def _open(self, report_id: str) -> FakeReport | tuple[int, bytes]:
@@ -224,7 +242,9 @@ class FakeCyberTipline:
             "reportResponse", 0, "Success", reportId=report_id, fileId=file_id, hash=md5
         )
 
-    def _fileinfo(self, report_id: str, file_id: str) -> tuple[int, bytes]:
+    def _fileinfo(
+        self, report_id: str, file_id: str, described: dict[str, str | None]
+    ) -> tuple[int, bytes]:
         with self._lock:
             report = self._open(report_id)
             if not isinstance(report, FakeReport):
@@ -232,6 +252,7 @@ class FakeCyberTipline:
             if file_id not in report.files:
                 return 200, answer_xml("reportResponse", 5002, "File does not exist")
             report.files[file_id]["fileinfo"] += 1
+            report.files[file_id]["described"] = described
             report.changed_at = time.time()
         return 200, answer_xml("reportResponse", 0, "Success", reportId=report_id)
 
