@@ -2,9 +2,12 @@
 # Installs the Debian packages childguard and its tests need, only those missing.
 # ffmpeg + libav*-dev + pkg-config: vPDQ (the vpdq wheel builds against libav).
 # postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
+# libpango + libharfbuzz: WeasyPrint renders the Cambodian referral PDF; fonts-khmeros and
+# fonts-noto-core: free Khmer fonts, so Khmer is shaped correctly in that PDF.
 set -euo pipefail
 pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev postgresql)
+      libswresample-dev libswscale-dev libavutil-dev postgresql
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-khmeros fonts-noto-core)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
