@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
-from pydantic import SecretStr
 import pytest
 from PIL import Image
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from childguard.audit import Actor
@@ -61,8 +61,13 @@ def fake_ncmec() -> Iterator[Fake]:
 def png(seed: int, exif_gps: bool = False) -> bytes:
     """A small benign gradient image, different for each ``seed``."""
     image = Image.new("RGB", (64, 48))
-    image.putdata([((x * 4 + seed) % 256, (y * 5 + seed * 7) % 256, seed % 256)
-                   for y in range(48) for x in range(64)])
+    image.putdata(
+        [
+            ((x * 4 + seed) % 256, (y * 5 + seed * 7) % 256, seed % 256)
+            for y in range(48)
+            for x in range(64)
+        ]
+    )
     out = io.BytesIO()
     if exif_gps:
         exif = Image.Exif()
@@ -101,12 +106,26 @@ class ReportWorld:
                 mime="image/jpeg" if gps else "image/png",
                 size=len(data),
                 signals={"sha256": sha},
-                matches=[{"bank": "KNOWN", "entry_id": 1, "signal_type": "sha256",
-                          "distance": 0, "classification": "A1"}],
+                matches=[
+                    {
+                        "bank": "KNOWN",
+                        "entry_id": 1,
+                        "signal_type": "sha256",
+                        "distance": 0,
+                        "classification": "A1",
+                    }
+                ],
             )
             with self.db.session(write=True) as s:
-                result = add_media(s, self.settings, self.org_id, self.platform,
-                                   Subject(user_id=user), item, load_bytes=lambda d=data: d)
+                result = add_media(
+                    s,
+                    self.settings,
+                    self.org_id,
+                    self.platform,
+                    Subject(user_id=user),
+                    item,
+                    load_bytes=lambda d=data: d,
+                )
             assert result is not None
             case_id = result.case_id
         return case_id
@@ -121,8 +140,7 @@ class ReportWorld:
             "findings": [],
             "entities": [
                 {"type": "phone", "value": "+85512345678", "message": 1},
-                {"type": "handle", "value": "secret_friend", "platform": "telegram",
-                 "message": 1},
+                {"type": "handle", "value": "secret_friend", "platform": "telegram", "message": 1},
                 {"type": "age", "value": 13, "minor": True, "message": 2},
                 {"type": "payment", "value": "012345678", "kind": "ABA", "message": 3},
             ],
@@ -133,19 +151,24 @@ class ReportWorld:
             {"id": 3, "sender": user, "text": "don't tell your parents, i can send you money"},
         ]
         with self.db.session(write=True) as s:
-            out = add_conversation(s, self.org_id, self.platform,
-                                   Subject(user_id=user, conversation_id="conv-1"),
-                                   result, messages)
+            out = add_conversation(
+                s,
+                self.org_id,
+                self.platform,
+                Subject(user_id=user, conversation_id="conv-1"),
+                result,
+                messages,
+            )
         assert out is not None
         return out.case_id
 
-    def decide(self, case_id: int, policy: str = "A1", actions: tuple[str, ...] = (),
-               confirm: bool = True) -> int:
+    def decide(
+        self, case_id: int, policy: str = "A1", actions: tuple[str, ...] = (), confirm: bool = True
+    ) -> int:
         """Claim and decide as alice; bob confirms a pending decision when ``confirm``."""
         with self.db.session(write=True) as s:
             workflow.claim(s, self.org_id, case_id, self.alice)
-            decision = decisions.decide(s, self.org_id, case_id, self.alice, policy,
-                                        list(actions))
+            decision = decisions.decide(s, self.org_id, case_id, self.alice, policy, list(actions))
             decision_id, status = decision.id, decision.status
         if status == "pending" and confirm:
             with self.db.session(write=True) as s:
@@ -155,8 +178,7 @@ class ReportWorld:
     def file(self, case_id: int, sink: str = "ncmec") -> int:
         """Queue a report; returns its id."""
         with self.db.session(write=True) as s:
-            return service.queue_report(s, self.settings, self.org_id, case_id, sink,
-                                        self.alice).id
+            return service.queue_report(s, self.settings, self.org_id, case_id, sink, self.alice).id
 
     def run(self, **overrides: Any) -> RunSummary:
         """One worker pass with these settings (overrides applied)."""
@@ -193,5 +215,11 @@ def rworld(db: Database, settings: Settings, fake_ncmec: Fake, tmp_path: Any) ->
         org = ensure_org(s, "acme")
         s.add(CaseSettings(org_id=org.id, four_eyes=False))
         org_id = org.id
-    return ReportWorld(db, configured, org_id, Actor(org_id, 1, "acme:platform"),
-                       Actor(org_id, 2, "acme:reviewer"), Actor(org_id, 3, "acme:reviewer"))
+    return ReportWorld(
+        db,
+        configured,
+        org_id,
+        Actor(org_id, 1, "acme:platform"),
+        Actor(org_id, 2, "acme:reviewer"),
+        Actor(org_id, 3, "acme:reviewer"),
+    )

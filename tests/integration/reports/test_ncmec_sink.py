@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from lxml import etree
@@ -10,7 +9,6 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from childguard.api.metrics import Metrics
-from childguard.audit import Actor
 from childguard.errors import Conflict, NotConfigured
 from childguard.evidence.store import read_media
 from childguard.reports import ncmec_xml
@@ -57,7 +55,9 @@ def test_a_decided_case_is_filed_submit_upload_fileinfo_finish(
     with rworld.db.session() as s:
         kept = s.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case_id)).all()
         assert all(item.reported_at is not None for item in kept)
-        events = [e.action for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id))]
+        events = [
+            e.action for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id))
+        ]
     assert "report_queued" in events and "report_finished" in events
 
 
@@ -132,7 +132,9 @@ def test_wrong_credentials_leave_the_report_in_error_on_the_case_and_counted(
     assert fake_ncmec.state()["reports"] == {}
     assert [s["step"] for s in rworld.report(report_id)["steps"]] == ["error"]
     with rworld.db.session() as s:
-        events = [e.action for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id))]
+        events = [
+            e.action for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id))
+        ]
     assert "report_failed" in events
     metrics = Metrics()
     metrics.count_reports(summary)
@@ -256,4 +258,3 @@ def test_a_confirmed_report_action_queues_the_report(rworld: ReportWorld, fake_n
     with rworld.db.session() as s:
         row = s.scalars(select(Report)).one()
         assert (row.case_id, row.sink, row.status) == (case_id, "ncmec", "finished")
-    _ = (Actor, json)

@@ -6,8 +6,8 @@ import io
 import json
 import re
 import socket
-import zlib
 import zipfile
+import zlib
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -58,7 +58,7 @@ def test_pdf_embeds_a_khmer_font(rworld: ReportWorld) -> None:
     pdf = zipfile.ZipFile(io.BytesIO(package)).read("referral.pdf")
     assert pdf.startswith(b"%PDF")
     # The Khmer font is embedded (its glyphs shaped by HarfBuzz), not a fallback box font.
-    assert b"Khmer" in b"".join(_streams(pdf) + [pdf])
+    assert b"Khmer" in b"".join([*_streams(pdf), pdf])
 
 
 def _streams(pdf: bytes) -> list[bytes]:
@@ -106,7 +106,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
