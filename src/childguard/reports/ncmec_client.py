@@ -9,6 +9,8 @@ already-retracted (5101) are returned, not raised, so a repeated call is harmles
 
 from __future__ import annotations
 
+import socket
+
 import httpx2
 
 from childguard.reports.errors import RemoteReportGone, SinkRefused, SinkUnavailable
@@ -40,7 +42,10 @@ class NcmecClient:
             auth=httpx2.BasicAuth(username, password),
             timeout=timeout,
             follow_redirects=False,
-            transport=transport,
+            # Request headers and body are separate writes: without TCP_NODELAY each call can
+            # wait for a delayed ACK (~40 ms).
+            transport=transport
+            or httpx2.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
         )
 
     def close(self) -> None:

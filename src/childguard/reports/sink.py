@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import ClassVar
@@ -27,6 +27,10 @@ from childguard.reports.facts import CaseReportFacts, gather
 from childguard.store.db import Database
 from childguard.store.models import Org, Report, ReportStep, utcnow
 
+#: Steps that change what the hotline holds as a whole get an audit record; per-file steps are
+#: in ``report_steps`` (and each file's read from the evidence store is audited there).
+AUDITED_STEPS = frozenset({"submit", "finish", "retract", "package", "deliver"})
+
 
 @dataclass
 class StepLog:
@@ -39,6 +43,7 @@ class StepLog:
     case_id: int
     generation: int
     actor: Actor
+    _done: dict[tuple[str, str], ReportStep] | None = field(default=None, init=False, repr=False)
 
     def report(self, session: Session) -> Report:
         """The report row in ``session``."""
@@ -47,17 +52,21 @@ class StepLog:
         return row
 
     def done(self, step: str, item: str = "") -> ReportStep | None:
-        """The completed ``step`` (for ``item``) of this generation, if any."""
-        with self.db.session() as session:
-            return session.scalar(
-                select(ReportStep).where(
-                    ReportStep.report_id == self.report_id,
-                    ReportStep.generation == self.generation,
-                    ReportStep.step == step,
-                    ReportStep.item == item,
-                    ReportStep.status == "done",
+        """The completed ``step`` (for ``item``) of this generation, if any.
+
+        Read from the database once per run; steps recorded since are added by ``record``.
+        """
+        if self._done is None:
+            with self.db.session() as session:
+                rows = session.scalars(
+                    select(ReportStep).where(
+                        ReportStep.report_id == self.report_id,
+                        ReportStep.generation == self.generation,
+                        ReportStep.status == "done",
+                    )
                 )
-            )
+                self._done = {(r.step, r.item): r for r in rows}
+        return self._done.get((step, item))
 
     def record(
         self,
@@ -93,12 +102,24 @@ class StepLog:
             row.updated_at = now
             # Each stored step renews the worker's hold on the report.
             row.lease_until = now + timedelta(seconds=self.settings.report_lease_seconds)
-            audit.append(
-                session,
-                self.actor,
-                f"report.{step}",
-                f"report:{self.report_id}",
-                {"case_id": self.case_id, "item": item, "remote_id": remote_id},
+            if step in AUDITED_STEPS:
+                audit.append(
+                    session,
+                    self.actor,
+                    f"report.{step}",
+                    f"report:{self.report_id}",
+                    {"case_id": self.case_id, "remote_id": remote_id},
+                )
+        if self._done is not None:
+            self._done[(step, item)] = ReportStep(
+                report_id=self.report_id,
+                generation=self.generation,
+                step=step,
+                item=item,
+                status="done",
+                remote_id=remote_id,
+                request_id=request_id,
+                detail=detail,
             )
 
     @cached_property

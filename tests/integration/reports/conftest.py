@@ -208,7 +208,7 @@ def rworld(db: Database, settings: Settings, fake_ncmec: Fake, tmp_path: Any) ->
             "report_contact_email": "safety@example.org",
             "report_contact_name": "Sam Safety",
             "report_retry_seconds": 0.01,
-            "ncmec_timeout_seconds": 1.0,
+            "ncmec_timeout_seconds": 15.0,
         }
     )
     with db.session(write=True) as s:
