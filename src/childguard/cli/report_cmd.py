@@ -18,7 +18,7 @@ from childguard.cli.context import open_context
 from childguard.errors import ChildguardError, InvalidInput
 from childguard.reports import service
 from childguard.reports.referral import read_package, verify_package
-from childguard.reports.worker import make_sinks, process, run_due
+from childguard.reports.worker import make_sinks, pending_reports, process, run_due
 
 report_app = typer.Typer(
     help="Reports to hotlines (NCMEC CyberTipline, Cambodian referral): file, list, show, "
@@ -135,10 +135,7 @@ def run_cmd(
         print_json(summary.as_dict())
         if not until_idle or time.monotonic() > deadline:
             return
-        with ctx.db.session() as session:
-            pending = service.list_reports(session, ctx.org.id, status="sending", limit=1)
-            pending += service.list_reports(session, ctx.org.id, status="queued", limit=1)
-        if not pending:
+        if not pending_reports(ctx.db):
             return
         time.sleep(min(1.0, settings.report_retry_seconds))
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from childguard.config import Settings
 from childguard.errors import NotConfigured
 from childguard.evidence.store import mark_reported
+from childguard.reports.errors import RemoteReportGone
 from childguard.reports.exif import exif_of
 from childguard.reports.ncmec_client import NcmecClient
 from childguard.reports.ncmec_xml import Reporter, file_details_xml, report_xml
@@ -202,7 +203,18 @@ class NcmecReportSink(ReportSink):
     def retract(self, log: StepLog, remote_id: str) -> None:
         """Retract the open report at NCMEC."""
         org = log.org()
-        answer = self.client(credentials(self.settings, org.name)).retract(remote_id)
+        try:
+            answer = self.client(credentials(self.settings, org.name)).retract(remote_id)
+        except RemoteReportGone as gone:
+            # NCMEC already dropped the unfinished report: nothing is left to withdraw.
+            log.record(
+                "retract",
+                remote_id=remote_id,
+                request_id=gone.request_id,
+                response_code=gone.response_code,
+                detail="the report had already expired at NCMEC",
+            )
+            return
         log.record(
             "retract",
             remote_id=remote_id,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -130,10 +131,15 @@ def on_decision_effective(
     actions = {a.get("action") for a in json.loads(decision.actions)}
     if "report" not in actions:
         return []
+    try:
+        settings = Settings()
+    except ValidationError:
+        # A malformed CHILDGUARD_* variable must not undo the decision: NCMEC is the default.
+        settings = Settings.model_construct()
     out = []
-    for name in configured_sinks(Settings()):
+    for name in configured_sinks(settings):
         if _active_for(session, case.id, name) is None:
-            sink = get_report_sink(name)(Settings())
+            sink = get_report_sink(name)(settings)
             recipient = sink.recipient_org_id(session)
             out.append(_add(session, case.org_id, case.id, decision, name, recipient, actor))
     return out

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from childguard.audit import Actor
 from childguard.cases.history import record
@@ -90,6 +90,12 @@ def due_ids(db: Database, limit: int) -> list[int]:
                 .limit(limit)
             )
         )
+
+
+def pending_reports(db: Database) -> int:
+    """How many reports (of every organisation) are still on their way (queued or sending)."""
+    with db.session() as session:
+        return int(session.scalar(select(func.count(Report.id)).where(Report.status.in_(DUE))) or 0)
 
 
 def _claim(db: Database, settings: Settings, report_id: int, worker: str) -> bool:

@@ -257,3 +257,17 @@ def test_a_confirmed_report_action_queues_the_report(rworld: ReportWorld, fake_n
     with rworld.db.session() as s:
         row = s.scalars(select(Report)).one()
         assert (row.case_id, row.sink, row.status) == (case_id, "ncmec", "finished")
+
+
+def test_retracting_a_report_ncmec_already_dropped(rworld: ReportWorld, fake_ncmec: Fake) -> None:
+    from childguard.reports import service
+
+    case_id = rworld.media_case(1)
+    rworld.decide(case_id, "A1", ("remove_content",))
+    report_id = rworld.file(case_id)
+    fake_ncmec.faults(rules=[{"endpoint": "finish", "kind": "500", "times": 1}])
+    assert rworld.run().retried == 1
+    fake_ncmec.fake.expire(rworld.report(report_id)["remote_id"])
+    out = service.retract(rworld.db, rworld.settings, rworld.org_id, report_id, rworld.alice)
+    assert out["status"] == "retracted"
+    assert out["steps"][-1]["detail"] == "the report had already expired at NCMEC"
