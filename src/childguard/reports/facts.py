@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -91,6 +92,20 @@ class CaseReportFacts:
         """When the incident was seen first: the earliest item, else the case's opening."""
         times = [m.added_at for m in self.media] + [c.added_at for c in self.conversations]
         return min([self.opened_at, *times])
+
+
+def e164(value: str, region: str = "KH") -> str:
+    """A phone number in E.164 (``+85512345678``); national numbers are read as ``region``'s.
+
+    A value that is not a possible number comes back as it was.
+    """
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def effective_decision(session: Session, case: Case) -> CaseDecision:

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from childguard.errors import InvalidInput
-from childguard.reports.facts import CaseReportFacts, ConversationFact, MediaFact
+from childguard.reports.facts import CaseReportFacts, ConversationFact, MediaFact, e164
 
 CSAM_INCIDENT = "Child Pornography (possession, manufacture, and distribution)"
 ENTICEMENT_INCIDENT = "Online Enticement of Children for Sexual Acts"
@@ -175,7 +175,8 @@ def report_xml(facts: CaseReportFacts, reporter: Reporter) -> bytes:
         _sub(person, "lastName", reporter.last_name)
     _sub(person, "email", reporter.email)
     reported = _reported_user(facts)
-    phones, emails = _entities(facts, "phone"), _entities(facts, "email")
+    phones = list(dict.fromkeys(e164(p) for p in _entities(facts, "phone")))
+    emails = _entities(facts, "email")
     handles, urls = _entities(facts, "handle"), _entities(facts, "url")
     if reported or phones or emails or handles:
         user = _sub(root, "personOrUserReported")

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from childguard import orgkeys
 from childguard.errors import InvalidInput, NotFound
 from childguard.reports.exif import exif_of
-from childguard.reports.facts import CaseReportFacts
+from childguard.reports.facts import CaseReportFacts, e164
 from childguard.reports.referral_pdf import render_pdf
 from childguard.reports.sink import ReportSink, StepLog
 from childguard.reports.smtp import send_package
@@ -44,16 +43,6 @@ def package_path(settings_data_dir: Path, report_id: int) -> Path:
     return settings_data_dir / "reports" / f"referral-{report_id}.zip"
 
 
-def _e164(value: str) -> str:
-    try:
-        number = phonenumbers.parse(value, "KH")
-    except phonenumbers.NumberParseException:
-        return value
-    if not phonenumbers.is_possible_number(number):
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def entities(facts: CaseReportFacts, gps: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
     """Entities for investigators by type: phones in E.164, handles, payment ids, places, GPS."""
     out: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in ENTITY_TYPES}
@@ -64,7 +53,7 @@ def entities(facts: CaseReportFacts, gps: list[dict[str, str]]) -> dict[str, lis
             if kind not in out or not value:
                 continue
             if kind == "phone":
-                value = _e164(value)
+                value = e164(value)
             detail = {k: v for k, v in entity.items() if k not in ("type", "value", "message")}
             out[kind].setdefault(value, {"value": value, **detail})
     result = {kind: list(values.values()) for kind, values in out.items()}

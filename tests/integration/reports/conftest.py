@@ -139,7 +139,7 @@ class ReportWorld:
             "message_languages": ["en"],
             "findings": [],
             "entities": [
-                {"type": "phone", "value": "+85512345678", "message": 1},
+                {"type": "phone", "value": "012 345 678", "message": 1},
                 {"type": "handle", "value": "secret_friend", "platform": "telegram", "message": 1},
                 {"type": "age", "value": 13, "minor": True, "message": 2},
                 {"type": "payment", "value": "012345678", "kind": "ABA", "message": 3},

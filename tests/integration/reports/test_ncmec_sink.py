@@ -68,6 +68,15 @@ def test_report_xml_follows_the_schema_and_order_matters(rworld: ReportWorld) ->
     document = ncmec_xml.report_xml(facts, ncmec_xml.Reporter("safety@example.org"))
     root = etree.fromstring(document)
     assert [c.tag for c in root][:2] == ["incidentSummary", "internetDetails"]
+    user = root.find("personOrUserReported")
+    assert user.findtext("personOrUserReportedPerson/phone") == "+85512345678"
+    assert (user.findtext("espIdentifier"), user.findtext("screenName")) == (
+        "u-77",
+        "secret_friend",
+    )
+    victim = root.find("victim")
+    assert (victim.findtext("screenName"), victim.findtext("victimPerson/age")) == ("kid-9", "13")
+    assert "don't tell your parents" in root.findtext("internetDetails/chatImIncident/content")
     # Swap two sections: the schema refuses it, as NCMEC would.
     reporter = root.find("reporter")
     root.remove(reporter)
