@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from lxml import etree
 from pydantic import SecretStr
@@ -280,3 +282,23 @@ def test_retracting_a_report_ncmec_already_dropped(rworld: ReportWorld, fake_ncm
     out = service.retract(rworld.db, rworld.settings, rworld.org_id, report_id, rworld.alice)
     assert out["status"] == "retracted"
     assert out["steps"][-1]["detail"] == "the report had already expired at NCMEC"
+
+
+def test_a_timeout_is_retried_with_backoff_and_not_doubled(
+    rworld: ReportWorld, fake_ncmec: Fake
+) -> None:
+    case_id = rworld.media_case(1)
+    rworld.decide(case_id, "A1", ("remove_content",))
+    report_id = rworld.file(case_id)
+    fake_ncmec.faults(rules=[{"endpoint": "finish", "kind": "timeout", "times": 1}], delay=1.0)
+    assert rworld.run(ncmec_timeout_seconds=0.3).retried == 1
+    shown = rworld.report(report_id)
+    assert shown["status"] == "sending" and "timed out" in shown["error"]["message"]
+    assert shown["next_attempt_at"] > shown["updated_at"] - timedelta(seconds=1)
+    import time
+
+    time.sleep(1.0)  # the late finish lands at the fake meanwhile
+    assert rworld.run().finished == 1
+    held = next(iter(fake_ncmec.state()["reports"].values()))
+    assert held["finished_times"] == 1
+    assert rworld.report(report_id)["error"] is None
