@@ -504,6 +504,100 @@ class Settings(BaseSettings):
         description="Review-priority points for faces (full weight from three faces up).",
     )
 
+    ncmec_url: str = Field(
+        default="",
+        description=(
+            "Base URL of NCMEC's CyberTipline reporting API (e.g. "
+            "https://exttest.cybertip.org/ispws for the test server); empty leaves NCMEC "
+            "reporting unconfigured unless the secrets file names it."
+        ),
+    )
+    ncmec_username: str = Field(default="", description="CyberTipline API user name.")
+    ncmec_password: SecretStr | None = Field(
+        default=None, description="CyberTipline API password (never logged)."
+    )
+    ncmec_secrets_file: Path | None = Field(
+        default=None,
+        description=(
+            "JSON file of CyberTipline credentials per organisation, "
+            '`{"<org name>": {"url": ..., "username": ..., "password": ...}}` ("*" for every '
+            "other organisation); it wins over the three settings above."
+        ),
+    )
+    ncmec_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait for one CyberTipline API answer."
+    )
+    report_contact_email: str = Field(
+        default="",
+        description=(
+            "E-mail address of the person NCMEC and the hotline contact about reports (the "
+            "reporting person; required by law in a CyberTipline report). The secrets file may "
+            "give one per organisation (`contact_email`)."
+        ),
+    )
+    report_contact_name: str = Field(
+        default="", description="Name of the reporting person (optional, `First Last`)."
+    )
+    report_poll_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How often the server's report worker sends reports that are due; 0 turns it off "
+            "(`childguard report run` still works)."
+        ),
+    )
+    report_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description=(
+            "How long a worker holds a report while sending it; a worker killed mid-way leaves "
+            "it to another worker after this."
+        ),
+    )
+    report_sinks: str = Field(
+        default="ncmec",
+        description=(
+            "Sinks a confirmed decision with the `report` action files with "
+            "(comma-separated: `ncmec`, `kh_referral`)."
+        ),
+    )
+    report_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before the first retry of a report after a timeout or 5xx (doubles).",
+    )
+    report_max_backoff_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Longest wait between retries of a report after timeouts or 5xx answers.",
+    )
+    kh_referral_hotline_org: str = Field(
+        default="",
+        description=(
+            "Name of the local organisation of the Cambodian hotline; its hotline keys may read "
+            "and download the referral packages sent to it."
+        ),
+    )
+    kh_referral_email_to: str = Field(
+        default="",
+        description=(
+            "Address the Cambodian referral packages are e-mailed to; empty means the package "
+            "is only downloaded (API, console)."
+        ),
+    )
+    kh_referral_email_from: str = Field(
+        default="childguard@localhost", description="Sender address of referral e-mails."
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server for referral e-mails.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_username: str = Field(default="", description="SMTP user name (empty: no login).")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password (never logged)."
+    )
+
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()
@@ -516,6 +610,8 @@ class Settings(BaseSettings):
                 "CHILDGUARD_OUTBOX_LEASE_SECONDS must be at least twice "
                 "CHILDGUARD_WEBHOOK_TIMEOUT_SECONDS"
             )
+        if self.ncmec_secrets_file is not None:
+            self.ncmec_secrets_file = self.ncmec_secrets_file.expanduser()
         return self
 
     @property

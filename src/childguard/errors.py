@@ -100,6 +100,15 @@ class ConfigurationError(ChildguardError):
     exit_code = 3
 
 
+class NotConfigured(ChildguardError):
+    """A feature needs settings that are missing (e.g. a hotline's credentials); the message
+    names the settings to set. Not the caller's fault, so not a 4xx; never a traceback."""
+
+    code = "not_configured"
+    http_status = 503
+    exit_code = 3
+
+
 class StorageError(ChildguardError):
     """The database or data directory cannot be used (system error, not bad input)."""
 

@@ -26,6 +26,7 @@ from childguard.api.routes import (
     health,
     policies,
     queues,
+    reports,
     scan,
     signals,
     stats,
@@ -39,6 +40,7 @@ from childguard.evidence.scheduler import PurgeSchedule
 from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
 from childguard.outbox.registry import build_worker
+from childguard.reports.worker import ReportWorker
 from childguard.runtime import tune_allocator
 from childguard.store.db import Database
 
@@ -59,7 +61,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
     thread then follows the change feed so entries added by other servers become matchable,
     another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``,
-    and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
+    the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events, and the report
+    worker sends due hotline reports every ``CHILDGUARD_REPORT_POLL_SECONDS``.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -73,7 +76,10 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
         app.state.cg = state
         purge_schedule = PurgeSchedule(db, settings)
+        report_worker = ReportWorker(db, settings, on_summary=metrics.count_reports)
+        state.report_worker = report_worker
         if start_poller:
+            report_worker.start()
             state.start_poller()
             purge_schedule.start()
             state.start_feed_poller()
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
             yield
         finally:
             purge_schedule.stop()
+            report_worker.stop()
             state.stop()
 
     app = ChildguardAPI(
@@ -117,6 +124,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         subscriptions.router,
         signals.router,
         webhooks.router,
+        reports.router,
     ):
         app.include_router(router)
     from childguard.api import hma

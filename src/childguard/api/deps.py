@@ -82,3 +82,5 @@ CurrentFeedbackWriter = Annotated[Principal, Depends(require(Permission.FEEDBACK
 CurrentSignalWriter = Annotated[Principal, Depends(require(Permission.SIGNALS_WRITE))]
 CurrentSignalMatcher = Annotated[Principal, Depends(require(Permission.SIGNALS_MATCH))]
 CurrentWebhookAdmin = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]
+CurrentReportReader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
+CurrentReporter = Annotated[Principal, Depends(require(Permission.REPORTS_FILE))]

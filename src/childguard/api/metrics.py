@@ -24,6 +24,7 @@ from prometheus_client.metrics_core import Metric
 
 if TYPE_CHECKING:
     from childguard.media.matcher import Matcher
+    from childguard.reports.worker import RunSummary
     from childguard.store.db import Database
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -109,6 +110,21 @@ class Metrics:
             registry=r,
             multiprocess_mode="max",
         )
+        self.reports = Counter(
+            "childguard_reports",
+            "Hotline reports by sink and outcome (finished, retried, restarted, error:<reason>).",
+            ["sink", "outcome"],
+            registry=r,
+        )
+
+    def count_reports(self, summary: RunSummary) -> None:
+        """Count one report-worker run: errors by sink and reason, and the totals."""
+        for (sink, reason), count in summary.errors.items():
+            self.reports.labels(sink, f"error:{reason}").inc(count)
+        for outcome in ("finished", "retried", "restarted"):
+            value = getattr(summary, outcome)
+            if value:
+                self.reports.labels("*", outcome).inc(value)
 
     def count_delivery(self, kind: str, ok: bool) -> None:
         """Count one finished delivery attempt."""

@@ -33,6 +33,8 @@ class Permission(StrEnum):
     SIGNALS_MATCH = "signals:match"
     WEBHOOKS_MANAGE = "webhooks:manage"
     AUDIT_WITNESS = "audit:witness"
+    REPORTS_READ = "reports:read"
+    REPORTS_FILE = "reports:file"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -61,6 +63,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EVIDENCE_READ,
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_MATCH,
+            Permission.REPORTS_READ,
+            Permission.REPORTS_FILE,
         }
     ),
     # Another organisation's instance (a hotline, a platform) may witness audit checkpoints.
@@ -74,6 +78,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
             Permission.AUDIT_WITNESS,
+            # Reports sent to the hotline's organisation (read only).
+            Permission.REPORTS_READ,
         }
     ),
     # The regulator sees aggregated statistics and nothing else.

@@ -72,6 +72,8 @@ class AppState:
     matcher: Matcher
     metrics: Metrics
     text_engine: Any = None
+    #: The hotline report worker (``childguard.reports.worker.ReportWorker``) once started.
+    report_worker: Any = None
     started_at: float = field(default_factory=time.time)
     auth_cache: AuthCache = field(default_factory=AuthCache)
     #: Threads for blocking work of the lean route handlers (hashing, index and database reads).

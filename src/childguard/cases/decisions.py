@@ -40,6 +40,7 @@ from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.exchange.feedback import record_decision_feedback
 from childguard.media.bank_formats import EntryIn, make_entry
 from childguard.media.banks import BankRepository
+from childguard.reports.service import on_decision_effective
 from childguard.store.models import (
     BankEntry,
     BankShare,
@@ -280,6 +281,8 @@ def _take_effect(session: Session, case: Case, decision: CaseDecision, actor: Ac
     )
     for spec in specs:
         enqueue_event(session, case.org_id, "action.requested", {**base, **spec.to_public()})
+    # A ``report`` action queues the deployment's hotline reports in this same transaction.
+    on_decision_effective(session, case, decision, actor)
 
 
 def _feedback_to_publishers(

@@ -61,6 +61,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Show what a file says about itself: place, device, capture time, software, faces, "
         "nudity score, text in it (and its text risk), matches, and the review priority.",
     ),
+    "report": (
+        "report_cmd",
+        "Reports to hotlines (NCMEC CyberTipline, Cambodian referral): file, list, show, "
+        "retract, run, verify.",
+    ),
+    "dev": ("dev_cmd", "Development tools (local fakes of partner services)."),
 }
 
 

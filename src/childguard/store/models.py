@@ -769,3 +769,67 @@ class RateCounter(Base):
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Report(Base):
+    """One filing of a decided case to a sink (``ncmec``, ``kh_referral``), with its state.
+
+    ``status``: ``queued`` -> ``sending`` -> ``finished``, or ``error`` (refused: waits for a
+    person), ``retracted``. ``generation`` counts fresh starts after the remote side expired an
+    unfinished report; ``remote_id`` is the sink's id for the current generation. A worker holds a
+    report while it sends (``holder``/``lease_until``), so two workers never send the same one.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_report_due", "status", "next_attempt_at"),
+        Index("ix_report_case", "case_id", "sink"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sink: Mapped[str] = mapped_column(String(32))
+    #: The organisation that receives the report and may read it (a hotline), if local.
+    recipient_org_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    remote_id: Mapped[str] = mapped_column(String(64), default="")
+    remote_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    remote_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    holder: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    error_code: Mapped[str] = mapped_column(String(32), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    package_sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    retracted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ReportStep(Base):
+    """One completed (or failed) step of a report: what was sent, the sink's ids and answer.
+
+    A ``done`` step of the report's current ``generation`` is never sent again; ``item`` names the
+    case media item (its SHA-256) of per-file steps.
+    """
+
+    __tablename__ = "report_steps"
+    __table_args__ = (Index("ix_report_step_report", "report_id", "generation", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="done")
+    remote_id: Mapped[str] = mapped_column(String(64), default="")
+    request_id: Mapped[str] = mapped_column(String(100), default="")
+    response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -368,6 +368,26 @@ ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
             "/v1/signals/match", headers=h, json={"entities": [{"type": "url", "value": "x.com"}]}
         ),
     ),
+    ("POST", "/v1/cases/{case_id}/reports"): (
+        Permission.REPORTS_FILE,
+        lambda a, h: a.client.post("/v1/cases/1/reports", headers=h, json={"sink": "ncmec"}),
+    ),
+    ("GET", "/v1/reports"): (
+        Permission.REPORTS_READ,
+        lambda a, h: a.client.get("/v1/reports", headers=h),
+    ),
+    ("GET", "/v1/reports/{report_id}"): (
+        Permission.REPORTS_READ,
+        lambda a, h: a.client.get("/v1/reports/1", headers=h),
+    ),
+    ("GET", "/v1/reports/{report_id}/package"): (
+        Permission.REPORTS_READ,
+        lambda a, h: a.client.get("/v1/reports/1/package", headers=h),
+    ),
+    ("POST", "/v1/reports/{report_id}/retract"): (
+        Permission.REPORTS_FILE,
+        lambda a, h: a.client.post("/v1/reports/1/retract", headers=h),
+    ),
     ("GET", "/v1/exchange/stats"): (
         Permission.STATS_READ,
         lambda a, h: a.client.get("/v1/exchange/stats", headers=h),

@@ -194,6 +194,7 @@ def test_review_over_http_with_four_eyes_and_an_appeal(api: Api) -> None:
         "claimed",
         "decision_proposed",
         "decision_confirmed",
+        "report_queued",  # the confirmed decision's report action queued the NCMEC report
         "appealed",
         "appeal_decided",
     ]
