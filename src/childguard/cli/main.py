@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "signals_cmd",
     "exchange_cmd",
     "webhook_cmd",
+    "user_cmd",
 )
 
 
