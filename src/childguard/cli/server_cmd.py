@@ -13,8 +13,8 @@ from childguard.audit import Actor
 from childguard.auth import Role, create_key, ensure_org
 from childguard.cli.common import handle_errors, load_settings
 from childguard.config import Settings
-from childguard.store.db import Database
 from childguard.people.users import create_user, generate_password
+from childguard.store.db import Database
 from childguard.store.models import ApiKey, User
 
 
