@@ -2,9 +2,10 @@
 # Installs the Debian packages childguard and its tests need, only those missing.
 # ffmpeg + libav*-dev + pkg-config: vPDQ (the vpdq wheel builds against libav).
 # postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
+# fonts-khmeros: the Khmer font the web console serves; chromium: its browser tests (Playwright).
 set -euo pipefail
 pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev postgresql)
+      libswresample-dev libswscale-dev libavutil-dev postgresql fonts-khmeros chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -209,6 +209,11 @@ def verify_sign_in(
     return user
 
 
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (no counting, no lockout: for re-authentication)."""
+    return _password_matches(user, password)
+
+
 def _password_matches(user: User, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash, password)

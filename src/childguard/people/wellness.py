@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import InvalidInput, PermissionDenied
-from childguard.store.models import User, WellnessDay, WellnessSettings, utcnow
+from childguard.store.models import AuditRecord, User, WellnessDay, WellnessSettings, utcnow
 
 MAX_BLUR = 5
 #: Gaussian radius (in pixels of a 480-pixel preview) of each blur level.
@@ -216,8 +216,25 @@ def record_reveal(
             "you reached today's limit of revealed items; take a rest, the queue will wait"
         )
     _day_row(session, user_id, now.day).reveals += 1
-    audit.append(session, actor, "console.reveal", f"case:{case_id}", {"media_id": media_id})
+    audit.append(session, actor, "console.reveal", f"media:{media_id}", {"case_id": case_id})
     return today(session, user_id, org_id)
+
+
+def revealed_recently(
+    session: Session, actor: Actor, media_id: int, within: timedelta = timedelta(hours=12)
+) -> bool:
+    """Whether ``actor`` revealed media item ``media_id`` (audited) within ``within``."""
+    found = session.scalar(
+        select(AuditRecord.id)
+        .where(
+            AuditRecord.action == "console.reveal",
+            AuditRecord.target == f"media:{media_id}",
+            AuditRecord.actor == actor.name,
+            AuditRecord.at > utcnow() - within,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def override_limit(session: Session, user: User, actor: Actor) -> None:
