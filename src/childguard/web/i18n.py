@@ -113,11 +113,11 @@ def negotiate(*choices: str | None, accept_language: str = "") -> str:
     return DEFAULT_LANGUAGE
 
 
-_MESSAGE_RE = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+_MESSAGE_RE = re.compile(r"""\b(?:_|gettext)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 
 
 def extract_messages(root: Path | None = None) -> set[str]:
-    """Every literal ``_("...")`` message in the console's templates and Python modules."""
+    """Every literal message given to ``_`` or ``gettext`` in the console's templates and code."""
     root = root or Path(__file__).parent
     found: set[str] = set()
     for path in sorted(root.rglob("*")):
