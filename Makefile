@@ -4,16 +4,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export CHILDGUARD_DATA_DIR ?= $(CURDIR)/childguard-data
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench screenshots clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py scripts/install-system.sh src/childguard/media/native/_pdq.c \
+$(STAMP): pyproject.toml setup.py package-lock.json scripts/install-system.sh src/childguard/media/native/_pdq.c \
 		src/childguard/media/native/_mih.c
 	bash scripts/install-system.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 run: install
@@ -38,6 +39,10 @@ lint: install
 
 bench: install
 	$(PY) bench/hash_bench.py
+
+# PNGs of the console's main pages in km, vi and en (demo data of coloured shapes only).
+screenshots: install
+	PYTHONPATH=src:. $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
