@@ -8,6 +8,8 @@ language, and renders templates with ``_`` (translate), ``csrf`` and the user in
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from childguard.api.permissions import Permission, allowed, check_permission
 from childguard.api.state import AppState
+from childguard.cases.routing import QueueInfo
 from childguard.errors import ChildguardError, PermissionDenied
 from childguard.people import sessions
 from childguard.people.users import UserView
@@ -52,13 +55,31 @@ class CsrfRefused(PermissionDenied):
     code = "csrf_refused"
 
 
+#: Queue counts on the queue page may be this many seconds old (counting is a scan).
+QUEUE_COUNTS_TTL = 10.0
+
+
 @dataclass
 class ConsoleParts:
-    """Built once per app by ``mount_console``: templates, catalogs, the sign-in throttle."""
+    """Built once per app by ``mount_console``: templates, catalogs, the sign-in throttle,
+    and a short-lived cache of each organisation's queue counts."""
 
     env: Environment
     catalogs: Catalogs
     throttle: Throttle
+    queue_counts: dict[int, tuple[float, list[QueueInfo]]] = field(default_factory=dict)
+
+    def cached_queues(
+        self, org_id: int, load: Callable[[], list[QueueInfo]], *, fresh: bool = False
+    ) -> list[QueueInfo]:
+        """The organisation's queues with counts at most ``QUEUE_COUNTS_TTL`` seconds old."""
+        now = time.monotonic()
+        hit = self.queue_counts.get(org_id)
+        if hit is not None and hit[0] > now and not fresh:
+            return hit[1]
+        queues = load()
+        self.queue_counts[org_id] = (now + QUEUE_COUNTS_TTL, queues)
+        return queues
 
 
 def build_parts(per_minute: int) -> ConsoleParts:

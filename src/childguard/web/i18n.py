@@ -7,6 +7,7 @@ language comes from ``?lang=``, then the user's setting, then a cookie, then Acc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,7 +64,10 @@ class Translator:
         return format_datetime(value, format="medium", tzinfo=None, locale=self.language)
 
     def number(self, value: float | int) -> str:
-        """A number with the language's digit grouping."""
+        """A number with the language's digit grouping (integers on a fast path)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            group = _group_symbol(self.language)
+            return f"{value:,}".replace(",", group)
         return format_decimal(value, locale=self.language)
 
     def age(self, seconds: int) -> str:
@@ -75,6 +79,11 @@ class Translator:
         if hours < 48:
             return self.gettext("%(h)s h %(m)s min", h=self.number(hours), m=minutes)
         return self.gettext("%(n)s days", n=self.number(hours // 24))
+
+
+@functools.cache
+def _group_symbol(language: str) -> str:
+    return str(Locale.parse(language).number_symbols["latn"]["group"])
 
 
 class Catalogs:

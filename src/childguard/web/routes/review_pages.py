@@ -24,7 +24,7 @@ from childguard.evidence.store import read_media
 from childguard.people import wellness
 from childguard.people.wellness import Rendering
 from childguard.store.models import CaseDecision, CaseMedia, EvidenceItem, User, utcnow
-from childguard.web.context import Console, ConsoleDep, FormDep, redirect
+from childguard.web.context import Console, ConsoleDep, FormDep, parts_of, redirect
 from childguard.web.media_render import keyframe_strip, render_bytes
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,9 @@ def queue_page(
     page.require(Permission.CASES_READ)
     with page.state.db.session(write=True) as s:
         _count_time(page, s)
-        queues = list_queues(s, page.me.org_id)
+        queues = parts_of(page.request).cached_queues(
+            page.me.org_id, lambda: list_queues(s, page.me.org_id)
+        )
         cases = queries.list_cases(
             s,
             page.me.org_id,
