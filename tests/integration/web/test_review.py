@@ -200,3 +200,27 @@ def test_an_admin_creates_a_user_who_can_sign_in(web: Web) -> None:
     assert password
     client = web.client()
     assert web.login(client, "dara@acme.example", password.group(1)).status_code == 303
+
+
+def test_an_admin_imports_entries_into_a_bank_and_sees_their_false_positive_counts(
+    web: Web,
+) -> None:
+    admin = web.sign_in("admin")
+    assert admin.post("/admin/banks", {"name": "FROM_CONSOLE"}).status_code == 303
+    lines = "\n".join(f"{n:032x}" for n in range(1, 6)) + "\n"
+    r = admin.client.post(
+        "/admin/banks/FROM_CONSOLE/import",
+        data={"csrf": admin.csrf, "signal_type": "md5"},
+        files={"file": ("list.txt", lines.encode(), "text/plain")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "added=5" in r.headers["location"]
+    page = admin.get("/admin/banks/FROM_CONSOLE").text
+    assert f"{3:032x}" in page and "False positives" in page
+    bad = admin.client.post(
+        "/admin/banks/FROM_CONSOLE/import",
+        data={"csrf": admin.csrf, "signal_type": "md5"},
+        files={"file": ("list.txt", b"not a hash\n", "text/plain")},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 400 and "Traceback" not in bad.text
