@@ -9,7 +9,7 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export CHILDGUARD_CONFORMANCE_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench screenshots clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ lint: install
 bench: install
 	$(PY) bench/hash_bench.py
 	$(PY) bench/import_bench.py --rows 200000
+
+# PNGs of the console's main pages in km, vi and en (demo data of coloured shapes only).
+screenshots: install
+	PYTHONPATH=src:. $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

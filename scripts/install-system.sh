@@ -6,6 +6,7 @@
 # fonts-dejavu-core, fonts-khmeros: free fonts the OCR bench and tests render text with.
 # libpango + libharfbuzz: WeasyPrint renders PDFs (the Cambodian referral package); fonts-khmeros
 # and fonts-noto-core: free Khmer fonts, so Khmer is shaped correctly in them.
+# chromium: the console's browser tests (Playwright drives the Debian Chromium).
 # npm: the API docs pages' scripts (swagger-ui, redoc) come from npm, served by the app itself;
 # Debian's npm only where no npm is on the PATH (it conflicts with a Node.js that ships its own).
 set -euo pipefail
@@ -13,7 +14,7 @@ pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcod
       libswresample-dev libswscale-dev libavutil-dev postgresql
       tesseract-ocr tesseract-ocr-khm tesseract-ocr-vie tesseract-ocr-eng
       fonts-dejavu-core fonts-khmeros fonts-noto-core
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b chromium)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

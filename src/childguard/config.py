@@ -598,6 +598,33 @@ class Settings(BaseSettings):
         default=None, description="SMTP password (never logged)."
     )
 
+    web_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description=(
+            "A console session unused for this many minutes ends; the next page asks to sign in."
+        ),
+    )
+    web_max_failed_logins: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed console sign-ins in a row after which the account is locked.",
+    )
+    web_lockout_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="How long a console account stays locked after too many failed sign-ins.",
+    )
+    web_login_attempts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Sign-in attempts one client address may make per minute (more are refused).",
+    )
+
     @model_validator(mode="after")
     def _normalise_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()

@@ -130,6 +130,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     from childguard.api import hma
 
     app.include_router(hma.router)
+    from childguard.web.mount import mount_console
+
+    mount_console(app, settings)
     app.front = ServiceMiddleware(
         FastRoutes(partial(FastAPI.__call__, app), api=app),
         metrics=metrics,

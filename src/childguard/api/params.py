@@ -44,7 +44,8 @@ def reject_unknown_query(request: Request) -> None:
         return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    # Console pages (outside the API's schema) take what browsers add, such as ?lang=.
+    if dependant is None or not getattr(route, "include_in_schema", True):
         return
     known = {p.alias for p in _flat_query_params(dependant)}
     # Parameters a route reads itself are declared in its ``openapi_extra`` (e.g. /v1/scan's

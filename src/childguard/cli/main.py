@@ -31,7 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "text_cmd",
         "Chat risk detection: grooming, sextortion, bullying, abuse-material trade.",
     ),
-    "serve": ("server_cmd", "Serve the HTTP API (OpenAPI docs at /docs) until interrupted."),
+    "serve": (
+        "server_cmd",
+        "Serve the HTTP API (OpenAPI docs at /docs) and the web console (/login) until "
+        "interrupted.",
+    ),
     "db": ("db_cmd", "Database schema management."),
     "org": ("admin_cmd", "Organisations using this deployment."),
     "key": ("admin_cmd", "API keys (stored hashed, shown once)."),
@@ -67,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "retract, run, verify.",
     ),
     "dev": ("dev_cmd", "Development tools (local fakes of partner services)."),
+    "user": ("user_cmd", "Console users (argon2id passwords)."),
 }
 
 

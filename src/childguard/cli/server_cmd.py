@@ -14,8 +14,9 @@ from childguard.auth import Role, create_key, ensure_org
 from childguard.cli.common import handle_errors, load_settings
 from childguard.config import Settings
 from childguard.errors import Conflict
+from childguard.people.users import create_user, generate_password
 from childguard.store.db import Database
-from childguard.store.models import ApiKey
+from childguard.store.models import ApiKey, User
 
 
 def bootstrap_admin(settings: Settings) -> str | None:
@@ -61,6 +62,26 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def bootstrap_console_admin(settings: Settings) -> tuple[str, str] | None:
+    """Create a first console admin in the admin organisation when it has no user yet.
+
+    Returns its email and password (shown once), or None when the organisation has users.
+    """
+    db = Database.open(settings)
+    try:
+        with db.session(write=True) as session:
+            actor = system_actor("serve --bootstrap")
+            org = ensure_org(session, settings.resolved_admin_org, actor=actor)
+            if session.scalar(select(User.id).where(User.org_id == org.id).limit(1)):
+                return None
+            email = f"admin@{org.name}.localhost"
+            password = generate_password()
+            create_user(session, org, email, Role.ADMIN, password, actor=actor)
+            return email, password
+    finally:
+        db.dispose()
+
+
 @handle_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -70,7 +91,7 @@ def serve(
         False, "--bootstrap", help="Create the admin organisation and print a first admin key."
     ),
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the web console (/login) until interrupted."""
     import uvicorn
 
     settings = load_settings()
@@ -87,6 +108,12 @@ def serve(
             typer.echo(
                 "an admin key already exists; make another with "
                 f"`childguard key create --org {settings.resolved_admin_org} --role admin`"
+            )
+        first = bootstrap_console_admin(settings)
+        if first:
+            typer.echo(
+                f"console: {url}/login  first admin: {first[0]}  "
+                f"password (shown once, change it on /account): {first[1]}"
             )
     if workers > 1:
         metrics_dir = settings.data_dir / "metrics"

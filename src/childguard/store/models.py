@@ -833,3 +833,72 @@ class ReportStep(Base):
     response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class User(Base):
+    """A person who signs in to the console: an organisation, a role and an argon2id password.
+
+    ``totp_secret`` is set when a second factor is on; ``failed_logins`` and ``locked_until``
+    lock the account after repeated failures; the rendering fields only strengthen the
+    organisation's wellness defaults.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str] = mapped_column(String(8), default="")
+    blur_level: Mapped[int] = mapped_column(Integer, default=0)
+    greyscale: Mapped[bool] = mapped_column(Boolean, default=False)
+    drawing: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser: only a SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class WellnessSettings(Base):
+    """An organisation's wellness defaults and daily limits (absent: the safe defaults)."""
+
+    __tablename__ = "wellness_settings"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    blur_level: Mapped[int] = mapped_column(Integer, default=3)
+    greyscale: Mapped[bool] = mapped_column(Boolean, default=True)
+    drawing: Mapped[bool] = mapped_column(Boolean, default=False)
+    soft_limit_reveals: Mapped[int] = mapped_column(Integer, default=40)
+    hard_limit_reveals: Mapped[int] = mapped_column(Integer, default=80)
+    soft_limit_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    hard_limit_minutes: Mapped[int] = mapped_column(Integer, default=240)
+
+
+class WellnessDay(Base):
+    """One reviewer's day: items revealed, seconds in review, and an admin's override if any."""
+
+    __tablename__ = "wellness_days"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_wellness_user_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[str] = mapped_column(String(10))
+    reveals: Mapped[int] = mapped_column(Integer, default=0)
+    review_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    override_by: Mapped[str] = mapped_column(String(200), default="")
