@@ -76,9 +76,12 @@ def collect(session: Session, org_id: int | None = None) -> MonthlyCounts:
             hours = (decided_at - opened_at).total_seconds() / 3600
             add(counts, month_of(decided_at), "hours_to_decision", bucket_of(hours))
     decisions = select(
-        CaseDecision.case_id, CaseDecision.policy, CaseDecision.actions,
-        CaseDecision.created_at, CaseDecision.effective_at,
-    ).where(CaseDecision.status.in_(("effective", "overturned")))  # fmt: skip
+        CaseDecision.case_id,
+        CaseDecision.policy,
+        CaseDecision.actions,
+        CaseDecision.created_at,
+        CaseDecision.effective_at,
+    ).where(CaseDecision.status.in_(("effective", "overturned")))
     for case_id, policy, actions, created_at, effective_at in session.execute(decisions):
         if case_id not in opened:
             continue
