@@ -16,6 +16,7 @@ from childguard.api.metrics import Metrics
 from childguard.api.middleware import ServiceMiddleware
 from childguard.api.routes import (
     admin,
+    assessments,
     banks,
     cases,
     evidence,
@@ -23,6 +24,8 @@ from childguard.api.routes import (
     health,
     policies,
     queues,
+    regulator,
+    safety,
     scan,
     signals,
     stats,
@@ -109,6 +112,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         subscriptions.router,
         signals.router,
         webhooks.router,
+        regulator.router,
+        assessments.router,
+        safety.router,
     ):
         app.include_router(router)
     from childguard.api import hma

@@ -78,3 +78,5 @@ CurrentFeedbackWriter = Annotated[Principal, Depends(require(Permission.FEEDBACK
 CurrentSignalWriter = Annotated[Principal, Depends(require(Permission.SIGNALS_WRITE))]
 CurrentSignalMatcher = Annotated[Principal, Depends(require(Permission.SIGNALS_MATCH))]
 CurrentWebhookAdmin = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]
+CurrentStatsSubmitter = Annotated[Principal, Depends(require(Permission.STATS_SUBMIT))]
+CurrentPolicyAssessor = Annotated[Principal, Depends(require(Permission.POLICY_ASSESS))]

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     SIGNALS_WRITE = "signals:write"
     SIGNALS_MATCH = "signals:match"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    STATS_SUBMIT = "stats:submit"
+    POLICY_ASSESS = "policy:assess"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +50,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.FEEDBACK_WRITE,
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
+            Permission.STATS_SUBMIT,
         }
     ),
     Role.REVIEWER: frozenset(

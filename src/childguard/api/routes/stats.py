@@ -5,20 +5,20 @@ Counts only: no content, no hashes, no organisation-level or personal data.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from childguard.api.deps import CurrentRegulator, SessionDep
-from childguard.store.models import AuditRecord, Bank, BankEntry, Org
+from childguard.api.deps import CurrentRegulator, SessionDep, StateDep
+from childguard.stats.collect import collect
+from childguard.stats.tables import build_table
+from childguard.store.models import Bank, BankEntry, Org
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 
 
 @router.get("")
-def summary(session: SessionDep, principal: CurrentRegulator) -> dict[str, object]:
-    """Deployment-wide totals and matched scans per month."""
+def summary(session: SessionDep, state: StateDep, principal: CurrentRegulator) -> dict[str, object]:
+    """Deployment-wide totals and matched scans per month (None: hidden by disclosure control)."""
     entries = {
         stype: n
         for stype, n in session.execute(
@@ -27,9 +27,8 @@ def summary(session: SessionDep, principal: CurrentRegulator) -> dict[str, objec
             .group_by(BankEntry.signal_type)
         )
     }
-    months: Counter[str] = Counter()
-    for (at,) in session.execute(select(AuditRecord.at).where(AuditRecord.action == "scan.match")):
-        months[at.strftime("%Y-%m")] += 1
+    scans = build_table(collect(session), "scans", state.settings.stats_k)
+    months = {r.period: r.total for r in scans.rows if r.level == "month"}
     return {
         "organisations": session.scalar(select(func.count()).select_from(Org)) or 0,
         "banks": session.scalar(select(func.count()).select_from(Bank)) or 0,

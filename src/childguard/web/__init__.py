@@ -1,0 +1,1 @@
+"""Server-rendered pages (the console of issue 16 joins them here at merge)."""
