@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "signals_cmd",
     "exchange_cmd",
     "webhook_cmd",
+    "stats_cmd",
 )
 
 

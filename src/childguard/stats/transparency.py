@@ -65,7 +65,9 @@ def report_data(
         policies = policies.where(CasePolicy.org_id == org_id)
     empty = {"n": 0, "median_hours_at_most": None, "p90_hours_at_most": None}
     year_stats = stats["years"].get(year) or {
-        "proactive_share": None, "hours_to_decision": empty, "hours_to_report": empty
+        "proactive_share": None,
+        "hours_to_decision": empty,
+        "hours_to_report": empty,
     }
     return {
         "period": year,

@@ -31,12 +31,23 @@ def checklist(principal: CurrentPolicyAssessor) -> dict[str, Any]:
         "company_types": list(c.company_types),
         "sources": c.sources,
         "areas": [
-            {"id": a.id, "name": a.name, "items": [
-                {"id": i.id, "question": i.question, "applies": list(i.applies),
-                 "sources": list(i.sources), "auto": i.auto} for i in a.items]}
+            {
+                "id": a.id,
+                "name": a.name,
+                "items": [
+                    {
+                        "id": i.id,
+                        "question": i.question,
+                        "applies": list(i.applies),
+                        "sources": list(i.sources),
+                        "auto": i.auto,
+                    }
+                    for i in a.items
+                ],
+            }
             for a in c.areas
         ],
-    }  # fmt: skip
+    }
 
 
 @router.post("/assessments")

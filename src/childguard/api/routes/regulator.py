@@ -99,11 +99,16 @@ def _assessments(session: Session) -> list[dict[str, Any]]:
     out = []
     for name, period, payload in rows:
         data = json.loads(payload)
-        out.append({
-            "organisation": name, "period": period, "company_type": data["company_type"],
-            "overall_percent": data["overall_percent"], "areas": data["areas"],
-            "items": data["items"],
-        })  # fmt: skip
+        out.append(
+            {
+                "organisation": name,
+                "period": period,
+                "company_type": data["company_type"],
+                "overall_percent": data["overall_percent"],
+                "areas": data["areas"],
+                "items": data["items"],
+            }
+        )
     return out
 
 
@@ -161,8 +166,13 @@ def transparency(
     data = report_data(session, collect(session), year, None, state.settings.stats_k)
     if format == "json":
         return data
-    html = render("regulator/transparency.html", lang, report=data, organisation="",
-                  **({"pdf": True} if format == "pdf" else {}))  # fmt: skip
+    html = render(
+        "regulator/transparency.html",
+        lang,
+        report=data,
+        organisation="",
+        **({"pdf": True} if format == "pdf" else {}),
+    )
     if format == "html":
         return HTMLResponse(html)
     return Response(to_pdf(html), media_type="application/pdf")
@@ -185,10 +195,17 @@ def dashboard(
     k = state.settings.stats_k
     counts = _counts(session, scope)
     table = build_table(counts, dimension, k)
-    stats = summary({m: {"cases_by_source": v.get("cases_by_source", {}),
-                         "hours_to_decision": v.get("hours_to_decision", {}),
-                         "hours_to_report": v.get("hours_to_report", {})}
-                     for m, v in counts.items()}, k)  # fmt: skip
+    stats = summary(
+        {
+            m: {
+                "cases_by_source": v.get("cases_by_source", {}),
+                "hours_to_decision": v.get("hours_to_decision", {}),
+                "hours_to_report": v.get("hours_to_report", {}),
+            }
+            for m, v in counts.items()
+        },
+        k,
+    )
     national = scope == "national"
 
     def query_for(code: str) -> str:
