@@ -37,9 +37,9 @@ def render(template: str, lang: str, **context: Any) -> str:
     return _env().get_template(template).render(lang=lang, t=t, **context)
 
 
-def to_pdf(html: str) -> bytes:
-    """A PDF of ``html`` (WeasyPrint)."""
+def to_pdf(html: str, *, compress: bool = True) -> bytes:
+    """A PDF of ``html`` (WeasyPrint); ``compress=False`` leaves its objects readable (tests)."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf(uncompressed_pdf=not compress)
     return pdf
