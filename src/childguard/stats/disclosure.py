@@ -4,8 +4,9 @@ A table is a set of *base cells* (period x category counts) and the aggregates p
 them (quarters, years, row and column totals). Every published figure is the sum of some base
 cells. A figure from 1 to k-1 is suppressed (primary suppression). Complementary suppression then
 hides further figures until an attacker who reads every published figure, knows that counts are
-whole numbers >= 0 and that a hidden figure is not zero (zeros are published), cannot narrow any
-hidden figure to an interval narrower than k: for each one the minimum and maximum of its value
+whole numbers >= 0 and that a hidden figure is not zero (zeros are published), cannot show that
+a hidden figure is a small count nor narrow it down: the interval it can derive must reach k and be
+at least k/2 wide (``safe_interval``). For each hidden figure the minimum and maximum of its value
 subject to all published sums are computed by linear programming, and while one is too narrow the
 smallest published base cell sharing one of its aggregates is hidden too.
 """
@@ -66,6 +67,12 @@ def _bounds(
     return lo, hi
 
 
+def safe_interval(lo: float, hi: float, k: int) -> bool:
+    """Whether an attacker's interval [lo, hi] for a hidden figure protects it: it reaches k (the
+    figure could be a count that is not small) and is at least k/2 wide."""
+    return hi >= k and hi - lo >= k / 2
+
+
 def protect(figures: Sequence[Figure], n_cells: int, k: int = DEFAULT_K) -> Protected:
     """Decide which ``figures`` to hide so that no hidden one can be narrowed below width k.
 
@@ -89,7 +96,7 @@ def protect(figures: Sequence[Figure], n_cells: int, k: int = DEFAULT_K) -> Prot
         fig = by_key[key]
         lo, hi = _bounds(figures, out.hidden, n_cells, fig)
         out.intervals[key] = (lo, hi)
-        if hi - lo >= k:
+        if safe_interval(lo, hi, k):
             pending.pop(0)
             continue
         extra = _complement(fig, figures, cell_figure, out.hidden)

@@ -80,7 +80,9 @@ def test_hidden_cells_cannot_be_recovered(seed: int) -> None:
     assert small <= set(bounds), "every cell from 1 to k-1 is hidden"
     for key, (lo, hi) in bounds.items():
         assert lo <= truth[key] <= hi
-        assert hi - lo >= K, f"{key} narrowed to [{lo}, {hi}]"
+        # It cannot be shown to be a small count, nor narrowed down near its value.
+        assert hi >= K, f"{key} shown to be small: [{lo}, {hi}]"
+        assert hi - lo >= K / 2, f"{key} narrowed to [{lo}, {hi}]"
     # Published figures are exact.
     for r in table.rows:
         if r.level == "month":
@@ -101,4 +103,4 @@ def test_unprotected_table_is_recoverable_by_the_same_attack() -> None:
     bounds = _attack(naive, ["2025-01"])
     assert bounds[("2025-01", "match")] == (3, 3)
     lo, hi = _attack(table, ["2025-01"])[("2025-01", "match")]
-    assert hi - lo >= K
+    assert hi >= K and hi - lo >= K / 2
