@@ -4,11 +4,14 @@
 # postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
 # tesseract-ocr + language packs: text in images (media intelligence) in Khmer, Vietnamese, English.
 # fonts-dejavu-core, fonts-khmeros: free fonts the OCR bench and tests render text with.
+# fonts-noto-core (Noto Sans Khmer), libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0: WeasyPrint's
+#   PDFs (transparency reports, gap reports, posters) with Khmer shaped by HarfBuzz.
 set -euo pipefail
 pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
       libswresample-dev libswscale-dev libavutil-dev postgresql
       tesseract-ocr tesseract-ocr-khm tesseract-ocr-vie tesseract-ocr-eng
-      fonts-dejavu-core fonts-khmeros)
+      fonts-dejavu-core fonts-khmeros fonts-noto-core
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
