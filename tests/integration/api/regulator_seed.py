@@ -55,7 +55,7 @@ def seed_cases(db: Database, org_name: str = "acme", n: int = 150, year: int = 2
             s.add(
                 CaseMedia(
                     case_id=case.id,
-                    sha256=f"{i:02d}" + SHA[2:],
+                    sha256=f"{i:04x}" + SHA[4:],
                     md5="cd" * 16,
                     pdq="ef" * 32,
                     filename=SECRETS[3],
