@@ -40,6 +40,7 @@ from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
 from childguard.outbox.registry import build_worker
 from childguard.runtime import tune_allocator
+from childguard.stats.delivery import SubmitSchedule
 from childguard.store.db import Database
 
 #: Multipart overhead allowed on top of ``max_upload_bytes``.
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
 
     The database is opened (and migrated) and the match index loaded at start-up; a daemon
     thread then follows the change feed so entries added by other servers become matchable,
-    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``,
+    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``, another
+    queues last month's statistics for the ministry (``CHILDGUARD_STATS_SUBMIT_DAY``),
     and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
     """
     settings = settings or Settings()
@@ -73,9 +75,11 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         state = AppState(settings=settings, db=db, matcher=matcher, metrics=metrics)
         app.state.cg = state
         purge_schedule = PurgeSchedule(db, settings)
+        stats_schedule = SubmitSchedule(db, settings)
         if start_poller:
             state.start_poller()
             purge_schedule.start()
+            stats_schedule.start()
             state.start_feed_poller()
         if settings.outbox_worker:
             state.outbox = build_worker(
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
             yield
         finally:
             purge_schedule.stop()
+            stats_schedule.stop()
             state.stop()
 
     app = ChildguardAPI(

@@ -101,6 +101,7 @@ def stats_submit(
     settings = load_settings()
     ctx = open_context(settings)
     month = check_month(period) if period else _previous_month()
+    delivery.require_ministry_key(settings)
     with ctx.db.session(write=True) as s:
         message_id = delivery.queue_statistics(s, settings, ctx.org, month, to or None).id
     result = delivery.deliver_now(ctx.db, settings, message_id)
@@ -181,6 +182,7 @@ def policy_assess(
         if save:
             result["id"] = assessment.save(s, ctx.org.id, result, ctx.actor).id
         if submit_to:
+            delivery.require_ministry_key(settings)
             period = datetime.now(UTC).strftime("%Y-%m")
             message_id = delivery.queue(
                 s,

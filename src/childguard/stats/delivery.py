@@ -103,13 +103,19 @@ class SubmissionHandler:
         return DeliveryResult.failed(reason, status_code=response.status_code, retry=retry)
 
 
-def deliver_now(db: Database, settings: Settings, message_id: int) -> DeliveryResult:
-    """Deliver a queued submission at once (the CLI); settles the outbox row either way."""
+def require_ministry_key(settings: Settings) -> str:
+    """The API key the ministry issued to this organisation, or ``ConfigurationError``."""
     if not settings.stats_ministry_key:
         raise ConfigurationError(
             "set CHILDGUARD_STATS_MINISTRY_KEY to the API key the ministry issued to this "
             "organisation"
         )
+    return settings.stats_ministry_key
+
+
+def deliver_now(db: Database, settings: Settings, message_id: int) -> DeliveryResult:
+    """Deliver a queued submission at once (the CLI); settles the outbox row either way."""
+    require_ministry_key(settings)
     with db.session() as session:
         row = session.get(OutboxMessage, message_id)
         assert row is not None

@@ -133,7 +133,7 @@ def test_khmer_is_rendered_with_a_khmer_font() -> None:
     assert any(b"Khmer" in f for f in fonts), fonts
 
 
-def test_stats_show_and_key() -> None:
+def test_stats_show_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
     db = Database.open(Settings())
     seed_cases(db, "acme", n=150)
     db.dispose()
@@ -143,4 +143,7 @@ def test_stats_show_and_key() -> None:
     key = json.loads(cg("stats", "key"))
     assert re.fullmatch(r"([0-9a-f]{4}:){7}[0-9a-f]{4}", key["fingerprint"])
     cg("stats", "submit", "--period", "2025-13", code=2)
+    out = cg("stats", "submit", "--period", "2025-01", "--to", "http://ministry.test", code=3)
+    assert "CHILDGUARD_STATS_MINISTRY_KEY" in out
+    monkeypatch.setenv("CHILDGUARD_STATS_MINISTRY_KEY", "cg_x")
     cg("stats", "submit", "--period", "2025-01", "--to", "ftp://x", code=2)
