@@ -153,3 +153,30 @@ def test_outbox_delivery_reaches_the_ministry(
         assert queued is not None and json.loads(queued.payload)["url"].endswith("/submissions")
     who = api.client.get("/v1/national/submitters", headers=api.key("m", "regulator")).json()
     assert [(w["period"], w["replaced"]) for w in who] == [("2025-02", 0)]
+
+
+def test_assessment_reaches_the_ministry_without_notes(api: Api, platform: Any) -> None:
+    from childguard.policy import assessment
+    from childguard.policy.answers import parse
+    from childguard.policy.checklist import load
+
+    db, settings = platform
+    answers = parse("company_type: app\nanswers:\n  A1: {score: 3, note: private note}\n", load())
+    with db.session(write=True) as s:
+        org = ensure_org(s, "acme")
+        result = assessment.assess(s, settings, org.id, answers)
+        signed = submission.build(
+            s, settings.data_dir, org, "assessment", "2025-06", assessment.for_ministry(result)
+        )
+    key = _ministry(api, signed)
+    r = api.client.post("/v1/national/submissions", headers=key, json=signed)
+    assert r.status_code == 200, r.text
+    regulator = api.key("ministry", "regulator")
+    got = api.client.get("/v1/national/assessments", headers=regulator)
+    assert got.status_code == 200 and "private note" not in got.text
+    (row,) = got.json()
+    assert row["organisation"] == "acme" and row["items"]["A1"] == 3
+    assert row["overall_percent"] == result["overall_percent"]
+    bad = copy.deepcopy(signed)
+    bad["envelope"]["body"]["items"]["A1"] = 9
+    assert api.client.post("/v1/national/submissions", headers=key, json=bad).status_code == 400
