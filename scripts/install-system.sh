@@ -4,7 +4,8 @@
 # postgresql: the test suite also runs on PostgreSQL, started locally by scripts/pg-test.sh.
 # tesseract-ocr + language packs: text in images (media intelligence) in Khmer, Vietnamese, English.
 # fonts-dejavu-core, fonts-khmeros: free fonts the OCR bench and tests render text with.
-# libpango + libharfbuzz: WeasyPrint renders PDFs (the Cambodian referral package); fonts-khmeros
+# libpango + libharfbuzz(-subset): WeasyPrint renders PDFs (the Cambodian referral package,
+# transparency and gap reports, posters); fonts-khmeros
 # and fonts-noto-core: free Khmer fonts, so Khmer is shaped correctly in them.
 # chromium: the console's browser tests (Playwright drives the Debian Chromium).
 # npm: the API docs pages' scripts (swagger-ui, redoc) come from npm, served by the app itself;
@@ -14,7 +15,7 @@ pkgs=(ffmpeg pkg-config libavdevice-dev libavfilter-dev libavformat-dev libavcod
       libswresample-dev libswscale-dev libavutil-dev postgresql
       tesseract-ocr tesseract-ocr-khm tesseract-ocr-vie tesseract-ocr-eng
       fonts-dejavu-core fonts-khmeros fonts-noto-core
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b chromium)
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 chromium)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

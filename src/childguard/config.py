@@ -407,6 +407,35 @@ class Settings(BaseSettings):
             "this many hours after it was queued (or redelivered), then dead-lettered."
         ),
     )
+    stats_k: int = Field(
+        default=10,
+        ge=2,
+        le=1000,
+        description=(
+            "Disclosure control threshold: a published count from 1 to k-1 is suppressed, "
+            "with complementary suppression so it cannot be recovered."
+        ),
+    )
+    stats_ministry_url: str = Field(
+        default="",
+        description=(
+            "Base URL of the ministry's childguard instance that receives this platform's "
+            "signed monthly statistics and assessments (empty: nothing is sent on a schedule)."
+        ),
+    )
+    stats_ministry_key: str = Field(
+        default="",
+        description="API key this organisation holds on the ministry's instance (platform role).",
+    )
+    stats_submit_day: int = Field(
+        default=5,
+        ge=0,
+        le=28,
+        description=(
+            "Day of the month on which the server queues last month's statistics for the "
+            "ministry (0: never on a schedule; `childguard stats submit` still works)."
+        ),
+    )
     outbox_worker: bool = Field(
         default=True,
         description=(

@@ -19,6 +19,7 @@ from childguard.api.openapi import install_openapi
 from childguard.api.params import reject_unknown_query
 from childguard.api.routes import (
     admin,
+    assessments,
     banks,
     cases,
     evidence,
@@ -26,7 +27,9 @@ from childguard.api.routes import (
     health,
     policies,
     queues,
+    regulator,
     reports,
+    safety,
     scan,
     signals,
     stats,
@@ -42,6 +45,7 @@ from childguard.media.matcher import Matcher
 from childguard.outbox.registry import build_worker
 from childguard.reports.worker import ReportWorker
 from childguard.runtime import tune_allocator
+from childguard.stats.delivery import SubmitSchedule
 from childguard.store.db import Database
 
 #: Multipart overhead allowed on top of ``max_upload_bytes``.
@@ -63,6 +67,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``,
     the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events, and the report
     worker sends due hotline reports every ``CHILDGUARD_REPORT_POLL_SECONDS``.
+    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``, another
+    queues last month's statistics for the ministry (``CHILDGUARD_STATS_SUBMIT_DAY``),
+    and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -78,10 +85,12 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         purge_schedule = PurgeSchedule(db, settings)
         report_worker = ReportWorker(db, settings, on_summary=metrics.count_reports)
         state.report_worker = report_worker
+        stats_schedule = SubmitSchedule(db, settings)
         if start_poller:
             report_worker.start()
             state.start_poller()
             purge_schedule.start()
+            stats_schedule.start()
             state.start_feed_poller()
         if settings.outbox_worker:
             state.outbox = build_worker(
@@ -95,6 +104,7 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         finally:
             purge_schedule.stop()
             report_worker.stop()
+            stats_schedule.stop()
             state.stop()
 
     app = ChildguardAPI(
@@ -125,6 +135,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
         signals.router,
         webhooks.router,
         reports.router,
+        regulator.router,
+        assessments.router,
+        safety.router,
     ):
         app.include_router(router)
     from childguard.api import hma

@@ -84,3 +84,5 @@ CurrentSignalMatcher = Annotated[Principal, Depends(require(Permission.SIGNALS_M
 CurrentWebhookAdmin = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]
 CurrentReportReader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
 CurrentReporter = Annotated[Principal, Depends(require(Permission.REPORTS_FILE))]
+CurrentStatsSubmitter = Annotated[Principal, Depends(require(Permission.STATS_SUBMIT))]
+CurrentPolicyAssessor = Annotated[Principal, Depends(require(Permission.POLICY_ASSESS))]

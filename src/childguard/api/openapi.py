@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 #: Routes that need no key (and so are neither authenticated nor rate limited).
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/v1/safety/messages", "/safety", "/safety/posters/{audience}.pdf"}
+)
 
 #: Error statuses every authenticated route may answer, and why.
 COMMON_ERRORS = {
@@ -41,6 +43,10 @@ NON_JSON = {
     ("/v1/banks/{name}/export", "get"): {
         "text/csv": {"schema": {"type": "string"}},
         "text/plain": {"schema": {"type": "string"}},
+    },
+    ("/safety", "get"): {"text/html": {"schema": {"type": "string"}}},
+    ("/safety/posters/{audience}.pdf", "get"): {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}
     },
 }
 
@@ -224,7 +230,9 @@ def rewrite(document: dict[str, Any]) -> dict[str, Any]:
             responses.pop("422", None)
             if path in PUBLIC_PATHS:
                 operation["security"] = []
-                errors = PUBLIC_ERRORS
+                errors = dict(PUBLIC_ERRORS)
+                if operation.get("parameters"):
+                    errors["400"] = COMMON_ERRORS["400"]
             else:
                 operation["security"] = [{"bearer": []}]
                 errors = {**COMMON_ERRORS, **(UPLOAD_ERRORS if _is_upload(operation) else {})}

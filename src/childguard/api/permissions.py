@@ -35,6 +35,8 @@ class Permission(StrEnum):
     AUDIT_WITNESS = "audit:witness"
     REPORTS_READ = "reports:read"
     REPORTS_FILE = "reports:file"
+    STATS_SUBMIT = "stats:submit"
+    POLICY_ASSESS = "policy:assess"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -52,6 +54,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.SIGNALS_WRITE,
             Permission.SIGNALS_MATCH,
             Permission.AUDIT_WITNESS,
+            Permission.STATS_SUBMIT,
         }
     ),
     Role.REVIEWER: frozenset(

@@ -72,6 +72,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "dev": ("dev_cmd", "Development tools (local fakes of partner services)."),
     "user": ("user_cmd", "Console users (argon2id passwords)."),
+    "stats": (
+        "stats_cmd",
+        "Statistics for the regulator: counts only, small numbers hidden; sent to the ministry.",
+    ),
+    "policy": (
+        "stats_cmd",
+        "Child online protection self-assessment against the shipped checklist.",
+    ),
+    "transparency": (
+        "stats_cmd",
+        "Write this organisation's transparency report (TRUST framework, EU 2024/2835 categories).",
+    ),
 }
 
 

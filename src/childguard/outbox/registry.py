@@ -14,6 +14,8 @@ from childguard.store.db import Database
 
 def handlers(db: Database, settings: Settings) -> dict[str, Handler]:
     """Every kind of message this deployment delivers and its handler."""
+    from childguard.stats.delivery import SubmissionHandler
+    from childguard.stats.submission import OUTBOX_KIND as STATS_SUBMISSION
     from childguard.webhooks.delivery import WebhookHandler
     from childguard.webhooks.outbox import KIND as WEBHOOK
 
@@ -22,7 +24,8 @@ def handlers(db: Database, settings: Settings) -> dict[str, Handler]:
             db,
             allow_private=settings.webhook_allow_private,
             timeout=settings.webhook_timeout_seconds,
-        )
+        ),
+        STATS_SUBMISSION: SubmissionHandler(settings.stats_ministry_key),
     }
 
 

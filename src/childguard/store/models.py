@@ -902,3 +902,54 @@ class WellnessDay(Base):
     reveals: Mapped[int] = mapped_column(Integer, default=0)
     review_seconds: Mapped[int] = mapped_column(Integer, default=0)
     override_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StatsPin(Base):
+    """On the ministry's instance: the Ed25519 key fingerprint a submitting organisation signs with.
+
+    Pinned by an admin after comparing the fingerprint with the platform out of band.
+    """
+
+    __tablename__ = "stats_pins"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    pinned_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class StatsSubmission(Base):
+    """A signed submission received by the ministry: monthly counts or a policy assessment.
+
+    One per organisation, kind and period; a second replaces the first (``replaced`` counts how
+    often, each replacement audited). ``payload`` holds counts or scores only.
+    """
+
+    __tablename__ = "stats_submissions"
+    __table_args__ = (
+        UniqueConstraint("org_id", "kind", "period", name="uq_stats_submission_period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(7))
+    payload: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PolicyAssessment(Base):
+    """A company's self-assessment against the child-protection checklist (scores, no free text
+    beyond the company's own notes, which never reach the regulator)."""
+
+    __tablename__ = "policy_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    company_type: Mapped[str] = mapped_column(String(16))
+    checklist_version: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[str] = mapped_column(Text)
+    scores: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -408,7 +408,9 @@ def _evidence_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
 
 
 def all_routes() -> dict[tuple[str, str], tuple[Permission | None, Call]]:
-    return {**ROUTES, **_hma_routes(), **_evidence_routes()}
+    from tests.integration.api.regulator_calls import REGULATOR_ROUTES
+
+    return {**ROUTES, **_hma_routes(), **_evidence_routes(), **REGULATOR_ROUTES}
 
 
 def _seed(api: Api) -> None:

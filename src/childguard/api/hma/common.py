@@ -111,7 +111,7 @@ def hash_received(
             "unsupported_media",
         )
     named = {_hma_name(name, media.kind): r for name, r in results.items()}
-    if types:
+    if types is not None:
         wanted = [t.strip() for t in types.split(",") if t.strip()]
         if not wanted:
             raise HmaError(400, "empty signal type selection")

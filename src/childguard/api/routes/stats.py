@@ -5,36 +5,36 @@ Counts only: no content, no hashes, no organisation-level or personal data.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from childguard.api.deps import CurrentRegulator, SessionDep, StateDep
 from childguard.auth import Role
-from childguard.store.models import AuditRecord, Bank, BankEntryCount, Org
+from childguard.stats.collect import collect
+from childguard.stats.tables import build_table
+from childguard.store.models import Bank, BankEntryCount, Org
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 
 
 @router.get("")
 def summary(session: SessionDep, state: StateDep, principal: CurrentRegulator) -> dict[str, object]:
-    """Totals and matched scans per month.
+    """Totals and matched scans per month (None: a figure hidden by disclosure control).
 
     Deployment-wide for the regulator and the deployment's admin organisation; an admin of any
     other organisation gets the same figures for its own organisation only.
     """
-    wide = principal.role is Role.REGULATOR or principal.org_name == state.settings.admin_org
+    wide = (
+        principal.role is Role.REGULATOR or principal.org_name == state.settings.resolved_admin_org
+    )
     counts = select(BankEntryCount.signal_type, func.sum(BankEntryCount.n)).where(
         BankEntryCount.enabled.is_(True)
     )
-    matched = select(AuditRecord.at).where(AuditRecord.action == "scan.match")
     banks = select(func.count()).select_from(Bank)
     orgs = select(func.count()).select_from(Org)
     if not wide:
         own = select(Bank.id).where(Bank.org_id == principal.org_id)
         counts = counts.where(BankEntryCount.bank_id.in_(own))
-        matched = matched.where(AuditRecord.org_id == principal.org_id)
         banks = banks.where(Bank.org_id == principal.org_id)
         orgs = orgs.where(Org.id == principal.org_id)
     entries = {
@@ -42,9 +42,11 @@ def summary(session: SessionDep, state: StateDep, principal: CurrentRegulator) -
         for stype, n in session.execute(counts.group_by(BankEntryCount.signal_type))
         if n
     }
-    months: Counter[str] = Counter()
-    for (at,) in session.execute(matched):
-        months[at.strftime("%Y-%m")] += 1
+    monthly = collect(session, None if wide else principal.org_id)
+    # An organisation's own figures are its own to see; small cells are hidden only from views
+    # across organisations (the regulator's and the deployment's).
+    scans = build_table(monthly, "scans", state.settings.stats_k if wide else 1)
+    months = {r.period: r.total for r in scans.rows if r.level == "month"}
     return {
         "scope": "deployment" if wide else "organisation",
         "organisations": session.scalar(orgs) or 0,

@@ -1,0 +1,1 @@
+"""Child online protection policy self-assessment against a shipped checklist (issue 19)."""
