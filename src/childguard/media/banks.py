@@ -20,7 +20,7 @@ from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.media.signals.registry import get_signal_type
-from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
+from childguard.store.bulk import bulk_insert_entries, counted_in_bulk, prepare_bulk_import
 from childguard.store.models import (
     MAX_ID,
     Bank,
@@ -417,18 +417,21 @@ class BankRepository:
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
         the bank's unique index, filling empty provenance as ``add_entries`` does. Rows go in
         with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of every
-        process learn of them once, at the end, as one id range. ``progress`` receives the
-        number of input entries handled after each chunk. ``summary.entry_ids`` stays empty.
+        process learn of them once, at the end, as one id range, and the bank's entry counts
+        grow once, at the end, by one grouped statement (``counted_in_bulk``). ``progress``
+        receives the number of input entries handled after each chunk. ``summary.entry_ids``
+        stays empty.
         """
         self._require_owner(bank)
         summary = ImportSummary()
         now = utcnow()
         prepare_bulk_import(self.session)
         before = self.session.scalar(select(func.max(BankEntry.id))) or 0
-        for chunk in _batched(entries, chunk_size):
-            self._import_chunk(bank, chunk, summary, now)
-            if progress is not None:
-                progress(len(chunk))
+        with counted_in_bulk(self.session):
+            for chunk in _batched(entries, chunk_size):
+                self._import_chunk(bank, chunk, summary, now)
+                if progress is not None:
+                    progress(len(chunk))
         if summary.added:
             after = self.session.scalar(select(func.max(BankEntry.id))) or before
             self._change("add", bank, (before + 1, after), as_range=True)
