@@ -132,8 +132,13 @@ def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> li
     connection = session.connection()
     columns = "e.id, e.value_digest, e.source, e.external_id, e.classification, e.note"
     if connection.dialect.name == "postgresql":
-        sql = f"SELECT {columns} FROM bank_entries e WHERE bank_id = %s AND value_digest = ANY(%s)"
-        return list(connection.exec_driver_sql(sql, (bank_id, list(digests))))
+        # One index probe per digest: the LIMIT keeps the planner from turning the look-up into
+        # a scan of the whole bank (which it prefers for a long array, and grows with the bank).
+        sql = (
+            f"SELECT {columns} FROM unnest(%s::text[]) AS d(digest) CROSS JOIN LATERAL "
+            "(SELECT * FROM bank_entries WHERE bank_id = %s AND value_digest = d.digest LIMIT 1) e"
+        )
+        return list(connection.exec_driver_sql(sql, (list(digests), bank_id)))
     # the digests drive the join: one index probe each, in their order
     sql = (
         f"SELECT {columns} FROM json_each(?) AS d CROSS JOIN bank_entries AS e "
