@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
+from childguard import __version__
 from childguard.cli.main import COMMANDS, load_command
 from tests.conftest import PDQ_DATA, REPO_ROOT
 
@@ -51,3 +53,47 @@ def test_static_help_line_is_the_commands_own(name: str) -> None:
     command = load_command(name)
     assert command.name == name
     assert command.get_short_help_str(limit=200) == COMMANDS[name][1]
+
+
+@pytest.mark.parametrize("columns", [20, 52, 60, 80, 200])
+@pytest.mark.parametrize("prog", ["childguard", "python -m childguard.cli.main", "x" * 70])
+def test_quick_help_is_typers_help(
+    columns: int, prog: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    from childguard.cli.app import build_app
+    from childguard.cli.quick import help_width, root_help
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    command = typer.main.get_command(build_app())
+    typers = command.get_help(command.make_context(prog, ["--help"], resilient_parsing=True))
+    assert root_help(prog, help_width()) == typers + "\n"
+
+
+def _run_cli(*args: str, columns: int = 72) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(REPO_ROOT / "src"), "PATH": "/usr/bin:/bin", "COLUMNS": str(columns)}
+    return subprocess.run(
+        [sys.executable, "-m", "childguard.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_help_and_version_answered_without_typer_say_what_typer_says() -> None:
+    typer_help = _run_cli("--help", "--help")  # two arguments: Typer answers
+    quick_help = _run_cli("--help")
+    assert typer_help.returncode == quick_help.returncode == 0
+    assert quick_help.stdout == typer_help.stdout
+    assert re.search(r"\n  bank +Manage hash banks", quick_help.stdout)
+    typer_version = _run_cli("--version", "hash")  # eager: Typer prints the version and stops
+    quick_version = _run_cli("--version")
+    assert quick_version.stdout == typer_version.stdout == f"childguard {__version__}\n"
+
+
+def test_bare_command_prints_the_help_and_exits_2() -> None:
+    done = _run_cli()
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == _run_cli("--help").stdout

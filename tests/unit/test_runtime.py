@@ -32,3 +32,19 @@ def test_tuned_hashing_reuses_memory_instead_of_faulting_pages(settings: Setting
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10
     # untuned, each hash of this photo faults in about 1,200 fresh pages (5 MB of buffers)
     assert faults < 100
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_restores_the_collector_as_it_was(enabled: bool) -> None:
+    import gc
+
+    from childguard.runtime import gc_paused
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(KeyError), gc_paused():
+            assert not gc.isenabled()
+            raise KeyError("the block fails")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -23,6 +23,7 @@ from childguard.errors import InvalidInput, NotFound
 from childguard.media.bank_formats import BankFormat, EntryIn, iter_parsed_entries, write_entries
 from childguard.media.banks import BankRepository, ImportSummary
 from childguard.media.scan import iter_files, scan_one
+from childguard.runtime import gc_paused
 
 bank_app = typer.Typer(
     help="Manage hash banks (named lists of known hashes).", no_args_is_help=True
@@ -161,7 +162,7 @@ def _import_stream(
     create_bank: bool,
 ) -> ImportSummary:
     entries = iter_parsed_entries(stream, fmt, signal_type=signal, source=source)
-    with ctx.db.session(write=True) as s, counter("importing") as progress:
+    with gc_paused(), ctx.db.session(write=True) as s, counter("importing") as progress:
         repo = BankRepository(s, ctx.org, ctx.actor)
         if create_bank:
             try:

@@ -8,6 +8,7 @@ with what is stored. Import/export formats live in ``bank_formats``.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,12 @@ from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
 from childguard.media.signals.registry import get_signal_type
-from childguard.store.bulk import bulk_insert_entries, prepare_bulk_import
+from childguard.store.bulk import (
+    bulk_insert_entries,
+    counted_in_bulk,
+    prepare_bulk_import,
+    stored_entries,
+)
 from childguard.store.models import (
     MAX_ID,
     Bank,
@@ -34,8 +40,6 @@ from childguard.store.models import (
 
 #: Entries per chunk of a streamed import: memory is bounded by it, speed barely depends on it.
 IMPORT_CHUNK = 50_000
-#: Digests per "already in the bank?" query of a streamed import.
-LOOKUP_CHUNK = 1000
 PROVENANCE = ("source", "external_id", "classification", "note")
 
 
@@ -417,18 +421,21 @@ class BankRepository:
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
         the bank's unique index, filling empty provenance as ``add_entries`` does. Rows go in
         with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of every
-        process learn of them once, at the end, as one id range. ``progress`` receives the
-        number of input entries handled after each chunk. ``summary.entry_ids`` stays empty.
+        process learn of them once, at the end, as one id range, and the bank's entry counts
+        grow once, at the end, by one grouped statement (``counted_in_bulk``). ``progress``
+        receives the number of input entries handled after each chunk. ``summary.entry_ids``
+        stays empty.
         """
         self._require_owner(bank)
         summary = ImportSummary()
         now = utcnow()
         prepare_bulk_import(self.session)
         before = self.session.scalar(select(func.max(BankEntry.id))) or 0
-        for chunk in _batched(entries, chunk_size):
-            self._import_chunk(bank, chunk, summary, now)
-            if progress is not None:
-                progress(len(chunk))
+        with counted_in_bulk(self.session):
+            for chunk in _batched(entries, chunk_size):
+                self._import_chunk(bank, chunk, summary, now)
+                if progress is not None:
+                    progress(len(chunk))
         if summary.added:
             after = self.session.scalar(select(func.max(BankEntry.id))) or before
             self._change("add", bank, (before + 1, after), as_range=True)
@@ -445,53 +452,22 @@ class BankRepository:
                 unique[key] = _merge_in(unique[key], e)
             else:
                 unique[key] = e
-        keys = list(unique)
+        # in digest order: the look-ups and the unique index sweep through the keys once
+        ordered = sorted(unique)
         fills: list[tuple[int, dict[str, str]]] = []
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            stored_rows = self.session.execute(
-                select(
-                    BankEntry.id,
-                    BankEntry.value_digest,
-                    BankEntry.source,
-                    BankEntry.external_id,
-                    BankEntry.classification,
-                    BankEntry.note,
-                ).where(
-                    BankEntry.bank_id == bank.id,
-                    BankEntry.value_digest.in_(keys[start : start + LOOKUP_CHUNK]),
-                )
-            )
-            for row in stored_rows:
-                e = unique.pop(row.value_digest)
-                summary.merged += 1
-                fill = {
-                    a: getattr(e, a) for a in PROVENANCE if getattr(e, a) and not getattr(row, a)
-                }
-                if fill:
-                    fills.append((row.id, fill))
+        for row in stored_entries(self.session, bank.id, ordered):
+            e = unique.pop(row.value_digest)
+            summary.merged += 1
+            fill = {a: getattr(e, a) for a in PROVENANCE if getattr(e, a) and not getattr(row, a)}
+            if fill:
+                fills.append((row.id, fill))
         for entry_id, fill in fills:
             self.session.execute(update(BankEntry).where(BankEntry.id == entry_id).values(fill))
-        rows = [
-            (
-                bank.id,
-                e.signal_type,
-                e.value,
-                key,
-                e.source,
-                e.external_id,
-                e.classification,
-                e.note,
-                e.enabled,
-                now,
-            )
-            # in digest order: the unique index takes the chunk's keys in one sweep, not at random
-            for key, e in sorted(unique.items())
-        ]
-        for e in unique.values():
-            summary.by_signal[e.signal_type] = summary.by_signal.get(e.signal_type, 0) + 1
-        summary.added += len(rows)
-        if rows:
-            bulk_insert_entries(self.session, rows)
+        new = [(key, unique[key]) for key in ordered if key in unique]
+        for signal, n in Counter(e.signal_type for e in unique.values()).items():
+            summary.by_signal[signal] = summary.by_signal.get(signal, 0) + n
+        summary.added += len(new)
+        bulk_insert_entries(self.session, bank.id, now, new)
 
     def _finish_add(self, bank: Bank, summary: ImportSummary, now: datetime) -> ImportSummary:
         bank.updated_at = now

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from childguard.media.bank_formats import EntryIn
+from childguard.errors import InvalidInput
+from childguard.media.bank_formats import EntryIn, iter_parsed_entries
 from childguard.media.banks import BankRepository
 from childguard.store.db import Database
 from childguard.store.models import BankEntry, BankEntryCount, Org
@@ -80,3 +84,49 @@ def test_listing_reads_the_kept_counts(db: Database, org: Org) -> None:
     with db.session() as s:
         (info,) = BankRepository(s, s.get(Org, org.id)).list_visible()  # type: ignore[arg-type]
     assert info.entries == {"md5": 1234}
+
+
+def _csv(rows: list[tuple[str, str, bool]]) -> io.StringIO:
+    body = "".join(f"{t},{v},,,,,{'true' if on else 'false'}\n" for t, v, on in rows)
+    return io.StringIO("signal_type,signal,source,external_id,classification,note,enabled\n" + body)
+
+
+def test_bulk_import_counts_once_and_exactly(db: Database, org: Org) -> None:
+    with db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        bank = repo.create("IMPORTED")
+        repo.add_entries(bank, [EntryIn("md5", f"{i:032x}") for i in range(3)])
+        bank_id = bank.id
+    rows = [("md5", f"{i:032x}", i % 4 != 0) for i in range(1, 40)]  # 1, 2 already stored
+    rows += [("sha256", f"{i:064x}", True) for i in range(5)] + [("md5", f"{5:032x}", True)]
+    with db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        summary = repo.import_entries(
+            repo.get("IMPORTED"), iter_parsed_entries(_csv(rows)), chunk_size=9
+        )
+    assert (summary.added, summary.merged) == (37 + 5, 3)
+    assert kept(db) == counted(db)
+    assert counted(db)[(bank_id, "md5", False)] == 9  # 4, 8, ... 36; stored ones stay enabled
+    # the row trigger is back: a later insert outside the import is counted
+    with db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        repo.add_entries(repo.get("IMPORTED"), [EntryIn("md5", "e" * 32)])
+        s.execute(
+            insert(BankEntry),
+            [{"bank_id": bank_id, "signal_type": "md5", "value": "d", "value_digest": "d"}],
+        )
+    assert kept(db) == counted(db)
+
+
+def test_failed_bulk_import_leaves_counts_and_trigger(db: Database, org: Org) -> None:
+    with db.session(write=True) as s:
+        BankRepository(s, s.get(Org, org.id)).create("FAILED")  # type: ignore[arg-type]
+    lines = [f"md5 {i:032x}\n" for i in range(30)] + ["md5 not-a-hash\n"]
+    with pytest.raises(InvalidInput, match=r"^line 31:"), db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        repo.import_entries(repo.get("FAILED"), iter_parsed_entries(iter(lines)), chunk_size=10)
+    assert kept(db) == counted(db) == {}
+    with db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        repo.add_entries(repo.get("FAILED"), [EntryIn("md5", "e" * 32)])
+    assert kept(db) == counted(db) and sum(kept(db).values()) == 1
