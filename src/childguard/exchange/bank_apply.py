@@ -71,18 +71,23 @@ def validate_adds(changes: Iterable[tuple[int, Change]]) -> list[FeedAdd]:
     ``PageRefused`` names the first bad change (1-based position and seq) and what is wrong.
     """
     types: dict[str, type[SignalType]] = {}
+    sha256 = hashlib.sha256
     out: list[FeedAdd] = []
+    append = out.append
     for index, change in changes:
         try:
             stype = types.get(change.type)
             if stype is None:
                 stype = types[change.type] = get_signal_type(change.type)
             value = stype.validate(change.value)
-            classification = change.classification[:CLASSIFICATION_MAX].strip()
         except InvalidInput as exc:
             raise PageRefused(f"change {index + 1} (seq {change.seq}): {exc.message}") from None
-        digest = hashlib.sha256(f"{stype.name}:{value}".encode()).hexdigest()
-        out.append(FeedAdd(change.id, stype.name, value, digest, classification))
+        name = stype.name
+        classification = change.classification
+        if classification:
+            classification = classification[:CLASSIFICATION_MAX].strip()
+        digest = sha256(f"{name}:{value}".encode()).hexdigest()
+        append(FeedAdd(change.id, name, value, digest, classification))
     return out
 
 
