@@ -61,7 +61,7 @@ class Node:
     """One deployment: data directory, database and its server process."""
 
     def __init__(
-        self, root: Path, org: str, poll: float, pg_url: str | None, page_size: int = 20_000
+        self, root: Path, org: str, poll: float, pg_url: str | None, page_size: int = 50_000
     ) -> None:
         self.data_dir = root / org
         self.org = org
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--delta", type=int, default=1000)
     parser.add_argument("--poll", type=float, default=2.0)
-    parser.add_argument("--page-size", type=int, default=20_000, help="changes per feed page")
+    parser.add_argument("--page-size", type=int, default=50_000, help="changes per feed page")
     parser.add_argument("--pg-url", default=os.environ.get("CHILDGUARD_TEST_PG_URL") or None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cg-exchange-bench-") as tmp:

@@ -7,6 +7,12 @@ a few thousand rows on SQLite, ``COPY`` on PostgreSQL), their ids read back (SQL
 the id range above the largest id before the insert; PostgreSQL: by value), and the provenance
 links likewise. No ORM object is built per row.
 
+New entries are inserted in the order of their value digest: the ``(bank_id, value_digest)``
+unique index is the only random-order one, and a page inserted in key order walks its B-tree
+once, leaf after leaf, instead of touching a random leaf per row (at a million entries this more
+than halved the insert's cost on SQLite). Their ids therefore follow the digests, not the
+publisher's order; ``subscription_entries`` links each to its origin.
+
 Why multi-row statements on SQLite: each statement of an ``executemany`` that fires a trigger
 (the entry counters of migration ``0005_security``) opens its own statement journal, which cost
 more than the insert itself; one statement per few thousand rows fires the same per-row
@@ -147,7 +153,7 @@ def apply_adds(
             added_at,
             0,
         )
-        for digest, add in by_digest.items()
+        for digest, add in sorted(by_digest.items())
         if digest not in stored
     ]
     _merge_provenance(conn, stored, by_digest, source, publisher)
