@@ -7,7 +7,8 @@ directory and SQLite database, or PostgreSQL databases under ``--pg-url``), fill
 bank with ``--entries`` random MD5 values, publishes it and measures:
 
 - ``full sync``: the subscriber's server pulls the whole feed from scratch
-  (``POST /v1/subscriptions/{id}/sync``; goal 1M entries in <= 60 s);
+  (``POST /v1/subscriptions/{id}/sync``, pages of ``--page-size`` changes; goal 1M entries in
+  <= 60 s);
 - ``delta``: ``--delta`` entries added at the publisher, then synced (goal 1,000 in <= 2 s);
 - ``add -> matchable``: one entry added at the publisher until a lookup at the subscriber finds
   it, with the subscriber polling every ``--poll`` seconds (goal <= one poll interval + 1 s).
@@ -59,13 +60,16 @@ def pg_database(admin_url: str) -> str:
 class Node:
     """One deployment: data directory, database and its server process."""
 
-    def __init__(self, root: Path, org: str, poll: float, pg_url: str | None) -> None:
+    def __init__(
+        self, root: Path, org: str, poll: float, pg_url: str | None, page_size: int = 50_000
+    ) -> None:
         self.data_dir = root / org
         self.org = org
         self.database_url = pg_database(pg_url) if pg_url else None
         self.settings = Settings(data_dir=self.data_dir, database_url=self.database_url, org=org)
         self.db = Database.open(self.settings)
         self.poll = poll
+        self.page_size = page_size
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -83,7 +87,7 @@ class Node:
             "CHILDGUARD_DATA_DIR": str(self.data_dir),
             "CHILDGUARD_ORG": self.org,
             "CHILDGUARD_FEED_POLL_SECONDS": str(self.poll),
-            "CHILDGUARD_FEED_PAGE_SIZE": "10000",
+            "CHILDGUARD_FEED_PAGE_SIZE": str(self.page_size),
             "CHILDGUARD_INDEX_POLL_SECONDS": "0.2",
             "CHILDGUARD_LOG_LEVEL": "WARNING",
             "CHILDGUARD_REQUEST_TIMEOUT_SECONDS": "600",
@@ -168,12 +172,13 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--delta", type=int, default=1000)
     parser.add_argument("--poll", type=float, default=2.0)
+    parser.add_argument("--page-size", type=int, default=50_000, help="changes per feed page")
     parser.add_argument("--pg-url", default=os.environ.get("CHILDGUARD_TEST_PG_URL") or None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cg-exchange-bench-") as tmp:
         root = Path(tmp)
         pub = Node(root, "pubco", 0, args.pg_url)
-        sub = Node(root, "subco", args.poll, args.pg_url)
+        sub = Node(root, "subco", args.poll, args.pg_url, args.page_size)
         t = time.perf_counter()
         fill(pub, "KNOWN", args.entries)
         print(f"filled publisher with {args.entries:,} entries in {time.perf_counter() - t:.1f} s")

@@ -351,10 +351,14 @@ class Settings(BaseSettings):
         ),
     )
     feed_page_size: int = Field(
-        default=5000,
+        default=50_000,
         ge=1,
-        le=10_000,
-        description="Changes asked for per feed page when syncing a subscription.",
+        le=50_000,
+        description=(
+            "Changes asked for per feed page when syncing a subscription (1 to 50,000; "
+            "bigger pages mean fewer round trips and commits; the subscriber holds its write lock "
+            "while it applies one)."
+        ),
     )
     feed_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest wait for a publisher or partner API answer."

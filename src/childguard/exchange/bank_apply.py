@@ -1,13 +1,26 @@
 """Applying a bank feed page's additions in bulk: the subscriber's fast path.
 
-A page of 10,000 additions is validated in Python, then written with a handful of statements in
-the caller's transaction (so a page is still applied whole or not at all): one look-up of the
-page's values already in the bank, the new entries as plain tuples (``executemany`` on SQLite,
-``COPY`` on PostgreSQL), their ids read back by value, and the provenance links likewise. No ORM
-object is built per row. The bookkeeping matches ``BankRepository.add_entries``: one
-``index_changes`` row for the id range of the new entries, one ``bank.entries.add`` audit record
-per page, and entries already in the bank are merged (empty provenance fields filled), not
-duplicated.
+A page of additions is validated in Python, then written with a handful of statements in the
+caller's transaction (so a page is still applied whole or not at all): one look-up of the page's
+values already in the bank, the new entries as plain tuples (multi-row ``INSERT`` statements of
+a few thousand rows on SQLite, ``COPY`` on PostgreSQL), their ids read back (SQLite: one scan of
+the id range above the largest id before the insert; PostgreSQL: by value), and the provenance
+links likewise. No ORM object is built per row.
+
+New entries are inserted in the order of their value digest: the ``(bank_id, value_digest)``
+unique index is the only random-order one, and a page inserted in key order walks its B-tree
+once, leaf after leaf, instead of touching a random leaf per row (at a million entries this more
+than halved the insert's cost on SQLite). Their ids therefore follow the digests, not the
+publisher's order; ``subscription_entries`` links each to its origin.
+
+Why multi-row statements on SQLite: each statement of an ``executemany`` that fires a trigger
+(the entry counters of migration ``0005_security``) opens its own statement journal, which cost
+more than the insert itself; one statement per few thousand rows fires the same per-row
+triggers, so the counters stay exact, at about half the cost.
+
+The bookkeeping matches ``BankRepository.add_entries``: one ``index_changes`` row for the id
+range of the new entries, one ``bank.entries.add`` audit record per page, and entries already in
+the bank are merged (empty provenance fields filled), not duplicated.
 """
 
 from __future__ import annotations
@@ -29,8 +42,9 @@ from childguard.media.signals.base import SignalType
 from childguard.plugins import get_signal_type
 from childguard.store.models import Bank, BankEntry, IndexChange, utcnow
 
-#: Bound parameters per ``IN (...)`` look-up on SQLite (its limit is 32,766 since 3.32).
+#: Bound parameters per statement on SQLite (its limit is 32,766 since 3.32).
 _SQLITE_CHUNK = 5000
+_SQLITE_MAX_PARAMS = 30_000
 _ENTRY_COLUMNS = (
     "bank_id",
     "signal_type",
@@ -63,18 +77,23 @@ def validate_adds(changes: Iterable[tuple[int, Change]]) -> list[FeedAdd]:
     ``PageRefused`` names the first bad change (1-based position and seq) and what is wrong.
     """
     types: dict[str, type[SignalType]] = {}
+    sha256 = hashlib.sha256
     out: list[FeedAdd] = []
+    append = out.append
     for index, change in changes:
         try:
             stype = types.get(change.type)
             if stype is None:
                 stype = types[change.type] = get_signal_type(change.type)
             value = stype.validate(change.value)
-            classification = change.classification[:CLASSIFICATION_MAX].strip()
         except InvalidInput as exc:
             raise PageRefused(f"change {index + 1} (seq {change.seq}): {exc.message}") from None
-        digest = hashlib.sha256(f"{stype.name}:{value}".encode()).hexdigest()
-        out.append(FeedAdd(change.id, stype.name, value, digest, classification))
+        name = stype.name
+        classification = change.classification
+        if classification:
+            classification = classification[:CLASSIFICATION_MAX].strip()
+        digest = sha256(f"{name}:{value}".encode()).hexdigest()
+        append(FeedAdd(change.id, name, value, digest, classification))
     return out
 
 
@@ -134,17 +153,13 @@ def apply_adds(
             added_at,
             0,
         )
-        for digest, add in by_digest.items()
+        for digest, add in sorted(by_digest.items())
         if digest not in stored
     ]
     _merge_provenance(conn, stored, by_digest, source, publisher)
     by_signal: dict[str, int] = {}
     if new_rows:
-        insert_rows(conn, "bank_entries", _ENTRY_COLUMNS, new_rows)
-        new_ids = _entries_by_digest(
-            conn, bank.id, [row[3] for row in new_rows], with_provenance=False
-        )
-        ids = {digest: int(row[0]) for digest, row in new_ids.items()}
+        ids = _insert_entries(conn, bank.id, new_rows)
         for row in new_rows:
             by_signal[row[1]] = by_signal.get(row[1], 0) + 1
         session.add(
@@ -176,11 +191,33 @@ def apply_adds(
     return len(fresh)
 
 
+def _insert_entries(
+    conn: Connection, bank_id: int, rows: Sequence[tuple[Any, ...]]
+) -> dict[str, int]:
+    """Insert new ``bank_entries`` rows (``_ENTRY_COLUMNS``); returns value digest -> new id."""
+    if conn.dialect.name == "postgresql":
+        insert_rows(conn, "bank_entries", _ENTRY_COLUMNS, rows)
+        found = _entries_by_digest(conn, bank_id, [row[3] for row in rows], with_provenance=False)
+        return {digest: int(row[0]) for digest, row in found.items()}
+    # The caller's transaction holds SQLite's write lock and ids only grow (AUTOINCREMENT), so
+    # the new rows are exactly this bank's rows above the largest id before the insert.
+    before = conn.exec_driver_sql("SELECT max(id) FROM bank_entries").scalar() or 0
+    insert_rows(conn, "bank_entries", _ENTRY_COLUMNS, rows)
+    return {
+        str(digest): int(entry_id)
+        for entry_id, digest in conn.exec_driver_sql(
+            "SELECT id, value_digest FROM bank_entries WHERE id > ? AND bank_id = ?",
+            (before, bank_id),
+        )
+    }
+
+
 def insert_rows(
     conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert plain tuples into ``table`` in the connection's transaction: ``COPY`` on
-    PostgreSQL, one ``executemany`` elsewhere. Values must already be in their stored form."""
+    """Insert plain tuples into ``table`` in the connection's transaction, in order: ``COPY`` on
+    PostgreSQL, multi-row ``INSERT`` statements elsewhere. Values must already be in their
+    stored form."""
     if not rows:
         return
     names = ", ".join(columns)
@@ -190,8 +227,14 @@ def insert_rows(
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    per_statement = max(1, _SQLITE_MAX_PARAMS // len(columns))
+    for chunk in _chunks(rows, per_statement):
+        params = [value for row in chunk for value in row]
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(chunk)),
+            tuple(params),
+        )
 
 
 def _bind(conn: Connection, table: Any, column: str, value: Any) -> Any:

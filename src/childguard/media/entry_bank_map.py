@@ -26,6 +26,23 @@ class EntryBankMap:
             return int(self._banks[pos])
         return None
 
+    def known(self, entry_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of ``entry_ids`` are mapped (one vectorised look-up for a whole batch)."""
+        pos = np.searchsorted(self._ids, entry_ids)
+        inside = pos < len(self._ids)
+        hit = np.zeros(len(entry_ids), dtype=bool)
+        at = pos[inside]
+        hit[inside] = (self._ids[at] == entry_ids[inside]) & self._alive[at]
+        if self._extra:
+            hit |= np.fromiter(
+                (int(e) in self._extra for e in entry_ids), dtype=bool, count=len(entry_ids)
+            )
+        return hit
+
+    def set_new(self, entry_id: int, bank_id: int) -> None:
+        """Record an entry the map does not hold (see ``known``): no look-up to undo."""
+        self._extra[entry_id] = bank_id
+
     def set(self, entry_id: int, bank_id: int) -> None:
         """Record (or move) an entry."""
         self.discard(entry_id)

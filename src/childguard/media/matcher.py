@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Row, func, select
@@ -326,32 +327,47 @@ class Matcher:
             BankEntry.value,
             BankEntry.enabled,
         )
-        rows: list[tuple[int, int, str, str, bool]] = []
+        rows: list[Any] = []
         wanted = sorted(set(singles))
+        # Core rows (no ORM loading): a feed sync hands over ranges of tens of thousands.
         with self.db.session() as session:
+            conn = session.connection()
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                rows.extend(session.execute(select(*columns).where(BankEntry.id.in_(chunk))))
+                rows.extend(conn.execute(select(*columns).where(BankEntry.id.in_(chunk))))
             for bank_id, low, high in ranges:
                 if bank_id in skip_banks:
                     continue
                 rows.extend(
-                    session.execute(
-                        select(*columns)
-                        .where(
+                    conn.execute(
+                        select(*columns).where(
                             BankEntry.bank_id == bank_id,
                             BankEntry.id >= low,
                             BankEntry.id <= (high if high is not None else low),
                         )
-                        .execution_options(yield_per=20000)
                     )
                 )
-        for entry_id, bank_id, stype, value, is_enabled in rows:
-            if bank_id in skip_banks:
-                continue
-            self._drop_entry(entry_id)
+        # Keyed by id: an entry named by a single change and a range is loaded once.
+        rows = list({r[0]: r for r in rows if r[1] not in skip_banks}.values())
+        # One vectorised look-up says which rows replace a held entry; the rest (all of them
+        # after a bulk add) go straight in.
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        held = self.entry_bank.known(ids)
+        for (entry_id, bank_id, stype, value, is_enabled), replaces in zip(
+            rows, held.tolist(), strict=True
+        ):
+            if replaces:
+                self._drop_entry(entry_id)
             if is_enabled and bank_id in enabled:
-                self._add_entry(entry_id, bank_id, stype, value)
+                self._add_new_entry(entry_id, bank_id, stype, value)
+
+    def _add_new_entry(self, entry_id: int, bank_id: int, stype: str, value: str) -> None:
+        """``_add_entry`` for an entry no index holds (dropped or never loaded)."""
+        index = self.indexes.get(stype)
+        if index is None:
+            index = self.indexes[stype] = get_signal_type(stype).index_class().build([])
+        index.add(value, entry_id)
+        self.entry_bank.set_new(entry_id, bank_id)
 
     def _add_entry(self, entry_id: int, bank_id: int, stype: str, value: str) -> None:
         index = self.indexes.get(stype)
