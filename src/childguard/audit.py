@@ -12,9 +12,10 @@ import functools
 import getpass
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Insert, Select, TextClause, insert, select, text
 from sqlalchemy.exc import OperationalError
@@ -139,20 +140,55 @@ def _append(
     if conn.dialect.name == "postgresql":
         conn.execute(pg_lock)
     last = conn.execute(newest).first()
-    rec = AuditRecord(
-        id=(last[0] + 1) if last else 1,
-        at=utcnow(),
-        org_id=actor.org_id,
-        key_id=actor.key_id,
-        actor=actor.name[:200],
-        action=action,
-        target=target[:200],
-        details=json.dumps(dict(details or {}), sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=last[1] if last else GENESIS,
-    )
-    rec.hash = record_hash(rec)
-    conn.execute(insert, {name: getattr(rec, name) for name in _COLUMNS})
-    return rec
+    row = chained_rows(
+        None if last is None else (last[0], last[1]), [Pending(actor, action, target, details)]
+    )[0]
+    conn.execute(insert, row)
+    return AuditRecord(**row)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A record to append: who did what to which object, with identifiers-only details."""
+
+    actor: Actor
+    action: str
+    target: str = ""
+    details: Mapping[str, object] | None = None
+
+
+def chained_rows(last: tuple[int, str] | None, records: Sequence[Pending]) -> list[dict[str, Any]]:
+    """The rows that append ``records`` after the newest record ``last`` (id, hash; None when
+    the log is empty), each linked to the one before: what ``insert_statement`` takes.
+
+    The caller must hold the chain (``chain_statements``) from reading ``last`` until commit.
+    """
+    rows: list[dict[str, Any]] = []
+    prev_id, prev_hash = last if last is not None else (0, GENESIS)
+    for pending in records:
+        rec = AuditRecord(
+            id=prev_id + 1,
+            at=utcnow(),
+            org_id=pending.actor.org_id,
+            key_id=pending.actor.key_id,
+            actor=pending.actor.name[:200],
+            action=pending.action,
+            target=pending.target[:200],
+            details=json.dumps(
+                dict(pending.details or {}), sort_keys=True, ensure_ascii=False, default=str
+            ),
+            prev_hash=prev_hash,
+        )
+        rec.hash = record_hash(rec)
+        rows.append({name: getattr(rec, name) for name in _COLUMNS})
+        prev_id, prev_hash = rec.id, rec.hash
+    return rows
+
+
+def chain_statements() -> tuple[Select[int, str], Insert, TextClause]:
+    """What a batched writer needs: the newest-record read (``FOR UPDATE``), the insert, and the
+    PostgreSQL chain lock to run before the read (SQLite's write lock serves on SQLite)."""
+    return _statements()
 
 
 #: Every stored column of a record, all of them written by ``_append``.

@@ -70,8 +70,14 @@ def record_scan(
     is written in ``session``'s transaction when given (with the case the match opens), else in
     a transaction of its own.
     """
+    count_scan(state, principal, matches)
+    return audit_scan(state.db, principal.actor, principal.org_id, mime, matches, session)
+
+
+def count_scan(state: AppState, principal: Principal, matches: Sequence[Match]) -> bool:
+    """Count a scan and its matches in the metrics; returns whether to block it."""
     blocked = is_blocking(matches)
     state.metrics.count_scan(principal.org_name, "matched" if blocked else "clean")
     for m in matches:
         state.metrics.count_match(principal.org_name, m.bank)
-    return audit_scan(state.db, principal.actor, principal.org_id, mime, matches, session)
+    return blocked

@@ -13,15 +13,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from childguard import evidence
+from childguard import audit, evidence
 from childguard.audit import Actor
+from childguard.cases import media_intake
 from childguard.cases.history import record
+from childguard.cases.intake_types import (
+    EVIDENCE_KEPT,
+    EVIDENCE_OFF,
+    INTAKE_LOCK,
+    IntakeResult,
+    MediaIn,
+    Subject,
+    subject_keys,
+)
 from childguard.cases.labels import ACTIVE, CSAM, PRIORITY, Source, Status, priority_of
 from childguard.cases.org_settings import get_settings
 from childguard.cases.routing import CaseFacts, route
@@ -40,22 +49,24 @@ from childguard.store.models import (
 )
 from childguard.webhooks.outbox import enqueue_event
 
-#: PostgreSQL advisory lock class serialising intake within an organisation.
-_INTAKE_LOCK = 727275
+__all__ = [
+    "EVIDENCE_KEPT",
+    "EVIDENCE_OFF",
+    "MAX_ID_CHARS",
+    "IntakeResult",
+    "MediaIn",
+    "Subject",
+    "add_conversation",
+    "add_media",
+    "case_facts",
+    "conversation_labels",
+    "make_subject",
+    "media_from_scan",
+    "validate_idempotency_key",
+]
+
 #: Longest platform identifier or idempotency key accepted.
 MAX_ID_CHARS = 200
-EVIDENCE_KEPT = "original kept in the encrypted evidence store"
-EVIDENCE_OFF = "hashes only: the evidence store is off for this organisation"
-
-
-@dataclass(frozen=True)
-class Subject:
-    """The platform's opaque identifiers sent with a detection, and who found it."""
-
-    content_id: str | None = None
-    user_id: str | None = None
-    conversation_id: str | None = None
-    user_report: bool = False
 
 
 def make_subject(
@@ -102,20 +113,6 @@ def validate_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-@dataclass
-class MediaIn:
-    """A matched file as a case keeps it: hashes and matches, never the bytes."""
-
-    sha256: str
-    md5: str = ""
-    pdq: str = ""
-    filename: str = ""
-    mime: str = ""
-    size: int = 0
-    signals: dict[str, object] = field(default_factory=dict)
-    matches: list[dict[str, object]] = field(default_factory=list)
-
-
 def media_from_scan(
     filename: str | None,
     mime: str,
@@ -158,20 +155,10 @@ def media_from_scan(
     )
 
 
-@dataclass(frozen=True)
-class IntakeResult:
-    """The case a detection went to; ``opened`` when it made the case, ``replayed`` when an
-    ``Idempotency-Key`` had been seen and nothing changed."""
-
-    case_id: int
-    opened: bool = False
-    replayed: bool = False
-
-
 def _lock(session: Session, org_id: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _INTAKE_LOCK, "b": org_id}
+            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": INTAKE_LOCK, "b": org_id}
         )
 
 
@@ -195,17 +182,6 @@ def _find_active(session: Session, org_id: int, keys: Sequence[tuple[str, str]])
         .order_by(Case.id)
         .limit(1)
     )
-
-
-def _subject_keys(subject: Subject, sha256: str | None = None) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
-    if sha256:
-        keys.append(("sha256", sha256))
-    if subject.conversation_id:
-        keys.append(("conversation", subject.conversation_id))
-    if subject.user_id:
-        keys.append(("user", subject.user_id))
-    return keys
 
 
 def _attach_keys(
@@ -338,30 +314,42 @@ def add_media(
     item: MediaIn,
     load_bytes: Callable[[], bytes] | None = None,
     idempotency_key: str | None = None,
+    also_audit: Sequence[audit.Pending] = (),
 ) -> IntakeResult | None:
     """Put a matched file in a case; None when the organisation does not open cases.
 
     ``load_bytes`` gives the original bytes to the evidence store when the file is new to the
     case (the store keeps them only where the organisation opted in); the item records whether
-    they were kept and, when not, why.
+    they were kept and, when not, why. ``also_audit`` (the scan's own ``scan.match`` record)
+    is appended to the audit log with intake's records, whatever intake does. A file whose
+    subject has no active case takes the lean path of ``media_intake``.
     """
-    if not get_settings(session, org_id).open_cases:
-        return None
-    _lock(session, org_id)
-    replay = _replayed(session, org_id, idempotency_key)
-    if replay is not None:
-        return replay
-    keys = _subject_keys(subject, item.sha256)
+    state = media_intake.read_state(session, org_id, subject, item.sha256, idempotency_key)
+    if not state.open_cases or state.replayed_case is not None:
+        media_intake.write_audit(session, state.newest_audit, also_audit)
+        if state.replayed_case is None:
+            return None
+        return IntakeResult(state.replayed_case, replayed=True)
+    if state.active_case is None:
+        return media_intake.open_media_case(
+            session,
+            settings,
+            state,
+            org_id,
+            actor,
+            subject,
+            item,
+            load_bytes,
+            idempotency_key,
+            also_audit,
+        )
+    media_intake.write_audit(session, state.newest_audit, also_audit)
+    case = session.get(Case, state.active_case, populate_existing=True)
+    assert case is not None  # found under the intake lock
+    keys = subject_keys(subject, item.sha256)
     classes = {str(m["classification"]) for m in item.matches if m.get("classification")}
     labels = {CSAM} | classes
-    case = _find_active(session, org_id, keys)
-    opened = case is None
-    if case is None:
-        facts = CaseFacts(
-            banks=frozenset(str(m["bank"]) for m in item.matches),
-            classifications=frozenset(classes),
-        )
-        case = _open_case(session, org_id, subject, Source.MATCH, labels, facts)
+    opened = False
     _attach_keys(session, case, keys, new=opened)
     existing = None
     if not opened:
@@ -449,7 +437,7 @@ def add_conversation(
         str(result["id"]) if result.get("id") is not None else None
     )
     subject = Subject(subject.content_id, subject.user_id, conversation_id, subject.user_report)
-    keys = _subject_keys(subject)
+    keys = subject_keys(subject)
     case = _find_active(session, org_id, keys)
     opened = case is None
     if case is None:

@@ -7,10 +7,10 @@ queue; a case no rule matches goes to the organisation's ``default`` queue (crea
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from childguard import audit
@@ -218,9 +218,14 @@ def set_rules(
     return list_rules(session, org_id)
 
 
-def route(session: Session, org_id: int, facts: CaseFacts) -> int:
-    """The id of the queue a case with ``facts`` belongs in."""
-    rows = session.execute(
+#: One routing rule as ``route_by_rules`` takes it: queue id, label, bank, classification,
+#: language, minimum priority.
+RuleRow = tuple[int, str | None, str | None, str | None, str | None, int | None]
+
+
+def rules_statement() -> Select[int, str | None, str | None, str | None, str | None, int | None]:
+    """The routing rules of ``:org_id`` in order, as ``RuleRow`` tuples."""
+    return (
         select(
             RoutingRule.queue_id,
             RoutingRule.label,
@@ -229,10 +234,23 @@ def route(session: Session, org_id: int, facts: CaseFacts) -> int:
             RoutingRule.language,
             RoutingRule.min_priority,
         )
-        .where(RoutingRule.org_id == org_id)
+        .where(RoutingRule.org_id == bindparam("org_id"))
         .order_by(RoutingRule.position)
     )
-    for queue_id, label, bank, classification, language, min_priority in rows:
+
+
+def route_by_rules(rules: Iterable[RuleRow], facts: CaseFacts) -> int | None:
+    """The queue id of the first of ``rules`` that ``facts`` match; None when none does."""
+    for queue_id, label, bank, classification, language, min_priority in rules:
         if RuleSpec("", label, bank, classification, language, min_priority).matches(facts):
             return int(queue_id)
+    return None
+
+
+def route(session: Session, org_id: int, facts: CaseFacts) -> int:
+    """The id of the queue a case with ``facts`` belongs in."""
+    rules = session.execute(rules_statement(), {"org_id": org_id})
+    queue_id = route_by_rules(((*row,) for row in rules), facts)
+    if queue_id is not None:
+        return queue_id
     return get_queue(session, org_id, DEFAULT_QUEUE).id

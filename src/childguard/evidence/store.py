@@ -112,8 +112,12 @@ def keep_media(
     filename: str,
     mime: str,
     actor: Actor,
+    enabled: bool | None = None,
 ) -> bool:
     """Keep the original bytes of a case's media item when ``org_id`` has opted in.
+
+    ``enabled`` is whether it has, when the caller has just read its settings in this
+    transaction (None: read here).
 
     Returns True when the bytes were stored (encrypted) in the caller's transaction, or were
     already kept for this case; False when evidence is off for the organisation. ``sha256``
@@ -121,7 +125,9 @@ def keep_media(
     returns and removed again if the transaction rolls back. An ``evidence.keep`` audit record
     is appended, so on SQLite the transaction must hold the write lock (``session(write=True)``).
     """
-    if not get_settings(session, settings, org_id).enabled:
+    if enabled is None:
+        enabled = get_settings(session, settings, org_id).enabled
+    if not enabled:
         return False
     digest = sha256.strip().lower()
     if not SHA256_RE.fullmatch(digest) or hashlib.sha256(data).hexdigest() != digest:

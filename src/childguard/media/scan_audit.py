@@ -35,18 +35,27 @@ def audit_scan(
     It is written in ``session``'s transaction when given (e.g. with the case the match opens),
     else in a transaction of its own.
     """
-    blocked = is_blocking(matches)
-    if matches:
-        details = {
-            "blocked": blocked,
-            "content_type": content_type,
-            "matches": [
-                {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type}
-                for m in matches
-            ],
-        }
+    record = scan_match_record(actor, org_id, content_type, matches)
+    if record is not None:
         if session is not None:
-            audit.append(session, actor, "scan.match", f"org:{org_id}", details)
+            audit.append(session, actor, record.action, record.target, record.details)
         else:
-            audit.append_now(db, actor, "scan.match", f"org:{org_id}", details)
-    return blocked
+            audit.append_now(db, actor, record.action, record.target, record.details)
+    return is_blocking(matches)
+
+
+def scan_match_record(
+    actor: Actor, org_id: int, content_type: str, matches: Sequence[Match]
+) -> audit.Pending | None:
+    """The ``scan.match`` record of a scan with ``matches`` (None when nothing matched), for a
+    caller that appends it with other records in one go."""
+    if not matches:
+        return None
+    details = {
+        "blocked": is_blocking(matches),
+        "content_type": content_type,
+        "matches": [
+            {"bank": m.bank, "entry_id": m.entry_id, "signal_type": m.signal_type} for m in matches
+        ],
+    }
+    return audit.Pending(actor, "scan.match", f"org:{org_id}", details)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -58,13 +58,20 @@ def subscribers(session: Session, org_id: int, event_type: str) -> list[int]:
 
 
 def enqueue_event(
-    session: Session, org_id: int, event_type: str, data: Mapping[str, object]
+    session: Session,
+    org_id: int,
+    event_type: str,
+    data: Mapping[str, object],
+    *,
+    webhooks: Sequence[tuple[int, str]] | None = None,
 ) -> str:
     """Queue ``event_type`` with ``data`` for ``org_id``'s webhooks in the caller's transaction.
 
     Returns the event's unique id (the ``id`` field of the delivered body). The event is
     delivered only if the caller's transaction commits. An unknown event type or data that is
-    not JSON raises ``InvalidInput``.
+    not JSON raises ``InvalidInput``. ``webhooks`` (id, comma-separated events) are the
+    organisation's webhooks when the caller has just read them in its transaction; otherwise
+    they are read here.
     """
     if event_type not in EVENT_TYPES:
         raise InvalidInput(
@@ -76,7 +83,10 @@ def enqueue_event(
         body = event_body(event_id, event_type, created, data)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"event data of {event_type} is not JSON: {exc}") from None
-    targets = subscribers(session, org_id, event_type)
+    if webhooks is None:
+        targets = subscribers(session, org_id, event_type)
+    else:
+        targets = [hook_id for hook_id, events in webhooks if event_type in events.split(",")]
     if targets:
         store.enqueue(
             session,

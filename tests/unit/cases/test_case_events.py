@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from childguard.cases import decisions, intake, workflow
+from childguard.cases import decisions, intake, media_intake, workflow
 from childguard.cases.intake import Subject, add_media
 from tests.unit.cases.conftest import World
 
@@ -18,12 +18,19 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every event enqueued by the case service, as (type, data)."""
     seen: list[tuple[str, dict[str, Any]]] = []
 
-    def enqueue(session: Session, org_id: int, event_type: str, data: Mapping[str, object]) -> str:
+    def enqueue(
+        session: Session,
+        org_id: int,
+        event_type: str,
+        data: Mapping[str, object],
+        **_known: object,
+    ) -> str:
         assert session.in_transaction()
         seen.append((event_type, dict(data)))
         return f"evt_{len(seen)}"
 
     monkeypatch.setattr(intake, "enqueue_event", enqueue)
+    monkeypatch.setattr(media_intake, "enqueue_event", enqueue)
     monkeypatch.setattr(decisions, "enqueue_event", enqueue)
     return seen
 

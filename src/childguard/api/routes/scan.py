@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from childguard.api.deps import CurrentLookup, CurrentScanner, StateDep
 from childguard.api.schemas.scan import LookupPublic, LookupRequest, LookupResult, ScanPublic
-from childguard.api.service import record_scan, resolve_visible
+from childguard.api.service import count_scan, record_scan, resolve_visible
 from childguard.api.state import AppState
 from childguard.api.uploads import ReceivedUpload, UploadRules, read_upload
 from childguard.auth import Principal
@@ -26,6 +26,7 @@ from childguard.cases.intake import (
     validate_idempotency_key,
 )
 from childguard.errors import InvalidInput
+from childguard.media.scan_audit import scan_match_record
 from childguard.media.signals.base import LookupHash
 from childguard.media.signals.registry import get_signal_type
 
@@ -149,10 +150,12 @@ def scan_received(
     if item is None:
         blocked = record_scan(state, principal, media.mime, matches)
     else:
-        # The match's audit record and its case share one transaction.
+        # The match's audit record and its case share one transaction; intake appends the
+        # record with its own, so the chain is read and locked once.
         subject, key = request_case
+        blocked = count_scan(state, principal, matches)
+        scan_record = scan_match_record(principal.actor, principal.org_id, media.mime, matches)
         with state.db.session(write=True) as session:
-            blocked = record_scan(state, principal, media.mime, matches, session)
             opened = add_media(
                 session,
                 state.settings,
@@ -162,6 +165,7 @@ def scan_received(
                 item,
                 load_bytes=upload.buffer.content,
                 idempotency_key=key,
+                also_audit=[scan_record] if scan_record is not None else [],
             )
         case_id = opened.case_id if opened is not None else None
     return ScanPublic(

@@ -1,0 +1,121 @@
+"""Statements sent together: one round trip on PostgreSQL (psycopg's pipeline mode).
+
+A hot path that needs several independent reads (or several writes whose results it does not
+need) runs them as one batch. On PostgreSQL the statements are compiled once, sent in one
+pipeline and their results read at its end, so the batch waits for the server once instead of
+once per statement; on SQLite, in process, they simply run one after another through the
+connection. Either way they run in the connection's current transaction, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+#: Parameters of one statement: one row, several rows (an ``executemany``), or none.
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+@dataclass
+class Batch:
+    """Statements to run together in order; ``run`` returns each one's rows (None: no rows).
+
+    Statements must not use expanding ``IN`` parameters (write ``or_`` of equalities). Values
+    must be what the driver takes as they are (timezone-aware UTC datetimes, str, int,
+    float, bool, None): on PostgreSQL the statements bypass SQLAlchemy's type processing.
+    """
+
+    statements: list[tuple[Executable, Params]] = field(default_factory=list)
+
+    def add(self, statement: Executable, params: Params = None) -> int:
+        """Queue ``statement``; returns the index of its result in ``run``'s list."""
+        self.statements.append((statement, params))
+        return len(self.statements) - 1
+
+    def run(self, conn: Connection) -> list[list[tuple[Any, ...]] | None]:
+        """Run every queued statement on ``conn`` (one round trip on PostgreSQL)."""
+        if conn.dialect.name == "postgresql":
+            return _run_pipelined(conn, self.statements)
+        out: list[list[tuple[Any, ...]] | None] = []
+        for statement, params in self.statements:
+            result = conn.execute(statement, _as_execute_params(params))
+            out.append([tuple(row) for row in result] if result.returns_rows else None)
+        return out
+
+
+def _as_execute_params(params: Params) -> Any:
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return dict(params)
+    return [dict(p) for p in params]
+
+
+def _run_pipelined(
+    conn: Connection, statements: Sequence[tuple[Executable, Params]]
+) -> list[list[tuple[Any, ...]] | None]:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    prepared = [_compile(conn, statement, params) for statement, params in statements]
+    sql = ""
+    try:
+        cursors = []
+        with driver.pipeline():
+            for sql, rows, many in prepared:
+                cur = driver.cursor()
+                if many:
+                    cur.executemany(sql, rows)
+                else:
+                    cur.execute(sql, rows[0] if rows else None)
+                cursors.append(cur)
+        out: list[list[tuple[Any, ...]] | None] = []
+        for cur in cursors:
+            out.append(list(cur.fetchall()) if cur.description is not None else None)
+            cur.close()
+        return out
+    except conn.dialect.loaded_dbapi.Error as error:
+        # The same exception types (and so the same StorageError) as a statement run through
+        # SQLAlchemy would raise.
+        raise exc.DBAPIError.instance(sql, None, error, conn.dialect.loaded_dbapi.Error) from error
+
+
+#: Compiled statements by (statement, dialect, parameter names); each entry keeps its statement
+#: alive, so the ``id`` in its key is never reused. Hot paths use a few module-level statements.
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, SQLCompiler]] = {}
+_MAX_COMPILED = 256
+
+
+def _compile(
+    conn: Connection, statement: Executable, params: Params
+) -> tuple[str, list[dict[str, Any]], bool]:
+    rows: list[Mapping[str, Any]]
+    if params is None:
+        rows = []
+    elif isinstance(params, Mapping):
+        rows = [params]
+    else:
+        rows = list(params)
+    keys = tuple(rows[0]) if rows else ()
+    cache_key = (id(statement), conn.dialect.name, keys)
+    cached = _COMPILED.get(cache_key)
+    if cached is None or cached[0] is not statement:
+        assert isinstance(statement, ClauseElement)
+        compiled = statement.compile(
+            dialect=conn.dialect,
+            column_keys=list(keys) or None,
+        )
+        assert isinstance(compiled, SQLCompiler)
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        _COMPILED[cache_key] = (statement, compiled)
+    else:
+        compiled = cached[1]
+    bound = [dict(compiled.construct_params(dict(row)) or {}) for row in rows]
+    if not bound and compiled.binds:
+        bound = [dict(compiled.construct_params() or {})]
+    return compiled.string, bound, len(rows) > 1

@@ -1,0 +1,44 @@
+"""``Batch``: statements run together, in order, in the caller's transaction, on both dialects."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from childguard.store.batch import Batch
+from childguard.store.db import Database
+from childguard.store.models import CaseQueue, Org
+
+BY_ORG = select(CaseQueue.name).where(CaseQueue.org_id == bindparam("org_id")).order_by("name")
+
+
+def test_a_batch_runs_in_order_and_returns_each_statements_rows(db: Database, org: Org) -> None:
+    with db.session(write=True) as s:
+        batch = Batch()
+        before = batch.add(BY_ORG, {"org_id": org.id})
+        batch.add(
+            insert(CaseQueue),
+            [{"org_id": org.id, "name": name, "description": ""} for name in ("b", "a")],
+        )
+        one = batch.add(insert(CaseQueue), {"org_id": org.id, "name": "c", "description": ""})
+        after = batch.add(BY_ORG, {"org_id": org.id})
+        rows = batch.run(s.connection())
+    assert rows[before] == []
+    assert rows[one] is None
+    assert rows[after] == [("a",), ("b",), ("c",)]
+    with db.session() as s:  # committed with the caller's transaction
+        assert list(s.scalars(BY_ORG, {"org_id": org.id})) == ["a", "b", "c"]
+
+
+def test_a_failing_statement_fails_the_batch_and_its_transaction(db: Database, org: Org) -> None:
+    row = {"org_id": org.id, "name": "same", "description": ""}
+    with pytest.raises(IntegrityError) as caught, db.session(write=True) as s:
+        batch = Batch()
+        batch.add(insert(CaseQueue), {**row, "name": "kept-only-if-committed"})
+        batch.add(insert(CaseQueue), row)
+        batch.add(insert(CaseQueue), row)  # the unique (org, name) constraint
+        batch.run(s.connection())
+    assert "case_queue" in str(caught.value)
+    with db.session() as s:
+        assert list(s.scalars(BY_ORG, {"org_id": org.id})) == []
