@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from childguard.auth import Role
 from childguard.config import Settings
+from childguard.stats import OUTBOX_KIND
 from childguard.stats.collect import REPORT_ACTIONS
-from childguard.stats.submission import OUTBOX_KIND
 from childguard.store.models import (
     ApiKey,
     AuditRecord,

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from childguard import audit, orgkeys
 from childguard.audit import Actor
 from childguard.errors import InvalidInput, NotFound, PermissionDenied
+from childguard.stats import OUTBOX_KIND as OUTBOX_KIND
 from childguard.stats.counts import MonthlyCounts, check_month, validate
 from childguard.store.models import Org, StatsPin, StatsSubmission, utcnow
 
 FORMAT = "childguard-stats/1"
 KINDS = ("stats", "assessment")
-OUTBOX_KIND = "stats_submission"
 
 
 def canonical(envelope: dict[str, Any]) -> bytes:

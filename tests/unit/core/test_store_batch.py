@@ -8,8 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from childguard.store.batch import Batch
 from childguard.store.db import Database
-from childguard.store.models import CaseQueue, Org
+from childguard.store.models import CaseQueue, Org, utcnow
 
+#: A batch applies no Python-side column defaults: its callers give every value.
+NOW = utcnow()
 BY_ORG = select(CaseQueue.name).where(CaseQueue.org_id == bindparam("org_id")).order_by("name")
 
 
@@ -19,20 +21,26 @@ def test_a_batch_runs_in_order_and_returns_each_statements_rows(db: Database, or
         before = batch.add(BY_ORG, {"org_id": org.id})
         batch.add(
             insert(CaseQueue),
-            [{"org_id": org.id, "name": name, "description": ""} for name in ("b", "a")],
+            [
+                {"org_id": org.id, "name": name, "description": "", "created_at": NOW}
+                for name in ("b", "a")
+            ],
         )
-        one = batch.add(insert(CaseQueue), {"org_id": org.id, "name": "c", "description": ""})
+        one = batch.add(
+            insert(CaseQueue), {"org_id": org.id, "name": "c", "description": "", "created_at": NOW}
+        )
         after = batch.add(BY_ORG, {"org_id": org.id})
         rows = batch.run(s.connection())
     assert rows[before] == []
-    assert rows[one] is None
+    # an INSERT returns nothing on SQLite; PostgreSQL's compiled INSERT returns the new id
+    assert rows[one] is None or len(rows[one]) == 1
     assert rows[after] == [("a",), ("b",), ("c",)]
     with db.session() as s:  # committed with the caller's transaction
         assert list(s.scalars(BY_ORG, {"org_id": org.id})) == ["a", "b", "c"]
 
 
 def test_a_failing_statement_fails_the_batch_and_its_transaction(db: Database, org: Org) -> None:
-    row = {"org_id": org.id, "name": "same", "description": ""}
+    row = {"org_id": org.id, "name": "same", "description": "", "created_at": NOW}
     with pytest.raises(IntegrityError) as caught, db.session(write=True) as s:
         batch = Batch()
         batch.add(insert(CaseQueue), {**row, "name": "kept-only-if-committed"})
