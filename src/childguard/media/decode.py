@@ -331,7 +331,9 @@ def _load_complete(im: ImageFile.ImageFile, path: Path) -> None:
     # With ImageFile.LOAD_TRUNCATED_IMAGES set (by some other library), Pillow pads a truncated
     # JPEG with grey and marks it with ``_ended``; a hash of that padding would be meaningless.
     if getattr(im, "_ended", False):
-        raise HashingError(f"{path.name}: truncated image (data ends before the last pixel)")
+        raise HashingError(
+            f"{path.name}: corrupt or truncated image (data ends before the last pixel)"
+        )
 
 
 _ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
