@@ -94,3 +94,21 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def startup_heap_frozen() -> Iterator[None]:
+    """Keep every object alive at a server's start-up out of the cyclic collector's walks.
+
+    A started server holds a few hundred thousand long-lived objects (FastAPI's routes, SQLAlchemy's
+    mappers, the templates, the match index's structures). Each full collection walked all of
+    them: 100-500 ms pauses every twenty or so console pages, which made a page's p95 three to
+    five times its median. ``gc.freeze`` moves them to a generation that is never collected (the
+    way pre-forking servers use it); refcounting still frees them. The block's end unfreezes,
+    so a process that starts and stops many apps (the tests) leaks no cycle from start-up.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -44,7 +44,7 @@ from childguard.logs import configure_logging
 from childguard.media.matcher import Matcher
 from childguard.outbox.registry import build_worker
 from childguard.reports.worker import ReportWorker
-from childguard.runtime import tune_allocator
+from childguard.runtime import startup_heap_frozen, tune_allocator
 from childguard.stats.delivery import SubmitSchedule
 from childguard.store.db import Database
 
@@ -66,10 +66,9 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
     thread then follows the change feed so entries added by other servers become matchable,
     another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``,
     the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events, and the report
-    worker sends due hotline reports every ``CHILDGUARD_REPORT_POLL_SECONDS``.
-    another purges expired evidence on ``CHILDGUARD_EVIDENCE_PURGE_INTERVAL_SECONDS``, another
-    queues last month's statistics for the ministry (``CHILDGUARD_STATS_SUBMIT_DAY``),
-    and the outbox worker (``CHILDGUARD_OUTBOX_WORKER``) delivers webhook events.
+    worker sends due hotline reports every ``CHILDGUARD_REPORT_POLL_SECONDS``, and another
+    queues last month's statistics for the ministry (``CHILDGUARD_STATS_SUBMIT_DAY``). What is
+    alive once started is frozen out of the cyclic collector's walks until shutdown.
     """
     settings = settings or Settings()
     metrics = Metrics()
@@ -100,7 +99,8 @@ def create_app(settings: Settings | None = None, *, start_poller: bool = True) -
             )
             state.outbox.start()
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             purge_schedule.stop()
             report_worker.stop()
