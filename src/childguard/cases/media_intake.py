@@ -2,12 +2,14 @@
 
 Every upload that matches runs this, so it is built for round trips and per-statement cost, not
 for brevity. One batch of reads (one round trip on PostgreSQL, which takes the organisation's
-intake lock and the audit chain's lock in the same batch) learns everything intake needs: the
-organisation's case settings, a replayed ``Idempotency-Key``, the active case of the subject, the
-routing rules and default queue, the webhooks and the evidence opt-in, and the newest audit
-record. A file whose subject has no active case then costs one ``INSERT .. RETURNING`` for the
-case and one batch of writes for the rest (subject keys, the item, the ``opened`` history entry,
-the idempotency key and the audit records, chained from the record already read). Nothing is
+intake lock and the audit chain's lock in the same batch) learns everything intake needs: one
+statement of scalar subqueries reads the organisation's case settings, a replayed
+``Idempotency-Key``, the active case of the subject, the default queue and the evidence opt-in;
+three more read the routing rules, the webhooks and the newest audit record; on PostgreSQL the
+batch also draws the next case id from the cases' sequence. A file whose subject has no active
+case then costs one batch of writes (the case, its subject keys, the item, the ``opened``
+history entry, the idempotency key and the audit records, chained from the record already
+read); SQLite, without sequences, first inserts the case alone for its id. Nothing is
 deferred: the case, its item, history and audit commit with the scan's transaction or not at all.
 
 A file that joins an existing case takes the general path of ``intake`` (less common, and it
@@ -73,14 +75,12 @@ OPENED_EVENT = "case.opened"
 @dataclass(frozen=True)
 class _Statements:
     intake_lock: TextClause
-    open_cases: Executable
-    replay: Executable
-    active: Executable
+    next_case_id: TextClause
+    scalars: Executable
     rules: Executable
-    default_queue: Executable
     webhooks: Executable
-    evidence: Executable
     insert_case: Insert
+    insert_case_returning: Insert
     insert_subjects: Insert
     insert_media: Insert
     insert_event: Insert
@@ -95,14 +95,15 @@ def _statements() -> _Statements:
     def subject_is(kind: str) -> Any:
         return and_(CaseSubject.kind == kind, CaseSubject.value == bindparam(kind))
 
-    return _Statements(
-        intake_lock=text("SELECT pg_advisory_xact_lock(:lock_class, :org_id)"),
-        open_cases=select(CaseSettings.open_cases).where(CaseSettings.org_id == org),
-        replay=select(IdempotencyKey.case_id).where(
-            IdempotencyKey.org_id == org, IdempotencyKey.key == bindparam("key")
-        ),
+    # The single values intake needs, as scalar subqueries of one statement (one statement is
+    # cheaper than five on both databases: SQLAlchemy's per-statement work dominates).
+    scalars = select(
+        select(CaseSettings.open_cases).where(CaseSettings.org_id == org).scalar_subquery(),
         # A missing key binds NULL, which matches nothing.
-        active=select(Case.id)
+        select(IdempotencyKey.case_id)
+        .where(IdempotencyKey.org_id == org, IdempotencyKey.key == bindparam("key"))
+        .scalar_subquery(),
+        select(Case.id)
         .join(CaseSubject, CaseSubject.case_id == Case.id)
         .where(
             CaseSubject.org_id == org,
@@ -110,16 +111,25 @@ def _statements() -> _Statements:
             or_(*(Case.status == status for status in ACTIVE)),
         )
         .order_by(Case.id)
-        .limit(1),
+        .limit(1)
+        .scalar_subquery(),
+        select(CaseQueue.id)
+        .where(CaseQueue.org_id == org, CaseQueue.name == DEFAULT_QUEUE)
+        .scalar_subquery(),
+        select(EvidenceOrgSetting.enabled)
+        .where(EvidenceOrgSetting.org_id == org)
+        .scalar_subquery(),
+    )
+    return _Statements(
+        intake_lock=text("SELECT pg_advisory_xact_lock(:lock_class, :org_id)"),
+        next_case_id=text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"),
+        scalars=scalars,
         rules=routing_rules_statement(),
-        default_queue=select(CaseQueue.id).where(
-            CaseQueue.org_id == org, CaseQueue.name == DEFAULT_QUEUE
-        ),
         webhooks=select(Webhook.id, Webhook.events)
         .where(Webhook.org_id == org)
         .order_by(Webhook.id),
-        evidence=select(EvidenceOrgSetting.enabled).where(EvidenceOrgSetting.org_id == org),
-        insert_case=insert(Case).returning(Case.id),
+        insert_case=insert(Case),
+        insert_case_returning=insert(Case).returning(Case.id),
         insert_subjects=insert(CaseSubject),
         insert_media=insert(CaseMedia),
         insert_event=insert(CaseEvent),
@@ -139,6 +149,7 @@ class IntakeState:
     webhooks: list[tuple[int, str]]
     evidence_opted_in: bool
     newest_audit: tuple[int, str] | None
+    next_case_id: int | None = None
 
 
 def read_state(
@@ -154,45 +165,47 @@ def read_state(
     st = _statements()
     newest, _insert, chain_lock = audit.chain_statements()
     batch = Batch()
+    at_next_id = None
     if conn.dialect.name == "postgresql":
         batch.add(st.intake_lock, {"lock_class": INTAKE_LOCK, "org_id": org_id})
         batch.add(chain_lock)
+        at_next_id = batch.add(st.next_case_id)
     org = {"org_id": org_id}
-    at_settings = batch.add(st.open_cases, org)
-    at_replay = batch.add(st.replay, {**org, "key": key}) if key is not None else None
     keys = dict(subject_keys(subject, sha256))
-    at_active = batch.add(
-        st.active,
+    at_scalars = batch.add(
+        st.scalars,
         {
             **org,
+            "key": key,
             "sha256": keys.get("sha256"),
             "conversation": keys.get("conversation"),
             "user": keys.get("user"),
         },
     )
     at_rules = batch.add(st.rules, org)
-    at_queue = batch.add(st.default_queue, org)
     at_hooks = batch.add(st.webhooks, org)
-    at_evidence = batch.add(st.evidence, org)
     at_newest = batch.add(newest)
     rows = batch.run(conn)
-
-    def first(index: int | None) -> Any:
-        found = rows[index] if index is not None else None
-        return found[0][0] if found else None
-
+    scalar_rows = rows[at_scalars]
+    assert scalar_rows  # a SELECT without FROM returns one row
+    open_cases, replayed, active, default_queue, evidence_on = scalar_rows[0]
     newest_row = rows[at_newest]
-    open_cases = first(at_settings)
     return IntakeState(
         open_cases=True if open_cases is None else bool(open_cases),
-        replayed_case=first(at_replay),
-        active_case=first(at_active),
+        replayed_case=None if replayed is None else int(replayed),
+        active_case=None if active is None else int(active),
         rules=list(rows[at_rules] or []),
-        default_queue=first(at_queue),
+        default_queue=None if default_queue is None else int(default_queue),
         webhooks=[(int(r[0]), str(r[1])) for r in rows[at_hooks] or []],
-        evidence_opted_in=bool(first(at_evidence)),
+        evidence_opted_in=bool(evidence_on),
         newest_audit=(newest_row[0][0], newest_row[0][1]) if newest_row else None,
+        next_case_id=_first_int(rows[at_next_id]) if at_next_id is not None else None,
     )
+
+
+def _first_int(rows: list[tuple[Any, ...]] | None) -> int:
+    assert rows  # nextval always returns a row
+    return int(rows[0][0])
 
 
 def write_audit(
@@ -241,28 +254,32 @@ def open_media_case(
         queue_id = get_queue(session, org_id, DEFAULT_QUEUE).id
     now = utcnow()
     source = Source.USER_REPORT.value if subject.user_report else Source.MATCH.value
-    case_id = int(
-        conn.execute(
-            st.insert_case,
-            {
-                "org_id": org_id,
-                "status": Status.OPEN.value,
-                "priority": priority,
-                "labels": json.dumps(labels),
-                "source": source,
-                "queue_id": queue_id,
-                "content_id": subject.content_id,
-                "user_id": subject.user_id,
-                "conversation_id": subject.conversation_id,
-                "opened_at": now,
-                "updated_at": now,
-            },
-        ).scalar_one()
-    )
+    case_row = {
+        "org_id": org_id,
+        "status": Status.OPEN.value,
+        "priority": priority,
+        "labels": json.dumps(labels),
+        "source": source,
+        "queue_id": queue_id,
+        "content_id": subject.content_id,
+        "user_id": subject.user_id,
+        "conversation_id": subject.conversation_id,
+        "opened_at": now,
+        "updated_at": now,
+    }
+    enabled = settings.evidence_enabled or state.evidence_opted_in
+    keeps = load_bytes is not None and enabled
+    batch = Batch()
+    if state.next_case_id is not None and not keeps:
+        case_id = state.next_case_id
+        batch.add(st.insert_case, {"id": case_id, **case_row})
+    else:  # SQLite, or evidence to keep first (it names the case): the case alone, for its id
+        if state.next_case_id is not None:
+            case_row = {"id": state.next_case_id, **case_row}
+        case_id = int(conn.execute(st.insert_case_returning, case_row).scalar_one())
     newest = state.newest_audit
     kept = False
-    enabled = settings.evidence_enabled or state.evidence_opted_in
-    if load_bytes is not None:
+    if keeps and load_bytes is not None:
         kept = evidence.keep_media(
             session,
             settings,
@@ -281,7 +298,6 @@ def open_media_case(
         row = conn.execute(newest_read).first()
         newest = (row[0], row[1]) if row is not None else None
     opened = {"source": source, "labels": labels, "priority": priority}
-    batch = Batch()
     batch.add(
         st.insert_subjects,
         [

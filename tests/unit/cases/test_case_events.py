@@ -84,10 +84,12 @@ def test_new_media_is_offered_to_the_evidence_store_once(
 
     monkeypatch.setattr(intake.evidence, "keep_media", keep)
     item = world.media(1)
+    # Offered where evidence is on (intake does not offer what the store would refuse).
+    settings = world.settings.model_copy(update={"evidence_enabled": True})
     for _ in range(2):
         with world.db.session(write=True) as s:
             result = add_media(
-                s, world.settings, world.org_id, world.platform, Subject(), item, lambda: b"bytes"
+                s, settings, world.org_id, world.platform, Subject(), item, lambda: b"bytes"
             )
     assert result is not None
     assert offered == [(b"bytes", item.sha256, result.case_id)]
