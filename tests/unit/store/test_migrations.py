@@ -83,3 +83,20 @@ def test_autoincrement_rebuild_keeps_rows_and_cascades_nothing(settings: Setting
         assert diff == []
     finally:
         db.dispose()
+
+
+def test_a_reveal_is_found_through_the_audit_target_index(db: Database) -> None:
+    import pytest
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; the index itself is compared above")
+    with db.session() as s:
+        # the query of wellness.revealed_recently
+        plan = s.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT id FROM audit_log WHERE action = 'console.reveal' "
+                "AND target = 'media:7' AND actor = 'r'"
+            )
+        ).all()
+    assert any("ix_audit_target_action" in str(row) for row in plan), plan
