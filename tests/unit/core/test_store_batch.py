@@ -50,3 +50,41 @@ def test_a_failing_statement_fails_the_batch_and_its_transaction(db: Database, o
     assert "case_queue" in str(caught.value)
     with db.session() as s:
         assert list(s.scalars(BY_ORG, {"org_id": org.id})) == []
+
+
+def test_values_written_by_a_batch_read_back_through_the_orm_unchanged(
+    db: Database, org: Org
+) -> None:
+    from datetime import timedelta
+
+    from childguard.store.models import CaseSettings, Webhook
+
+    when = NOW - timedelta(days=3, microseconds=17)
+    with db.session(write=True) as s:
+        batch = Batch()
+        batch.add(
+            insert(CaseQueue),
+            {"org_id": org.id, "name": "q", "description": "", "created_at": when},
+        )
+        batch.add(
+            insert(Webhook),
+            {"org_id": org.id, "url": "https://example.org/h", "events": "case.opened",
+             "secret": "s" * 32, "description": "", "created_at": when},
+        )  # fmt: skip
+        batch.add(
+            insert(CaseSettings),
+            {"org_id": org.id, "review_threshold": 0.25, "four_eyes": False, "open_cases": True,
+             "lease_seconds": 60},
+        )  # fmt: skip
+        batch.run(s.connection())
+    with db.session() as s:
+        queue = s.scalars(select(CaseQueue).where(CaseQueue.org_id == org.id)).one()
+        hook = s.scalars(select(Webhook).where(Webhook.org_id == org.id)).one()
+        case_settings = s.get(CaseSettings, org.id)
+        # compared by the database too: the stored text must order like the ORM's
+        later = s.scalar(select(CaseQueue.name).where(CaseQueue.created_at > when))
+    assert queue.created_at == when and hook.created_at == when
+    assert case_settings is not None
+    assert case_settings.four_eyes is False and case_settings.open_cases is True
+    assert case_settings.review_threshold == 0.25
+    assert later is None
