@@ -12,7 +12,14 @@ from childguard.config import Settings
 from childguard.errors import NotFound
 from childguard.web.context import build_parts
 from childguard.web.errors import install_console_errors
-from childguard.web.routes import admin_pages, review_pages, session_pages, wellness_pages
+from childguard.web.routes import (
+    admin_pages,
+    assessment_pages,
+    review_pages,
+    session_pages,
+    statistics_pages,
+    wellness_pages,
+)
 
 STATIC = Path(__file__).parent / "static"
 #: Free Khmer fonts from Debian packages (fonts-noto-core, fonts-khmeros), first found is served.
@@ -34,6 +41,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         session_pages.router,
         review_pages.router,
         wellness_pages.router,
+        statistics_pages.router,
+        assessment_pages.router,
         admin_pages.router,
     ):
         app.include_router(router)
