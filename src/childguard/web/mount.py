@@ -27,6 +27,15 @@ KHMER_FONTS = (
     Path("/usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf"),
     Path("/usr/share/fonts/truetype/khmeros/KhmerOS.ttf"),
 )
+#: Every router of console pages (the regulator's walk in the tests goes through all of them).
+CONSOLE_ROUTERS = (
+    session_pages.router,
+    review_pages.router,
+    wellness_pages.router,
+    statistics_pages.router,
+    assessment_pages.router,
+    admin_pages.router,
+)
 
 
 def khmer_font() -> Path | None:
@@ -37,14 +46,7 @@ def khmer_font() -> Path | None:
 def mount_console(app: FastAPI, settings: Settings) -> None:
     """Add the console's routes and parts to ``app``."""
     app.state.console = build_parts(settings.web_login_attempts_per_minute)
-    for router in (
-        session_pages.router,
-        review_pages.router,
-        wellness_pages.router,
-        statistics_pages.router,
-        assessment_pages.router,
-        admin_pages.router,
-    ):
+    for router in CONSOLE_ROUTERS:
         app.include_router(router)
 
     @app.get("/console/fonts/khmer.ttf", include_in_schema=False)
