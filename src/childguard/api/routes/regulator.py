@@ -54,7 +54,10 @@ def stats_tables(
     return summary(counts_of(session, scope), state.settings.stats_k)
 
 
-@router.get("/v1/stats/export")
+@router.get(
+    "/v1/stats/export",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
 def stats_export(
     session: SessionDep,
     state: StateDep,
@@ -114,7 +117,11 @@ def pin_submitter(
     return {"organisation": org.name, "fingerprint": row.fingerprint}
 
 
-@router.get("/v1/transparency/{year}", response_model=None)
+@router.get(
+    "/v1/transparency/{year}",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "text/html": {}, "application/pdf": {}}}},
+)
 def transparency(
     year: Annotated[str, Path(pattern=YEAR_PATTERN, description="A year, e.g. 2026.")],
     session: SessionDep,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from childguard.orgkeys import FINGERPRINT_HEX
 from childguard.policy.checklist import load as load_checklist
@@ -81,7 +81,16 @@ class SubmissionBody(BaseModel):
 _CHECKLIST = load_checklist()
 ITEM_PATTERN = _one_of(list(_CHECKLIST.items()))
 ItemId = Annotated[str, StringConstraints(pattern=ITEM_PATTERN)]
-Score = Annotated[int, Field(ge=0, le=3, strict=True)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON's 2.0 is the integer 2 (as JSON Schema says); text and true/false are not scores."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Score = Annotated[int, Field(ge=0, le=3, strict=True), BeforeValidator(_whole_number)]
 
 
 class ItemAnswer(BaseModel):
