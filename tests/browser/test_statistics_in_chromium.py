@@ -73,7 +73,7 @@ def page_of(browser, console: LiveConsole):  # type: ignore[no-untyped-def]
         c.close()
 
 
-def test_the_regulator_signs_in_filters_and_switches_language(page_of, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
+def test_regulator_signs_in_filters_and_switches_language(page_of, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
     page = page_of("ministry")
     assert page.url.endswith("/statistics")
     assert page.locator("figure.chart svg[role=img]").count() == 1

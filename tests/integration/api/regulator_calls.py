@@ -53,7 +53,9 @@ REGULATOR_ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
     ("POST", "/v1/policy/assessments"): (
         Permission.POLICY_ASSESS,
         lambda a, h: a.client.post(
-            "/v1/policy/assessments", headers=h, json={"company_type": "ugc", "answers": {"A1": 3}, "save": False}
+            "/v1/policy/assessments",
+            headers=h,
+            json={"company_type": "ugc", "answers": {"A1": 3}, "save": False},
         ),
     ),
     ("GET", "/v1/safety/messages"): (
