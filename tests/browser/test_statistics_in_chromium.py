@@ -142,9 +142,9 @@ def test_the_admin_answers_the_self_assessment(page_of, console: LiveConsole) ->
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_serious_accessibility_violation_on_the_statistics_pages(
+def test_no_serious_accessibility_violation_on_the_statistics_pages(  # type: ignore[no-untyped-def]
     page_of, console: LiveConsole, width: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if not AXE.exists():
         pytest.skip("axe-core is not installed (make install runs npm ci)")
     height = 844 if width < 500 else 800

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from childguard.store.models import CaseMedia, PolicyAssessment
 from childguard.web.mount import CONSOLE_ROUTERS
 from tests.integration.api.regulator_seed import SECRETS, seed_cases
-from tests.integration.web.conftest import Browser, Web
+from tests.integration.web.conftest import Web
 
 HEX_RUN = re.compile(r"[0-9a-f]{24,}")
 #: Content and identifiers of the demo world's cases (file names, users, the chat's words).
@@ -41,7 +41,7 @@ def _console_routes() -> list[tuple[str, str]]:
             for router in CONSOLE_ROUTERS
             for route in router.routes
             if isinstance(route, APIRoute)
-            for method in route.methods
+            for method in route.methods or ()
         }
     )
 
@@ -145,11 +145,6 @@ def test_admin_sees_the_dashboard_and_a_reviewer_does_not(web: Web) -> None:
     alice = web.sign_in("alice")
     assert alice.get("/statistics").status_code == 403
     assert 'href="/statistics"' not in alice.get("/queue").text
-
-
-def _answer(browser: Browser, **scores: str) -> object:
-    form = {"company_type": "ugc", **{f"score-{k}": v for k, v in scores.items()}}
-    return browser.post("/admin/assessment", form)
 
 
 def test_an_admin_answers_the_checklist_and_sees_scores_gaps_and_progress(web: Web) -> None:
