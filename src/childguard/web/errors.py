@@ -30,6 +30,7 @@ CONSOLE_PREFIXES = (
     "/wellness",
     "/account",
     "/admin",
+    "/statistics",
     "/console/",
 )
 

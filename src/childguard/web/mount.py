@@ -12,13 +12,29 @@ from childguard.config import Settings
 from childguard.errors import NotFound
 from childguard.web.context import build_parts
 from childguard.web.errors import install_console_errors
-from childguard.web.routes import admin_pages, review_pages, session_pages, wellness_pages
+from childguard.web.routes import (
+    admin_pages,
+    assessment_pages,
+    review_pages,
+    session_pages,
+    statistics_pages,
+    wellness_pages,
+)
 
 STATIC = Path(__file__).parent / "static"
 #: Free Khmer fonts from Debian packages (fonts-noto-core, fonts-khmeros), first found is served.
 KHMER_FONTS = (
     Path("/usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf"),
     Path("/usr/share/fonts/truetype/khmeros/KhmerOS.ttf"),
+)
+#: Every router of console pages (the regulator's walk in the tests goes through all of them).
+CONSOLE_ROUTERS = (
+    session_pages.router,
+    review_pages.router,
+    wellness_pages.router,
+    statistics_pages.router,
+    assessment_pages.router,
+    admin_pages.router,
 )
 
 
@@ -30,12 +46,7 @@ def khmer_font() -> Path | None:
 def mount_console(app: FastAPI, settings: Settings) -> None:
     """Add the console's routes and parts to ``app``."""
     app.state.console = build_parts(settings.web_login_attempts_per_minute)
-    for router in (
-        session_pages.router,
-        review_pages.router,
-        wellness_pages.router,
-        admin_pages.router,
-    ):
+    for router in CONSOLE_ROUTERS:
         app.include_router(router)
 
     @app.get("/console/fonts/khmer.ttf", include_in_schema=False)

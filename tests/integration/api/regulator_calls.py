@@ -10,7 +10,6 @@ from childguard.api.permissions import Permission
 from tests.integration.api.conftest import Api
 
 Call = Callable[[Api, dict[str, str]], httpx2.Response]
-ANSWERS = "company_type: ugc\nanswers:\n  A1: 3\n"
 
 REGULATOR_ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
     ("GET", "/v1/stats/tables"): (
@@ -54,7 +53,9 @@ REGULATOR_ROUTES: dict[tuple[str, str], tuple[Permission | None, Call]] = {
     ("POST", "/v1/policy/assessments"): (
         Permission.POLICY_ASSESS,
         lambda a, h: a.client.post(
-            "/v1/policy/assessments", headers=h, json={"answers": ANSWERS, "save": False}
+            "/v1/policy/assessments",
+            headers=h,
+            json={"company_type": "ugc", "answers": {"A1": 3}, "save": False},
         ),
     ),
     ("GET", "/v1/safety/messages"): (

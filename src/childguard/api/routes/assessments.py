@@ -5,21 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from childguard.api.deps import CurrentPolicyAssessor, SessionDep, StateDep
+from childguard.api.schemas.regulator import AssessmentCreate
 from childguard.policy import assessment
-from childguard.policy.answers import parse
+from childguard.policy.answers import Answer, Answers
 from childguard.policy.checklist import load
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
-
-
-class AssessmentCreate(BaseModel):
-    """An answers file's text (YAML) and whether to store the result."""
-
-    answers: str = Field(..., max_length=200_000, description="The answers file (YAML).")
-    save: bool = Field(True, description="Store the assessment (progress is measured from it).")
 
 
 @router.get("/checklist")
@@ -54,8 +47,18 @@ def checklist(principal: CurrentPolicyAssessor) -> dict[str, Any]:
 def create_assessment(
     body: AssessmentCreate, session: SessionDep, state: StateDep, principal: CurrentPolicyAssessor
 ) -> dict[str, Any]:
-    """Score the answers (evidence filled in from childguard), with the gap report and progress."""
-    answers = parse(body.answers, load(), "answers")
+    """Score the answers (evidence filled in from childguard), with the gap report and progress.
+
+    The same answers as ``childguard policy assess --answers FILE`` reads, as JSON; the schema
+    names the checklist's item ids, company types and the 0..3 scale.
+    """
+    answers = Answers(
+        body.company_type,
+        {
+            item: Answer(a, "") if isinstance(a, int) else Answer(a.score, a.note)
+            for item, a in body.answers.items()
+        },
+    )
     result = assessment.assess(session, state.settings, principal.org_id, answers)
     result["progress"] = assessment.progress(session, principal.org_id, result)
     if body.save:

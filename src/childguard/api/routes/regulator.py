@@ -1,20 +1,17 @@
 """The regulator's routes: protected statistics (local or national), exports, transparency
 report, submitters and submitted assessments, the dashboard page; and the ministry's intake of
 signed submissions. Everything a regulator key reaches is built by ``stats`` from counts.
+
+The same dashboard is the console's ``/statistics`` page (signed in); ``/regulator`` serves it to
+an API key, without the console's navigation.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from childguard.api.deps import (
     CurrentKeyAdmin,
@@ -23,30 +20,30 @@ from childguard.api.deps import (
     SessionDep,
     StateDep,
 )
+from childguard.api.schemas.regulator import (
+    YEAR_PATTERN,
+    Dimension,
+    Lang,
+    Level,
+    PinBody,
+    Scope,
+    SubmissionBody,
+)
 from childguard.api.service import caller_org
-from childguard.errors import InvalidInput
-from childguard.policy.checklist import load as load_checklist
 from childguard.stats import submission
-from childguard.stats.charts import render_svg, table_spec
 from childguard.stats.collect import collect
-from childguard.stats.counts import DIMENSIONS, MonthlyCounts
-from childguard.stats.tables import build_table, summary
+from childguard.stats.tables import summary
 from childguard.stats.transparency import report_data
-from childguard.store.models import Org, StatsSubmission
-from childguard.web.regulator_render import check_lang, render, to_pdf
+from childguard.web.context import Page, parts_of
+from childguard.web.regulator_render import render, to_pdf
+from childguard.web.statistics_view import (
+    counts_of,
+    dashboard_values,
+    export_response,
+    submitted_assessments,
+)
 
 router = APIRouter(tags=["regulator"])
-Scope = Literal["local", "national"]
-
-
-def _dimension(name: str) -> str:
-    if name not in DIMENSIONS:
-        raise InvalidInput(f"dimension must be one of {', '.join(DIMENSIONS)}")
-    return name
-
-
-def _counts(session: Session, scope: str) -> MonthlyCounts:
-    return submission.national_counts(session) if scope == "national" else collect(session)
 
 
 @router.get("/v1/stats/tables")
@@ -54,33 +51,23 @@ def stats_tables(
     session: SessionDep, state: StateDep, principal: CurrentRegulator, scope: Scope = "local"
 ) -> dict[str, Any]:
     """Every protected table (month, quarter, year, totals), timings, proactive share, change."""
-    return summary(_counts(session, scope), state.settings.stats_k)
+    return summary(counts_of(session, scope), state.settings.stats_k)
 
 
-@router.get("/v1/stats/export")
+@router.get(
+    "/v1/stats/export",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
 def stats_export(
     session: SessionDep,
     state: StateDep,
     principal: CurrentRegulator,
-    dimension: str,
+    dimension: Dimension,
     scope: Scope = "local",
     format: Literal["csv", "json"] = "csv",
 ) -> Response:
     """One protected table as CSV (hidden figures written ``x``) or JSON (``null``)."""
-    table = build_table(_counts(session, scope), _dimension(dimension), state.settings.stats_k)
-    if format == "json":
-        return Response(json.dumps(table.to_public()), media_type="application/json")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["period", "level", *table.categories, "total"])
-    for r in table.rows:
-        cells = [r.values[c] for c in table.categories] + [r.total]
-        writer.writerow([r.period, r.level, *("x" if v is None else v for v in cells)])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{scope}-{dimension}.csv"'},
-    )
+    return export_response(session, state.settings, scope, dimension, format)
 
 
 @router.get("/v1/national/submitters")
@@ -89,33 +76,10 @@ def national_submitters(session: SessionDep, principal: CurrentRegulator) -> lis
     return submission.submitters(session)
 
 
-def _assessments(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Org.name, StatsSubmission.period, StatsSubmission.payload)
-        .join(Org, Org.id == StatsSubmission.org_id)
-        .where(StatsSubmission.kind == "assessment")
-        .order_by(StatsSubmission.period.desc(), Org.name)
-    )
-    out = []
-    for name, period, payload in rows:
-        data = json.loads(payload)
-        out.append(
-            {
-                "organisation": name,
-                "period": period,
-                "company_type": data["company_type"],
-                "overall_percent": data["overall_percent"],
-                "areas": data["areas"],
-                "items": data["items"],
-            }
-        )
-    return out
-
-
 @router.get("/v1/national/assessments")
 def national_assessments(session: SessionDep, principal: CurrentRegulator) -> list[dict[str, Any]]:
     """Submitted self-assessments: scores per area and item, never notes or evidence text."""
-    return _assessments(session)
+    return submitted_assessments(session)
 
 
 @router.post("/v1/national/submissions")
@@ -123,11 +87,15 @@ def receive_submission(
     session: SessionDep,
     state: StateDep,
     principal: CurrentStatsSubmitter,
-    body: Annotated[dict[str, Any], Body()],
+    body: SubmissionBody,
 ) -> dict[str, Any]:
-    """Verify and store a platform's signed submission (a second for a period replaces it)."""
+    """Verify and store a platform's signed submission (a second for a period replaces it).
+
+    Refused with a message: another organisation's name (403), no pinned key or another key
+    (403), a month not begun yet, a bad signature or a body that is not counts or scores (400).
+    """
     org = caller_org(session, principal)
-    got = submission.receive(session, org, body, principal.actor)
+    got = submission.receive(session, org, body.model_dump(mode="json"), principal.actor)
     return {
         "kind": got.submission.kind,
         "period": got.submission.period,
@@ -136,15 +104,12 @@ def receive_submission(
     }
 
 
-class PinBody(BaseModel):
-    """The fingerprint a platform signs with, as it printed it."""
-
-    fingerprint: str = Field(..., max_length=80)
-
-
 @router.put("/v1/national/pins/{org_name}")
 def pin_submitter(
-    org_name: str, body: PinBody, session: SessionDep, principal: CurrentKeyAdmin
+    org_name: Annotated[str, Path(max_length=64)],
+    body: PinBody,
+    session: SessionDep,
+    principal: CurrentKeyAdmin,
 ) -> dict[str, str]:
     """Pin the key fingerprint an organisation's submissions must be signed with."""
     org = submission.get_org_by_name(session, org_name)
@@ -152,17 +117,20 @@ def pin_submitter(
     return {"organisation": org.name, "fingerprint": row.fingerprint}
 
 
-@router.get("/v1/transparency/{year}", response_model=None)
+@router.get(
+    "/v1/transparency/{year}",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, "text/html": {}, "application/pdf": {}}}},
+)
 def transparency(
-    year: str,
+    year: Annotated[str, Path(pattern=YEAR_PATTERN, description="A year, e.g. 2026.")],
     session: SessionDep,
     state: StateDep,
     principal: CurrentRegulator,
-    lang: str = "en",
+    lang: Lang = "en",
     format: Literal["json", "html", "pdf"] = "json",
 ) -> dict[str, Any] | Response:
     """The transparency report of ``year`` (deployment-wide) as JSON, HTML or PDF."""
-    check_lang(lang)
     data = report_data(session, collect(session), year, None, state.settings.stats_k)
     if format == "json":
         return data
@@ -184,50 +152,18 @@ def dashboard(
     session: SessionDep,
     state: StateDep,
     principal: CurrentRegulator,
-    lang: str = "en",
+    lang: Lang = "en",
     scope: Scope = "local",
-    dimension: str = "cases_by_source",
-    level: Literal["month", "quarter", "year"] = "month",
+    dimension: Dimension = "cases_by_source",
+    level: Level = "month",
 ) -> HTMLResponse:
-    """The regulator's dashboard: chart, table, filters, exports (and submitters nationally)."""
-    check_lang(lang)
-    _dimension(dimension)
-    k = state.settings.stats_k
-    counts = _counts(session, scope)
-    table = build_table(counts, dimension, k)
-    stats = summary(
-        {
-            m: {
-                "cases_by_source": v.get("cases_by_source", {}),
-                "hours_to_decision": v.get("hours_to_decision", {}),
-                "hours_to_report": v.get("hours_to_report", {}),
-            }
-            for m, v in counts.items()
-        },
-        k,
-    )
-    national = scope == "national"
+    """The dashboard for an API key: chart, table, filters, exports (submitters nationally).
 
-    def query_for(code: str) -> str:
-        return f"lang={code}&scope={scope}&dimension={dimension}&level={level}"
-
-    return HTMLResponse(
-        render(
-            "regulator/dashboard.html",
-            lang,
-            scope=scope,
-            dimension=dimension,
-            dimensions=list(DIMENSIONS),
-            level=level,
-            k=k,
-            table=table,
-            chart=render_svg(table_spec(table, level, dimension)),
-            export_base="/v1/stats/export",
-            years=stats["years"],
-            yoy=stats["cases_year_over_year_change"],
-            submitters=submission.submitters(session) if national else [],
-            assessments=_assessments(session) if national else [],
-            area_ids=[a.id for a in load_checklist().areas],
-            query_for=query_for,
-        )
+    People sign in to the console and open ``/statistics`` instead (same page, with navigation).
+    """
+    page = Page(request, parts_of(request).catalogs.translator(lang))
+    return page.render(
+        "statistics.html",
+        export_base="/v1/stats/export",
+        **dashboard_values(session, state.settings, scope, dimension, level),
     )

@@ -37,7 +37,7 @@ def _safe_next(target: str | None, role: Role) -> str:
 
 def home_of(role: Role) -> str:
     """Where a role lands after signing in."""
-    return "/account" if role is Role.REGULATOR else "/queue"
+    return "/statistics" if role is Role.REGULATOR else "/queue"
 
 
 @router.get("/")
