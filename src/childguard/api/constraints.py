@@ -18,7 +18,7 @@ from pydantic import WithJsonSchema
 from childguard.auth import ORG_NAME_RE
 from childguard.cases.policies import POLICY_NAME_RE
 from childguard.cases.routing import QUEUE_NAME_RE
-from childguard.exchange.accounts import CATEGORIES, GROUP_NAME_RE
+from childguard.exchange.accounts import CATEGORIES, E164_RE, GROUP_NAME_RE
 from childguard.exchange.feedback import VERDICTS
 from childguard.exchange.feeds import FEED_NAME_RE
 from childguard.media.bank_formats import BANK_NAME_RE
@@ -74,7 +74,7 @@ GROUP_KEY_PATTERN = r"^[0-9a-fA-F]{64,128}$"
 _HANDLE = r"[A-Za-z0-9_.+-]{1,64}"
 #: The value of each identifier kind a signal can carry, as ``accounts.normalise`` reads it.
 IDENTIFIER_PATTERNS = {
-    "phone": r"^\+[1-9][0-9]{7,14}$",
+    "phone": E164_RE.pattern,
     "handle": rf"^@?{_HANDLE}$",
     "email": (
         r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"
