@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,8 +13,12 @@ from childguard.api.state import AppState
 from childguard.auth import Principal
 
 
-def get_state(request: Request) -> AppState:
-    """The app's ``AppState``."""
+async def get_state(request: Request) -> AppState:
+    """The app's ``AppState``.
+
+    ``async`` because it only reads an attribute: FastAPI runs a plain ``def`` dependency in its
+    thread pool, a hop that costs more than the work (the same for ``require``'s checks).
+    """
     state: AppState = request.app.state.cg
     return state
 
@@ -50,10 +54,10 @@ def get_session(request: Request, state: StateDep, _: CurrentPrincipal) -> Itera
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets the call through only for roles holding ``permission``."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         check_permission(principal, permission)
         return principal
 

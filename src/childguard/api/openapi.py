@@ -34,6 +34,14 @@ UPLOAD_ERRORS = {
     "415": "The file is not a photo or video childguard can hash.",
     "422": "The file could not be hashed (corrupt, truncated, too flat).",
 }
+#: Operations that call another deployment (a feed's publisher) while the caller waits.
+PARTNER_OPERATIONS = frozenset(
+    {("/v1/subscriptions", "post"), ("/v1/subscriptions/{sub_id}/sync", "post")}
+)
+PARTNER_ERRORS = {
+    "502": "The publisher could not be reached, answered with an error, or its key or page "
+    "did not check out (error code partner_unavailable or page_refused).",
+}
 PUBLIC_ERRORS = {"503": "Not ready: the database is unreachable or the indexes are loading."}
 
 #: Responses that are not JSON: (path, method) -> {media type: schema}.
@@ -236,6 +244,8 @@ def rewrite(document: dict[str, Any]) -> dict[str, Any]:
             else:
                 operation["security"] = [{"bearer": []}]
                 errors = {**COMMON_ERRORS, **(UPLOAD_ERRORS if _is_upload(operation) else {})}
+                if (path, method) in PARTNER_OPERATIONS:
+                    errors.update(PARTNER_ERRORS)
             for status, description in errors.items():
                 responses.setdefault(status, _error(description))
             if (path, method) in ALWAYS_REFUSED:

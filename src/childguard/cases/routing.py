@@ -196,7 +196,7 @@ def set_rules(
         try:
             targets[rule.queue] = get_queue(session, org_id, rule.queue).id
         except NotFound as exc:
-            raise InvalidInput(f"rules[{number}]: {exc.message}") from None
+            raise NotFound(f"rules[{number}]: {exc.message}") from None
         if rule.min_priority is not None and rule.min_priority < 0:
             raise InvalidInput(f"rules[{number}]: min_priority must be 0 or more")
     session.execute(delete(RoutingRule).where(RoutingRule.org_id == org_id))

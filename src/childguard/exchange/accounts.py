@@ -45,6 +45,8 @@ from childguard.store.models import (
 KINDS = ("phone", "handle", "email", "url")
 CATEGORIES = ("CSAM_TRADE", "SEXTORTION", "GROOMING", "TRAFFICKING", "OTHER")
 GROUP_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+#: A phone number in E.164: '+', a country code not starting with 0, 8 to 15 digits in all.
+E164_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _HANDLE_RE = re.compile(r"^[a-z0-9_.+\-]{1,64}$")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[a-z0-9.\-]{1,253}\.[a-z]{2,63}$")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -83,10 +85,18 @@ def normalise(kind: str, value: str, *, platform: str | None = None) -> str:
         try:
             number = phonenumbers.parse(raw, DEFAULT_REGION)
         except phonenumbers.NumberParseException:
-            raise InvalidInput("the phone number cannot be read (give it in E.164)") from None
-        if not phonenumbers.is_possible_number(number):
-            raise InvalidInput("the phone number is not a possible number")
-        return "phone:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            number = None
+        if number is not None and phonenumbers.is_possible_number(number):
+            return "phone:" + phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164
+            )
+        if E164_RE.fullmatch(raw):
+            # E.164 that phonenumbers' metadata does not know (a new range or country code):
+            # already canonical, and the API documents E.164 as always accepted
+            return f"phone:{raw}"
+        raise InvalidInput(
+            "the phone number cannot be read: give it in E.164 ('+', then 8 to 15 digits)"
+        )
     if kind == "handle":
         name = raw.lower().lstrip("@")
         plat = (platform or "any").strip().lower()

@@ -20,6 +20,7 @@ from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
+from childguard.media.bank_listing import BankInfo, visible_banks
 from childguard.media.signals.registry import get_signal_type
 from childguard.store.bulk import (
     bulk_insert_entries,
@@ -31,7 +32,6 @@ from childguard.store.models import (
     MAX_ID,
     Bank,
     BankEntry,
-    BankEntryCount,
     BankShare,
     IndexChange,
     Org,
@@ -51,38 +51,6 @@ class ImportSummary:
     merged: int = 0
     by_signal: dict[str, int] = field(default_factory=dict)
     entry_ids: list[int] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class BankInfo:
-    """A bank's settings and entry counts (enabled entries by signal type, and disabled)."""
-
-    id: int
-    name: str
-    description: str
-    enabled: bool
-    is_allow: bool
-    pdq_threshold: int | None
-    created_at: datetime
-    entries: dict[str, int]
-    disabled_entries: int
-    owner: str
-    shared_with: tuple[str, ...] = ()
-
-    def to_public(self) -> dict[str, object]:
-        """JSON form."""
-        return {
-            "name": self.name,
-            "owner": self.owner,
-            "description": self.description,
-            "enabled": self.enabled,
-            "allow": self.is_allow,
-            "pdq_threshold": self.pdq_threshold,
-            "created_at": self.created_at.isoformat(),
-            "entries": self.entries,
-            "disabled_entries": self.disabled_entries,
-            "shared_with": list(self.shared_with),
-        }
 
 
 def visible_bank_ids(session: Session, org_id: int) -> set[int]:
@@ -206,50 +174,7 @@ class BankRepository:
 
     def list_visible(self, only: int | None = None) -> list[BankInfo]:
         """Every bank this organisation can see (or just bank ``only``), by name, with counts."""
-        ids = visible_bank_ids(self.session, self.org.id)
-        if only is not None:
-            ids &= {only}
-        if not ids:
-            return []
-        counts: dict[int, dict[str, int]] = {}
-        disabled: dict[int, int] = {}
-        # kept by database triggers on every change of bank_entries: no recount
-        rows = self.session.execute(
-            select(
-                BankEntryCount.bank_id,
-                BankEntryCount.signal_type,
-                BankEntryCount.enabled,
-                BankEntryCount.n,
-            ).where(BankEntryCount.bank_id.in_(ids), BankEntryCount.n > 0)
-        )
-        for bank_id, stype, enabled, n in rows:
-            if enabled:
-                counts.setdefault(bank_id, {})[stype] = n
-            else:
-                disabled[bank_id] = disabled.get(bank_id, 0) + n
-        owners: dict[int, str] = {i: n for i, n in self.session.execute(select(Org.id, Org.name))}
-        shares: dict[int, list[str]] = {}
-        for bank_id, org_id in self.session.execute(
-            select(BankShare.bank_id, BankShare.org_id).where(BankShare.bank_id.in_(ids))
-        ):
-            shares.setdefault(bank_id, []).append(owners.get(org_id, "?"))
-        banks = self.session.scalars(select(Bank).where(Bank.id.in_(ids)).order_by(Bank.name))
-        return [
-            BankInfo(
-                id=b.id,
-                name=b.name,
-                description=b.description,
-                enabled=b.enabled,
-                is_allow=b.is_allow,
-                pdq_threshold=b.pdq_threshold,
-                created_at=b.created_at,
-                entries=counts.get(b.id, {}),
-                disabled_entries=disabled.get(b.id, 0),
-                owner=owners.get(b.org_id, "?"),
-                shared_with=tuple(sorted(shares.get(b.id, []))) if b.org_id == self.org.id else (),
-            )
-            for b in banks
-        ]
+        return visible_banks(self.session, self.org.id, only)
 
     def info(self, name: str) -> BankInfo:
         """One bank's settings and counts."""

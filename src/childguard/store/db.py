@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -131,6 +131,20 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in autocommit mode for a read that is one statement.
+
+        A single statement sees one snapshot by itself: no ``BEGIN`` and ``COMMIT`` round trips
+        around it (two of the three a one-query read would otherwise make on PostgreSQL).
+        Database errors are ``StorageError`` as in ``session``.
+        """
+        try:
+            with self.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        except OperationalError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -44,34 +44,15 @@ CONTENT_DEPENDENT = {
     "POST /v1/audit/witness": ("400",),  # a checkpoint must carry a valid Ed25519 signature
     "GET /m/lookup": ("400",),
     "GET /v1/banks/{name}/export": ("400",),
+    # a webhook's host must resolve, and to a public address: DNS, not JSON Schema, says which
+    "POST /v1/webhooks": ("400",),
 }
-#: Routes added with cases, webhooks and sharing whose names, URLs, categories, fingerprints and
-#: filters are validated (400 with a message) beyond what their OpenAPI schema states yet. Known
-#: gap: their schemas should carry the patterns, as the older routes' do; every other check
-#: (no 5xx, status codes and content types documented, Allow on 405...) runs on them in full.
-VALIDATED_BEYOND_SCHEMA = {
-    label: ("400",)
-    for label in (
-        "GET /v1/cases",
-        "POST /v1/queues",
-        "PUT /v1/routing",
-        "POST /v1/policies",
-        "POST /v1/feeds",
-        "GET /v1/feeds/{name}",
-        "GET /v1/feeds/{name}/key",
-        "POST /v1/feeds/{name}/grants",
-        "DELETE /v1/feeds/{name}/grants/{org}",
-        "POST /v1/feeds/{name}/feedback",
-        "GET /v1/feeds/{name}/feedback",
-        "POST /v1/feeds/{name}/entries/{entry_id}/disable",
-        "POST /v1/subscriptions",
-        "POST /v1/signals/groups",
-        "PUT /v1/signals/groups/{name}/categories/{category}",
-        "DELETE /v1/signals/groups/{name}/categories/{category}",
-        "POST /v1/signals",
-        "POST /v1/webhooks",
-        "DELETE /v1/evidence/{item_id}",  # a reason of blanks is refused
-    )
+#: Operations that call a feed's publisher while the client waits: schemathesis's URLs name no
+#: reachable publisher, so they answer the documented 502 (``not_a_server_error`` accepts it
+#: there and nowhere else).
+PARTNER_CALLS = {
+    "POST /v1/subscriptions": ("502",),
+    "POST /v1/subscriptions/{sub_id}/sync": ("502",),
 }
 ACCEPTED = ("2XX", "3XX", "401", "403", "404", "409", "429", "5XX")
 
@@ -91,12 +72,16 @@ def running(settings: Settings) -> Iterator[tuple[FastAPI, str]]:
 
 
 def _exercise(operation: schemathesis.APIOperation, mode: GenerationMode, secret: str) -> None:
-    extra = CONTENT_DEPENDENT.get(operation.label, ()) or VALIDATED_BEYOND_SCHEMA.get(
-        operation.label, ()
-    )
+    extra = CONTENT_DEPENDENT.get(operation.label, ())
     operation.schema.config.checks.positive_data_acceptance.expected_statuses = [
         *ACCEPTED,
         *extra,
+    ]
+    operation.schema.config.checks.not_a_server_error.expected_statuses = [
+        "2XX",
+        "3XX",
+        "4XX",
+        *PARTNER_CALLS.get(operation.label, ()),
     ]
 
     @given(case=operation.as_strategy(generation_mode=mode))

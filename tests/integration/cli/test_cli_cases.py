@@ -95,7 +95,7 @@ def test_queues_and_routing_from_the_command_line() -> None:
     cg("queue", "add", "urgent", "--description", "known material")
     cg("queue", "route", "urgent", "--label", "CSAM", "--min-priority", "50")
     assert "label=CSAM min_priority=50 -> urgent" in cg("queue", "rules")
-    assert "no queue named nowhere" in cg("queue", "route", "nowhere", code=2)
+    assert "no queue named nowhere" in cg("queue", "route", "nowhere", code=4)
     listed = cg("queue", "list")
     assert "urgent" in listed and "default" in listed
     assert "0 routing rules" in cg("queue", "unroute", "1")

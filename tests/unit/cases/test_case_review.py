@@ -90,7 +90,7 @@ def test_routing_rules_send_cases_to_queues_in_order(world: World) -> None:
                 routing.RuleSpec(queue="urgent", bank="KNOWN", classification="A1"),
             ],
         )
-        with pytest.raises(InvalidInput, match="rules\\[0\\]: no queue named nowhere"):
+        with pytest.raises(NotFound, match="rules\\[0\\]: no queue named nowhere"):
             routing.set_rules(s, world.org_id, world.alice, [routing.RuleSpec(queue="nowhere")])
     a1 = world.scan(1, Subject(user_id="a")).case_id
     b2 = world.scan(2, Subject(user_id="b"))

@@ -19,6 +19,9 @@ from childguard.store.models import Org
     [
         ("phone", "012 345 678", None, "phone:+85512345678"),
         ("phone", "+855 12-345-678", None, "phone:+85512345678"),
+        # E.164 that phonenumbers' metadata calls impossible (the API documents E.164 as valid)
+        ("phone", "+100000000", None, "phone:+100000000"),
+        ("phone", "+99912345678", None, "phone:+99912345678"),
         ("handle", "@Bad_Actor", "Telegram", "handle:telegram:bad_actor"),
         ("handle", "bad_actor", None, "handle:any:bad_actor"),
         ("email", " Someone@Example.COM ", None, "email:someone@example.com"),
@@ -31,7 +34,16 @@ def test_normalise(kind: str, value: str, platform: str | None, expected: str) -
 
 
 @pytest.mark.parametrize(
-    ("kind", "value"), [("phone", "abc"), ("email", "no-at"), ("url", "nohost"), ("ssn", "1")]
+    ("kind", "value"),
+    [
+        ("phone", "abc"),
+        ("phone", "+12"),
+        ("phone", "+1234567890123456"),
+        ("phone", "+0123456789"),
+        ("email", "no-at"),
+        ("url", "nohost"),
+        ("ssn", "1"),
+    ],
 )
 def test_normalise_refuses(kind: str, value: str) -> None:
     with pytest.raises(InvalidInput):

@@ -29,6 +29,7 @@ from childguard.auth import Principal, get_org
 from childguard.errors import InvalidInput
 from childguard.media.bank_formats import BankFormat, EntryIn, make_entry, parse_entries
 from childguard.media.bank_formats import write_entries as write_formatted
+from childguard.media.bank_listing import visible_banks
 from childguard.store.models import MAX_ID, BankEntry
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
@@ -50,9 +51,12 @@ def _entry_public(e: BankEntry) -> EntryPublic:
 
 
 @router.get("", response_model=list[BankPublic])
-def list_banks(session: SessionDep, principal: CurrentBankReader) -> list[BankPublic]:
+def list_banks(state: StateDep, principal: CurrentBankReader) -> list[BankPublic]:
     """Banks your organisation owns or that were shared with it."""
-    return [BankPublic(**b.to_public()) for b in bank_repository(session, principal).list_visible()]
+    # one prebuilt statement on an autocommit connection: one round trip to the database
+    with state.db.read() as conn:
+        infos = visible_banks(conn, principal.org_id)
+    return [BankPublic(**b.to_public()) for b in infos]
 
 
 @router.post("", response_model=BankPublic, status_code=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
+from childguard.api.constraints import LABEL_PATTERN, QueueName
 from childguard.api.deps import (
     CurrentAppellant,
     CurrentCaseAdmin,
@@ -30,6 +31,7 @@ from childguard.api.schemas.cases import (
     ReopenRequest,
 )
 from childguard.cases import decisions, org_settings, queries, workflow
+from childguard.cases.labels import Status
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -42,11 +44,9 @@ def _summary(session: Session, org_id: int, case_id: int) -> dict[str, object]:
 def list_cases(
     session: SessionDep,
     principal: CurrentCaseReader,
-    status_: str | None = Query(
-        default=None, alias="status", description="open, in_review, decided or closed."
-    ),
-    queue: str | None = Query(default=None, max_length=64),
-    label: str | None = Query(default=None, max_length=64),
+    status_: Status | None = Query(default=None, alias="status"),
+    queue: QueueName | None = Query(default=None, max_length=64),
+    label: str | None = Query(default=None, max_length=64, pattern=LABEL_PATTERN),
     before: int | None = Query(default=None, description="next_before of the previous page."),
     limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
 ) -> dict[str, object]:

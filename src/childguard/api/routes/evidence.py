@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from childguard import evidence
+from childguard.api.constraints import NOT_BLANK
 from childguard.api.deps import (
     CurrentEvidenceAdmin,
     CurrentEvidenceReader,
@@ -135,7 +136,7 @@ def read_content(
     item_id: IdPath,
     state: StateDep,
     principal: CurrentEvidenceReader,
-    purpose: str = Query(default="review", min_length=1, max_length=200),
+    purpose: str = Query(default="review", min_length=1, max_length=200, pattern=NOT_BLANK),
 ) -> Response:
     """The item's original bytes, audited with who, when and ``purpose``.
 
@@ -189,7 +190,7 @@ def delete_evidence(
     session: SessionDep,
     state: StateDep,
     principal: CurrentEvidenceAdmin,
-    reason: str = Query(min_length=1, max_length=500),
+    reason: str = Query(min_length=1, max_length=500, pattern=NOT_BLANK),
 ) -> EvidencePublic:
     """Delete an item now (file removed and verified gone; the record stays as a tombstone)."""
     item = evidence.delete(

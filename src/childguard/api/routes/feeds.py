@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from childguard.api.constraints import FeedName, OrgName
 from childguard.api.deps import CurrentFeedAdmin, CurrentFeedReader, StateDep
 from childguard.api.params import IdPath
 from childguard.api.schemas.exchange import FeedbackBatch, FeedCreate, FeedPublic, GrantCreate
@@ -64,7 +65,7 @@ def rotate_key(state: StateDep, principal: CurrentFeedAdmin) -> dict[str, str]:
 
 @router.get("/{name}")
 def read_page(
-    name: str,
+    name: FeedName,
     state: StateDep,
     principal: CurrentFeedReader,
     cursor: int = Query(default=0, ge=0, le=2**62, description="next_cursor of the last page."),
@@ -96,7 +97,7 @@ def read_page(
 
 
 @router.get("/{name}/key")
-def feed_key(name: str, state: StateDep, principal: CurrentFeedReader) -> dict[str, str]:
+def feed_key(name: FeedName, state: StateDep, principal: CurrentFeedReader) -> dict[str, str]:
     """The publisher's current public key (check its fingerprint before pinning it)."""
     with state.db.session(write=True) as session:
         feed = feeds.get_feed(session, name)
@@ -114,7 +115,9 @@ def feed_key(name: str, state: StateDep, principal: CurrentFeedReader) -> dict[s
 
 
 @router.post("/{name}/grants", status_code=204)
-def grant(name: str, body: GrantCreate, state: StateDep, principal: CurrentFeedAdmin) -> Response:
+def grant(
+    name: FeedName, body: GrantCreate, state: StateDep, principal: CurrentFeedAdmin
+) -> Response:
     """Let an organisation read the feed (created here if new; give it a key of its own)."""
     with state.db.session(write=True) as session:
         subscriber = ensure_org(session, body.org, actor=principal.actor)
@@ -130,7 +133,7 @@ def grant(name: str, body: GrantCreate, state: StateDep, principal: CurrentFeedA
 
 
 @router.delete("/{name}/grants/{org}", status_code=204)
-def revoke(name: str, org: str, state: StateDep, principal: CurrentFeedAdmin) -> Response:
+def revoke(name: FeedName, org: OrgName, state: StateDep, principal: CurrentFeedAdmin) -> Response:
     """Stop an organisation reading the feed."""
     with state.db.session(write=True) as session:
         subscriber = get_org(session, org)
@@ -147,7 +150,7 @@ def revoke(name: str, org: str, state: StateDep, principal: CurrentFeedAdmin) ->
 
 @router.post("/{name}/feedback")
 def send_feedback(
-    name: str, body: FeedbackBatch, state: StateDep, principal: CurrentFeedReader
+    name: FeedName, body: FeedbackBatch, state: StateDep, principal: CurrentFeedReader
 ) -> dict[str, int]:
     """Feedback from a subscriber (repeated ``event_id`` values count once)."""
     with state.db.session(write=True) as session:
@@ -162,7 +165,7 @@ def send_feedback(
 
 
 @router.get("/{name}/feedback")
-def feedback_counts(name: str, state: StateDep, principal: CurrentFeedAdmin) -> list[Any]:
+def feedback_counts(name: FeedName, state: StateDep, principal: CurrentFeedAdmin) -> list[Any]:
     """Counts of verdicts per entry and per subscriber."""
     with state.db.session() as session:
         return feedback.counts(session, caller_org(session, principal), name)
@@ -170,7 +173,7 @@ def feedback_counts(name: str, state: StateDep, principal: CurrentFeedAdmin) -> 
 
 @router.post("/{name}/entries/{entry_id}/disable", status_code=204)
 def disable_entry(
-    name: str, entry_id: IdPath, state: StateDep, principal: CurrentFeedAdmin
+    name: FeedName, entry_id: IdPath, state: StateDep, principal: CurrentFeedAdmin
 ) -> Response:
     """Disable an entry of the published bank; every subscriber removes it at its next sync."""
     with state.db.session(write=True) as session:

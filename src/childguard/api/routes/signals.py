@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Response, status
 from sqlalchemy import func, select
 
+from childguard.api.constraints import GroupName, SignalCategory
 from childguard.api.deps import (
     CurrentFeedAdmin,
     CurrentRegulator,
@@ -39,7 +40,7 @@ def create_group(body: GroupCreate, state: StateDep, principal: CurrentFeedAdmin
 
 @router.put("/v1/signals/groups/{name}/categories/{category}", status_code=204)
 def allow_category(
-    name: str, category: str, state: StateDep, principal: CurrentFeedAdmin
+    name: GroupName, category: SignalCategory, state: StateDep, principal: CurrentFeedAdmin
 ) -> Response:
     """Share signals of this category with the group (an admin's choice)."""
     with state.db.session(write=True) as session:
@@ -51,7 +52,7 @@ def allow_category(
 
 @router.delete("/v1/signals/groups/{name}/categories/{category}", status_code=204)
 def deny_category(
-    name: str, category: str, state: StateDep, principal: CurrentFeedAdmin
+    name: GroupName, category: SignalCategory, state: StateDep, principal: CurrentFeedAdmin
 ) -> Response:
     """Stop sharing signals of this category with the group."""
     with state.db.session(write=True) as session:

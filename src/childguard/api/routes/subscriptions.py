@@ -45,6 +45,10 @@ def subscribe(
     """Subscribe to a feed, pinning the publisher's key by its fingerprint."""
     if (body.bank is None) == (body.group is None):
         raise InvalidInput("give either bank (for a bank feed) or group (for a signals feed)")
+    if body.group is not None:
+        # a group the caller is not in is refused before the publisher is contacted
+        with state.db.session() as session:
+            accounts.get_group(session, caller_org(session, principal), body.group)
     key = subscriptions.fetch_key(state.exchange_client(), body.url, body.fingerprint, body.token)
     with state.db.session(write=True) as session:
         org = caller_org(session, principal)

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from childguard.api.constraints import PolicyName, QueueName
+
 
 class LeaseRequest(BaseModel):
     """An optional lease length for a claim or renewal (default: the organisation's)."""
@@ -57,7 +59,7 @@ class QueueCreate(BaseModel):
     """A new queue."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=64, description="Lowercase slug, e.g. csam-urgent.")
+    name: QueueName = Field(max_length=64, description="Lowercase slug, e.g. csam-urgent.")
     description: str = Field(default="", max_length=2000)
 
 
@@ -65,7 +67,7 @@ class RuleCreate(BaseModel):
     """One routing rule: every condition given must hold (omitted = any)."""
 
     model_config = ConfigDict(extra="forbid")
-    queue: str = Field(max_length=64)
+    queue: QueueName = Field(max_length=64)
     label: str | None = Field(default=None, max_length=64)
     bank: str | None = Field(default=None, max_length=64)
     classification: str | None = Field(default=None, max_length=64)
@@ -84,7 +86,7 @@ class PolicyCreate(BaseModel):
     """A policy to add to the organisation's list."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=64, description="UPPER_SNAKE_CASE.")
+    name: PolicyName = Field(max_length=64, description="UPPER_SNAKE_CASE.")
     description: str = Field(default="", max_length=2000)
 
 

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from childguard.api.constraints import HTTP_URL_PATTERN, enum_schema
 from childguard.webhooks.events import EVENT_TYPES
+
+#: One of the event types a webhook can subscribe to.
+EventType = Annotated[str, WithJsonSchema(enum_schema(EVENT_TYPES))]
 
 
 class WebhookCreate(BaseModel):
     """A new webhook."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2000, description="http:// or https:// URL that receives events.")
-    events: list[str] = Field(
+    url: str = Field(
+        max_length=2000,
+        json_schema_extra={"pattern": HTTP_URL_PATTERN},
+        description="http:// or https:// URL that receives events (a public address unless "
+        "CHILDGUARD_WEBHOOK_ALLOW_PRIVATE).",
+    )
+    events: list[EventType] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description=f"Of {', '.join(EVENT_TYPES)}."
     )
     description: str = Field(default="", max_length=200)
