@@ -53,6 +53,22 @@ class Principal:
         return Actor(self.org_id, self.key_id, f"{self.org_name}:{self.role.value}")
 
 
+#: Why an admin of an organisation other than the deployment's is refused the wide statistics.
+DEPLOYMENT_STATISTICS_ONLY = (
+    "statistics across organisations are for the regulator and the deployment's admin "
+    "organisation; GET /v1/stats gives your organisation's own figures"
+)
+
+
+def sees_across_organisations(principal: Principal, admin_org: str) -> bool:
+    """Whether ``principal`` may read figures that span organisations (protected statistics).
+
+    The regulator may, and so may the deployment's admin organisation (``admin_org``); an admin
+    of any other organisation sees only its own organisation.
+    """
+    return principal.role is Role.REGULATOR or principal.org_name == admin_org
+
+
 def validate_org_name(name: str) -> str:
     """Organisation names are lowercase slugs (``a-z0-9_-``, starting with a letter)."""
     if not ORG_NAME_RE.fullmatch(name):

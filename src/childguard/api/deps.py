@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from childguard.api.permissions import Permission, check_permission
 from childguard.api.state import AppState
-from childguard.auth import Principal
+from childguard.auth import DEPLOYMENT_STATISTICS_ONLY, Principal, sees_across_organisations
+from childguard.errors import PermissionDenied
 
 
 async def get_state(request: Request) -> AppState:
@@ -74,6 +75,16 @@ CurrentAuditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 CurrentKeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 CurrentWitnessClient = Annotated[Principal, Depends(require(Permission.AUDIT_WITNESS))]
 CurrentRegulator = Annotated[Principal, Depends(require(Permission.STATS_READ))]
+
+
+async def require_deployment_statistics(principal: CurrentRegulator, state: StateDep) -> Principal:
+    """``stats:read`` across organisations: the regulator or the deployment's admin organisation."""
+    if not sees_across_organisations(principal, state.settings.resolved_admin_org):
+        raise PermissionDenied(DEPLOYMENT_STATISTICS_ONLY)
+    return principal
+
+
+CurrentDeploymentStatsReader = Annotated[Principal, Depends(require_deployment_statistics)]
 CurrentEvidenceReader = Annotated[Principal, Depends(require(Permission.EVIDENCE_READ))]
 CurrentEvidenceAdmin = Annotated[Principal, Depends(require(Permission.EVIDENCE_MANAGE))]
 CurrentCaseReader = Annotated[Principal, Depends(require(Permission.CASES_READ))]

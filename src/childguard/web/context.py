@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from childguard.api.permissions import Permission, allowed, check_permission
 from childguard.api.state import AppState
+from childguard.auth import DEPLOYMENT_STATISTICS_ONLY, sees_across_organisations
 from childguard.cases.routing import QueueInfo
 from childguard.errors import ChildguardError, PermissionDenied
 from childguard.people import sessions
@@ -143,6 +144,7 @@ class Page:
             user=self.user,
             csrf=self.csrf,
             can=self.can,
+            sees_statistics=self.sees_statistics(),
             path=self.request.url.path,
             **values,
         )
@@ -166,6 +168,16 @@ class Page:
         """Whether the signed-in user's role holds ``permission``."""
         return self.user is not None and allowed(self.user.role, Permission(permission))
 
+    def sees_statistics(self) -> bool:
+        """Whether the user may open the statistics across organisations (the dashboard)."""
+        return (
+            self.user is not None
+            and allowed(self.user.role, Permission.STATS_READ)
+            and sees_across_organisations(
+                self.user.principal, state_of(self.request).settings.resolved_admin_org
+            )
+        )
+
 
 @dataclass
 class Console(Page):
@@ -187,6 +199,12 @@ class Console(Page):
     def require(self, permission: Permission) -> None:
         """``PermissionDenied`` unless the user's role holds ``permission``."""
         check_permission(self.me.principal, permission)
+
+    def require_statistics(self) -> None:
+        """``PermissionDenied`` unless the user may read statistics across organisations."""
+        self.require(Permission.STATS_READ)
+        if not self.sees_statistics():
+            raise PermissionDenied(DEPLOYMENT_STATISTICS_ONLY)
 
 
 def anonymous_page(request: Request) -> Page:

@@ -51,3 +51,22 @@ def test_metrics_and_stats_are_per_organisation(api: Api) -> None:
     assert wide["organisations"] >= 3
     admin_wide = api.client.get("/v1/stats", headers=api.key("admin", "admin")).json()
     assert admin_wide["banks"] == 2
+
+
+def test_statistics_across_organisations_are_refused_to_another_organisations_admin(
+    api: Api,
+) -> None:
+    acme_admin = api.key("acme", "admin")
+    for url in (
+        "/v1/stats/tables",
+        "/v1/stats/export?dimension=cases_by_source",
+        "/v1/national/submitters",
+        "/v1/national/assessments",
+        "/v1/exchange/stats",
+        "/regulator",
+    ):
+        refused = api.client.get(url, headers=acme_admin)
+        assert refused.status_code == 403, url
+        assert "your organisation's own figures" in refused.json()["error"]["message"], url
+        for who in (api.key("ministry", "regulator"), api.key("admin", "admin")):
+            assert api.client.get(url, headers=who).status_code == 200, url

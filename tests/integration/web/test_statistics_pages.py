@@ -7,6 +7,7 @@ every other console page answers 403 without content, hash, identifier or free t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
@@ -137,11 +138,20 @@ def test_the_export_follows_the_filters_and_hides_small_cells(web: Web) -> None:
     assert bad.status_code == 400 and "dimension" in bad.text and "Traceback" not in bad.text
 
 
-def test_admin_sees_the_dashboard_and_a_reviewer_does_not(web: Web) -> None:
+def test_only_the_deployments_admin_sees_the_dashboard_and_a_reviewer_does_not(
+    make_web: Callable[..., Web],
+) -> None:
+    web = make_web()  # acme is not the deployment's admin organisation
+    other_admin = web.sign_in("admin")
+    refused = other_admin.get("/statistics")
+    assert refused.status_code == 403 and "GET /v1/stats gives your" in refused.text
+    assert 'href="/statistics"' not in other_admin.get("/admin").text
+    web = make_web(admin_org="acme")
     admin = web.sign_in("admin")
     page = admin.get("/statistics")
     assert page.status_code == 200 and 'href="/admin"' in page.text
     assert 'href="/statistics" aria-current="page"' in page.text
+    assert 'href="/statistics"' in admin.get("/admin").text
     alice = web.sign_in("alice")
     assert alice.get("/statistics").status_code == 403
     assert 'href="/statistics"' not in alice.get("/queue").text

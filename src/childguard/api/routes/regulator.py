@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from childguard.api.deps import (
+    CurrentDeploymentStatsReader,
     CurrentKeyAdmin,
-    CurrentRegulator,
     CurrentStatsSubmitter,
     SessionDep,
     StateDep,
@@ -48,7 +48,10 @@ router = APIRouter(tags=["regulator"])
 
 @router.get("/v1/stats/tables")
 def stats_tables(
-    session: SessionDep, state: StateDep, principal: CurrentRegulator, scope: Scope = "local"
+    session: SessionDep,
+    state: StateDep,
+    principal: CurrentDeploymentStatsReader,
+    scope: Scope = "local",
 ) -> dict[str, Any]:
     """Every protected table (month, quarter, year, totals), timings, proactive share, change."""
     return summary(counts_of(session, scope), state.settings.stats_k)
@@ -61,7 +64,7 @@ def stats_tables(
 def stats_export(
     session: SessionDep,
     state: StateDep,
-    principal: CurrentRegulator,
+    principal: CurrentDeploymentStatsReader,
     dimension: Dimension,
     scope: Scope = "local",
     format: Literal["csv", "json"] = "csv",
@@ -71,13 +74,17 @@ def stats_export(
 
 
 @router.get("/v1/national/submitters")
-def national_submitters(session: SessionDep, principal: CurrentRegulator) -> list[dict[str, Any]]:
+def national_submitters(
+    session: SessionDep, principal: CurrentDeploymentStatsReader
+) -> list[dict[str, Any]]:
     """Which organisations submitted statistics or assessments for each period."""
     return submission.submitters(session)
 
 
 @router.get("/v1/national/assessments")
-def national_assessments(session: SessionDep, principal: CurrentRegulator) -> list[dict[str, Any]]:
+def national_assessments(
+    session: SessionDep, principal: CurrentDeploymentStatsReader
+) -> list[dict[str, Any]]:
     """Submitted self-assessments: scores per area and item, never notes or evidence text."""
     return submitted_assessments(session)
 
@@ -126,7 +133,7 @@ def transparency(
     year: Annotated[str, Path(pattern=YEAR_PATTERN, description="A year, e.g. 2026.")],
     session: SessionDep,
     state: StateDep,
-    principal: CurrentRegulator,
+    principal: CurrentDeploymentStatsReader,
     lang: Lang = "en",
     format: Literal["json", "html", "pdf"] = "json",
 ) -> dict[str, Any] | Response:
@@ -151,7 +158,7 @@ def dashboard(
     request: Request,
     session: SessionDep,
     state: StateDep,
-    principal: CurrentRegulator,
+    principal: CurrentDeploymentStatsReader,
     lang: Lang = "en",
     scope: Scope = "local",
     dimension: Dimension = "cases_by_source",

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from childguard.api.constraints import GroupName, SignalCategory
 from childguard.api.deps import (
+    CurrentDeploymentStatsReader,
     CurrentFeedAdmin,
-    CurrentRegulator,
     CurrentSignalMatcher,
     CurrentSignalWriter,
     StateDep,
@@ -101,7 +101,7 @@ def match(
 
 
 @router.get("/v1/exchange/stats")
-def exchange_stats(state: StateDep, principal: CurrentRegulator) -> dict[str, int]:
+def exchange_stats(state: StateDep, principal: CurrentDeploymentStatsReader) -> dict[str, int]:
     """Deployment-wide counts of what was shared and received; no signal, hash or name."""
     with state.db.session() as session:
         sent = session.scalar(

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from childguard.api.deps import CurrentRegulator, SessionDep, StateDep
-from childguard.auth import Role
+from childguard.auth import sees_across_organisations
 from childguard.stats.collect import collect
 from childguard.stats.tables import build_table
 from childguard.store.models import Bank, BankEntryCount, Org
@@ -24,9 +24,7 @@ def summary(session: SessionDep, state: StateDep, principal: CurrentRegulator) -
     Deployment-wide for the regulator and the deployment's admin organisation; an admin of any
     other organisation gets the same figures for its own organisation only.
     """
-    wide = (
-        principal.role is Role.REGULATOR or principal.org_name == state.settings.resolved_admin_org
-    )
+    wide = sees_across_organisations(principal, state.settings.resolved_admin_org)
     counts = select(BankEntryCount.signal_type, func.sum(BankEntryCount.n)).where(
         BankEntryCount.enabled.is_(True)
     )

@@ -12,7 +12,6 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from childguard.api.permissions import Permission
 from childguard.api.schemas.regulator import Dimension, Level, Scope
 from childguard.web.context import ConsoleDep
 from childguard.web.statistics_view import dashboard_values, export_response
@@ -28,7 +27,7 @@ def statistics_page(
     level: Level = "month",
 ) -> Response:
     """The dashboard: scope (this platform or national), table and period filters, chart."""
-    page.require(Permission.STATS_READ)
+    page.require_statistics()
     with page.state.db.session() as s:
         values = dashboard_values(s, page.state.settings, scope, dimension, level)
     return page.render("statistics.html", export_base="/statistics/export", **values)
@@ -42,7 +41,7 @@ def statistics_export(
     format: Literal["csv", "json"] = "csv",
 ) -> Response:
     """One protected table as CSV (hidden figures ``x``) or JSON (``null``)."""
-    page.require(Permission.STATS_READ)
+    page.require_statistics()
     with page.state.db.session() as s:
         response = export_response(s, page.state.settings, scope, dimension, format)
     response.headers["Cache-Control"] = "no-store"
