@@ -12,10 +12,13 @@ from collections.abc import Callable
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
-from childguard.store.models import CaseMedia, PolicyAssessment
+from childguard.auth import Role
+from childguard.people.users import create_user
+from childguard.store.models import CaseMedia, Org, PolicyAssessment
 from childguard.web.mount import CONSOLE_ROUTERS
 from tests.integration.api.regulator_seed import SECRETS, seed_cases
 from tests.integration.web.conftest import Web
+from tests.web_world import PASSWORD, SEED
 
 HEX_RUN = re.compile(r"[0-9a-f]{24,}")
 #: Content and identifiers of the demo world's cases (file names, users, the chat's words).
@@ -141,12 +144,15 @@ def test_the_export_follows_the_filters_and_hides_small_cells(web: Web) -> None:
 def test_only_the_deployments_admin_sees_the_dashboard_and_a_reviewer_does_not(
     make_web: Callable[..., Web],
 ) -> None:
-    web = make_web()  # acme is not the deployment's admin organisation
-    other_admin = web.sign_in("admin")
+    web = make_web(admin_org="acme")
+    with web.world.db.session(write=True) as s:
+        other = s.scalars(select(Org).where(Org.name == "other")).one()
+        create_user(s, other, "dave@other.example", Role.ADMIN, PASSWORD, actor=SEED)
+    web.world.emails["dave"] = "dave@other.example"
+    other_admin = web.sign_in("dave")  # an admin, of an organisation not the deployment's
     refused = other_admin.get("/statistics")
     assert refused.status_code == 403 and "GET /v1/stats gives your" in refused.text
     assert 'href="/statistics"' not in other_admin.get("/admin").text
-    web = make_web(admin_org="acme")
     admin = web.sign_in("admin")
     page = admin.get("/statistics")
     assert page.status_code == 200 and 'href="/admin"' in page.text
