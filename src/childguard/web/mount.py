@@ -12,7 +12,13 @@ from childguard.config import Settings
 from childguard.errors import NotFound
 from childguard.web.context import build_parts
 from childguard.web.errors import install_console_errors
-from childguard.web.routes import admin_pages, review_pages, session_pages, wellness_pages
+from childguard.web.routes import (
+    admin_pages,
+    report_pages,
+    review_pages,
+    session_pages,
+    wellness_pages,
+)
 
 STATIC = Path(__file__).parent / "static"
 #: Free Khmer fonts from Debian packages (fonts-noto-core, fonts-khmeros), first found is served.
@@ -35,6 +41,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         review_pages.router,
         wellness_pages.router,
         admin_pages.router,
+        report_pages.router,
     ):
         app.include_router(router)
 
