@@ -178,6 +178,8 @@ class AuditRecord(Base):
     """One hash-chained audit record: who did what to which object, never content."""
 
     __tablename__ = "audit_log"
+    #: Reports ask who read a given evidence item (``fileViewedByEsp``): by target, not a scan.
+    __table_args__ = (Index("ix_audit_log_target", "target"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
