@@ -184,9 +184,15 @@ def test_the_hotline_reads_the_reports_sent_to_it_and_files_none(
     # Another organisation's reviewer sees none of it.
     carol = web.sign_in("carol")
     assert f'href="/reports/{report_id}"' not in carol.get("/reports").text
-    for url in (f"/reports/{report_id}", f"/reports/{report_id}/package"):
+    for url in (
+        f"/reports/{report_id}",
+        f"/reports/{report_id}/package",
+        f"/cases/{case_id}/reports",
+    ):
         r = carol.get(url)
-        assert r.status_code == 404 and "Traceback" not in r.text
+        assert r.status_code == 404 and "Traceback" not in r.text, url
+    assert carol.post(f"/cases/{case_id}/reports", {"sink": "kh_referral"}).status_code == 404
+    assert carol.post(f"/reports/{report_id}/retract").status_code == 404
 
 
 def test_the_regulator_reaches_no_report_page(web: Web) -> None:
