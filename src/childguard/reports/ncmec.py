@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from childguard.config import Settings
-from childguard.errors import NotConfigured
+from childguard.errors import Conflict, NotConfigured
 from childguard.evidence.store import mark_reported
 from childguard.reports.errors import RemoteReportGone
 from childguard.reports.exif import exif_of
@@ -199,7 +199,10 @@ class NcmecReportSink(ReportSink):
 
         def mark(session: Session) -> None:
             for evidence_id in kept:
-                mark_reported(session, self.settings, log.org_id, evidence_id, actor=log.actor)
+                try:
+                    mark_reported(session, self.settings, log.org_id, evidence_id, actor=log.actor)
+                except Conflict:
+                    continue  # deleted since it was uploaded: there is no retention to extend
 
         log.record(
             "finish",
