@@ -293,7 +293,8 @@ def run_due(
 
 
 class ReportWorker:
-    """A daemon thread running ``run_due`` every ``report_poll_seconds`` until stopped.
+    """A daemon thread running ``run_due`` (``report_threads`` at a time) every
+    ``report_poll_seconds`` until stopped.
 
     ``on_summary`` receives each run's summary (the server counts errors in a metric).
     """
@@ -315,7 +316,9 @@ class ReportWorker:
     def run_once(self) -> RunSummary | None:
         """One pass over the due reports; None when it failed (retried next tick)."""
         try:
-            summary = run_due(self.db, self.settings, self.sinks)
+            summary = run_due(
+                self.db, self.settings, self.sinks, threads=self.settings.report_threads
+            )
         except Exception as exc:  # keep the worker alive; the next tick retries
             self.last_error = type(exc).__name__
             log.warning("report run failed", extra={"error": type(exc).__name__})
