@@ -8,7 +8,8 @@ the report worker (``run_due`` with T threads) against the fake CyberTipline (``
 fake-ncmec``, in its own process) over loopback HTTP until every report is finished, timing the
 sending only. Then the same with a share R of the calls failed at random (500s, dropped
 connections after the request was handled, answers later than the client waits), and checks
-that every report was finished exactly once at the fake. Prints a table and writes
+that every report was finished exactly once at the fake. Prints a table (with the CPU seconds of
+the worker and of the fake, and the load average, since the machine may be shared) and writes
 ``.bench-data/report_bench.json``. Goal: 1,000 reports x 3 files in <= 60 s.
 """
 
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -52,6 +54,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _cpu_of(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _setup(settings: Settings, reports: int, files: int) -> tuple[Database, int]:
@@ -155,6 +166,9 @@ def run(reports: int, files: int, threads: int, fault_rate: float, root: Path) -
     setup_s = time.perf_counter() - t0
     sinks = make_sinks(settings)
     finished = retried = restarted = errors = passes = 0
+    load_before = os.getloadavg()[0]
+    fake_cpu0 = _cpu_of(fake.pid)
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     while finished < reports and time.perf_counter() - t0 < 600:
         summary = run_due(db, settings, sinks, limit=reports, threads=threads)
@@ -166,6 +180,9 @@ def run(reports: int, files: int, threads: int, fault_rate: float, root: Path) -
         if summary.finished == 0:
             time.sleep(0.05)
     send_s = time.perf_counter() - t0
+    worker_cpu = time.process_time() - cpu0
+    fake_cpu1 = _cpu_of(fake.pid)
+    load_after = os.getloadavg()[0]
     state = httpx2.get(f"{base}/_state", timeout=30).json()
     fake.terminate()
     fake.wait()
@@ -181,6 +198,11 @@ def run(reports: int, files: int, threads: int, fault_rate: float, root: Path) -
         "setup_s": round(setup_s, 1),
         "send_s": round(send_s, 2),
         "reports_per_s": round(finished / send_s, 1) if send_s else 0.0,
+        "worker_cpu_s": round(worker_cpu, 1),
+        "fake_cpu_s": None
+        if fake_cpu0 is None or fake_cpu1 is None
+        else round(fake_cpu1 - fake_cpu0, 1),
+        "load_1min_before_after": [round(load_before, 2), round(load_after, 2)],
         "finished_here": finished,
         "finished_at_fake": len(finished_at_fake),
         "finished_twice": len(doubled),
@@ -211,13 +233,16 @@ def main() -> None:
             results.append(run(args.reports, args.files, args.threads, rate, Path(tmp)))
     print(
         f"{'faults':>7} {'reports':>8} {'files':>6} {'setup s':>8} {'send s':>7} "
-        f"{'rep/s':>7} {'retries':>8} {'finished':>9} {'twice':>6} {'exactly once':>13}"
+        f"{'rep/s':>7} {'cpu s':>6} {'fake s':>6} {'retries':>8} {'finished':>9} {'twice':>6} "
+        f"{'exactly once':>13} load(1 min) before/after"
     )
     for r in results:
         print(
             f"{r['fault_rate']:>7.0%} {r['reports']:>8} {r['files_per_report']:>6} "
-            f"{r['setup_s']:>8} {r['send_s']:>7} {r['reports_per_s']:>7} {r['retries']:>8} "
-            f"{r['finished_at_fake']:>9} {r['finished_twice']:>6} {r['exactly_once']!s:>13}"
+            f"{r['setup_s']:>8} {r['send_s']:>7} {r['reports_per_s']:>7} {r['worker_cpu_s']:>6} "
+            f"{r['fake_cpu_s']!s:>6} {r['retries']:>8} {r['finished_at_fake']:>9} "
+            f"{r['finished_twice']:>6} {r['exactly_once']!s:>13} "
+            f"{r['load_1min_before_after'][0]}/{r['load_1min_before_after'][1]}"
         )
     for r in results:
         if r["fault_rate"]:

@@ -579,6 +579,15 @@ class Settings(BaseSettings):
             "(`childguard report run` still works)."
         ),
     )
+    report_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description=(
+            "Reports the server's report worker sends at once (a bounded pool; each report has "
+            "one sender at a time whatever the number)."
+        ),
+    )
     report_lease_seconds: float = Field(
         default=120.0,
         gt=0,

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from childguard.config import Settings
-from childguard.errors import NotConfigured
+from childguard.errors import Conflict, NotConfigured
 from childguard.evidence.store import mark_reported
 from childguard.reports.errors import RemoteReportGone
 from childguard.reports.exif import exif_of
 from childguard.reports.ncmec_client import NcmecClient
 from childguard.reports.ncmec_xml import Reporter, file_details_xml, report_xml
-from childguard.reports.sink import ReportSink, StepLog
+from childguard.reports.sink import ReportSink, StepLog, evidence_batches
 from childguard.store.models import Report, utcnow
 
 #: How long NCMEC keeps an unfinished report after opening it, and after its last change.
@@ -135,8 +137,7 @@ class NcmecReportSink(ReportSink):
         facts = log.facts
         first, _, last = creds.contact_name.partition(" ")
         reporter = Reporter(creds.contact_email, first, last, org.display_name or org.name)
-        with log.db.session() as session:
-            remote_id = log.report(session).remote_id
+        remote_id = log.remote_id
         if not remote_id:
             answer = client.submit(report_xml(facts, reporter))
             now = utcnow()
@@ -153,12 +154,21 @@ class NcmecReportSink(ReportSink):
                 },
             )
             remote_id = answer.report_id
+        # The files still to upload are read (and their reads audited) a batch at a time.
+        to_read: dict[int, int] = {}
+        for media in facts.media:
+            if media.evidence_id is not None and log.done("upload", media.sha256) is None:
+                to_read.setdefault(media.evidence_id, media.size)
+        batches = iter(evidence_batches(list(to_read.items())))
+        loaded: dict[int, bytes] = {}
         for media in facts.media:
             if media.evidence_id is None:
                 continue  # hashes only: described in the report, nothing to upload
             uploaded = log.done("upload", media.sha256)
             if uploaded is None:
-                data = log.read_evidence(media.evidence_id, PURPOSE)
+                if media.evidence_id not in loaded:
+                    loaded = log.read_evidence_many(next(batches), PURPOSE)
+                data = loaded.pop(media.evidence_id)
                 answer = client.upload(remote_id, media.filename or media.sha256, data)
                 exif = exif_of(data) if media.exif_viewed else {}
                 log.record(
@@ -185,12 +195,15 @@ class NcmecReportSink(ReportSink):
                     updates={"remote_changed_at": utcnow()},
                 )
         answer = client.finish(remote_id)
-        with log.db.session(write=True) as session:
-            for media in facts.media:
-                if media.evidence_id is not None:
-                    mark_reported(
-                        session, self.settings, log.org_id, media.evidence_id, actor=log.actor
-                    )
+        kept = sorted({m.evidence_id for m in facts.media if m.evidence_id is not None})
+
+        def mark(session: Session) -> None:
+            for evidence_id in kept:
+                try:
+                    mark_reported(session, self.settings, log.org_id, evidence_id, actor=log.actor)
+                except Conflict:
+                    continue  # deleted since it was uploaded: there is no retention to extend
+
         log.record(
             "finish",
             remote_id=remote_id,
@@ -198,6 +211,7 @@ class NcmecReportSink(ReportSink):
             response_code=answer.response_code,
             detail=answer.description,
             updates={"status": "finished", "finished_at": utcnow()},
+            also=mark,
         )
 
     def retract(self, log: StepLog, remote_id: str) -> None:

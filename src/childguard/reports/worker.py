@@ -98,7 +98,9 @@ def pending_reports(db: Database) -> int:
         return int(session.scalar(select(func.count(Report.id)).where(Report.status.in_(DUE))) or 0)
 
 
-def _claim(db: Database, settings: Settings, report_id: int, worker: str) -> bool:
+def _claim(db: Database, settings: Settings, report_id: int, worker: str) -> Report | None:
+    """Take the lease on a due report; the row as claimed (detached), or None when it is not
+    due or someone else holds it. One transaction: the claim and the read go together."""
     now = utcnow()
     with db.session(write=True) as session:
         result = session.execute(
@@ -115,7 +117,9 @@ def _claim(db: Database, settings: Settings, report_id: int, worker: str) -> boo
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        return session.get(Report, report_id)
 
 
 def _finish_run(
@@ -204,13 +208,16 @@ def process(
 ) -> RunSummary:
     """Send one report if it is due and this worker can claim it."""
     summary = RunSummary()
-    if not _claim(db, settings, report_id, worker):
+    claimed = _claim(db, settings, report_id, worker)
+    if claimed is None:
         return summary
-    with db.session() as session:
-        row = session.get(Report, report_id)
-        assert row is not None
-        org_id, case_id, generation, sink_name = row.org_id, row.case_id, row.generation, row.sink
-        attempts = row.attempts
+    org_id, case_id, generation, sink_name = (
+        claimed.org_id,
+        claimed.case_id,
+        claimed.generation,
+        claimed.sink,
+    )
+    attempts = claimed.attempts
     actor = Actor(org_id, None, "report-worker")
     sink = sinks.get(sink_name)
     if sink is None:
@@ -218,13 +225,16 @@ def process(
         _finish_run(db, report_id, actor, status="error", error=error, event="report_failed")
         summary.errors[(sink_name, "unknown_sink")] = 1
         return summary
+    row: Report | None = claimed
     for _ in range(MAX_RESTARTS + 1):
-        with db.session() as session:
-            row = session.get(Report, report_id)
-            assert row is not None
-            if sink.expired(row, utcnow()):
-                generation = _restart(db, report_id, actor, "the hotline's time limit passed")
-                summary.restarted += 1
+        if row is None:  # after a fresh start: read what the restart left
+            with db.session() as session:
+                row = session.get(Report, report_id)
+                assert row is not None
+        if sink.expired(row, utcnow()):
+            generation = _restart(db, report_id, actor, "the hotline's time limit passed")
+            summary.restarted += 1
+        row = None
         step_log = StepLog(db, settings, report_id, org_id, case_id, generation, actor)
         try:
             sink.advance(step_log)
@@ -283,7 +293,8 @@ def run_due(
 
 
 class ReportWorker:
-    """A daemon thread running ``run_due`` every ``report_poll_seconds`` until stopped.
+    """A daemon thread running ``run_due`` (``report_threads`` at a time) every
+    ``report_poll_seconds`` until stopped.
 
     ``on_summary`` receives each run's summary (the server counts errors in a metric).
     """
@@ -305,7 +316,9 @@ class ReportWorker:
     def run_once(self) -> RunSummary | None:
         """One pass over the due reports; None when it failed (retried next tick)."""
         try:
-            summary = run_due(self.db, self.settings, self.sinks)
+            summary = run_due(
+                self.db, self.settings, self.sinks, threads=self.settings.report_threads
+            )
         except Exception as exc:  # keep the worker alive; the next tick retries
             self.last_error = type(exc).__name__
             log.warning("report run failed", extra={"error": type(exc).__name__})

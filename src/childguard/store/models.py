@@ -190,8 +190,8 @@ class AuditRecord(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    # Reveals, evidence reads and a case's chain of custody are looked up by target: without
-    # it every thumbnail of a case page walked the whole log.
+    # Reveals, evidence reads (a report's ``fileViewedByEsp``) and a case's chain of custody are
+    # looked up by target: without it every thumbnail and every report walked the whole log.
     __table_args__ = (Index("ix_audit_target_action", "target", "action"),)
 
 

@@ -27,6 +27,7 @@ CONSOLE_PREFIXES = (
     "/logout",
     "/queue",
     "/cases",
+    "/reports",
     "/wellness",
     "/account",
     "/admin",

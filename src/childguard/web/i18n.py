@@ -32,14 +32,22 @@ def po_path(language: str) -> Path:
 
 
 def load_catalog(language: str) -> dict[str, str]:
-    """msgid -> translation of ``language`` (untranslated and fuzzy messages left out)."""
-    with po_path(language).open("rb") as fh:
-        catalog = read_po(fh, locale=language)
+    """msgid -> translation of ``language`` (untranslated and fuzzy messages left out).
+
+    ``messages.po`` first, then every other catalog of the language's folder in name order (an
+    area such as reports keeps its strings in a catalog of its own).
+    """
+    main = po_path(language)
+    others = sorted(p for p in main.parent.glob("*.po") if p.name != main.name)
+    paths = [main, *others]
     out: dict[str, str] = {}
-    for message in catalog:
-        usable = isinstance(message.id, str) and isinstance(message.string, str)
-        if usable and message.id and message.string and not message.fuzzy:
-            out[str(message.id)] = str(message.string)
+    for path in paths:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=language)
+        for message in catalog:
+            usable = isinstance(message.id, str) and isinstance(message.string, str)
+            if usable and message.id and message.string and not message.fuzzy:
+                out[str(message.id)] = str(message.string)
     return out
 
 

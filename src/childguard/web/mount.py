@@ -15,6 +15,7 @@ from childguard.web.errors import install_console_errors
 from childguard.web.routes import (
     admin_pages,
     assessment_pages,
+    report_pages,
     review_pages,
     session_pages,
     statistics_pages,
@@ -35,6 +36,7 @@ CONSOLE_ROUTERS = (
     statistics_pages.router,
     assessment_pages.router,
     admin_pages.router,
+    report_pages.router,
 )
 
 

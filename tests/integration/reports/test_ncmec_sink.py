@@ -314,3 +314,28 @@ def test_a_timeout_is_retried_with_backoff_and_not_doubled(
     held = next(iter(fake_ncmec.state()["reports"].values()))
     assert held["finished_times"] == 1
     assert rworld.report(report_id)["error"] is None
+
+
+def test_evidence_deleted_while_finishing_does_not_block_the_receipt(
+    rworld: ReportWorld, fake_ncmec: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from childguard.evidence import store
+    from childguard.reports.ncmec_client import NcmecClient
+
+    case_id = rworld.media_case(2)
+    rworld.decide(case_id, "A1", ("remove_content",))
+    report_id = rworld.file(case_id)
+    gone = rworld.evidence_ids(case_id)[0]
+    finish = NcmecClient.finish
+
+    def delete_then_finish(self: NcmecClient, remote_id: str) -> object:
+        with rworld.db.session(write=True) as s:
+            store.delete(s, rworld.settings, rworld.org_id, gone, actor=rworld.alice, reason="test")
+        return finish(self, remote_id)
+
+    monkeypatch.setattr(NcmecClient, "finish", delete_then_finish)
+    assert rworld.run().finished == 1
+    assert rworld.report(report_id)["status"] == "finished"
+    with rworld.db.session() as s:
+        kept = [s.get(EvidenceItem, i) for i in rworld.evidence_ids(case_id)]
+    assert [i.reported_at is not None for i in kept if i is not None and i.id != gone] == [True]
