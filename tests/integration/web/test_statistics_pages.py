@@ -61,6 +61,7 @@ def _fill(path: str, web: Web, media_id: int) -> str:
         "appeal_id": 1,
         "webhook_id": 1,
         "delivery_id": 1,
+        "report_id": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
