@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/import_bench.py --rows 1000000
     .venv/bin/python bench/import_bench.py --rows 1000000 --pg postgresql+psycopg://.../postgres
+    .venv/bin/python bench/import_bench.py --only postgresql --runs 3 --pg ...
 
 It writes a file of ``--rows`` random PDQ hashes (``signal_type signal`` per line) and runs on
 SQLite and, with ``--pg`` (or ``CHILDGUARD_BENCH_PG_URL``), on PostgreSQL (a fresh database for
@@ -170,12 +171,21 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL URL of a database from which fresh ones can be created "
         "(default: $CHILDGUARD_BENCH_PG_URL); SQLite alone when empty",
     )
+    parser.add_argument(
+        "--only",
+        choices=("sqlite", "postgresql"),
+        help="run on this database alone (PostgreSQL needs --pg)",
+    )
     parser.add_argument("--plain", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.plain:
         plain_import(Path(args.plain[0]), args.plain[1])
         return 0
     engines = {"SQLite": ""} | ({"PostgreSQL": args.pg} if args.pg else {})
+    if args.only:
+        engines = {k: v for k, v in engines.items() if k.lower() == args.only}
+        if not engines:
+            parser.error("--only postgresql needs --pg (or CHILDGUARD_BENCH_PG_URL)")
     figures: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         folder = Path(tmp)
