@@ -12,8 +12,8 @@ checked by a row trigger: about half the time of a ``COPY``. Where the role may 
 lets ``bulk_insert_entries`` run its ``COPY`` as ``replica`` (``SET LOCAL``, that statement
 only), which fires no trigger: the bank's row is locked ``FOR KEY SHARE`` first, as the
 foreign key's own check would, so every row references a bank that exists and cannot go before
-the import commits, and the counts come from the tallies, as on SQLite. Other roles keep the
-checked ``COPY``.
+the import commits, and the copied rows' counts are added by one upsert right after the
+``COPY``. Other roles keep the checked ``COPY``.
 """
 
 from __future__ import annotations
@@ -102,11 +102,12 @@ def counted_in_bulk(session: Session) -> Iterator[None]:
     error propagates (the caller rolls back). On a schema without the trigger it does nothing.
 
     On PostgreSQL, where the role may set ``session_replication_role``, the block's
-    ``bulk_insert_entries`` copy without firing triggers (see the module docstring) and the
-    tallies are added at the end the same way; otherwise the triggers count, as everywhere else.
+    ``bulk_insert_entries`` copy without firing triggers (see the module docstring) and add each
+    copy's counts right after it, in one upsert (not at the end: an update of an entry in between
+    fires the update trigger, which needs the entry counted); otherwise the triggers count.
     """
     connection = session.connection()
-    if _TALLIES in session.info:
+    if _TALLIES in session.info or _UNCHECKED in session.info:
         yield
         return
     if connection.dialect.name == "postgresql":
@@ -146,14 +147,11 @@ def _counted_on_postgresql(session: Session) -> Iterator[None]:
     if not _may_copy_unchecked(session):
         yield
         return
-    tallies: Tallies = {}
-    session.info[_TALLIES] = tallies
     session.info[_UNCHECKED] = True
     try:
         yield  # on error the caller rolls back: counts and rows go together
     finally:
-        del session.info[_TALLIES], session.info[_UNCHECKED]
-    _add_tallies(session, tallies)
+        del session.info[_UNCHECKED]
 
 
 def _may_copy_unchecked(session: Session) -> bool:
@@ -265,19 +263,28 @@ def bulk_insert_entries(
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        _copy_entries(session, bank_id, added_at, entries)
-    else:
-        _executemany_entries(session, bank_id, added_at, entries)
+        if _copy_entries(session, bank_id, added_at, entries):  # no trigger counted them
+            _add_tallies(session, _tally(bank_id, entries))
+        return
+    _executemany_entries(session, bank_id, added_at, entries)
     tallies: Tallies | None = session.info.get(_TALLIES)
     if tallies is not None:
-        for _, (stype, _, _, _, _, _, enabled) in entries:
-            key = (bank_id, stype, enabled)
-            tallies[key] = tallies.get(key, 0) + 1
+        for key, n in _tally(bank_id, entries).items():
+            tallies[key] = tallies.get(key, 0) + n
+
+
+def _tally(bank_id: int, entries: Sequence[DigestedEntry]) -> Tallies:
+    tallies: Tallies = {}
+    for _, (stype, _, _, _, _, _, enabled) in entries:
+        key = (bank_id, stype, enabled)
+        tallies[key] = tallies.get(key, 0) + 1
+    return tallies
 
 
 def _copy_entries(
     session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
-) -> None:
+) -> bool:
+    """COPY the rows; returns whether it ran unchecked (no trigger fired)."""
     connection = session.connection()
     unchecked = bool(session.info.get(_UNCHECKED))
     if unchecked:
@@ -308,6 +315,7 @@ def _copy_entries(
             copy.write(text)
         if unchecked:
             cursor.execute("SET LOCAL session_replication_role = origin")
+    return unchecked
 
 
 def _executemany_entries(
