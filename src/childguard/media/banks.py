@@ -2,7 +2,8 @@
 
 ``BankRepository`` is the one place where banks and entries change. Every change appends an audit
 record and an ``index_changes`` row in the same transaction, so audit and indexes never disagree
-with what is stored. Import/export formats live in ``bank_formats``.
+with what is stored. Import/export formats live in ``bank_formats``, the chunks of a streamed
+import in ``bank_import``.
 """
 
 from __future__ import annotations
