@@ -21,7 +21,8 @@ from childguard.cli.paths import check_paths
 from childguard.cli.progress import counter
 from childguard.errors import InvalidInput, NotFound
 from childguard.media.bank_formats import BankFormat, EntryIn, iter_parsed_entries, write_entries
-from childguard.media.banks import BankRepository, ImportSummary
+from childguard.media.bank_import import ImportSummary
+from childguard.media.banks import BankRepository
 from childguard.media.scan import iter_files, scan_one
 from childguard.runtime import gc_paused
 

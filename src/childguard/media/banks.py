@@ -2,15 +2,14 @@
 
 ``BankRepository`` is the one place where banks and entries change. Every change appends an audit
 record and an ``index_changes`` row in the same transaction, so audit and indexes never disagree
-with what is stored. Import/export formats live in ``bank_formats``.
+with what is stored. Import/export formats live in ``bank_formats``, the chunks of a streamed
+import in ``bank_import``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
@@ -20,14 +19,10 @@ from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
+from childguard.media.bank_import import ChunkImporter, ImportSummary, merge_in
 from childguard.media.bank_listing import BankInfo, visible_banks
 from childguard.media.signals.registry import get_signal_type
-from childguard.store.bulk import (
-    bulk_insert_entries,
-    counted_in_bulk,
-    prepare_bulk_import,
-    stored_entries,
-)
+from childguard.store.bulk import counted_in_bulk, prepare_bulk_import
 from childguard.store.models import (
     MAX_ID,
     Bank,
@@ -40,17 +35,6 @@ from childguard.store.models import (
 
 #: Entries per chunk of a streamed import: memory is bounded by it, speed barely depends on it.
 IMPORT_CHUNK = 50_000
-PROVENANCE = ("source", "external_id", "classification", "note")
-
-
-@dataclass
-class ImportSummary:
-    """What an import or add did: new entries, merged duplicates, and per-signal counts."""
-
-    added: int = 0
-    merged: int = 0
-    by_signal: dict[str, int] = field(default_factory=dict)
-    entry_ids: list[int] = field(default_factory=list)
 
 
 def visible_bank_ids(session: Session, org_id: int) -> set[int]:
@@ -267,7 +251,7 @@ class BankRepository:
             key = value_digest(e.signal_type, e.value)
             if key in unique:
                 summary.merged += 1
-                unique[key] = _merge_in(unique[key], e)
+                unique[key] = merge_in(unique[key], e)
             else:
                 unique[key] = e
         existing: dict[str, BankEntry] = {}
@@ -344,55 +328,37 @@ class BankRepository:
 
         Memory is bounded by ``chunk_size``, whatever the input's length: duplicates within a
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
-        the bank's unique index, filling empty provenance as ``add_entries`` does. Rows go in
-        with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of every
-        process learn of them once, at the end, as one id range, and the bank's entry counts
-        grow once, at the end, by one grouped statement (``counted_in_bulk``). ``progress``
-        receives the number of input entries handled after each chunk. ``summary.entry_ids``
-        stays empty.
+        the bank's unique index, filling empty provenance as ``add_entries`` does
+        (``bank_import.ChunkImporter``: into a bank that holds none of the hashes, no look-up).
+        Rows go in with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of
+        every process learn of them once, at the end, as one id range, and the bank's entry
+        counts grow once, at the end, by one grouped statement (``counted_in_bulk``).
+        ``progress`` receives the number of input entries handled after each chunk.
+        ``summary.entry_ids`` stays empty.
         """
         self._require_owner(bank)
         summary = ImportSummary()
         now = utcnow()
         prepare_bulk_import(self.session)
         before = self.session.scalar(select(func.max(BankEntry.id))) or 0
-        with counted_in_bulk(self.session):
+        look_up = self._holds_entries(bank)
+        with (
+            counted_in_bulk(self.session),
+            ChunkImporter(self.session, bank.id, now, summary, look_up=look_up) as importer,
+        ):
             for chunk in _batched(entries, chunk_size):
-                self._import_chunk(bank, chunk, summary, now)
+                importer.add(chunk)
                 if progress is not None:
                     progress(len(chunk))
+            importer.finish()
         if summary.added:
             after = self.session.scalar(select(func.max(BankEntry.id))) or before
             self._change("add", bank, (before + 1, after), as_range=True)
         return self._finish_add(bank, summary, now)
 
-    def _import_chunk(
-        self, bank: Bank, chunk: Sequence[EntryIn], summary: ImportSummary, now: datetime
-    ) -> None:
-        unique: dict[str, EntryIn] = {}
-        for e in chunk:
-            key = value_digest(e.signal_type, e.value)
-            if key in unique:
-                summary.merged += 1
-                unique[key] = _merge_in(unique[key], e)
-            else:
-                unique[key] = e
-        # in digest order: the look-ups and the unique index sweep through the keys once
-        ordered = sorted(unique)
-        fills: list[tuple[int, dict[str, str]]] = []
-        for row in stored_entries(self.session, bank.id, ordered):
-            e = unique.pop(row.value_digest)
-            summary.merged += 1
-            fill = {a: getattr(e, a) for a in PROVENANCE if getattr(e, a) and not getattr(row, a)}
-            if fill:
-                fills.append((row.id, fill))
-        for entry_id, fill in fills:
-            self.session.execute(update(BankEntry).where(BankEntry.id == entry_id).values(fill))
-        new = [(key, unique[key]) for key in ordered if key in unique]
-        for signal, n in Counter(e.signal_type for e in unique.values()).items():
-            summary.by_signal[signal] = summary.by_signal.get(signal, 0) + n
-        summary.added += len(new)
-        bulk_insert_entries(self.session, bank.id, now, new)
+    def _holds_entries(self, bank: Bank) -> bool:
+        query = select(BankEntry.id).where(BankEntry.bank_id == bank.id).limit(1)
+        return self.session.scalar(query) is not None
 
     def _finish_add(self, bank: Bank, summary: ImportSummary, now: datetime) -> ImportSummary:
         bank.updated_at = now
@@ -459,18 +425,6 @@ class BankRepository:
 def _check_threshold(threshold: int | None) -> None:
     if threshold is not None and not 0 <= threshold <= 256:
         raise InvalidInput(f"threshold must be between 0 and 256, not {threshold}")
-
-
-def _merge_in(a: EntryIn, b: EntryIn) -> EntryIn:
-    return EntryIn(
-        signal_type=a.signal_type,
-        value=a.value,
-        source=a.source or b.source,
-        external_id=a.external_id or b.external_id,
-        classification=a.classification or b.classification,
-        note=a.note or b.note,
-        enabled=a.enabled or b.enabled,
-    )
 
 
 def _batched(items: Iterable[EntryIn], size: int) -> Iterator[tuple[EntryIn, ...]]:

@@ -1,22 +1,32 @@
 """Bulk insertion of bank entries: ``COPY`` on PostgreSQL, one ``executemany`` elsewhere.
 
-Entry counts (``bank_entry_counts``) are kept by triggers (migration ``0005_security``). On
-PostgreSQL they run once per statement; SQLite has only row triggers, whose per-row upsert cost
-four times the insert itself on a large import. ``counted_in_bulk`` therefore lifts SQLite's
-insert trigger for the span of a bulk import: ``bulk_insert_entries`` tallies what it inserts
-and the tallies are added to the counts once, at the end, in the same transaction, so the counts
-stay exact.
+Entry counts (``bank_entry_counts``) are kept by triggers (migration ``0005_security``). SQLite
+has only row triggers, whose per-row upsert cost four times the insert itself on a large
+import. ``counted_in_bulk`` therefore lifts SQLite's insert trigger for the span of a bulk
+import: ``bulk_insert_entries`` tallies what it inserts and the tallies are added to the counts
+once, at the end, in the same transaction, so the counts stay exact.
+
+On PostgreSQL the count trigger runs once per statement, but the foreign key of every entry is
+checked by a row trigger: about half the time of a ``COPY``. Where the role may set
+``session_replication_role`` (a superuser, or one granted ``SET`` on it), ``counted_in_bulk``
+lets ``bulk_insert_entries`` run its ``COPY`` as ``replica`` (``SET LOCAL``, that statement
+only), which fires no trigger: the bank's row is locked ``FOR KEY SHARE`` first, as the
+foreign key's own check would, so every row references a bank that exists and cannot go before
+the import commits, and the copied rows' counts are added by one upsert right after the
+``COPY``. Other roles keep the checked ``COPY``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from childguard.store.models import BankEntry
@@ -50,10 +60,14 @@ SQLITE_IMPORT_CACHE_KIB = 128 * 1024
 INSERT_COUNT_TRIGGER = "bank_entries_count_insert"
 #: ``session.info`` key of the tallies of a ``counted_in_bulk`` block.
 _TALLIES = "childguard.bulk_entry_tallies"
+#: ``session.info`` key set while PostgreSQL's ``COPY`` may run unchecked (``replica``).
+_UNCHECKED = "childguard.bulk_entry_unchecked"
 _ADD_COUNT = """
     INSERT INTO bank_entry_counts (bank_id, signal_type, enabled, n) VALUES (?, ?, ?, ?)
-    ON CONFLICT (bank_id, signal_type, enabled) DO UPDATE SET n = n + excluded.n
+    ON CONFLICT (bank_id, signal_type, enabled) DO UPDATE SET n = bank_entry_counts.n + excluded.n
 """
+#: PostgreSQL's COPY text format: these characters are written as backslash escapes.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 #: Counts entries with ids above ``?`` (SQLite's upsert from a SELECT wants a WHERE).
 _ADD_COUNTS_ABOVE = """
     INSERT INTO bank_entry_counts (bank_id, signal_type, enabled, n)
@@ -85,11 +99,22 @@ def counted_in_bulk(session: Session) -> Iterator[None]:
     inserted only by ``bulk_insert_entries`` and the counted columns (bank, signal type,
     enabled) of new entries left alone. If the block raises, the counts of every entry inserted
     since it began and the trigger are restored where the transaction still allows it, and the
-    error propagates (the caller rolls back). Elsewhere (PostgreSQL's statement triggers) and
-    on a schema without the trigger it does nothing.
+    error propagates (the caller rolls back). On a schema without the trigger it does nothing.
+
+    On PostgreSQL, where the role may set ``session_replication_role``, the block's
+    ``bulk_insert_entries`` copy without firing triggers (see the module docstring) and add each
+    copy's counts right after it, in one upsert (not at the end: an update of an entry in between
+    fires the update trigger, which needs the entry counted); otherwise the triggers count.
     """
     connection = session.connection()
-    if connection.dialect.name != "sqlite" or _TALLIES in session.info:
+    if _TALLIES in session.info or _UNCHECKED in session.info:
+        yield
+        return
+    if connection.dialect.name == "postgresql":
+        with _counted_on_postgresql(session):
+            yield
+        return
+    if connection.dialect.name != "sqlite":
         yield
         return
     found = connection.exec_driver_sql(
@@ -113,19 +138,60 @@ def counted_in_bulk(session: Session) -> Iterator[None]:
         raise
     finally:
         del session.info[_TALLIES]
-    counts = [(bank, stype, enabled, n) for (bank, stype, enabled), n in sorted(tallies.items())]
-    if counts:
-        connection.exec_driver_sql(_ADD_COUNT, counts)
+    _add_tallies(session, tallies)
     connection.exec_driver_sql(trigger_sql)
+
+
+@contextlib.contextmanager
+def _counted_on_postgresql(session: Session) -> Iterator[None]:
+    if not _may_copy_unchecked(session):
+        yield
+        return
+    session.info[_UNCHECKED] = True
+    try:
+        yield  # on error the caller rolls back: counts and rows go together
+    finally:
+        del session.info[_UNCHECKED]
+
+
+def _may_copy_unchecked(session: Session) -> bool:
+    """Whether this PostgreSQL role may set ``session_replication_role`` (tried, then undone)."""
+    connection = session.connection()
+    savepoint = _savepoint_name()
+    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
+    try:
+        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError:  # not a superuser nor granted SET on it: the checked COPY it is
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        return False
+    connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+    return True
+
+
+def _add_tallies(session: Session, tallies: Tallies) -> None:
+    counts = [(bank, stype, enabled, n) for (bank, stype, enabled), n in sorted(tallies.items())]
+    if not counts:
+        return
+    sql = _ADD_COUNT
+    if session.connection().dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    session.connection().exec_driver_sql(sql, counts)
+
+
+def _savepoint_name() -> str:
+    return f"bulk_{uuid.uuid4().hex[:12]}"
 
 
 def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> list[Row[Any]]:
     """The entries of bank ``bank_id`` whose ``value_digest`` is among ``digests``.
 
-    One statement for any number of digests (a JSON array on SQLite, an array on PostgreSQL),
-    through the driver: an import looks up every one of its digests, and SQLAlchemy's expansion
-    of ``IN`` lists cost more than the look-up. Sorted digests are found fastest. Rows have the
-    columns ``id, value_digest, source, external_id, classification, note``.
+    One statement for any number of digests (a JSON array on SQLite, one comma-separated string
+    split by the server on PostgreSQL: the driver's conversion of a list cost as much as the
+    look-up), through the driver: an import looks up every one of its digests, and
+    SQLAlchemy's expansion of ``IN`` lists cost more than the look-up. Sorted digests are found
+    fastest. Rows have the columns ``id, value_digest, source, external_id, classification,
+    note``.
     """
     if not digests:
         return []
@@ -135,10 +201,11 @@ def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> li
         # One index probe per digest: the LIMIT keeps the planner from turning the look-up into
         # a scan of the whole bank (which it prefers for a long array, and grows with the bank).
         sql = (
-            f"SELECT {columns} FROM unnest(%s::text[]) AS d(digest) CROSS JOIN LATERAL "
-            "(SELECT * FROM bank_entries WHERE bank_id = %s AND value_digest = d.digest LIMIT 1) e"
+            f"SELECT {columns} FROM unnest(string_to_array(%s, ',')) AS d(digest) "
+            "CROSS JOIN LATERAL (SELECT * FROM bank_entries "
+            "WHERE bank_id = %s AND value_digest = d.digest LIMIT 1) e"
         )
-        return list(connection.exec_driver_sql(sql, (list(digests), bank_id)))
+        return list(connection.exec_driver_sql(sql, (",".join(digests), bank_id)))
     # the digests drive the join: one index probe each, in their order
     sql = (
         f"SELECT {columns} FROM json_each(?) AS d CROSS JOIN bank_entries AS e "
@@ -147,32 +214,114 @@ def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> li
     return list(connection.exec_driver_sql(sql, (json.dumps(list(digests)), bank_id)))
 
 
+def bulk_insert_new_entries(
+    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+) -> bool:
+    """``bulk_insert_entries`` if none of ``entries`` is in the bank yet, else nothing.
+
+    The insert runs in a savepoint: when the bank's unique index refuses one of the entries,
+    the savepoint is rolled back (nothing of ``entries`` is kept, the rest of the transaction
+    is) and False is returned, for the caller to look the stored ones up. An import into a bank
+    that holds none of its hashes so skips the look-ups altogether.
+    """
+    connection = session.connection()
+    savepoint = _savepoint_name()
+    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
+    try:
+        bulk_insert_entries(session, bank_id, added_at, entries)
+    except Exception as exc:
+        if not _is_unique_violation(exc):
+            raise
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+        return False
+    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+    return True
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique index's refusal (SQLAlchemy's, or psycopg's own from COPY)."""
+    if isinstance(exc, IntegrityError):
+        return "UNIQUE" in str(exc.orig).upper() or getattr(exc.orig, "sqlstate", "") == "23505"
+    return getattr(exc, "sqlstate", None) == "23505"
+
+
 def bulk_insert_entries(
     session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
 ) -> None:
     """Insert ``entries`` (``(value_digest, fields)`` each) into bank ``bank_id``.
 
-    Runs in the session's transaction, without the ORM: ``COPY`` on PostgreSQL, the DB-API's
-    own ``executemany`` elsewhere (SQLAlchemy's per-row parameter processing would cost more
-    than the insert itself). Entries go in in the given order: sorted digests let the bank's
-    unique index take them in one sweep. Nothing is returned: callers that need the new ids read
-    them back by range. Inside ``counted_in_bulk`` the entries are tallied for the counts.
+    Runs in the session's transaction, without the ORM: ``COPY`` on PostgreSQL (rows formatted
+    here, in COPY's text format, and written at once: the driver's per-row conversion cost
+    more than the server's insert), the DB-API's own ``executemany`` elsewhere (SQLAlchemy's
+    per-row parameter processing would cost more than the insert itself). Entries go in in the
+    given order: sorted digests let the bank's unique index take them in one sweep. Nothing is
+    returned: callers that need the new ids read them back by range. Inside ``counted_in_bulk``
+    the entries are tallied for the counts.
     """
     if not entries:
         return
     connection = session.connection()
-    columns = ", ".join(ENTRY_COLUMNS)
     if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY bank_entries ({columns}) FROM STDIN") as copy,
-        ):
-            for digest, (stype, value, source, ext, cls, note, enabled) in entries:
-                copy.write_row(
-                    (bank_id, stype, value, digest, source, ext, cls, note, enabled, added_at)
-                )
+        if _copy_entries(session, bank_id, added_at, entries):  # no trigger counted them
+            _add_tallies(session, _tally(bank_id, entries))
         return
+    _executemany_entries(session, bank_id, added_at, entries)
+    tallies: Tallies | None = session.info.get(_TALLIES)
+    if tallies is not None:
+        for key, n in _tally(bank_id, entries).items():
+            tallies[key] = tallies.get(key, 0) + n
+
+
+def _tally(bank_id: int, entries: Sequence[DigestedEntry]) -> Tallies:
+    tallies: Tallies = {}
+    for _, (stype, _, _, _, _, _, enabled) in entries:
+        key = (bank_id, stype, enabled)
+        tallies[key] = tallies.get(key, 0) + 1
+    return tallies
+
+
+def _copy_entries(
+    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+) -> bool:
+    """COPY the rows; returns whether it ran unchecked (no trigger fired)."""
+    connection = session.connection()
+    unchecked = bool(session.info.get(_UNCHECKED))
+    if unchecked:
+        # What the foreign key's check takes: the bank stays until this transaction ends. Taken
+        # for every COPY: a lock taken inside a savepoint that rolls back goes with it.
+        found = connection.exec_driver_sql(
+            "SELECT id FROM banks WHERE id = %s FOR KEY SHARE", (bank_id,)
+        ).first()
+        if found is None:
+            raise ValueError(f"bank {bank_id} does not exist")
+    esc = _COPY_ESCAPES
+    head = f"{bank_id}\t"
+    tail = f"\t{added_at.isoformat()}\n"
+    # hash values are letters and digits, and most provenance is empty: nothing to escape
+    text = "".join(
+        f"{head}{stype}\t{value if value.isalnum() else value.translate(esc)}\t{digest}\t"
+        f"{source and source.translate(esc)}\t{ext and ext.translate(esc)}\t"
+        f"{cls and cls.translate(esc)}\t{note and note.translate(esc)}\t"
+        f"{'t' if enabled else 'f'}{tail}"
+        for digest, (stype, value, source, ext, cls, note, enabled) in entries
+    )
+    columns = ", ".join(ENTRY_COLUMNS)
+    driver: Any = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        with cursor.copy(f"COPY bank_entries ({columns}) FROM STDIN") as copy:
+            copy.write(text)
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+    return unchecked
+
+
+def _executemany_entries(
+    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+) -> None:
+    connection = session.connection()
     dialect = connection.dialect
     table = BankEntry.__table__
 
@@ -186,10 +335,6 @@ def bulk_insert_entries(
         (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
         for digest, (stype, value, source, ext, cls, note, enabled) in entries
     ]
+    columns = ", ".join(ENTRY_COLUMNS)
     marks = ", ".join("?" * len(ENTRY_COLUMNS))
     connection.exec_driver_sql(f"INSERT INTO bank_entries ({columns}) VALUES ({marks})", params)
-    tallies: Tallies | None = session.info.get(_TALLIES)
-    if tallies is not None:
-        for _, (stype, _, _, _, _, _, enabled) in entries:
-            key = (bank_id, stype, enabled)
-            tallies[key] = tallies.get(key, 0) + 1

@@ -191,6 +191,34 @@ def test_streamed_import_merges_across_chunks_and_with_stored_entries(
     assert (last.entry_id, last.entry_id_end) == (ids[1], ids[-1])  # one range, once
 
 
+def test_streamed_import_into_an_empty_bank_merges_repeats_of_earlier_chunks(
+    db: Database, org: Org
+) -> None:
+    """No look-ups into an empty bank: the chunk that repeats a hash is redone with them."""
+    with db.session(write=True) as s:
+        BankRepository(s, org).create("FRESH")
+    # chunks of 7: the first two are new, the third repeats _pdq(3) (and fills its note)
+    odd = "tab\there, back\\slash, new\nline"
+    entries = [make_entry("pdq", _pdq(i), source=odd if i == 5 else "") for i in range(1, 15)]
+    entries += [make_entry("pdq", _pdq(3), note="late")]
+    entries += [make_entry("md5", f"{i:032x}") for i in range(20, 26)]
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        summary = repo.import_entries(repo.get("FRESH"), iter(entries), chunk_size=7)
+    assert (summary.added, summary.merged) == (20, 1)
+    assert summary.by_signal == {"pdq": 14, "md5": 6}
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        rows = {r.value: r for r in repo.iter_entries(repo.get("FRESH"))}
+        info = repo.info("FRESH")
+        changes = list(s.scalars(sa.select(IndexChange).where(IndexChange.op == "add")))
+    assert len(rows) == 20 and info.entries == {"pdq": 14, "md5": 6}
+    assert rows[_pdq(3)].note == "late" and rows[_pdq(5)].source == odd  # COPY's escapes undone
+    ids = sorted(r.id for r in rows.values())
+    assert len(changes) == 1
+    assert (changes[0].entry_id or 0) <= ids[0] and changes[0].entry_id_end == ids[-1]
+
+
 def test_streamed_import_keeps_nothing_when_a_late_line_is_bad(db: Database, org: Org) -> None:
     with db.session(write=True) as s:
         BankRepository(s, org).create("ATOMIC")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 from childguard.errors import InvalidInput
 from childguard.media.bank_formats import EntryIn, iter_parsed_entries
 from childguard.media.banks import BankRepository
+from childguard.store import bulk
 from childguard.store.db import Database
 from childguard.store.models import BankEntry, BankEntryCount, Org
 
@@ -91,7 +92,13 @@ def _csv(rows: list[tuple[str, str, bool]]) -> io.StringIO:
     return io.StringIO("signal_type,signal,source,external_id,classification,note,enabled\n" + body)
 
 
-def test_bulk_import_counts_once_and_exactly(db: Database, org: Org) -> None:
+@pytest.mark.parametrize("may_skip_triggers", [True, False])
+def test_bulk_import_counts_once_and_exactly(
+    db: Database, org: Org, monkeypatch: pytest.MonkeyPatch, may_skip_triggers: bool
+) -> None:
+    """Whether PostgreSQL's COPY runs unchecked (the role may) or fires the triggers."""
+    if not may_skip_triggers:
+        monkeypatch.setattr(bulk, "_may_copy_unchecked", lambda session: False)
     with db.session(write=True) as s:
         repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
         bank = repo.create("IMPORTED")
