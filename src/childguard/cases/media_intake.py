@@ -6,10 +6,10 @@ intake lock and the audit chain's lock in the same batch) learns everything inta
 statement of scalar subqueries reads the organisation's case settings, a replayed
 ``Idempotency-Key``, the active case of the subject, the default queue and the evidence opt-in;
 three more read the routing rules, the webhooks and the newest audit record; on PostgreSQL the
-batch also draws the next case id from the cases' sequence. A file whose subject has no active
-case then costs one batch of writes (the case, its subject keys, the item, the ``opened``
-history entry, the idempotency key and the audit records, chained from the record already
-read); SQLite, without sequences, first inserts the case alone for its id. Nothing is
+batch also draws the next case id from the cases' sequence (on SQLite, under the write lock the
+caller holds, it reads the next row id). A file whose subject has no active case then costs one
+batch of writes (the case, its subject keys, the item, the ``opened`` history entry, the
+idempotency key and the audit records, chained from the record already read). Nothing is
 deferred: the case, its item, history and audit commit with the scan's transaction or not at all.
 
 A file that joins an existing case takes the general path of ``intake`` (less common, and it
@@ -76,11 +76,11 @@ OPENED_EVENT = "case.opened"
 class _Statements:
     intake_lock: TextClause
     next_case_id: TextClause
+    next_case_id_sqlite: TextClause
     scalars: Executable
     rules: Executable
     webhooks: Executable
     insert_case: Insert
-    insert_case_returning: Insert
     insert_subjects: Insert
     insert_media: Insert
     insert_event: Insert
@@ -123,13 +123,15 @@ def _statements() -> _Statements:
     return _Statements(
         intake_lock=text("SELECT pg_advisory_xact_lock(:lock_class, :org_id)"),
         next_case_id=text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"),
+        # The id SQLite would give the next row (``cases`` is not AUTOINCREMENT): safe to take
+        # because the caller holds the database's write lock until commit.
+        next_case_id_sqlite=text("SELECT coalesce(max(id), 0) + 1 FROM cases"),
         scalars=scalars,
         rules=routing_rules_statement(),
         webhooks=select(Webhook.id, Webhook.events)
         .where(Webhook.org_id == org)
         .order_by(Webhook.id),
         insert_case=insert(Case),
-        insert_case_returning=insert(Case).returning(Case.id),
         insert_subjects=insert(CaseSubject),
         insert_media=insert(CaseMedia),
         insert_event=insert(CaseEvent),
@@ -149,7 +151,7 @@ class IntakeState:
     webhooks: list[tuple[int, str]]
     evidence_opted_in: bool
     newest_audit: tuple[int, str] | None
-    next_case_id: int | None = None
+    next_case_id: int
 
 
 def read_state(
@@ -158,18 +160,21 @@ def read_state(
     """Take the intake and audit locks (PostgreSQL) and read what intake needs, in one batch.
 
     Pending changes of ``session`` are flushed first. The locks are held until the transaction
-    ends, in the order every intake takes them (intake, then audit chain).
+    ends, in the order every intake takes them (intake, then audit chain). On SQLite the
+    caller's transaction must hold the write lock (``db.session(write=True)``), as for the
+    audit chain: the next case id is read, not drawn.
     """
     session.flush()
     conn = session.connection()
     st = _statements()
     newest, _insert, chain_lock = audit.chain_statements()
     batch = Batch()
-    at_next_id = None
     if conn.dialect.name == "postgresql":
         batch.add(st.intake_lock, {"lock_class": INTAKE_LOCK, "org_id": org_id})
         batch.add(chain_lock)
         at_next_id = batch.add(st.next_case_id)
+    else:
+        at_next_id = batch.add(st.next_case_id_sqlite)
     org = {"org_id": org_id}
     keys = dict(subject_keys(subject, sha256))
     at_scalars = batch.add(
@@ -199,7 +204,7 @@ def read_state(
         webhooks=[(int(r[0]), str(r[1])) for r in rows[at_hooks] or []],
         evidence_opted_in=bool(evidence_on),
         newest_audit=(newest_row[0][0], newest_row[0][1]) if newest_row else None,
-        next_case_id=_first_int(rows[at_next_id]) if at_next_id is not None else None,
+        next_case_id=_first_int(rows[at_next_id]),
     )
 
 
@@ -270,13 +275,11 @@ def open_media_case(
     enabled = settings.evidence_enabled or state.evidence_opted_in
     keeps = load_bytes is not None and enabled
     batch = Batch()
-    if state.next_case_id is not None and not keeps:
-        case_id = state.next_case_id
+    case_id = state.next_case_id
+    if keeps:  # the evidence record names the case: the case first, alone
+        conn.execute(st.insert_case, {"id": case_id, **case_row})
+    else:
         batch.add(st.insert_case, {"id": case_id, **case_row})
-    else:  # SQLite, or evidence to keep first (it names the case): the case alone, for its id
-        if state.next_case_id is not None:
-            case_row = {"id": state.next_case_id, **case_row}
-        case_id = int(conn.execute(st.insert_case_returning, case_row).scalar_one())
     newest = state.newest_audit
     kept = False
     if keeps and load_bytes is not None:

@@ -114,12 +114,50 @@ def _run_pipelined(
         raise exc.DBAPIError.instance(sql, None, error, conn.dialect.loaded_dbapi.Error) from error
 
 
-#: Compiled statements by (statement, dialect, parameter names); each entry keeps its statement
-#: alive, so the ``id`` in its key is never reused. Hot paths use a few module-level statements.
-_COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, SQLCompiler]] = {}
+#: Compiled statements by (statement, dialect, parameter names), with their binding plan; each
+#: entry keeps its statement alive, so the ``id`` in its key is never reused. Hot paths use a
+#: few module-level statements.
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, SQLCompiler, _Plan | None]] = {}
 _MAX_COMPILED = 256
 #: The bind processors of each compiled statement, in its positional order (SQLite).
 _PROCESSORS: dict[int, tuple[SQLCompiler, list[Callable[[Any], Any] | None]]] = {}
+#: A value taken from no row: the bind parameter's own.
+_FIXED = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where each bind parameter's value comes from, for rows of one set of keys: a row's key,
+    or (key None) a value fixed in the statement. What ``construct_params`` works out anew for
+    every row, worked out once."""
+
+    sources: dict[str, tuple[str | None, Any]]
+
+    def bind(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: value if key is None else row[key] for name, (key, value) in self.sources.items()
+        }
+
+
+def _plan(compiled: SQLCompiler, keys: tuple[str, ...]) -> _Plan | None:
+    """The binding plan of ``compiled`` for rows with ``keys``; None where ``construct_params``
+    must do it (renamed, computed, expanding or missing parameters: it also raises the error)."""
+    if compiled.escaped_bind_names or getattr(compiled, "_render_postcompile", False):
+        return None
+    present = set(keys)
+    sources: dict[str, tuple[str | None, Any]] = {}
+    for bindparam, name in compiled.bind_names.items():
+        if bindparam.callable is not None or bindparam.expanding:
+            return None
+        if bindparam.key in present:
+            sources[name] = (bindparam.key, _FIXED)
+        elif name in present:
+            sources[name] = (name, _FIXED)
+        elif bindparam.required:
+            return None
+        else:
+            sources[name] = (None, bindparam.value)
+    return _Plan(sources)
 
 
 def _compile_positional(
@@ -141,8 +179,8 @@ def _compile_positional(
         processors = cached[1]
     rows = [
         tuple(
-            value if process is None else process(value)
-            for value, process in zip((row[name] for name in names), processors, strict=True)
+            row[name] if process is None else process(row[name])
+            for name, process in zip(names, processors, strict=True)
         )
         for row in bound
     ]
@@ -176,12 +214,18 @@ def _compiled_rows(
             column_keys=list(keys) or None,
         )
         assert isinstance(compiled, SQLCompiler)
+        plan = _plan(compiled, keys)
         if len(_COMPILED) >= _MAX_COMPILED:
             _COMPILED.clear()
-        _COMPILED[cache_key] = (statement, compiled)
+        _COMPILED[cache_key] = (statement, compiled, plan)
     else:
-        compiled = cached[1]
-    bound = [dict(compiled.construct_params(dict(row)) or {}) for row in rows]
-    if not bound and compiled.binds:
-        bound = [dict(compiled.construct_params() or {})]
+        compiled, plan = cached[1], cached[2]
+    if not rows:
+        rows = [{}] if compiled.binds else []
+    bound = [
+        plan.bind(row)
+        if plan is not None and tuple(row) == keys
+        else dict(compiled.construct_params(dict(row) or None) or {})
+        for row in rows
+    ]
     return compiled, bound, len(rows) > 1

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -333,7 +334,16 @@ class Case(Base):
         Index("ix_case_org_status_id", "org_id", "status", "id"),
         # ``next``: the top priority of a queue, then its oldest cases (see cases.workflow).
         Index("ix_case_queue_order", "org_id", "queue_id", "status", "priority", "opened_at", "id"),
-        Index("ix_case_lease", "org_id", "status", "lease_expires_at"),
+        # Only claimed cases carry a lease: a new case (written on a matched scan's hot path)
+        # does not enter this index.
+        Index(
+            "ix_case_lease",
+            "org_id",
+            "status",
+            "lease_expires_at",
+            sqlite_where=text("lease_expires_at IS NOT NULL"),
+            postgresql_where=text("lease_expires_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -374,10 +384,11 @@ class CaseMedia(Base):
     """A file in a case: hashes and match details (never the bytes, which only evidence keeps)."""
 
     __tablename__ = "case_media"
+    # The unique (case_id, sha256) index also serves look-ups by case_id.
     __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_case_media_sha256"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     sha256: Mapped[str] = mapped_column(String(64))
     md5: Mapped[str] = mapped_column(String(32), default="")
     pdq: Mapped[str] = mapped_column(String(64), default="")

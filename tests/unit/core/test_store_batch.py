@@ -88,3 +88,40 @@ def test_values_written_by_a_batch_read_back_through_the_orm_unchanged(
     assert case_settings.four_eyes is False and case_settings.open_cases is True
     assert case_settings.review_threshold == 0.25
     assert later is None
+
+
+def test_fixed_values_in_a_statement_and_rows_given_in_another_key_order_bind_right(
+    db: Database, org: Org
+) -> None:
+    from sqlalchemy import or_
+
+    # "a" and "c" are values fixed in the statement; org_id comes from each call's row
+    fixed = (
+        select(CaseQueue.name)
+        .where(
+            CaseQueue.org_id == bindparam("org_id"),
+            or_(CaseQueue.name == "a", CaseQueue.name == "c"),
+        )
+        .order_by("name")
+    )
+    with db.session(write=True) as s:
+        batch = Batch()
+        batch.add(
+            insert(CaseQueue),
+            [
+                {"org_id": org.id, "name": "a", "description": "", "created_at": NOW},
+                # the same keys in another order: bound by name all the same
+                {"created_at": NOW, "description": "d", "name": "b", "org_id": org.id},
+                {"org_id": org.id, "name": "c", "description": "", "created_at": NOW},
+            ],
+        )
+        first = batch.add(fixed, {"org_id": org.id})
+        other_org = batch.add(fixed, {"org_id": org.id + 1000})
+        rows = batch.run(s.connection())
+    assert rows[first] == [("a",), ("c",)]
+    assert rows[other_org] == []
+    with db.session() as s:
+        described = s.execute(
+            select(CaseQueue.name, CaseQueue.description).where(CaseQueue.org_id == org.id)
+        ).all()
+    assert sorted(described) == [("a", ""), ("b", "d"), ("c", "")]

@@ -100,3 +100,49 @@ def test_a_reveal_is_found_through_the_audit_target_index(db: Database) -> None:
             )
         ).all()
     assert any("ix_audit_target_action" in str(row) for row in plan), plan
+
+
+def test_a_new_case_enters_no_lease_index_and_an_expired_lease_is_still_found(
+    db: Database,
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, text
+
+    from childguard.store.models import Case, Org, utcnow
+
+    now = utcnow()
+    with db.session() as s:
+        org = Org(name="acme")
+        s.add(org)
+        s.flush()
+        s.add_all(
+            [
+                Case(org_id=org.id, status="open", opened_at=now, updated_at=now),
+                Case(
+                    org_id=org.id,
+                    status="in_review",
+                    holder="r",
+                    lease_expires_at=now - timedelta(minutes=1),
+                    opened_at=now,
+                    updated_at=now,
+                ),
+            ]
+        )
+        s.commit()
+        expired = s.scalars(
+            select(Case.id).where(
+                Case.org_id == org.id,
+                Case.status == "in_review",
+                Case.lease_expires_at < utcnow(),
+            )
+        ).all()
+        assert len(expired) == 1
+        definition = s.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'ix_case_lease'")
+            if db.engine.dialect.name == "sqlite"
+            else text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_lease'")
+        ).scalar_one()
+        # partial: an open case, never leased, does not enter it
+        assert "lease_expires_at IS NOT NULL" in definition, definition
+        assert s.scalar(select(func.count()).select_from(Case)) == 2
