@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 from collections.abc import Iterator
 from functools import cache
@@ -28,7 +27,15 @@ TRIM_BYTES = 128 << 20
 
 @cache
 def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
+    """The C library: glibc's soname first, else whatever ``find_library`` names."""
+    try:
+        # find_library runs ldconfig, and importing it costs a CLI start ~20 ms
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        pass
+    from ctypes.util import find_library
+
+    name = find_library("c")
     if name is None:
         return None
     try:
@@ -56,17 +63,9 @@ def trim_heap() -> bool:
 @cache
 def tune_allocator() -> bool:
     """Raise glibc's mmap and trim thresholds (once per process); False where not glibc."""
-    try:
-        # glibc's soname first: find_library runs ldconfig, which costs a CLI start ~20 ms
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        name = ctypes.util.find_library("c")
-        if name is None:
-            return False
-        try:
-            libc = ctypes.CDLL(name)
-        except OSError:
-            return False
+    libc = _libc()
+    if libc is None:
+        return False
     try:
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
