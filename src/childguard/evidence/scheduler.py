@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from childguard.config import Settings
 from childguard.evidence.retention import PurgeReport, purge
+from childguard.periodic import Periodic
 from childguard.store.db import Database
 
 log = logging.getLogger("childguard.evidence")
@@ -23,8 +23,11 @@ class PurgeSchedule:
         self.settings = settings
         self.last_report: PurgeReport | None = None
         self.last_error: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            self.run_once,
+            settings.evidence_purge_interval_seconds,
+            name="childguard-evidence-purge",
+        )
 
     def run_once(self) -> PurgeReport | None:
         """One purge and sweep; returns its report, or None when it failed."""
@@ -41,20 +44,8 @@ class PurgeSchedule:
 
     def start(self) -> bool:
         """Start the thread (not when the interval is 0); returns whether it started."""
-        interval = self.settings.evidence_purge_interval_seconds
-        if interval <= 0 or self._thread is not None:
-            return False
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                self.run_once()
-
-        self._thread = threading.Thread(target=loop, name="childguard-evidence-purge", daemon=True)
-        self._thread.start()
-        return True
+        return self._periodic.start()
 
     def stop(self) -> None:
         """Stop the thread (waits for a purge in progress, at most a few seconds)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._periodic.stop()

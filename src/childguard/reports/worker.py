@@ -24,6 +24,7 @@ from childguard.audit import Actor
 from childguard.cases.history import record
 from childguard.config import Settings
 from childguard.errors import ChildguardError
+from childguard.periodic import Periodic
 from childguard.reports.errors import RemoteReportGone, SinkRefused, SinkUnavailable
 from childguard.reports.registry import report_sinks
 from childguard.reports.sink import ReportSink, StepLog
@@ -310,8 +311,9 @@ class ReportWorker:
         self.sinks = make_sinks(settings)
         self.on_summary = on_summary
         self.last_error: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            self.run_once, settings.report_poll_seconds, name="childguard-reports"
+        )
 
     def run_once(self) -> RunSummary | None:
         """One pass over the due reports; None when it failed (retried next tick)."""
@@ -330,23 +332,11 @@ class ReportWorker:
 
     def start(self) -> bool:
         """Start the thread (not when the interval is 0); returns whether it started."""
-        interval = self.settings.report_poll_seconds
-        if interval <= 0 or self._thread is not None:
-            return False
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                self.run_once()
-
-        self._thread = threading.Thread(target=loop, name="childguard-reports", daemon=True)
-        self._thread.start()
-        return True
+        return self._periodic.start()
 
     def stop(self) -> None:
         """Stop the thread and close the sinks' connections."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._periodic.stop()
         for sink in self.sinks.values():
             close = getattr(sink, "close", None)
             if callable(close):

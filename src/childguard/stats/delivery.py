@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from childguard.config import Settings
 from childguard.errors import ConfigurationError, InvalidInput
 from childguard.outbox import store as outbox
 from childguard.outbox.messages import ClaimedMessage, DeliveryResult
+from childguard.periodic import Periodic
 from childguard.stats.collect import collect
 from childguard.stats.counts import check_month
 from childguard.stats.submission import OUTBOX_KIND, build
@@ -151,8 +151,9 @@ class SubmitSchedule:
         self.db = db
         self.settings = settings
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            self.run_once, interval, name="childguard-stats-submit", first_now=True
+        )
 
     def run_once(self, now: datetime | None = None) -> int:
         """Queue last month's statistics of the server's organisation once; returns how many."""
@@ -181,22 +182,10 @@ class SubmitSchedule:
         """Start when a ministry URL and key are configured; returns whether it started."""
         if not (self.settings.stats_ministry_url and self.settings.stats_ministry_key):
             return False
-        if self.settings.stats_submit_day == 0 or self._thread is not None:
+        if self.settings.stats_submit_day == 0:
             return False
-
-        def loop() -> None:
-            while True:
-                try:
-                    self.run_once()
-                except Exception as exc:  # keep the schedule alive; the next tick retries
-                    log.warning("statistics schedule failed", extra={"error": type(exc).__name__})
-                if self._stop.wait(self.interval):
-                    return
-
-        self._thread = threading.Thread(target=loop, name="childguard-stats-submit", daemon=True)
-        self._thread.start()
-        return True
+        return self._periodic.start()
 
     def stop(self) -> None:
         """Stop the thread."""
-        self._stop.set()
+        self._periodic.stop()
