@@ -339,6 +339,32 @@ def _add_to_bank(
         repo.add_entries(bank, entries)
 
 
+def _withdraw_from_banks(
+    session: Session, case: Case, decision: CaseDecision, actor: Actor
+) -> int:
+    """Disable the entries ``decision``'s ``add_to_bank`` added; returns how many."""
+    repo = BankRepository(session, _org(session, case.org_id), actor)
+    disabled = 0
+    for spec in _specs_of(decision):
+        if spec.action is not Action.ADD_TO_BANK or spec.bank is None:
+            continue
+        try:
+            bank = repo.get(spec.bank, write=True)
+        except (NotFound, PermissionDenied):  # deleted or unshared since: nothing to undo
+            continue
+        ids = session.scalars(
+            select(BankEntry.id).where(
+                BankEntry.bank_id == bank.id,
+                BankEntry.source == f"case:{case.id}",
+                BankEntry.external_id == f"decision:{decision.id}",
+                BankEntry.enabled.is_(True),
+            )
+        ).all()
+        if ids:
+            disabled += repo.set_entries_enabled(bank, [str(i) for i in ids], False)
+    return disabled
+
+
 def _usable(signal: str, value: Mapping[str, Any]) -> bool:
     # PDQ hashes under the reference quality bar never match, so banking them adds noise.
     return not (signal == "pdq" and int(value.get("quality", 100)) < 50)
@@ -409,7 +435,9 @@ def decide_appeal(
 ) -> CaseAppeal:
     """A reviewer other than the decision's upholds or overturns an open appeal.
 
-    Overturning marks the decision ``overturned``; the platform is told either way
+    Overturning marks the decision ``overturned`` and disables the bank entries that its
+    ``add_to_bank`` put in (those whose provenance names this decision; a hash the bank held
+    before keeps its own provenance and stays); the platform is told either way
     (``appeal.decided`` with the decision's actions, so it can undo them).
     """
     case = get_case(session, org_id, case_id)
@@ -429,9 +457,13 @@ def decide_appeal(
     row.decided_by = reviewer_id(actor)
     row.decided_at = utcnow()
     row.note = note
+    details: dict[str, object] = {"appeal_id": row.id, "outcome": outcome}
     if outcome == "overturned":
         decision.status = "overturned"
-    record(session, case, actor, "appeal_decided", {"appeal_id": row.id, "outcome": outcome})
+        withdrawn = _withdraw_from_banks(session, case, decision, actor)
+        if withdrawn:
+            details["bank_entries_disabled"] = withdrawn
+    record(session, case, actor, "appeal_decided", details)
     enqueue_event(
         session,
         case.org_id,

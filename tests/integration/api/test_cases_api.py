@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -223,6 +224,58 @@ def test_add_to_bank_is_matchable_on_the_next_request(api: Api) -> None:
     confirmed = [m for m in rescan["matches"] if m["bank"] == "CONFIRMED"]
     assert all(m["provenance"]["source"] == f"case:{case_id}" for m in confirmed)
     assert {m["provenance"]["classification"] for m in confirmed} == {"B1"}
+
+
+def test_an_overturned_decision_takes_back_what_it_added_to_a_bank(api: Api) -> None:
+    platform = api.key("acme", "platform")
+    alice, bob = api.key("acme", "reviewer"), api.key("acme", "reviewer")
+    _bank(api, platform)
+    api.client.post("/v1/banks", headers=platform, json={"name": "CONFIRMED"})
+    # the file's MD5, which CONFIRMED held before, keeps its own provenance and stays
+    md5 = hashlib.md5(_bytes("bridge-6-flipy.jpg")).hexdigest()
+    kept = api.client.post(
+        "/v1/banks/CONFIRMED/entries",
+        headers=platform,
+        json={"signal_type": "md5", "signal": md5, "source": "hotline-list"},
+    )
+    assert kept.status_code == 201, kept.text
+    case_id = api.client.post(
+        "/v1/scan", headers=platform, files=_file("bridge-6-flipy.jpg")
+    ).json()["case_id"]
+    api.client.post(f"/v1/cases/{case_id}/claim", headers=alice)
+    api.client.post(
+        f"/v1/cases/{case_id}/decisions",
+        headers=alice,
+        json={"policy": "B1", "actions": [{"action": "add_to_bank", "bank": "CONFIRMED"}]},
+    )
+
+    def confirmed_matches() -> list[str]:
+        rescan = api.client.post(
+            "/v1/scan", headers=platform, files=_file("bridge-6-flipy.jpg")
+        ).json()
+        return [m["signal_type"] for m in rescan["matches"] if m["bank"] == "CONFIRMED"]
+
+    assert confirmed_matches()
+    appeal = api.client.post(
+        f"/v1/cases/{case_id}/appeals", headers=platform, json={"reason": "holiday photo"}
+    ).json()
+    outcome = api.client.post(
+        f"/v1/cases/{case_id}/appeals/{appeal['id']}/decision",
+        headers=bob,
+        json={"outcome": "overturned"},
+    )
+    assert outcome.status_code == 200, outcome.text
+    # unmatched from the next request, but for the entry that was there before
+    assert confirmed_matches() == ["md5"]
+    entries = api.client.get("/v1/banks/CONFIRMED/entries", headers=platform).json()
+    from_case = [e for e in entries if e["source"] == f"case:{case_id}"]
+    assert from_case and not any(e["enabled"] for e in from_case)
+    assert [(e["source"], e["enabled"]) for e in entries if e["signal"] == md5] == [
+        ("hotline-list", True)
+    ]
+    history = api.client.get(f"/v1/cases/{case_id}", headers=bob).json()["history"]
+    decided = [h for h in history if h["action"] == "appeal_decided"][-1]
+    assert decided["details"]["bank_entries_disabled"] >= 1
 
 
 def test_not_violating_shows_on_the_bank_entry(api: Api) -> None:

@@ -159,13 +159,18 @@ def decide_appeal(
     appeal_id: IdPath,
     body: AppealDecisionCreate,
     session: SessionDep,
+    state: StateDep,
     principal: CurrentReviewer,
 ) -> dict[str, Any]:
-    """Uphold or overturn an appeal (not by the reviewer who took the decision)."""
+    """Uphold or overturn an appeal (not by the reviewer who took the decision); overturning
+    disables the bank entries the decision added, unmatched from the next request."""
     appeal = decisions.decide_appeal(
         session, principal.org_id, case_id, appeal_id, principal.actor, body.outcome, body.note
     )
-    return queries.appeal_public(appeal)
+    out = queries.appeal_public(appeal)
+    session.commit()
+    state.apply_changes()
+    return out
 
 
 @router.post("/cases/{case_id}/close")

@@ -294,6 +294,7 @@ def decide_appeal(page: ConsoleDep, form: FormDep, case_id: int, appeal_id: int)
             form.get("outcome", ""),
             form.get("note", ""),
         )
+    page.state.apply_changes()  # entries an overturned decision added stop matching now
     return redirect(f"/cases/{case_id}#appeals")
 
 
