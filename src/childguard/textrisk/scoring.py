@@ -1,6 +1,6 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, thirteen features summarise
+For every prefix of a conversation (messages 0..i) and every label, twenty features summarise
 the evidence so far; logistic regressions per label, trained on whole conversations, turn them
 into a probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
@@ -33,7 +33,9 @@ that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and 
 recognizers of each language find the same stages in a literal translation, so the evidence
 scorer gives a translated chat the same score in every language; a prefix's probability is the
 higher of the two, so a language whose message model is weaker (Khmer, with less training text)
-still gets the score its recognizer evidence earns.
+still gets the score its recognizer evidence earns. The evidence scorer is silent (0) until a
+recognizer has found evidence of its label, and training keeps it only for the labels where it
+helps on cross-validation (a label without it has a bias of -30).
 
 Thresholds: a model carries one per label and per conversation language (``language_key``),
 calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.

@@ -664,8 +664,8 @@ def _conversation_examples(
     window: int,
 ) -> ScorerExamples:
     """Scorer examples: each whole conversation (its labels); for risky ones the prefix before the
-    first risky message (no label) and the prefix one message after it (its labels: flag early).
-    Message probabilities are out-of-fold."""
+    first risky message (no label) and the prefixes ``EARLY_POSITIVES`` messages after it (its
+    labels: flag early). Message probabilities are out-of-fold."""
     recognizers = default_recognizers()
     stage_counts = [len(STAGES[label]) for label in LABELS]
     xs, ys, gs, full = [], [], [], []
