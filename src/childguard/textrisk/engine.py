@@ -141,6 +141,7 @@ class RiskEngine:
                 self.settings.textrisk_stage_window,
                 minor_known=bool(minors),
                 adult_known=bool(adults),
+                senders=senders,
             )
             prefix = combined_probabilities(
                 features,

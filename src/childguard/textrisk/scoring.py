@@ -1,6 +1,6 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, thirteen features summarise
+For every prefix of a conversation (messages 0..i) and every label, twenty features summarise
 the evidence so far; logistic regressions per label, trained on whole conversations, turn them
 into a probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
@@ -15,13 +15,27 @@ the same risky words weigh more around a child; and the strongest evidence times
 stated and no minor cue is seen", so that sexual talk between adults can weigh less. Three more
 come from the recognizers alone: the share of the label's stages the recognizers saw within the
 window, and the highest recognizer score times "a minor or a minor cue" and times "adults only".
+Four more tell an attack from banter among friends (``CONTEXT/banter``: laughs, "jk", emoji, game
+talk) and from a child's distress: the strongest evidence times the share of messages so far with
+a banter marker (an interaction: banter markers alone are common in any teenage chat, but the same
+insult weighs less among laughs); whether two
+or more senders sent the label's evidence (insults traded both ways are banter more often than
+bullying); whether distress was seen (``CONTEXT/distress``: "please stop", "i'm scared"); and the
+highest recognizer score when the recognizers' hits came from one sender and no banter marker was
+seen, so that the evidence scorer can tell a one-sided attack from trash talk without the message
+model. Then the strongest evidence for any *other* label (model or recognizer, and recognizers
+alone): a threat to share photos for money is sextortion, which reads like bullying word by word.
+The last is the highest recognizer score times the share of banter messages (the evidence
+scorer's view of banter).
 
 Two scorers read these features: the full one, and an *evidence* one that reads only the features
 that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and participants). The
 recognizers of each language find the same stages in a literal translation, so the evidence
 scorer gives a translated chat the same score in every language; a prefix's probability is the
 higher of the two, so a language whose message model is weaker (Khmer, with less training text)
-still gets the score its recognizer evidence earns.
+still gets the score its recognizer evidence earns. The evidence scorer is silent (0) until a
+recognizer has found evidence of its label, and training keeps it only for the labels where it
+helps on cross-validation (a label without it has a bias of -30).
 
 Thresholds: a model carries one per label and per conversation language (``language_key``),
 calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.
@@ -39,7 +53,7 @@ from numpy.typing import NDArray
 
 from childguard.textrisk.recognizers import CONTEXT, Finding
 
-N_FEATURES = 13
+N_FEATURES = 20
 FEATURE_NAMES = (
     "max_message_probability",
     "top3_mean_probability",
@@ -54,9 +68,16 @@ FEATURE_NAMES = (
     "recognizer_stage_share_in_window",
     "recognizer_evidence_with_minor",
     "recognizer_evidence_adult_only",
+    "evidence_times_banter_share",
+    "reciprocal",
+    "distress",
+    "recognizer_evidence_one_sided",
+    "other_label_evidence",
+    "recognizer_other_label_evidence",
+    "recognizer_evidence_times_banter_share",
 )
 #: Features that do not depend on the message model: the evidence scorer reads only these.
-EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12)
+EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12, 15, 16, 18, 19)
 #: Keys of the per-language thresholds a model carries ("*" is the label's fallback).
 LANGUAGE_KEYS = ("en", "km", "vi", "mixed")
 RISKY = 0.5
@@ -73,6 +94,8 @@ class MessageEvidence:
     minor: bool = False
     adult: bool = False
     minor_cue: bool = False
+    banter: bool = False
+    distress: bool = False
 
 
 def message_evidence(
@@ -87,12 +110,14 @@ def message_evidence(
     rec = [0.0] * len(labels)
     stages: list[set[str]] = [set() for _ in labels]
     rec_stages: list[set[str]] = [set() for _ in labels]
-    minor = adult = cue = False
+    minor = adult = cue = banter = distress = False
     for f in findings:
         if f.label == CONTEXT:
             minor = minor or f.stage == "stated_minor_age"
             adult = adult or f.stage == "stated_adult_age"
             cue = cue or f.stage == "minor_cue"
+            banter = banter or f.stage == "banter"
+            distress = distress or f.stage == "distress"
             continue
         if f.label in labels:
             k = labels.index(f.label)
@@ -104,7 +129,9 @@ def message_evidence(
     for k, label in enumerate(labels):
         if probabilities[k] >= risky and label in model_stage:
             stages[k].add(model_stage[label])
-    return MessageEvidence(list(probabilities), rec, stages, rec_stages, minor, adult, cue)
+    return MessageEvidence(
+        list(probabilities), rec, stages, rec_stages, minor, adult, cue, banter, distress
+    )
 
 
 #: Grooming stages that are themselves cues of a minor (asking age or school, parents at home).
@@ -138,8 +165,11 @@ def prefix_features(
     window: int,
     minor_known: bool = False,
     adult_known: bool = False,
+    senders: list[str] | None = None,
 ) -> NDArray[np.float64]:
-    """Feature array of shape (messages, labels, N_FEATURES): one row per conversation prefix."""
+    """Feature array of shape (messages, labels, N_FEATURES): one row per conversation prefix.
+    ``senders`` (one per message) feed the reciprocity features; without them every message
+    counts as one sender's."""
     n = len(evidence)
     n_labels = len(stage_counts)
     out = np.zeros((n, n_labels, N_FEATURES), dtype=np.float64)
@@ -150,10 +180,17 @@ def prefix_features(
     rec_seen: list[dict[str, int]] = [{} for _ in range(n_labels)]
     risky = [0] * n_labels
     minor, adult, cue = minor_known, adult_known, False
+    banter_messages = 0
+    distress = False
+    risky_senders: list[set[str]] = [set() for _ in range(n_labels)]
+    rec_senders: list[set[str]] = [set() for _ in range(n_labels)]
     for i, ev in enumerate(evidence):
         minor = minor or ev.minor
         adult = adult or ev.adult
         cue = cue or ev.minor_cue
+        distress = distress or ev.distress
+        banter_messages += 1 if ev.banter else 0
+        sender = senders[i] if senders is not None and i < len(senders) else ""
         childlike = 1.0 if (minor or cue) else 0.0
         adult_only = 1.0 if (adult and not minor and not cue) else 0.0
         for k in range(n_labels):
@@ -174,6 +211,9 @@ def prefix_features(
                 rec_seen[k][stage] = i
             if max(p, r) >= RISKY:
                 risky[k] += 1
+                risky_senders[k].add(sender)
+            if r >= RISKY:
+                rec_senders[k].add(sender)
             in_window = sum(1 for j in seen.values() if i - j < window)
             row = out[i, k]
             row[0] = best[k]
@@ -191,7 +231,22 @@ def prefix_features(
             row[10] = rec_in_window / stage_counts[k] if stage_counts[k] else 0.0
             row[11] = best_rec[k] * childlike
             row[12] = best_rec[k] * adult_only
+            row[13] = strongest * banter_messages / (i + 1)
+            row[14] = 1.0 if len(risky_senders[k]) >= 2 else 0.0
+            row[15] = 1.0 if distress else 0.0
+            one_sided = len(rec_senders[k]) <= 1 and banter_messages == 0
+            row[16] = best_rec[k] if one_sided else 0.0
+            row[19] = best_rec[k] * banter_messages / (i + 1)
+        strongest_all = [max(b, r) for b, r in zip(best, best_rec, strict=True)]
+        for k in range(n_labels):
+            out[i, k, 17] = _max_except(strongest_all, k)
+            out[i, k, 18] = _max_except(best_rec, k)
     return out
+
+
+def _max_except(values: list[float], k: int) -> float:
+    """The highest of ``values`` other than the one at ``k`` (0.0 when there is none)."""
+    return max(values[:k] + values[k + 1 :], default=0.0)
 
 
 def prefix_probabilities(
@@ -202,6 +257,22 @@ def prefix_probabilities(
     return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
 
 
+#: Index of the feature "highest recognizer score so far".
+RECOGNIZER_SCORE = 2
+
+
+def evidence_probabilities(
+    features: NDArray[np.float64], weights: NDArray[np.float64], bias: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """The evidence scorer's probability per prefix and label, shape (messages, labels): zero
+    where no recognizer has found evidence of the label yet (the scorer only says what the
+    recognizers' evidence is worth; without any it has nothing to say)."""
+    w = np.asarray(weights, dtype=np.float64).reshape(features.shape[1], -1)
+    b = np.asarray(bias, dtype=np.float64).reshape(-1)
+    p = prefix_probabilities(features, w, b)
+    return np.where(features[:, :, RECOGNIZER_SCORE] > 0, p, 0.0)
+
+
 def combined_probabilities(
     features: NDArray[np.float64],
     weights: NDArray[np.float64],
@@ -210,9 +281,10 @@ def combined_probabilities(
     evidence_bias: NDArray[np.float64] | None,
 ) -> NDArray[np.float64]:
     """Probability per prefix and label, shape (messages, labels): the higher of the full
-    scorer's and the evidence scorer's (whose weights are zero outside ``EVIDENCE_FEATURES``);
+    scorer's and the evidence scorer's (whose weights are zero outside ``EVIDENCE_FEATURES``, and
+    which is zero until a recognizer has found evidence of the label);
     the full scorer's alone when there is no evidence scorer."""
     full = prefix_probabilities(features, weights, bias)
     if evidence_weights is None or evidence_bias is None:
         return full
-    return np.maximum(full, prefix_probabilities(features, evidence_weights, evidence_bias))
+    return np.maximum(full, evidence_probabilities(features, evidence_weights, evidence_bias))

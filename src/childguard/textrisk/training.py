@@ -32,6 +32,8 @@ from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     LANGUAGE_KEYS,
     N_FEATURES,
+    RECOGNIZER_SCORE,
+    evidence_probabilities,
     language_key,
     message_evidence,
     prefix_features,
@@ -302,13 +304,39 @@ def train(
     log: Callable[[str], None] | None = None,
 ) -> TrainingResult:
     """Train every head on the training split of ``data``; the test split is left untouched."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
     say: Callable[[str], None] = log or (lambda _msg: None)
     train_convs = [c_ for c_ in data if not c_.test]
     if len(train_convs) < folds * 2:
         raise InvalidInput(f"too little training data: {len(train_convs)} conversations")
+    heads = fit_message_heads(train_convs, n_features, folds, c, say)
+    report = fit_conversation_scorer(heads, folds, window, say)
+    report["test_conversations"] = sum(1 for c_ in data if c_.test)
+    return TrainingResult(heads.model, report)
+
+
+@dataclass
+class MessageHeads:
+    """The message model fitted on the training conversations, with its out-of-fold message
+    probabilities (rows in message order), which the conversation scorer is trained on."""
+
+    model: TextModel
+    train_convs: list[LabelledConversation]
+    oof_p: NDArray[np.float64]
+    y: NDArray[np.int64]
+
+
+def fit_message_heads(
+    train_convs: list[LabelledConversation],
+    n_features: int,
+    folds: int,
+    c: float,
+    say: Callable[[str], None],
+) -> MessageHeads:
+    """Fit the message heads and the stage head on ``train_convs`` and cross-validate them
+    (grouped by conversation, leak-free for generated chats) for out-of-fold probabilities."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
     texts: list[str] = []
     weights_list: list[float] = []
     groups: list[int] = []
@@ -383,60 +411,120 @@ def train(
         conversation_bias=np.zeros(n_labels),
         name="textrisk",
     )
+    return MessageHeads(model, train_convs, oof_p, y)
 
+
+def fit_conversation_scorer(
+    heads: MessageHeads, folds: int, window: int, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Fit the conversation scorers of ``heads.model`` and calibrate its thresholds on
+    out-of-fold conversation risk; returns the cross-validated figures (also stored in the
+    model's metadata)."""
+    from sklearn.model_selection import GroupKFold
+
+    model, train_convs, oof_p, y = heads.model, heads.train_convs, heads.oof_p, heads.y
+    n_labels = len(LABELS)
     say("fitting the conversation scorer")
     ex = _conversation_examples(model, train_convs, oof_p, window)
     cw = np.zeros((n_labels, N_FEATURES))
     cb = np.zeros(n_labels)
     ew = np.zeros((n_labels, N_FEATURES))
     eb = np.full(n_labels, -30.0)
-    row_weight = np.asarray(
-        [SYNTHETIC_WEIGHT if train_convs[g].source == "synthetic" else 1.0 for g in ex.groups]
-    )
-    # Out-of-fold conversation risk: the highest probability over each conversation's prefixes,
-    # from scorers that did not see that conversation (what the engine reports as ``risk``).
-    conv_risk = np.zeros((len(train_convs), n_labels))
+    row_weight = np.asarray([_scorer_weight(train_convs[g].source) for g in ex.groups])
+    # Out-of-fold prefix probabilities of both scorers, from scorers that did not see the
+    # conversation: the conversation risk is their highest over its prefixes (what the engine
+    # reports as ``risk``), and the first prefix over the threshold says how early it warns.
+    oof_full = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
+    oof_evidence = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
     conv_folds = list(GroupKFold(n_splits=folds).split(ex.x, ex.y[:, 0], ex.groups))
     for k in range(n_labels):
         yk = ex.y[:, k]
         if yk.min() == yk.max():
             cb[k] = -5.0
             continue
-        cw[k], cb[k] = _scorer(ex.x[:, k, :], yk, row_weight, None)
-        ew[k], eb[k] = _scorer(ex.x[:, k, :], yk, row_weight, EVIDENCE_FEATURES)
+        cw[k], cb[k] = _scorer(ex.x[:, k, :], yk, row_weight, FULL_FEATURES)
+        # The evidence scorer speaks only where a recognizer found evidence of the label, so it
+        # learns from those rows alone (elsewhere its output is ignored, see scoring).
+        seen = ex.x[:, k, RECOGNIZER_SCORE] > 0
+        if yk[seen].min(initial=1) != yk[seen].max(initial=0):
+            ew[k], eb[k] = _scorer(ex.x[seen, k, :], yk[seen], row_weight[seen], EVIDENCE_FEATURES)
         for tr, va in conv_folds:
             if yk[tr].min() == yk[tr].max():
                 continue
-            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], None)
-            vw, vb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], EVIDENCE_FEATURES)
+            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], FULL_FEATURES)
+            tr_seen = tr[ex.x[tr, k, RECOGNIZER_SCORE] > 0]
+            vw, vb = np.zeros(N_FEATURES), -30.0
+            if yk[tr_seen].min(initial=1) != yk[tr_seen].max(initial=0):
+                vw, vb = _scorer(
+                    ex.x[tr_seen, k, :], yk[tr_seen], row_weight[tr_seen], EVIDENCE_FEATURES
+                )
             for g in np.unique(ex.groups[va]):
-                z = max(float((ex.prefixes[g][:, k, :] @ fw).max() + fb),
-                        float((ex.prefixes[g][:, k, :] @ vw).max() + vb))  # fmt: skip
-                conv_risk[g, k] = float(1.0 / (1.0 + np.exp(-z)))
-    model.conversation_weights = cw
-    model.conversation_bias = cb
-    model.evidence_weights = ew
-    model.evidence_bias = eb
+                oof_full[g][:, k] = _sigmoid(ex.prefixes[g][:, k, :] @ fw + fb)
+                column = ex.prefixes[g][:, [k], :]
+                oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
 
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     # Generated chats are easier than real ones (their phrases recur across folds): thresholds
     # are calibrated on the conversations people wrote (hand-written and public rows) only.
-    real = np.asarray([c_.source != "synthetic" for c_ in train_convs])
+    real = np.asarray([c_.source in CALIBRATION_SOURCES for c_ in train_convs])
     if real.sum() < folds * 2:
         real = np.ones(len(train_convs), dtype=bool)
+    own = np.asarray([c_.source == "datasets" for c_ in train_convs])
+    cells = np.asarray([cell_of(c_.lang) for c_ in train_convs])
+    # The evidence scorer is kept for a label only where it helps on cross-validation: where
+    # the message model is weak it earns a translated chat its recognizer evidence; where the
+    # message model is strong (bullying: banter reads like insults) it only adds false alarms.
+    use_evidence = [True] * n_labels
+    for k in range(n_labels):
+        if truth[:, k].min() == truth[:, k].max():
+            continue
+        figures = {}
+        for choice in (True, False):
+            risk_k = _conversation_risk(oof_full, oof_evidence, k, choice)
+            t_k = calibrate_thresholds(
+                truth[real],
+                np.repeat(risk_k[real, None], n_labels, axis=1),
+                [key for key, r in zip(ex.language_keys, real, strict=True) if r],
+            )[LABELS[k]]
+            decided = np.asarray(
+                [risk_k[g] >= threshold_for({LABELS[k]: t_k}, LABELS[k], key)
+                 for g, key in enumerate(ex.language_keys)]
+            )  # fmt: skip
+            figures[choice] = _mean_cell_f1(truth[own, k], decided[own], cells[own])
+        use_evidence[k] = figures[True] >= figures[False]
+        say(f"  {LABELS[k]}: evidence scorer {'kept' if use_evidence[k] else 'left out'} "
+            f"(cross-validated mean cell F1 {figures[True]:.3f} with, {figures[False]:.3f} "
+            "without)")  # fmt: skip
+        if not use_evidence[k]:
+            ew[k], eb[k] = 0.0, -30.0
+    model.conversation_weights = cw
+    model.conversation_bias = cb
+    model.evidence_weights = ew
+    model.evidence_bias = eb
+    conv_risk = np.stack(
+        [_conversation_risk(oof_full, oof_evidence, k, use_evidence[k]) for k in range(n_labels)],
+        axis=1,
+    )
     thresholds = calibrate_thresholds(
         truth[real], conv_risk[real], [k for k, r in zip(ex.language_keys, real, strict=True) if r]
     )
     say("thresholds per label and language: " + json.dumps(thresholds))
-    own = np.asarray([c_.source == "datasets" for c_ in train_convs])
     flagged = np.zeros_like(conv_risk, dtype=bool)
     for g, key in enumerate(ex.language_keys):
         for k, label in enumerate(LABELS):
             flagged[g, k] = conv_risk[g, k] >= threshold_for(thresholds, label, key)
-    report = {
+    early = _cv_early_warning(
+        [c_ for c_, o in zip(train_convs, own, strict=True) if o],
+        [
+            np.maximum(oof_full[g], oof_evidence[g] * np.asarray(use_evidence))
+            for g in np.flatnonzero(own)
+        ],
+        [ex.language_keys[g] for g in np.flatnonzero(own)],
+        thresholds,
+    )
+    report: dict[str, Any] = {
         "training_conversations": len(train_convs),
-        "training_messages": len(texts),
-        "test_conversations": sum(1 for c_ in data if c_.test),
+        "training_messages": int(y.shape[0]),
         "cv_folds": folds,
         "cv_message": {
             label: label_metrics(y[:, k], oof_p[:, k], 0.5) for k, label in enumerate(LABELS)
@@ -449,9 +537,96 @@ def train(
             label: label_metrics(truth[own, k], conv_risk[own, k], 0.5, flagged[own, k])
             for k, label in enumerate(LABELS)
         },
+        "cv_conversation_datasets_cells": {
+            cell: {
+                label: label_metrics(
+                    truth[own & (cells == cell), k],
+                    conv_risk[own & (cells == cell), k],
+                    0.5,
+                    flagged[own & (cells == cell), k],
+                )
+                for k, label in enumerate(LABELS)
+            }
+            for cell in sorted(set(cells[own]))
+        },
+        "cv_early_warning_rate_datasets": early,
+        "evidence_scorer_labels": [lab for lab, u in zip(LABELS, use_evidence, strict=True) if u],
     }
     model.metadata = {"training": report, "thresholds": thresholds}
-    return TrainingResult(model, report)
+    return report
+
+
+#: Sources whose conversations calibrate the thresholds: the conversations people wrote. Not the
+#: generated ones (their phrases recur across folds), nor the public one-message rows (thousands
+#: of tweets set the English bullying threshold for whole conversations; chosen by
+#: cross-validated mean cell F1 on the hand-written training conversations).
+CALIBRATION_SOURCES: tuple[str, ...] = ("datasets",)
+#: Prefixes that end this many messages after the first risky one are positive scorer examples:
+#: the scorer learns to flag a chat early, not only once it is over ((1, 2) against (1,), (0, 1),
+#: (0, 1, 2) and (1, 2, 3): the best cross-validated early-warning rate at the same F1).
+EARLY_POSITIVES: tuple[int, ...] = (1, 2)
+
+#: Weight of a public offensive-language row (one tweet or comment) in the conversation
+#: scorer's fit, against a hand-written conversation's: thousands of one-message rows would
+#: otherwise decide how a whole conversation's evidence adds up (offensive tweets are full of
+#: "lol" and would teach that laughs mean bullying). They still train the message heads.
+PUBLIC_SCORER_WEIGHT = 0.0
+
+
+def _scorer_weight(source: str) -> float:
+    if source == "synthetic":
+        return SYNTHETIC_WEIGHT
+    return 1.0 if source == "datasets" else PUBLIC_SCORER_WEIGHT
+
+
+#: Columns the full conversation scorer reads (every feature).
+FULL_FEATURES: tuple[int, ...] = tuple(range(N_FEATURES))
+
+
+def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+
+def _conversation_risk(
+    full: list[NDArray[np.float64]], evidence: list[NDArray[np.float64]], k: int, both: bool
+) -> NDArray[np.float64]:
+    """Per conversation, label ``k``'s highest prefix probability: of the full scorer, or of the
+    higher of the full and the evidence scorer when ``both``."""
+    return np.asarray(
+        [float((np.maximum(f[:, k], e[:, k]) if both else f[:, k]).max()) for f, e in
+         zip(full, evidence, strict=True)]
+    )  # fmt: skip
+
+
+def _mean_cell_f1(
+    truth: NDArray[np.int64], decided: NDArray[np.bool_], cells: NDArray[np.str_]
+) -> float:
+    """Mean F1 of ``decided`` over the language cells that have a positive."""
+    f1s = []
+    for cell in sorted(set(cells)):
+        y, d = truth[cells == cell] == 1, decided[cells == cell]
+        if y.any():
+            f1s.append(2 * float(np.sum(y & d)) / float(y.sum() + d.sum()))
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def _cv_early_warning(
+    convs: list[LabelledConversation],
+    prefix_risk: list[NDArray[np.float64]],
+    keys: list[str],
+    thresholds: dict[str, dict[str, float]],
+) -> float | None:
+    """Share of grooming conversations whose out-of-fold prefix risk crosses the grooming
+    threshold within ``EARLY_MESSAGES`` of the first risky message."""
+    k = LABELS.index("GROOMING")
+    hits = total = 0
+    for conv, risk, key in zip(convs, prefix_risk, keys, strict=True):
+        if "GROOMING" not in conv.labels or conv.first_risky is None:
+            continue
+        total += 1
+        crossed = np.flatnonzero(risk[:, k] >= threshold_for(thresholds, "GROOMING", key))
+        hits += int(crossed.size > 0 and crossed[0] - conv.first_risky <= EARLY_MESSAGES)
+    return round(hits / total, 4) if total else None
 
 
 def _scorer(
@@ -489,8 +664,8 @@ def _conversation_examples(
     window: int,
 ) -> ScorerExamples:
     """Scorer examples: each whole conversation (its labels); for risky ones the prefix before the
-    first risky message (no label) and the prefix one message after it (its labels: flag early).
-    Message probabilities are out-of-fold."""
+    first risky message (no label) and the prefixes ``EARLY_POSITIVES`` messages after it (its
+    labels: flag early). Message probabilities are out-of-fold."""
     recognizers = default_recognizers()
     stage_counts = [len(STAGES[label]) for label in LABELS]
     xs, ys, gs, full = [], [], [], []
@@ -513,7 +688,10 @@ def _conversation_examples(
         parts = conv.participants if isinstance(conv.participants, dict) else {}
         minor_known = any(_is_minor(p) for p in parts.values())
         adult_known = any(_is_adult(p) for p in parts.values())
-        feats = prefix_features(evidence, stage_counts, window, minor_known, adult_known)
+        senders = [m.sender for m in conv.messages]
+        feats = prefix_features(
+            evidence, stage_counts, window, minor_known, adult_known, senders=senders
+        )
         prefixes.append(feats)
         keys.append(language_key(languages))
         target = [1 if label in conv.labels else 0 for label in LABELS]
@@ -528,12 +706,12 @@ def _conversation_examples(
                 ys.append([0] * len(LABELS))
                 gs.append(g)
                 full.append(False)
-            early = min(first + 1, len(evidence) - 1)
-            if early < len(evidence) - 1:
-                xs.append(feats[early])
-                ys.append(target)
-                gs.append(g)
-                full.append(False)
+            for early in sorted({min(first + d, len(evidence) - 1) for d in EARLY_POSITIVES}):
+                if early < len(evidence) - 1:
+                    xs.append(feats[early])
+                    ys.append(target)
+                    gs.append(g)
+                    full.append(False)
     return ScorerExamples(
         np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full, prefixes, keys
     )

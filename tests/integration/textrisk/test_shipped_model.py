@@ -152,3 +152,32 @@ def test_clear_benign_examples_are_not_flagged(shipped: RiskEngine, index: int) 
     result = analyze_conversation(BENIGN[index], shipped)
     assert result["flagged"] == [], result["risk"]
     assert result["intervention"] is None
+
+
+#: Trash talk among friends (insults traded both ways, laughs, a rematch) against a one-sided
+#: attack on a distressed child, written for issue 15 (not from any dataset). Vietnamese trash
+#: talk with "ngu" is still flagged by the shipped model (docs/text-risk.md, "Known limits").
+BANTER_AND_ATTACK = [
+    (
+        ["you're so trash at this lol", "says the one who died first 😂",
+         "rematch tonight, loser buys drinks", "deal, gg"],
+        ["you're so trash, nobody wants you here", "please stop",
+         "everyone hates you, leave the group", "i'm scared"],
+    ),
+    (
+        ["ហាហា ឯងលេងខ្សោយណាស់", "ឯងក៏ noob ដែរ 😂", "game ក្រោយខ្ញុំ carry", "ok GG"],
+        ["ឯងល្ងង់ណាស់ គ្មាននរណាចូលចិត្តឯងទេ", "សុំឈប់ទៅ", "ចេញពី group ទៅ ស្អែកចាំមើល",
+         "ខ្ញុំខ្លាចណាស់"],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("banter", "attack"), BANTER_AND_ATTACK)
+def test_banter_among_friends_is_not_bullying_but_a_one_sided_attack_is(
+    shipped: RiskEngine, banter: list[str], attack: list[str]
+) -> None:
+    friendly = analyze_conversation(chat(*banter, minor=None), shipped)
+    hostile = analyze_conversation(chat(*attack, minor=None), shipped)
+    assert "BULLYING" not in friendly["flagged"], friendly["risk"]
+    assert "BULLYING" in hostile["flagged"], hostile["risk"]
+    assert hostile["risk"]["BULLYING"] > friendly["risk"]["BULLYING"] + 0.3

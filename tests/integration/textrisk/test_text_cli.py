@@ -59,6 +59,12 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
     # progress reaches stderr even with --json and no terminal, fold by fold
     assert "fold 2/2" in trained.stderr and "s] reading the training data" in trained.stderr
     assert report["training_conversations"] + report["test_conversations"] == 40
+    # Cross-validated figures per language cell and the early-warning rate, and which labels
+    # kept the evidence scorer (chosen on cross-validation), are reported.
+    assert "en" in report["cv_conversation_datasets_cells"]
+    assert "cv_early_warning_rate_datasets" in report
+    assert set(report["evidence_scorer_labels"]) <= {"GROOMING", "SEXTORTION", "BULLYING",
+                                                     "CSAM_TRADE"}  # fmt: skip
     assert model.is_file() and model.with_suffix(".json").is_file()
 
     evaluated = runner.invoke(app, ["text", "eval", str(data), "--model", str(model), "--json"])

@@ -96,6 +96,32 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+class GenericBanterRecognizer(PatternRecognizer):
+    """Markers of banter among friends, in any language: laughs ("lol", "haha", "=))", "kkk",
+    "ហាហា", 😂), "just kidding" ("jk", "đùa thôi", "និយាយលេង") and game talk ("gg", "rematch").
+
+    A context signal for the conversation scorer: the same insult weighs less in a chat full of
+    laughs and game talk than in a one-sided one. It never lowers a finding by itself."""
+
+    name = "GenericBanterRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "banter", 0.5,
+              r"\b(?:lo+l+|lmf?ao+|rofl|(?:ha){2,}h?|(?:he){2,}|(?:hi){2,}|kkk+|xd+|kek)\b",
+              r"[=:;]\)\)+", r"[\U0001F602\U0001F923\U0001F606\U0001F639\U0001F61C\U0001F61D"
+              r"\U0001F61B\U0001F643\U0001F605\U0001F601]")
+        + rules(CONTEXT, "banter", 0.5,
+                r"\b(?:jk|j/k|just (?:kidding|joking)|kidding|joking|no offen[cs]e)\b",
+                r"\b(?:dua|gion) (?:thoi|ty|ma|chut|ti)\b", r"\bnoi dua\b")
+        + rules(CONTEXT, "banter", 0.5, r"(?:ហាហា|និយាយលេង|លេងសើច|និយាយលេងទេ)",
+                layer="khmer")
+        + rules(CONTEXT, "banter", 0.5,
+                r"\b(?:gg|ggwp|ez|noob|nub|rematch|respawn|1v1|lagg?(?:ing|y)?|ranked|"
+                r"headshot|skill issue|next (?:round|match|game)|tran sau|van sau)\b")
+    )  # fmt: skip
+
+
 _AGE_PATTERNS = (
     re.compile(
         r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ|chnam\b)"
