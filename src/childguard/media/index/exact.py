@@ -7,7 +7,7 @@ On disk it is an ``.npz`` of two arrays, ``digests`` (N x digest-bytes uint8) an
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,18 @@ class ExactIndex(SignalIndex):
         self.remove(entry_id)
         self._by_value.setdefault(value, set()).add(entry_id)
         self._by_id[entry_id] = value
+
+    def add_new(self, values: Sequence[str], entry_ids: Sequence[int]) -> None:
+        """Add entries the index does not hold: the ids mapped in one ``dict.update``, and each
+        value's set made without the per-entry removal ``add`` does."""
+        by_value = self._by_value
+        self._by_id.update(zip(entry_ids, values, strict=True))
+        for value, entry_id in zip(values, entry_ids, strict=True):
+            ids = by_value.get(value)
+            if ids is None:
+                by_value[value] = {entry_id}
+            else:
+                ids.add(entry_id)
 
     def remove(self, entry_id: int) -> None:
         value = self._by_id.pop(entry_id, None)
