@@ -98,17 +98,18 @@ class FeedAdds(NamedTuple):
         )
 
 
-def validate_adds(changes: Sequence[tuple[int, Change]]) -> FeedAdds:
-    """Validate ``(page position, change)`` adds as ``make_entry`` would for a feed entry.
+def validate_adds(changes: Sequence[Change], positions: Sequence[int] | None = None) -> FeedAdds:
+    """Validate ``add`` changes as ``make_entry`` would for a feed entry.
 
-    ``PageRefused`` names the first bad change (1-based position and seq) and what is wrong.
+    ``positions`` are the changes' places in their page (default: 0, 1, ...). ``PageRefused``
+    names the first bad change (1-based position and seq) and what is wrong.
     """
-    plain = _validate_in_bulk([change for _, change in changes])
+    plain = _validate_in_bulk(changes)
     if plain is not None:
         return plain
     types: dict[str, type[SignalType]] = {}
     out = FeedAdds([], [], [], [], [])
-    for index, change in changes:
+    for index, change in zip(positions or range(len(changes)), changes, strict=True):
         try:
             stype = types.get(change.type)
             if stype is None:

@@ -462,9 +462,8 @@ def _apply_bank(
     bank = session.get(Bank, sub.bank_id)
     if bank is None:
         raise NotFound("the subscription's bank is gone")
-    positions = [i for i, c in enumerate(changes) if c.op == "add"]
-    valid = bank_apply.validate_adds([(i, changes[i]) for i in positions])
-    if len(positions) == len(changes):  # the usual page: additions only, applied in one go
+    if {c.op for c in changes} == {"add"}:  # the usual page: additions only, in one go
+        valid = bank_apply.validate_adds(changes)
         added = bank_apply.apply_adds(
             session,
             subscription_id=sub.id,
@@ -475,6 +474,8 @@ def _apply_bank(
             mode=mode,
         )
         return added, 0
+    positions = [i for i, c in enumerate(changes) if c.op == "add"]
+    valid = bank_apply.validate_adds([changes[i] for i in positions], positions)
     added = removed = 0
     run: list[int] = []  # positions in ``valid`` of the adds since the last remove
 

@@ -341,11 +341,16 @@ class Matcher:
                 "SELECT id, bank_id, signal_type, value, enabled FROM bank_entries "
                 f"WHERE bank_id = {mark} AND id >= {mark} AND id <= {mark}"
             )
+            driver: Any = conn.connection.driver_connection
             for bank_id, low, high in ranges:
                 if bank_id in skip_banks:
                     continue
-                bounds = (bank_id, low, high if high is not None else low)
-                rows.extend(conn.exec_driver_sql(by_range, bounds).fetchall())
+                cursor = driver.cursor()
+                try:
+                    cursor.execute(by_range, (bank_id, low, high if high is not None else low))
+                    rows.extend(cursor.fetchall())
+                finally:
+                    cursor.close()
         # Keyed by id: an entry named by a single change and a range is loaded once.
         rows = list({r[0]: r for r in rows if r[1] not in skip_banks}.values())
         # One vectorised look-up says which rows replace a held entry; the rest (all of them

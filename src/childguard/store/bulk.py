@@ -383,15 +383,20 @@ def _insert_entry_rows(
 
     stamp = bound("added_at", added_at)
     states = {True: bound("enabled", True), False: bound("enabled", False)}
-    params: list[tuple[object, ...]] = [
-        (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
-        for digest, (stype, value, source, ext, cls, note, enabled) in entries
+    if ids is None:
+        params: list[tuple[object, ...]] = [
+            (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
+            for digest, (stype, value, source, ext, cls, note, enabled) in entries
+        ]
+        insert_rows(connection, "bank_entries", ENTRY_COLUMNS, params)
+        return
+    params = [
+        (entry_id, bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
+        for entry_id, (digest, (stype, value, source, ext, cls, note, enabled)) in zip(
+            ids, entries, strict=True
+        )
     ]
-    columns: tuple[str, ...] = ENTRY_COLUMNS
-    if ids is not None:
-        params = [(entry_id, *row) for entry_id, row in zip(ids, params, strict=True)]
-        columns = ("id", *columns)
-    insert_rows(connection, "bank_entries", columns, params)
+    insert_rows(connection, "bank_entries", ("id", *ENTRY_COLUMNS), params)
 
 
 def insert_rows(
