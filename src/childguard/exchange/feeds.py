@@ -36,8 +36,9 @@ from childguard.store.models import (
 )
 
 FEED_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-#: Most changes per page (a 50,000-change page of MD5 entries is about 6 MB of JSON).
-MAX_PAGE = 50_000
+#: Most changes per page (a 50,000-change page of MD5 entries is about 6 MB of JSON; the
+#: subscriber holds its write lock while it applies one).
+MAX_PAGE = 200_000
 
 
 @dataclass(frozen=True)
