@@ -353,9 +353,9 @@ class Settings(BaseSettings):
     feed_page_size: int = Field(
         default=50_000,
         ge=1,
-        le=200_000,
+        le=50_000,
         description=(
-            "Changes asked for per feed page when syncing a subscription (1 to 200,000; "
+            "Changes asked for per feed page when syncing a subscription (1 to 50,000; "
             "bigger pages mean fewer round trips and commits; the subscriber holds its write lock "
             "while it applies one)."
         ),

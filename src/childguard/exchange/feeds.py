@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from childguard import audit, orgkeys
+from childguard import audit, gc_pause, orgkeys
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.exchange import pages
@@ -36,9 +36,8 @@ from childguard.store.models import (
 )
 
 FEED_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-#: Most changes per page (a 50,000-change page of MD5 entries is about 6 MB of JSON; the
-#: subscriber holds its write lock while it applies one).
-MAX_PAGE = 200_000
+#: Most changes per page (a 50,000-change page of MD5 entries is about 6 MB of JSON).
+MAX_PAGE = 50_000
 
 
 @dataclass(frozen=True)
@@ -358,7 +357,8 @@ def read_page(
     if feed.org_id != reader.id and session.get(FeedGrant, (feed.id, reader.id)) is None:
         raise PermissionDenied(f"your organisation has no access to feed {feed_name}")
     publisher = session.get(Org, feed.org_id)
-    rows = _change_rows(session, feed.id, cursor, limit + 1)
+    with gc_pause.paused():  # up to MAX_PAGE rows as tuples, see gc_pause
+        rows = _change_rows(session, feed.id, cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     for i, row in enumerate(rows):

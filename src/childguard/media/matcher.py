@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import OperationalError
 
+from childguard import gc_pause
 from childguard.config import Settings
 from childguard.errors import NotFound, StorageError
 from childguard.media.entry_bank_map import EntryBankMap
@@ -292,7 +293,8 @@ class Matcher:
                 for c in changes
                 if c.op == "add" and c.entry_id is not None and c.entry_id_end != c.entry_id
             ]
-            self._load_entries(singles, ranges, enabled, skip_banks=reloaded)
+            with gc_pause.paused():  # a bulk add's range: up to millions of rows, see gc_pause
+                self._load_entries(singles, ranges, enabled, skip_banks=reloaded)
             self.scope = self._compute_scope(enabled) if self.scope is not None else None
             self.last_seq = changes[-1].seq
             return len(changes)
