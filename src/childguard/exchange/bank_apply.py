@@ -34,8 +34,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -233,13 +235,18 @@ def apply_adds(
         new_ids = _insert(session, bank.id, now, adds, new, source, publisher, refusable=False)
         ids = {digest: int(row[0]) for digest, row in stored.items()}
     assert new_ids is not None
-    ids.update(zip([digests[i] for i in new], new_ids, strict=True))
     if new_ids:
         session.add(
             IndexChange(op="add", bank_id=bank.id, entry_id=new_ids[0], entry_id_end=new_ids[-1])
         )
-    links = [(subscription_id, o, ids[d]) for o, d in zip(adds.origins, digests, strict=True)]
-    _insert_links(conn, links)
+    if len(new) == len(digests):  # every add made its own entry: place the ids, no look-up
+        local = np.empty(len(new), dtype=np.int64)
+        local[np.asarray(new, dtype=np.int64)] = new_ids
+        local_ids: list[int] = local.tolist()
+    else:
+        ids.update(zip([digests[i] for i in new], new_ids, strict=True))
+        local_ids = [ids[d] for d in digests]
+    _insert_links(conn, list(zip(repeat(subscription_id), adds.origins, local_ids)))
     bank.updated_at = now
     by_signal = dict(Counter([adds.types[i] for i in new]))
     audit.append(
