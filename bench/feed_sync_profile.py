@@ -12,9 +12,11 @@ HTTP), then its matcher (as the server's index poller would) loads what was sync
 
 Printed: CPU-seconds (all threads of this process; a loaded machine inflates them much less than
 wall time) of the publisher's serving, of the subscriber's sync (fetch check, parse, apply) and
-of the matcher's loading, the same extrapolated to 1M entries, and the load average. With
-``--profile N``, cProfile's top ``N`` functions by own time for the sync and matcher phases.
-Nothing is asserted.
+of the matcher's loading, the same extrapolated to 1M entries, and the load average. The
+baseline, run after it in the same process: a bank import of the same values into a third,
+fresh database (``BankRepository.import_entries``, the fastest way entries get into a bank) and
+the matcher loading them; the ratio sync / import is printed. With ``--profile N``, cProfile's
+top ``N`` functions by own time for the sync and matcher phases. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -117,6 +119,22 @@ def fill(db: Database, n: int) -> None:
         repo.import_entries(repo.create("KNOWN"), entries)
 
 
+def baseline(root: Path, pg_url: str | None, page_size: int, pub_db: Database) -> float:
+    """CPU-seconds of importing the publisher's values into a fresh deployment's new bank and
+    of its matcher loading them."""
+    with pub_db.session() as s:
+        values = list(s.scalars(sa.text("SELECT value FROM bank_entries ORDER BY id")))
+    db, settings = open_node(root, "baseline", pg_url, page_size)
+    matcher = Matcher(db, settings)
+    cpu = time.process_time()
+    with db.session(write=True) as s:
+        repo = BankRepository(s, ensure_org(s, "subco"))
+        entries = (EntryIn("md5", v, "feed:pubco", "", "", "", True) for v in values)
+        repo.import_entries(repo.create("FROM"), entries)
+    matcher.catch_up()
+    return time.process_time() - cpu
+
+
 def top(profile: cProfile.Profile, n: int) -> None:
     """Print the ``n`` functions with the most own time."""
     pstats.Stats(profile).sort_stats("tottime").print_stats(n)
@@ -180,6 +198,12 @@ def main() -> None:
             f"(per 1M: {serve * scale:.1f} + {apply * scale:.1f} + {cpu_match * scale:.1f} = "
             f"{total * scale:.1f}); {args.entries / max(total, 1e-9):,.0f} entries per CPU-s; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        base = baseline(root, args.pg_url, args.page_size, pub_db)
+        print(
+            f"baseline, bank import of the same values + matcher load: {base:.2f} CPU-s; "
+            f"sync / import = {(cpu_sync - serve + cpu_match) / max(base, 1e-9):.2f} "
+            "(subscriber side only)"
         )
         if profile:
             top(profile, args.profile)
