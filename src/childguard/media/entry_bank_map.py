@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+#: From this many entries at once, ``add_new`` rewrites the sorted arrays (a copy of them).
+_BULK = 1000
+
 
 class EntryBankMap:
     """Entry id -> bank id for millions of entries: sorted numpy arrays plus a small overlay."""
@@ -44,10 +47,13 @@ class EntryBankMap:
         self._extra[entry_id] = bank_id
 
     def add_new(self, entry_ids: NDArray[np.int64], bank_ids: NDArray[np.int32]) -> None:
-        """Record many entries the map does not hold (see ``known``), in the sorted arrays:
-        appended when they all come after the largest id held (a bulk add), merged otherwise;
-        ids held before but removed come back to life in place."""
-        if not len(entry_ids):
+        """Record many entries the map does not hold (see ``known``): fewer than ``_BULK`` in the
+        overlay, more in the sorted arrays, appended when they all come after the largest id
+        held (a bulk add), merged otherwise; ids held before but removed come back to life in
+        place."""
+        if len(entry_ids) < _BULK:  # a few: the overlay, not a copy of the arrays
+            for entry_id, bank_id in zip(entry_ids.tolist(), bank_ids.tolist(), strict=True):
+                self.set_new(entry_id, bank_id)
             return
         pos = np.searchsorted(self._ids, entry_ids)
         inside = pos < len(self._ids)

@@ -285,7 +285,11 @@ def test_exact_index_bulk_add_matches_one_by_one_adds() -> None:
         assert index.query(md5(1)) == [] and len(index) == 1
 
 
-def test_entry_bank_map_bulk_add_appends_merges_and_revives() -> None:
+@pytest.mark.parametrize("bulk", [False, True])
+def test_entry_bank_map_bulk_add_appends_merges_and_revives(
+    bulk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("childguard.media.entry_bank_map._BULK", 1 if bulk else 10**6)
     entries = EntryBankMap(np.array([5, 1], np.int64), np.array([1, 1], np.int32))
     entries.discard(5)
     entries.add_new(np.array([7, 8], np.int64), np.array([2, 2], np.int32))
@@ -293,3 +297,5 @@ def test_entry_bank_map_bulk_add_appends_merges_and_revives() -> None:
     assert [entries.get(i) for i in (1, 3, 5, 7, 8, 9)] == [1, 4, 4, 2, 2, None]
     assert entries.known(np.array([1, 2, 5], np.int64)).tolist() == [True, False, True]
     assert len(entries) == 5
+    entries.discard(7)
+    assert entries.get(7) is None and len(entries) == 4
