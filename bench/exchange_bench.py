@@ -136,21 +136,32 @@ def process_tree_cpu(pid: int) -> float:
     return own + sum(process_tree_cpu(c) for c in children)
 
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds per thread of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    out: dict[int, float] = {}
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        pass
+    return out
+
+
 def fill(node: Node, bank: str, n: int, start: int = 0) -> None:
-    """Add ``n`` random MD5 entries to ``bank`` in chunks."""
+    """Add ``n`` random MD5 entries to ``bank``: a new bank by one bank import (the fast
+    set-up), an existing one by ``add_entries`` (what a delta at the publisher looks like)."""
     with node.db.session(write=True) as s:
         org = ensure_org(s, node.org)
         repo = BankRepository(s, org)
-        b = repo.create(bank) if start == 0 else repo.get(bank, write=True)
-        chunk: list[EntryIn] = []
-        for _ in range(n):
-            value = secrets.token_hex(16)
-            chunk.append(EntryIn("md5", value, "bench", "", "", "", True))
-            if len(chunk) == 100_000:
-                repo.add_entries(b, chunk)
-                chunk = []
-        if chunk:
-            repo.add_entries(b, chunk)
+        values = (secrets.token_hex(16) for _ in range(n))
+        if start == 0:
+            repo.import_entries(
+                repo.create(bank), (EntryIn("md5", v, "bench", "", "", "", True) for v in values)
+            )
+            return
+        b = repo.get(bank, write=True)
+        repo.add_entries(b, [EntryIn("md5", v, "bench", "", "", "", True) for v in values])
 
 
 def local_count(node: Node, bank: str) -> int:
@@ -208,12 +219,17 @@ def main() -> None:
             r.raise_for_status()
             sub_id = r.json()["id"]
             cpu0 = pub.cpu_seconds(), sub.cpu_seconds()
+            threads0 = thread_cpu(sub.proc.pid) if sub.proc else {}
             t = time.perf_counter()
             r = httpx2.post(
                 f"{sub.url}/v1/subscriptions/{sub_id}/sync", headers=sub_admin, timeout=3600
             )
             full = time.perf_counter() - t
             cpu_pub, cpu_sub = pub.cpu_seconds() - cpu0[0], sub.cpu_seconds() - cpu0[1]
+            threads = thread_cpu(sub.proc.pid) if sub.proc else {}
+            busiest = sorted(
+                (cpu - threads0.get(tid, 0.0) for tid, cpu in threads.items()), reverse=True
+            )
             result = r.json()
             # the server's own poller may have applied some pages meanwhile: count the bank
             got = local_count(sub, "FROM_PUBCO")
@@ -229,6 +245,9 @@ def main() -> None:
                 f"{cpu_pub + cpu_sub:.1f} s ({got / max(cpu_pub + cpu_sub, 1e-9):,.0f} entries per "
                 f"CPU-second); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
+            # which of the subscriber's threads spent it: the sync request's, the page
+            # prefetcher's, the index poller's (matcher), the server's event loop
+            print("subscriber threads, CPU-s: " + ", ".join(f"{cpu:.1f}" for cpu in busiest[:5]))
             fill(pub, "KNOWN", args.delta, start=1)
             t = time.perf_counter()
             r = httpx2.post(

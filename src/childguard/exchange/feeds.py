@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from childguard import audit, orgkeys
+from childguard import audit, gc_pause, orgkeys
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.exchange import pages
@@ -357,31 +357,16 @@ def read_page(
     if feed.org_id != reader.id and session.get(FeedGrant, (feed.id, reader.id)) is None:
         raise PermissionDenied(f"your organisation has no access to feed {feed_name}")
     publisher = session.get(Org, feed.org_id)
-    rows = list(
-        session.execute(
-            select(
-                FeedChange.seq,
-                FeedChange.op,
-                FeedChange.entry_id,
-                FeedChange.signal_type,
-                FeedChange.value,
-                FeedChange.classification,
-                FeedChange.expires_at,
-            )
-            .where(FeedChange.feed_id == feed.id, FeedChange.seq > cursor)
-            .order_by(FeedChange.seq)
-            .limit(limit + 1)
-        )
-    )
+    with gc_pause.paused():  # up to MAX_PAGE rows as tuples, see gc_pause
+        rows = _change_rows(session, feed.id, cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     for i, row in enumerate(rows):
-        if row.op == "rotate":
+        if row[1] == "rotate":
             more = more or i + 1 < len(rows)
             rows = rows[: i + 1]
             break
-    changes = [pages.change_json(*r) for r in rows]
-    next_cursor = rows[-1].seq if rows else max(cursor, 0)
+    next_cursor = rows[-1][0] if rows else max(cursor, 0)
     page = pages.Page(
         feed=feed.name,
         kind=feed.kind,
@@ -393,10 +378,10 @@ def read_page(
         more=more,
         changes=(),
     )
-    body = pages.encode(page, changes)
+    body = pages.encode_rows(page, rows)
     key = _signing_key(session, data_dir, feed, cursor, key_fingerprint)
     signature = orgkeys.sign(data_dir, key, body)
-    if changes:
+    if rows:
         audit.append(
             session,
             actor,
@@ -406,10 +391,32 @@ def read_page(
                 "reader_org_id": reader.id,
                 "cursor": cursor,
                 "next_cursor": next_cursor,
-                "changes": len(changes),
+                "changes": len(rows),
             },
         )
     return body, signature.hex(), key.fingerprint
+
+
+def _change_rows(session: Session, feed_id: int, cursor: int, limit: int) -> list[pages.ChangeRow]:
+    """Up to ``limit`` changes of the feed after ``cursor``, as plain rows for
+    ``pages.encode_rows``: one statement through the driver (no ORM or Core row per change; a
+    page holds up to ``MAX_PAGE``), timestamps converted only where there is one."""
+    conn = session.connection()
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    raw = conn.exec_driver_sql(
+        "SELECT seq, op, entry_id, signal_type, value, classification, expires_at "
+        f"FROM feed_changes WHERE feed_id = {mark} AND seq > {mark} ORDER BY seq LIMIT {mark}",
+        (feed_id, cursor, limit),
+    ).fetchall()
+    if all(row[6] is None for row in raw):
+        return [(*row[:6], None) for row in raw]
+    column_type = FeedChange.__table__.c.expires_at.type
+    stamp = column_type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    rows: list[pages.ChangeRow] = []
+    for *head, expires in raw:
+        when = stamp(expires) if stamp is not None and expires is not None else expires
+        rows.append((*head, pages.iso(when)))
+    return rows
 
 
 def _signing_key(

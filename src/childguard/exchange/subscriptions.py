@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from childguard import audit, orgkeys
+from childguard import audit, gc_pause, orgkeys
 from childguard.audit import Actor
 from childguard.config import Settings
 from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
@@ -295,14 +295,15 @@ def _fetch_page(client: HttpClient, settings: Settings, source: _Source, cursor:
     )
     if response.status != 200:
         raise PartnerUnavailable(_status_message(response.status, response.body))
-    return pages.verify(
-        response.body,
-        response.header(pages.SIGNATURE_HEADER),
-        public_key_hex=source.public_key,
-        feed=feed_name_of(source.url),
-        nonce=nonce,
-        cursor=cursor,
-    )
+    with gc_pause.paused():  # 50,000 changes parsed: see gc_pause
+        return pages.verify(
+            response.body,
+            response.header(pages.SIGNATURE_HEADER),
+            public_key_hex=source.public_key,
+            feed=feed_name_of(source.url),
+            nonce=nonce,
+            cursor=cursor,
+        )
 
 
 def sync(
@@ -326,6 +327,7 @@ def sync(
     raised: a down publisher or a refused page leaves the local bank as it was.
     """
     result = SyncResult(sub_id)
+    mode = bank_apply.AddMode()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-prefetch") as prefetcher:
         ahead: tuple[int, _Source, Future[pages.Page]] | None = None
         while max_pages is None or result.pages < max_pages:
@@ -352,8 +354,8 @@ def sync(
                         _fetch_page, client, settings, source, page.next_cursor
                     )
                     ahead = (page.next_cursor, source, future)
-                with db.session(write=True) as session:
-                    applied = _apply(session, sub_id, page, apply_signals)
+                with gc_pause.paused(), db.session(write=True) as session:
+                    applied = _apply(session, sub_id, page, apply_signals, mode)
             except PartnerUnavailable as exc:
                 result.status, result.error = "unavailable", exc.message
                 _record_failure(db, settings, sub_id, "unavailable", exc.message)
@@ -388,11 +390,13 @@ def _apply(
     sub_id: int,
     page: pages.Page,
     apply_signals: SignalsApplier | None,
+    mode: bank_apply.AddMode | None = None,
 ) -> tuple[int, int] | None:
     """Apply a verified page and move the checkpoint, in the caller's transaction.
 
     None when the checkpoint moved since the page was requested (nothing done). A malformed
     change raises ``PageRefused`` and, the transaction being rolled back, applies nothing.
+    ``mode`` carries what the sync's earlier pages learnt about the bank (``AddMode``).
     """
     sub = session.scalar(select(Subscription).where(Subscription.id == sub_id).with_for_update())
     if sub is None or sub.cursor != page.cursor:
@@ -406,7 +410,7 @@ def _apply(
         raise PageRefused("a key rotation must be the last change of its page")
     body = [c for c in page.changes if c.op != "rotate"]
     if sub.kind == "bank":
-        added, removed = _apply_bank(session, sub, body)
+        added, removed = _apply_bank(session, sub, body, mode)
     elif apply_signals is not None:
         added, removed = apply_signals(session, sub, page)
     else:
@@ -444,7 +448,10 @@ def _apply(
 
 
 def _apply_bank(
-    session: Session, sub: Subscription, changes: Sequence[pages.Change]
+    session: Session,
+    sub: Subscription,
+    changes: Sequence[pages.Change],
+    mode: bank_apply.AddMode | None = None,
 ) -> tuple[int, int]:
     """Apply the adds (in bulk, each run of them between removes) and removes of a bank feed
     page to the subscription's bank. Every add is validated before anything is written."""
@@ -456,9 +463,22 @@ def _apply_bank(
     bank = session.get(Bank, sub.bank_id)
     if bank is None:
         raise NotFound("the subscription's bank is gone")
-    valid = iter(bank_apply.validate_adds((i, c) for i, c in enumerate(changes) if c.op == "add"))
+    if {c.op for c in changes} == {"add"}:  # the usual page: additions only, in one go
+        valid = bank_apply.validate_adds(changes)
+        added = bank_apply.apply_adds(
+            session,
+            subscription_id=sub.id,
+            publisher=sub.publisher,
+            bank=bank,
+            actor=actor,
+            adds=valid,
+            mode=mode,
+        )
+        return added, 0
+    positions = [i for i, c in enumerate(changes) if c.op == "add"]
+    valid = bank_apply.validate_adds([changes[i] for i in positions], positions)
     added = removed = 0
-    run: list[bank_apply.FeedAdd] = []
+    run: list[int] = []  # positions in ``valid`` of the adds since the last remove
 
     def flush_adds() -> int:
         if not run:
@@ -469,14 +489,17 @@ def _apply_bank(
             publisher=sub.publisher,
             bank=bank,
             actor=actor,
-            adds=run,
+            adds=valid.take(run),
+            mode=mode,
         )
         run.clear()
         return n
 
+    next_add = 0
     for change in changes:
         if change.op == "add":
-            run.append(next(valid))
+            run.append(next_add)
+            next_add += 1
         else:
             added += flush_adds()
             removed += _remove(session, repo, sub, change.id)

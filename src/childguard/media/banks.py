@@ -330,8 +330,8 @@ class BankRepository:
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
         the bank's unique index, filling empty provenance as ``add_entries`` does
         (``bank_import.ChunkImporter``: into a bank that holds none of the hashes, no look-up).
-        Rows go in with one ``executemany`` per chunk (``COPY`` on PostgreSQL); the indexes of
-        every process learn of them once, at the end, as one id range, and the bank's entry
+        Rows go in with multi-row ``INSERT`` statements (``COPY`` on PostgreSQL); the indexes
+        of every process learn of them once, at the end, as one id range, and the bank's entry
         counts grow once, at the end, by one grouped statement (``counted_in_bulk``).
         ``progress`` receives the number of input entries handled after each chunk.
         ``summary.entry_ids`` stays empty.

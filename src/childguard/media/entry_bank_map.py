@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+#: From this many entries at once, ``add_new`` rewrites the sorted arrays (a copy of them).
+_BULK = 1000
+
 
 class EntryBankMap:
     """Entry id -> bank id for millions of entries: sorted numpy arrays plus a small overlay."""
@@ -42,6 +45,34 @@ class EntryBankMap:
     def set_new(self, entry_id: int, bank_id: int) -> None:
         """Record an entry the map does not hold (see ``known``): no look-up to undo."""
         self._extra[entry_id] = bank_id
+
+    def add_new(self, entry_ids: NDArray[np.int64], bank_ids: NDArray[np.int32]) -> None:
+        """Record many entries the map does not hold (see ``known``): fewer than ``_BULK`` in the
+        overlay, more in the sorted arrays, appended when they all come after the largest id
+        held (a bulk add), merged otherwise; ids held before but removed come back to life in
+        place."""
+        if len(entry_ids) < _BULK:  # a few: the overlay, not a copy of the arrays
+            for entry_id, bank_id in zip(entry_ids.tolist(), bank_ids.tolist(), strict=True):
+                self.set_new(entry_id, bank_id)
+            return
+        pos = np.searchsorted(self._ids, entry_ids)
+        inside = pos < len(self._ids)
+        revived = np.zeros(len(entry_ids), dtype=bool)
+        revived[inside] = self._ids[pos[inside]] == entry_ids[inside]
+        if revived.any():
+            at = pos[revived]
+            self._alive[at] = True
+            self._banks[at] = bank_ids[revived]
+            for entry_id in entry_ids[revived].tolist():
+                self._extra.pop(entry_id, None)
+            entry_ids, bank_ids = entry_ids[~revived], bank_ids[~revived]
+        ids = np.concatenate([self._ids, entry_ids])
+        banks = np.concatenate([self._banks, bank_ids.astype(np.int32, copy=False)])
+        alive = np.concatenate([self._alive, np.ones(len(entry_ids), dtype=bool)])
+        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            order = np.argsort(ids, kind="stable")
+            ids, banks, alive = ids[order], banks[order], alive[order]
+        self._ids, self._banks, self._alive = ids, banks, alive
 
     def set(self, entry_id: int, bank_id: int) -> None:
         """Record (or move) an entry."""

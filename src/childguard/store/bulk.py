@@ -1,4 +1,4 @@
-"""Bulk insertion of bank entries: ``COPY`` on PostgreSQL, one ``executemany`` elsewhere.
+"""Bulk insertion of bank entries: ``COPY`` on PostgreSQL, multi-row ``INSERT``s elsewhere.
 
 Entry counts (``bank_entry_counts``) are kept by triggers (migration ``0005_security``). SQLite
 has only row triggers, whose per-row upsert cost four times the insert itself on a large
@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,8 @@ _ADD_COUNTS_ABOVE = """
 """
 
 Tallies = dict[tuple[int, str, bool], int]
+#: Bound values per multi-row ``INSERT`` statement (under SQLite's limit of 32,766).
+_MAX_PARAMS = 30_000
 
 
 def prepare_bulk_import(session: Session) -> None:
@@ -215,7 +217,11 @@ def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> li
 
 
 def bulk_insert_new_entries(
-    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+    session: Session,
+    bank_id: int,
+    added_at: datetime,
+    entries: Sequence[DigestedEntry],
+    ids: Sequence[int] | None = None,
 ) -> bool:
     """``bulk_insert_entries`` if none of ``entries`` is in the bank yet, else nothing.
 
@@ -228,7 +234,7 @@ def bulk_insert_new_entries(
     savepoint = _savepoint_name()
     connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
     try:
-        bulk_insert_entries(session, bank_id, added_at, entries)
+        bulk_insert_entries(session, bank_id, added_at, entries, ids)
     except Exception as exc:
         if not _is_unique_violation(exc):
             raise
@@ -246,27 +252,61 @@ def _is_unique_violation(exc: BaseException) -> bool:
     return getattr(exc, "sqlstate", None) == "23505"
 
 
+def reserve_entry_ids(session: Session, n: int) -> list[int]:
+    """``n`` new, ascending ``bank_entries`` ids for ``bulk_insert_entries(ids=...)``.
+
+    PostgreSQL: taken from the id sequence (never handed out twice, maybe not contiguous).
+    SQLite: the ``n`` ids after the largest ever used (the table is AUTOINCREMENT); the
+    session's transaction must hold SQLite's write lock (``Database.session(write=True)``) until
+    they are inserted, so that no other connection takes them meanwhile.
+    """
+    if n <= 0:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
+            "FROM generate_series(1, %s)",
+            (n,),
+        )
+        return sorted(int(r[0]) for r in rows)
+    last = connection.exec_driver_sql(
+        "SELECT max(coalesce((SELECT max(id) FROM bank_entries), 0), "
+        "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'bank_entries'), 0))"
+    ).scalar()
+    first = int(last or 0) + 1
+    return list(range(first, first + n))
+
+
 def bulk_insert_entries(
-    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+    session: Session,
+    bank_id: int,
+    added_at: datetime,
+    entries: Sequence[DigestedEntry],
+    ids: Sequence[int] | None = None,
 ) -> None:
     """Insert ``entries`` (``(value_digest, fields)`` each) into bank ``bank_id``.
 
     Runs in the session's transaction, without the ORM: ``COPY`` on PostgreSQL (rows formatted
     here, in COPY's text format, and written at once: the driver's per-row conversion cost
-    more than the server's insert), the DB-API's own ``executemany`` elsewhere (SQLAlchemy's
-    per-row parameter processing would cost more than the insert itself). Entries go in in the
-    given order: sorted digests let the bank's unique index take them in one sweep. Nothing is
-    returned: callers that need the new ids read them back by range. Inside ``counted_in_bulk``
-    the entries are tallied for the counts.
+    more than the server's insert), multi-row ``INSERT`` statements of a few thousand rows
+    elsewhere (SQLAlchemy's per-row parameter processing would cost more than the insert
+    itself, and one statement per row more than a multi-row one). Entries go in in the given
+    order: sorted digests let the bank's unique index take them in one sweep. With ``ids``
+    (one per entry, from ``reserve_entry_ids``) the entries get those ids; otherwise callers
+    that need the new ids read them back by range. Inside ``counted_in_bulk`` the entries are
+    tallied for the counts.
     """
     if not entries:
         return
+    if ids is not None and len(ids) != len(entries):
+        raise ValueError("one id per entry")
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        if _copy_entries(session, bank_id, added_at, entries):  # no trigger counted them
+        if _copy_entries(session, bank_id, added_at, entries, ids):  # no trigger counted them
             _add_tallies(session, _tally(bank_id, entries))
         return
-    _executemany_entries(session, bank_id, added_at, entries)
+    _insert_entry_rows(session, bank_id, added_at, entries, ids)
     tallies: Tallies | None = session.info.get(_TALLIES)
     if tallies is not None:
         for key, n in _tally(bank_id, entries).items():
@@ -282,7 +322,11 @@ def _tally(bank_id: int, entries: Sequence[DigestedEntry]) -> Tallies:
 
 
 def _copy_entries(
-    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+    session: Session,
+    bank_id: int,
+    added_at: datetime,
+    entries: Sequence[DigestedEntry],
+    ids: Sequence[int] | None,
 ) -> bool:
     """COPY the rows; returns whether it ran unchecked (no trigger fired)."""
     connection = session.connection()
@@ -299,14 +343,18 @@ def _copy_entries(
     head = f"{bank_id}\t"
     tail = f"\t{added_at.isoformat()}\n"
     # hash values are letters and digits, and most provenance is empty: nothing to escape
-    text = "".join(
+    lines = [
         f"{head}{stype}\t{value if value.isalnum() else value.translate(esc)}\t{digest}\t"
         f"{source and source.translate(esc)}\t{ext and ext.translate(esc)}\t"
         f"{cls and cls.translate(esc)}\t{note and note.translate(esc)}\t"
         f"{'t' if enabled else 'f'}{tail}"
         for digest, (stype, value, source, ext, cls, note, enabled) in entries
-    )
+    ]
     columns = ", ".join(ENTRY_COLUMNS)
+    if ids is not None:
+        lines = [f"{entry_id}\t{line}" for entry_id, line in zip(ids, lines, strict=True)]
+        columns = "id, " + columns
+    text = "".join(lines)
     driver: Any = connection.connection.driver_connection
     with driver.cursor() as cursor:
         if unchecked:
@@ -318,8 +366,12 @@ def _copy_entries(
     return unchecked
 
 
-def _executemany_entries(
-    session: Session, bank_id: int, added_at: datetime, entries: Sequence[DigestedEntry]
+def _insert_entry_rows(
+    session: Session,
+    bank_id: int,
+    added_at: datetime,
+    entries: Sequence[DigestedEntry],
+    ids: Sequence[int] | None,
 ) -> None:
     connection = session.connection()
     dialect = connection.dialect
@@ -331,10 +383,36 @@ def _executemany_entries(
 
     stamp = bound("added_at", added_at)
     states = {True: bound("enabled", True), False: bound("enabled", False)}
+    if ids is None:
+        params: list[tuple[object, ...]] = [
+            (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
+            for digest, (stype, value, source, ext, cls, note, enabled) in entries
+        ]
+        insert_rows(connection, "bank_entries", ENTRY_COLUMNS, params)
+        return
     params = [
-        (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
-        for digest, (stype, value, source, ext, cls, note, enabled) in entries
+        (entry_id, bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
+        for entry_id, (digest, (stype, value, source, ext, cls, note, enabled)) in zip(
+            ids, entries, strict=True
+        )
     ]
-    columns = ", ".join(ENTRY_COLUMNS)
-    marks = ", ".join("?" * len(ENTRY_COLUMNS))
-    connection.exec_driver_sql(f"INSERT INTO bank_entries ({columns}) VALUES ({marks})", params)
+    insert_rows(connection, "bank_entries", ("id", *ENTRY_COLUMNS), params)
+
+
+def insert_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples (values in their stored form) into ``table`` in the connection's
+    transaction, in order, as multi-row ``INSERT`` statements of up to ``_MAX_PARAMS`` bound
+    values each (SQLite allows 32,766; PostgreSQL 65,535)."""
+    if not rows:
+        return
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    one = "(" + ", ".join(mark for _ in columns) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    per_statement = max(1, _MAX_PARAMS // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        connection.exec_driver_sql(
+            head + ", ".join([one] * len(chunk)), tuple([v for row in chunk for v in row])
+        )

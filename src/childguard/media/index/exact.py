@@ -7,7 +7,7 @@ On disk it is an ``.npz`` of two arrays, ``digests`` (N x digest-bytes uint8) an
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,14 @@ from childguard.media.signals.base import IndexMatch, SignalIndex
 
 
 class ExactIndex(SignalIndex):
-    """Maps a canonical lowercase hex digest to the entry ids stored under it."""
+    """Maps a canonical lowercase hex digest to the entry ids stored under it.
+
+    A digest held by one entry (nearly all of them) maps to that id itself, one held by
+    several to a set of ids: a million entries would otherwise cost a million one-element sets.
+    """
 
     def __init__(self) -> None:
-        self._by_value: dict[str, set[int]] = {}
+        self._by_value: dict[str, int | set[int]] = {}
         self._by_id: dict[int, str] = {}
 
     @classmethod
@@ -33,21 +37,46 @@ class ExactIndex(SignalIndex):
 
     def add(self, value: str, entry_id: int) -> None:
         self.remove(entry_id)
-        self._by_value.setdefault(value, set()).add(entry_id)
+        self._put(value, entry_id)
         self._by_id[entry_id] = value
+
+    def _put(self, value: str, entry_id: int) -> None:
+        held = self._by_value.setdefault(value, entry_id)
+        if isinstance(held, set):
+            held.add(entry_id)
+        elif held != entry_id:
+            self._by_value[value] = {held, entry_id}
+
+    def add_new(self, values: Sequence[str], entry_ids: Sequence[int]) -> None:
+        """Add entries the index does not hold: when their digests are distinct and new (a bulk
+        add), two ``dict.update`` calls; otherwise one by one."""
+        self._by_id.update(zip(entry_ids, values, strict=True))
+        fresh = dict(zip(values, entry_ids, strict=True))
+        if len(fresh) == len(values) and self._by_value.keys().isdisjoint(fresh):
+            self._by_value.update(fresh)
+            return
+        for value, entry_id in zip(values, entry_ids, strict=True):
+            self._put(value, entry_id)
 
     def remove(self, entry_id: int) -> None:
         value = self._by_id.pop(entry_id, None)
         if value is None:
             return
-        ids = self._by_value.get(value)
-        if ids is not None:
-            ids.discard(entry_id)
-            if not ids:
-                del self._by_value[value]
+        held = self._by_value.get(value)
+        if isinstance(held, set):
+            held.discard(entry_id)
+            if len(held) == 1:
+                self._by_value[value] = next(iter(held))
+        elif held == entry_id:
+            del self._by_value[value]
 
     def query(self, value: str, max_distance: int = 0) -> list[IndexMatch]:
-        return [IndexMatch(i, 0) for i in sorted(self._by_value.get(value, ()))]
+        held = self._by_value.get(value)
+        if held is None:
+            return []
+        if isinstance(held, set):
+            return [IndexMatch(i, 0) for i in sorted(held)]
+        return [IndexMatch(held, 0)]
 
     def __len__(self) -> int:
         return len(self._by_id)

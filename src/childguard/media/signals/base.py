@@ -120,6 +120,12 @@ class SignalIndex(ABC):
     def add(self, value: str, entry_id: int) -> None:
         """Add one entry; visible to the next query."""
 
+    def add_new(self, values: Sequence[str], entry_ids: Sequence[int]) -> None:
+        """Add many entries the index does not hold yet (a bank's bulk add); indexes override
+        this with a vectorised version."""
+        for value, entry_id in zip(values, entry_ids, strict=True):
+            self.add(value, entry_id)
+
     @abstractmethod
     def remove(self, entry_id: int) -> None:
         """Remove every hash stored under ``entry_id``; unknown ids are ignored."""
@@ -158,6 +164,13 @@ class SignalType(ABC):
     @abstractmethod
     def validate(cls, value: str) -> str:
         """Return the canonical form of ``value`` or raise ``InvalidInput`` naming it."""
+
+    @classmethod
+    def all_canonical(cls, values: Sequence[str]) -> bool:
+        """Whether every one of ``values`` is valid and already canonical (``validate`` would
+        return it unchanged), checked in bulk; False when unsure, for the caller to
+        ``validate`` them one by one. The default is always unsure."""
+        return False
 
     @abstractmethod
     def hash_file(self, media: MediaFile, settings: Settings) -> HashResult:
