@@ -104,8 +104,26 @@ def open_run(settings: Settings, run_id: str) -> RunStore:
     return RunStore.open(settings, run_id)
 
 
-def _batches(items: Sequence[SourceItem], size: int) -> list[list[SourceItem]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+#: The smallest batch the tail of a run is cut into (see ``batches``).
+MIN_BATCH = 16
+
+
+def batches(items: Sequence[SourceItem], size: int, workers: int) -> list[list[SourceItem]]:
+    """``items`` in batches of at most ``size``, shrinking towards the end of the run.
+
+    Each batch is at most half of what is left per worker (and at least ``MIN_BATCH``), so
+    the last batches are small and the workers finish together instead of one worker scanning
+    a last full batch alone. Every batch costs the client and the scheduler a few milliseconds
+    of Dask messages, so the batches are as large as that allows.
+    """
+    out: list[list[SourceItem]] = []
+    start = 0
+    while start < len(items):
+        left = len(items) - start
+        n = min(size, max(MIN_BATCH, -(-left // (2 * max(1, workers)))))
+        out.append(list(items[start : start + n]))
+        start += n
+    return out
 
 
 def _died_line(item: SourceItem, run_id: str, reason: str) -> dict[str, Any]:
@@ -151,9 +169,10 @@ def execute_run(
         progress_done = len(done)
         if on_progress:
             on_progress(progress_done, summary.total)
-        queue = _batches(pending, settings.backfill_batch_size)
+        workers = _worker_count(client)
+        queue = batches(pending, settings.backfill_batch_size, workers)
         queue.reverse()
-        window = max(4, 2 * _worker_count(client))
+        window = max(4, 2 * workers)
         batch_of: dict[Any, list[SourceItem]] = {}
         writer = RunWriter(store)
         seq = as_completed()

@@ -50,3 +50,17 @@ def test_encoded_batch_is_recorded_as_the_lines_themselves(tmp_path: Path) -> No
         str(tmp_path / "plain"), str(tmp_path / "encoded")
     )
     assert encoded.failures() == [("/f/1.jpg", "bad")]
+
+
+def test_batches_cover_every_item_once_and_shrink_towards_the_end() -> None:
+    from childguard.batch.run import MIN_BATCH, batches
+
+    items = [SourceItem(index=i, path=f"/f/{i}") for i in range(10_000)]
+    cut = batches(items, 256, workers=2)
+    assert [item.index for batch in cut for item in batch] == list(range(10_000))
+    sizes = [len(batch) for batch in cut]
+    assert sizes[0] == 256 and max(sizes) == 256
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] <= MIN_BATCH and len(cut) < 10_000 // 128
+    assert [len(b) for b in batches(items[:5], 256, workers=2)] == [5]
+    assert [len(b) for b in batches(items[:40], 2, workers=2)] == [2] * 20
