@@ -36,3 +36,38 @@ def exif_jpeg(path: Path, lat: float, lon: float) -> Path:
     gps[4] = _dms(abs(lon))
     img.save(path, exif=exif)
     return path
+
+
+def synthetic_face(side: int) -> np.ndarray:
+    """A drawn cartoon face (grey ellipses: hair, brows, eyes, nose, mouth), ``side`` px square.
+
+    Not a photograph of anyone: a shape OpenCV's frontal-face cascades take for a face, so tests
+    and ``bench/intel_bench.py`` can check which face sizes the face count still finds.
+    """
+    import cv2
+
+    s = 200
+    img = np.full((s, s), 90, np.uint8)
+    cv2.ellipse(img, (100, 105), (62, 80), 0, 0, 360, 200, -1)
+    cv2.ellipse(img, (100, 40), (66, 40), 0, 180, 360, 40, -1)
+    for x in (72, 128):
+        cv2.ellipse(img, (x, 78), (16, 5), 0, 0, 360, 70, -1)
+        cv2.ellipse(img, (x, 95), (13, 7), 0, 0, 360, 40, -1)
+    cv2.ellipse(img, (100, 125), (10, 6), 0, 0, 360, 150, -1)
+    cv2.ellipse(img, (100, 150), (22, 6), 0, 0, 360, 80, -1)
+    blurred = cv2.GaussianBlur(img, (0, 0), 2)
+    out: np.ndarray = cv2.resize(blurred, (side, side), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def photo_with_face(background: np.ndarray, fraction: float, at: tuple[float, float]) -> np.ndarray:
+    """``background`` (an RGB array) with a synthetic face ``fraction`` of its long side wide.
+
+    ``at`` places the face's top-left corner as fractions of the free width and height.
+    """
+    out = background.copy()
+    h, w = out.shape[:2]
+    side = int(max(h, w) * fraction)
+    x, y = int((w - side) * at[0]), int((h - side) * at[1])
+    out[y : y + side, x : x + side] = synthetic_face(side)[..., None]
+    return out

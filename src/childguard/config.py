@@ -468,11 +468,12 @@ class Settings(BaseSettings):
         ),
     )
     backfill_batch_size: int = Field(
-        default=128,
+        default=256,
         gt=0,
         le=10_000,
         description=(
-            "Files per Dask task in `childguard backfill`; each finished batch is recorded in "
+            "Most files per Dask task in `childguard backfill` (the last batches of a run are "
+            "smaller, so the workers finish together); each finished batch is recorded in "
             "the run's manifest, so a crash re-scans at most the batches in flight."
         ),
     )

@@ -99,9 +99,17 @@ class BatchRecord:
         }
 
 
+def encode_lines(rows: Iterable[dict[str, Any]]) -> str:
+    """``rows`` as JSON lines (UTF-8 text, one line each, each ending in a newline)."""
+    return "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+
+
 def _sync_append(handle: IO[str], rows: Iterable[dict[str, Any]]) -> None:
-    for row in rows:
-        handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    _sync_write(handle, encode_lines(rows))
+
+
+def _sync_write(handle: IO[str], text: str) -> None:
+    handle.write(text)
     handle.flush()
     os.fsync(handle.fileno())
 
@@ -243,6 +251,11 @@ class RunStore:
         return [(paths.get(i, f"#{i}"), reason) for i, reason in sorted(out)]
 
 
+def failed_of(lines: Iterable[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(index, reason) of each result line that holds an error."""
+    return [(int(row["index"]), str(row["error"]["message"])) for row in lines if "error" in row]
+
+
 class RunWriter:
     """Appends each finished batch: its result lines to the output, then its manifest line."""
 
@@ -255,11 +268,14 @@ class RunWriter:
         self, batch: int, files: Sequence[int], lines: Sequence[dict[str, Any]]
     ) -> BatchRecord:
         """Write ``lines`` durably, then record the batch; returns the manifest record."""
-        _sync_append(self._out, lines)
-        failed = [
-            (int(row["index"]), str(row["error"]["message"])) for row in lines if "error" in row
-        ]
-        record = BatchRecord(batch, list(files), failed, self._out.tell())
+        return self.commit_text(batch, files, encode_lines(lines), failed_of(lines))
+
+    def commit_text(
+        self, batch: int, files: Sequence[int], text: str, failed: Sequence[tuple[int, str]]
+    ) -> BatchRecord:
+        """``commit`` for lines already encoded (``encode_lines``) and their failures."""
+        _sync_write(self._out, text)
+        record = BatchRecord(batch, list(files), list(failed), self._out.tell())
         _sync_append(self._manifest, [record.to_json()])
         return record
 

@@ -20,9 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from childguard.batch.case_seam import CaseSink, case_candidate
-from childguard.batch.manifest import RunSpec, RunStore, RunWriter, new_run_id, runs_dir
+from childguard.batch.manifest import (
+    RunSpec,
+    RunStore,
+    RunWriter,
+    failed_of,
+    new_run_id,
+    runs_dir,
+)
 from childguard.batch.sources import SourceItem, check_sources, list_sources
-from childguard.batch.worker import JobSpec, scan_batch
+from childguard.batch.worker import EncodedBatch, JobSpec, encode_batch, scan_batch_encoded
 from childguard.config import Settings
 from childguard.errors import ChildguardError, ServiceUnavailable
 
@@ -97,8 +104,26 @@ def open_run(settings: Settings, run_id: str) -> RunStore:
     return RunStore.open(settings, run_id)
 
 
-def _batches(items: Sequence[SourceItem], size: int) -> list[list[SourceItem]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+#: The smallest batch the tail of a run is cut into (see ``batches``).
+MIN_BATCH = 16
+
+
+def batches(items: Sequence[SourceItem], size: int, workers: int) -> list[list[SourceItem]]:
+    """``items`` in batches of at most ``size``, shrinking towards the end of the run.
+
+    Each batch is at most half of what is left per worker (and at least ``MIN_BATCH``), so
+    the last batches are small and the workers finish together instead of one worker scanning
+    a last full batch alone. Every batch costs the client and the scheduler a few milliseconds
+    of Dask messages, so the batches are as large as that allows.
+    """
+    out: list[list[SourceItem]] = []
+    start = 0
+    while start < len(items):
+        left = len(items) - start
+        n = min(size, max(MIN_BATCH, -(-left // (2 * max(1, workers)))))
+        out.append(list(items[start : start + n]))
+        start += n
+    return out
 
 
 def _died_line(item: SourceItem, run_id: str, reason: str) -> dict[str, Any]:
@@ -144,9 +169,10 @@ def execute_run(
         progress_done = len(done)
         if on_progress:
             on_progress(progress_done, summary.total)
-        queue = _batches(pending, settings.backfill_batch_size)
+        workers = _worker_count(client)
+        queue = batches(pending, settings.backfill_batch_size, workers)
         queue.reverse()
-        window = max(4, 2 * _worker_count(client))
+        window = max(4, 2 * workers)
         batch_of: dict[Any, list[SourceItem]] = {}
         writer = RunWriter(store)
         seq = as_completed()
@@ -154,7 +180,7 @@ def execute_run(
         def submit() -> None:
             while queue and len(batch_of) < window:
                 batch = queue.pop()
-                future = client.submit(scan_batch, batch, job, pure=False)
+                future = client.submit(scan_batch_encoded, batch, job, pure=False)
                 batch_of[future] = batch
                 seq.add(future)
 
@@ -163,13 +189,13 @@ def execute_run(
             for future in seq:
                 batch = batch_of.pop(future)
                 try:
-                    lines: list[dict[str, Any]] = future.result()
+                    result: EncodedBatch = future.result()
                 except KilledWorker:
                     if len(batch) > 1:
                         queue.extend([item] for item in reversed(batch))
                         submit()
                         continue
-                    lines = [_died_line(batch[0], spec.run_id, WORKER_DIED)]
+                    result = encode_batch([_died_line(batch[0], spec.run_id, WORKER_DIED)])
                 except ChildguardError:
                     # The worker could not open its runtime (database, index): nothing can be
                     # scanned there, so the run stops with that message; --resume goes on.
@@ -180,10 +206,11 @@ def execute_run(
                         f"{progress_done} of {summary.total} files; finish the run with "
                         f"`childguard backfill --resume {spec.run_id}`"
                     ) from None
-                writer.commit(next_batch, [item.index for item in batch], lines)
+                files = [item.index for item in batch]
+                writer.commit_text(next_batch, files, result.text, failed_of(result.notable))
                 next_batch += 1
-                for line in lines:
-                    summary.scanned += 1
+                summary.scanned += result.count
+                for line in result.notable:
                     summary.failed += int("error" in line)
                     summary.matched += int(bool(line.get("matched")))
                     flagged = line.get("flagged") or (line.get("intel") or {}).get("text", {}).get(
