@@ -139,7 +139,7 @@ def message_evidence(
             continue
         if f.label in labels:
             k = labels.index(f.label)
-            if f.stage in SUPPORTING_STAGES.get(f.label, ()):
+            if f.stage and f.stage in SUPPORTING_STAGES.get(f.label, ()):
                 support[k] = max(support[k], f.score)
                 support_stages[k].add(f.stage)
                 continue
