@@ -77,4 +77,3 @@ def test_a_question_particle_is_no_content_cue() -> None:
         f for r in RECOGNIZERS if r.applies_to(art) for f in r.analyze(art)
         if f.label == "CSAM_TRADE"
     ]  # fmt: skip
-
