@@ -20,9 +20,6 @@ APPS = (
     r"line|viber|wechat)"
 )
 PARENTS = r"(?:bo me|ba me|cha me|phu huynh|bo|me|ba|gia dinh|thay co|co giao|thay giao|nha)"
-#: An adult to a child, for rides and waiting: between peers ("tao đợi mày ở cổng") it is a threat.
-ADULT_ME = r"(?:anh|chu|bac|chi|co)"
-CHILD_YOU = r"(?:em|chau|con|be)"
 KIDS = r"(?:tre em|tre con|con nit|hoc sinh|be gai|be trai|em be|vi thanh nien|loli\w*|cp|be)"
 
 
@@ -36,7 +33,6 @@ class ViGroomingRecognizer(PatternRecognizer):
         rules("GROOMING", "access_profiling", 0.55,
               rf"\b{YOU} (?:nam nay )?(?:bao nhieu|may) tuoi\b",
               r"\bhoc lop (?:may|mấy)\b", r"\bhoc (?:o )?truong nao\b",
-              r"\b(?:tan hoc|di hoc ve|tan truong) (?:luc )?may gio\b",
               rf"\b(?:nha )?{YOU} (?:o|song o) (?:dau|cho nao|khu nao)\b",
               rf"\b{YOU} (?:o|song) voi ai\b", r"\bnha (?:em|ban|con) o dau\b")
         + rules("GROOMING", "trust_gifts", 0.55,
@@ -62,9 +58,7 @@ class ViGroomingRecognizer(PatternRecognizer):
                 rf"\b(?:dung|khong duoc|dung co|cam|khong nen) (?:noi|ke|ke lai|bao|ho) "
                 rf"(?:voi |cho )?(?:ai|{PARENTS}|ban be|nguoi khac|bat ky ai)\b",
                 r"\bbi mat (?:cua )?(?:hai |2 )?(?:anh em|chung ta|minh|ta)\b",
-                r"\b(?:xoa|xoa het|xoa di) (?:tin nhan|doan chat|chat|cuoc tro chuyen|het|"
-                r"thong bao|lich su)\b",
-                rf"\bkeo {PARENTS} (?:thay|biet|doc|phat hien)\b",
+                r"\b(?:xoa|xoa het|xoa di) (?:tin nhan|doan chat|chat|cuoc tro chuyen|het)\b",
                 rf"\b(?:chi co )?{ME} (?:moi )?hieu {YOU}\b",
                 rf"\b{PARENTS} (?:khong|se khong|chang) hieu (?:{YOU}|duoc)\b",
                 r"\bchuyen (?:cua )?(?:hai |2 )?(?:anh em|chung ta|minh)\b")
@@ -85,13 +79,7 @@ class ViGroomingRecognizer(PatternRecognizer):
                 rf"\b{ME} (?:den|qua|toi) (?:don|ruoc|tim) {YOU}\b",
                 rf"\b(?:den|qua|toi|ve) (?:nha|phong|khach san|nha nghi) (?:cua )?{ME}\b",
                 r"\b(?:cuoi tuan|toi nay|ngay mai|mai|sau gio hoc|tan hoc)\b.{0,20}"
-                r"\b(?:gap|di choi|hen)\b",
-                # a ride, or waiting for the child somewhere ("chú chở cháu về", "anh đợi ở quán")
-                rf"\b{ADULT_ME} (?:cho|dua|don|ruoc) {CHILD_YOU} "
-                rf"(?:ve|di choi|di an|di hoc|di dao)\b",
-                rf"\b{ADULT_ME} (?:doi|cho) (?:{CHILD_YOU} )?(?:o|tai|truoc) "
-                rf"(?:goc|cong|quan|truong|ngo|duong|cho cu)\b",
-                rf"\bdua {CHILD_YOU} di (?:choi|an|dao)\b", r"\btron (?:tiet|hoc|hoc them)\b")
+                r"\b(?:gap|di choi|hen)\b")
         + rules("GROOMING", "platform_migration", 0.6,
                 rf"\b(?:add|ket ban|nhan tin|chat|inbox|qua|sang|chuyen sang|lien lac|lien he|"
                 rf"noi chuyen) (?:{ME} |voi {ME} )?(?:qua |tren |o |bang |ben )?{APPS}\b",
