@@ -96,6 +96,21 @@ class MessageEvidence:
     minor_cue: bool = False
     banter: bool = False
     distress: bool = False
+    #: Per label, the highest recognizer score of its supporting stages (``SUPPORTING_STAGES``),
+    #: held back until the conversation shows a content cue of the label.
+    support: list[float] = field(default_factory=list)
+    support_stages: list[set[str]] = field(default_factory=list)
+    #: Per label, whether this message is a content cue of the label (a recognizer found one of
+    #: its other stages, or the message model scored it risky in one of them).
+    content: list[bool] = field(default_factory=list)
+
+
+#: Stages that are evidence of a label only next to a content cue of it. Selling with prices,
+#: payment apps and a contact is ordinary commerce (phones, clothes, game items); it is abuse-
+#: material trade only once the chat names the content ("kid pics", "cp", "link for the folder").
+SUPPORTING_STAGES: dict[str, frozenset[str]] = {
+    "CSAM_TRADE": frozenset({"offering", "payment_contact"}),
+}
 
 
 def message_evidence(
@@ -106,10 +121,13 @@ def message_evidence(
     risky: float,
 ) -> MessageEvidence:
     """One message's input to the scorer from its recognizer findings, its model probabilities
-    (in ``labels`` order) and the model's stage per label."""
+    (in ``labels`` order) and the model's stage per label. Findings of a label's supporting
+    stages go to ``support`` rather than ``recognizer``."""
     rec = [0.0] * len(labels)
+    support = [0.0] * len(labels)
     stages: list[set[str]] = [set() for _ in labels]
     rec_stages: list[set[str]] = [set() for _ in labels]
+    support_stages: list[set[str]] = [set() for _ in labels]
     minor = adult = cue = banter = distress = False
     for f in findings:
         if f.label == CONTEXT:
@@ -121,16 +139,36 @@ def message_evidence(
             continue
         if f.label in labels:
             k = labels.index(f.label)
+            if f.stage and f.stage in SUPPORTING_STAGES.get(f.label, ()):
+                support[k] = max(support[k], f.score)
+                support_stages[k].add(f.stage)
+                continue
             rec[k] = max(rec[k], f.score)
             if f.stage:
                 stages[k].add(f.stage)
                 rec_stages[k].add(f.stage)
             cue = cue or f.stage in MINOR_CUE_STAGES
+    content = [r > 0 for r in rec]
     for k, label in enumerate(labels):
         if probabilities[k] >= risky and label in model_stage:
             stages[k].add(model_stage[label])
+            # The message model's own probability is not held back (cross-validation: holding
+            # it too lost more trade chats than sales chats it spared).
+            supporting = SUPPORTING_STAGES.get(label, frozenset())
+            content[k] = content[k] or model_stage[label] not in supporting
     return MessageEvidence(
-        list(probabilities), rec, stages, rec_stages, minor, adult, cue, banter, distress
+        list(probabilities),
+        rec,
+        stages,
+        rec_stages,
+        minor,
+        adult,
+        cue,
+        banter,
+        distress,
+        support,
+        support_stages,
+        content,
     )
 
 
@@ -184,6 +222,9 @@ def prefix_features(
     distress = False
     risky_senders: list[set[str]] = [set() for _ in range(n_labels)]
     rec_senders: list[set[str]] = [set() for _ in range(n_labels)]
+    # Supporting-stage hits wait here (score, stages, sender, message) until a content cue.
+    content_seen = [False] * n_labels
+    held: list[list[tuple[float, set[str], str, int]]] = [[] for _ in range(n_labels)]
     for i, ev in enumerate(evidence):
         minor = minor or ev.minor
         adult = adult or ev.adult
@@ -196,12 +237,22 @@ def prefix_features(
         for k in range(n_labels):
             p = ev.model[k]
             r = ev.recognizer[k]
+            if ev.support and ev.support[k] > 0:
+                held[k].append((ev.support[k], ev.support_stages[k], sender, i))
+            content_seen[k] = content_seen[k] or bool(ev.content and ev.content[k])
+            if content_seen[k] and held[k]:
+                for score, stages_, who, j in held[k]:
+                    r = max(r, score)
+                    for stage in stages_:
+                        rec_seen[k][stage] = max(rec_seen[k].get(stage, j), j)
+                        last_seen[k][stage] = max(last_seen[k].get(stage, j), j)
+                    if score >= RISKY:
+                        rec_senders[k].add(who)
+                held[k] = []
             if p > best[k]:
                 best[k] = p
             t = top3[k]
-            if p > t[2]:
-                t[2] = p
-                t.sort(reverse=True)
+            _push_top3(t, p)
             if r > best_rec[k]:
                 best_rec[k] = r
             seen = last_seen[k]
@@ -242,6 +293,13 @@ def prefix_features(
             out[i, k, 17] = _max_except(strongest_all, k)
             out[i, k, 18] = _max_except(best_rec, k)
     return out
+
+
+def _push_top3(top: list[float], p: float) -> None:
+    """Keep ``top`` (three values, highest first) the three highest seen, ``p`` included."""
+    if p > top[2]:
+        top[2] = p
+        top.sort(reverse=True)
 
 
 def _max_except(values: list[float], k: int) -> float:

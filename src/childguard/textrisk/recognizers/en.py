@@ -27,8 +27,9 @@ APPS = (
     r"tiktok|viber|wechat|session|threema)"
 )
 PARENTS = r"(?:parents?|mom|mum|mother|dad|father|family|teachers?|mama|papa|folks)"
+# "kids stuff" (clothes, toys) and "new cpu" are what shops sell: no "stuff", and "cp" whole.
 CODED = (
-    r"(?:cp|pthc|young content|kids? (?:videos?|vids|content|pics|stuff)|child (?:content|videos?|"
+    r"(?:cp\b|pthc|young content|kids? (?:videos?|vids|content|pics)|child (?:content|videos?|"
     r"pics)|underage (?:content|videos?|pics|girls?|boys?)|teen (?:packs?|content)|"
     r"private collection|(?:young|little) (?:girls?|boys?|ones?) (?:videos?|vids|content|pics)|"
     r"pedo\w* (?:content|links?|videos?|stuff)|loli\w*|jailbait)"
@@ -251,6 +252,14 @@ class EnCsamTradeRecognizer(PatternRecognizer):
               r"\b(?:links?|folders?|mega|drive|packs?|collection) (?:with|of|full of) "
               r"(?:young|kids?|teens?|underage|cp|little)\b",
               rf"\b{CODED} (?:links?|folders?|mega|packs?|collections?|for sale|available)\b")
+        # Content named without a coded term: media of (young, local...) children. The adjective
+        # keeps "pics of the kids" in a family chat out.
+        + rules("CSAM_TRADE", "advertising", 0.6,
+                r"\b(?:young|little|underage|local|small) (?:girls?|boys?|kids?|children) "
+                r"(?:vids?|videos?|clips?|pics|photos|content|collection|files|sets?)\b",
+                r"\b(?:vids?|videos?|clips?|pics|photos|content|files|sets?) (?:of|with) "
+                r"(?:local |little |young |underage |small )(?:girls?|boys?|kids?|children)\b",
+                r"\b(?:young|underage) (?:collection|content|files)\b")
         + rules("CSAM_TRADE", "offering", 0.75,
                 r"(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|bucks))\s*(?:per|a|for|each|/|for one)\s*"
                 r"(?:folder|link|pack|video|vid|gb|collection|set)",

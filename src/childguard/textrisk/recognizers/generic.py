@@ -60,8 +60,9 @@ class GenericCsamTermsRecognizer(PatternRecognizer):
                 rf"(?:links?|folders?|mega|packs?|sale|selling|trade).{{0,30}}{CODED}")
         + rules("CSAM_TRADE", "advertising", 0.6,
                 r"\bno adults?\b",
-                r"\b(?:young|teen|kids?|girls?|boys?) (?:packs?|folders?|stuff)\b",
-                r"\b(?:candy|teddy|pizza) (?:shop|folders?|menu|links?|packs?)\b")
+                # "kids stuff" or a "pizza menu" is what a shop sells; a "kids folder" is not.
+                r"\b(?:young|teen|kids?|girls?|boys?) (?:packs?|folders?)\b",
+                r"\b(?:candy|teddy|pizza) (?:folders?|links?|packs?)\b")
         + rules("CSAM_TRADE", "requesting", 0.8, r"\bthe younger the better\b")
         + rules("CSAM_TRADE", "payment_contact", 0.4,
                 r"\busdt\b", r"\btrc ?2[o0]\b", r"\b(?:vip|lifetime) (?:access|\d+)")

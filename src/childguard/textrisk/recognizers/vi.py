@@ -170,6 +170,10 @@ class ViCsamTradeRecognizer(PatternRecognizer):
               rf"\b(?:ban|co|hang moi|chia se|pass|share) (?:\w+ )?(?:clip|video|anh|link|hang|"
               rf"tai lieu|kho|nhom) (?:\w+ )?{KIDS}\b",
               rf"\b(?:link|nhom|group|kho|folder|thu muc) (?:clip|video|hang|anh) {KIDS}\b")
+        # "hang nhi", "clip nhi": slang for children's content, read with its diacritic
+        # ("nhỉ", a question particle, folds to the same letters).
+        + rules("CSAM_TRADE", "advertising", 0.6,
+                r"\b(?:clip|video|hàng|link|ảnh|hình|kho|nhóm) nhí\b", layer="norm")
         + rules("CSAM_TRADE", "offering", 0.75,
                 r"\d+ ?(?:k|\$|usd|trieu|tr|nghin)\s*(?:/|mot|1|moi) ?(?:link|folder|thu muc|"
                 r"goi|clip|video|nhom)\b",
