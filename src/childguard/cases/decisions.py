@@ -339,9 +339,7 @@ def _add_to_bank(
         repo.add_entries(bank, entries)
 
 
-def _withdraw_from_banks(
-    session: Session, case: Case, decision: CaseDecision, actor: Actor
-) -> int:
+def _withdraw_from_banks(session: Session, case: Case, decision: CaseDecision, actor: Actor) -> int:
     """Disable the entries ``decision``'s ``add_to_bank`` added; returns how many."""
     repo = BankRepository(session, _org(session, case.org_id), actor)
     disabled = 0

@@ -17,11 +17,12 @@ from pathlib import Path
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from childguard import audit, gc_pause, orgkeys
+from childguard import audit, orgkeys
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from childguard.exchange import pages
 from childguard.media.banks import BankRepository
+from childguard.runtime import gc_paused
 from childguard.store.models import (
     Bank,
     BankEntry,
@@ -357,7 +358,7 @@ def read_page(
     if feed.org_id != reader.id and session.get(FeedGrant, (feed.id, reader.id)) is None:
         raise PermissionDenied(f"your organisation has no access to feed {feed_name}")
     publisher = session.get(Org, feed.org_id)
-    with gc_pause.paused():  # up to MAX_PAGE rows as tuples, see gc_pause
+    with gc_paused():  # up to MAX_PAGE rows as tuples, see runtime.gc_paused
         rows = _change_rows(session, feed.id, cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from childguard import audit, gc_pause, orgkeys
+from childguard import audit, orgkeys
 from childguard.audit import Actor
 from childguard.config import Settings
 from childguard.errors import ChildguardError, Conflict, InvalidInput, NotFound
@@ -29,6 +29,7 @@ from childguard.exchange import bank_apply, pages
 from childguard.exchange.errors import PageRefused, PartnerUnavailable
 from childguard.exchange.transport import HttpClient
 from childguard.media.banks import BankRepository
+from childguard.runtime import gc_paused
 from childguard.store.db import Database
 from childguard.store.models import (
     Bank,
@@ -295,7 +296,7 @@ def _fetch_page(client: HttpClient, settings: Settings, source: _Source, cursor:
     )
     if response.status != 200:
         raise PartnerUnavailable(_status_message(response.status, response.body))
-    with gc_pause.paused():  # 50,000 changes parsed: see gc_pause
+    with gc_paused():  # 50,000 changes parsed: see runtime.gc_paused
         return pages.verify(
             response.body,
             response.header(pages.SIGNATURE_HEADER),
@@ -354,7 +355,7 @@ def sync(
                         _fetch_page, client, settings, source, page.next_cursor
                     )
                     ahead = (page.next_cursor, source, future)
-                with gc_pause.paused(), db.session(write=True) as session:
+                with gc_paused(), db.session(write=True) as session:
                     applied = _apply(session, sub_id, page, apply_signals, mode)
             except PartnerUnavailable as exc:
                 result.status, result.error = "unavailable", exc.message

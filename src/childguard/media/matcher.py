@@ -26,7 +26,6 @@ import numpy as np
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import OperationalError
 
-from childguard import gc_pause
 from childguard.config import Settings
 from childguard.errors import NotFound, StorageError
 from childguard.media.entry_bank_map import EntryBankMap
@@ -40,6 +39,7 @@ from childguard.media.match_rows import (
 from childguard.media.match_types import BankRef, Match, apply_allow
 from childguard.media.signals.base import HashResult, LookupHash, SignalIndex
 from childguard.media.signals.registry import get_signal_type, signal_types
+from childguard.runtime import gc_paused
 from childguard.store.db import Database
 from childguard.store.models import Bank, BankEntry, IndexChange, Org
 
@@ -293,7 +293,7 @@ class Matcher:
                 for c in changes
                 if c.op == "add" and c.entry_id is not None and c.entry_id_end != c.entry_id
             ]
-            with gc_pause.paused():  # a bulk add's range: up to millions of rows, see gc_pause
+            with gc_paused():  # a bulk add's range: up to millions of rows, see runtime.gc_paused
                 self._load_entries(singles, ranges, enabled, skip_banks=reloaded)
             self.scope = self._compute_scope(enabled) if self.scope is not None else None
             self.last_seq = changes[-1].seq

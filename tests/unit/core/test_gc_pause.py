@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from childguard import gc_pause
+from childguard.runtime import gc_paused
 
 
 @pytest.fixture(autouse=True)
@@ -19,23 +19,23 @@ def collector_enabled() -> Iterator[None]:
 
 
 def test_nested_pauses_re_enable_once_the_outer_one_ends() -> None:
-    with gc_pause.paused():
+    with gc_paused():
         assert not gc.isenabled()
-        with gc_pause.paused():
+        with gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
 
 
 def test_an_error_in_the_block_still_re_enables() -> None:
-    with pytest.raises(ValueError), gc_pause.paused():
+    with pytest.raises(ValueError), gc_paused():
         raise ValueError("boom")
     assert gc.isenabled()
 
 
 def test_a_collector_disabled_before_stays_disabled() -> None:
     gc.disable()
-    with gc_pause.paused():
+    with gc_paused():
         pass
     assert not gc.isenabled()
 
@@ -44,12 +44,12 @@ def test_overlapping_pauses_in_two_threads() -> None:
     inside, release = threading.Event(), threading.Event()
 
     def other() -> None:
-        with gc_pause.paused():
+        with gc_paused():
             inside.set()
             release.wait(30)
 
     thread = threading.Thread(target=other)
-    with gc_pause.paused():
+    with gc_paused():
         thread.start()
         assert inside.wait(30)
     assert not gc.isenabled()  # the other thread's pause is still running
