@@ -88,10 +88,9 @@ def change_json(
     }
 
 
-def encode(page: Page, raw_changes: list[dict[str, Any]] | None = None) -> bytes:
-    """The canonical bytes that get signed and sent (``raw_changes``, when given, replace
-    ``page.changes`` as already-built JSON objects)."""
-    body = {
+def _head(page: Page) -> dict[str, Any]:
+    """Every field of a page but its changes."""
+    return {
         "v": PAGE_VERSION,
         "feed": page.feed,
         "kind": page.kind,
@@ -101,6 +100,14 @@ def encode(page: Page, raw_changes: list[dict[str, Any]] | None = None) -> bytes
         "cursor": page.cursor,
         "next_cursor": page.next_cursor,
         "more": page.more,
+    }
+
+
+def encode(page: Page, raw_changes: list[dict[str, Any]] | None = None) -> bytes:
+    """The canonical bytes that get signed and sent (``raw_changes``, when given, replace
+    ``page.changes`` as already-built JSON objects)."""
+    body = {
+        **_head(page),
         "changes": raw_changes if raw_changes is not None else [c.to_json() for c in page.changes],
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -119,17 +126,7 @@ def encode_rows(page: Page, rows: Sequence[ChangeRow]) -> bytes:
             for seq, op, entry_id, stype, value, cls, expires in rows
         ]
     )
-    head = {
-        "v": PAGE_VERSION,
-        "feed": page.feed,
-        "kind": page.kind,
-        "publisher": page.publisher,
-        "subscriber": page.subscriber,
-        "nonce": page.nonce,
-        "cursor": page.cursor,
-        "next_cursor": page.next_cursor,
-        "more": page.more,
-    }
+    head = _head(page)
     rest = json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # "changes" sorts before every other key: it comes first
     return f'{{"changes":[{changes}],{rest[1:]}'.encode()
