@@ -11,6 +11,12 @@ from typing import Any
 from childguard.config import Settings
 from childguard.errors import InvalidInput, ServiceUnavailable
 
+#: Dask settings of the local cluster's workers (the nanny hands them to each worker process).
+#: distributed's statistical profiler samples every thread's stack every 10 ms under the GIL
+#: that the scanning thread needs; a backfill's tasks are all the same function, so its
+#: profile tells nothing worth that.
+WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+
 
 def default_workers() -> int:
     """One worker process per core available to this process."""
@@ -74,14 +80,17 @@ def _client(
         return
     if workers is not None and workers < 1:
         raise InvalidInput("--workers must be at least 1")
-    cluster = LocalCluster(
-        n_workers=workers or default_workers(),
-        threads_per_worker=1,
-        processes=processes,
-        memory_limit=f"{settings.backfill_worker_memory_mb}MiB",
-        dashboard_address=":0",  # a free port: several runs may share a machine
-        silence_logs=logging.ERROR,
-    )
+    import dask
+
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=processes,
+            memory_limit=f"{settings.backfill_worker_memory_mb}MiB",
+            dashboard_address=":0",  # a free port: several runs may share a machine
+            silence_logs=logging.ERROR,
+        )
     client = Client(cluster)
     try:
         yield client

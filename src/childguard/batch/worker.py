@@ -23,6 +23,7 @@ from childguard.errors import (
     StorageError,
     TooLarge,
 )
+from childguard.runtime import gc_paused
 
 if TYPE_CHECKING:
     from childguard.media.intel.analyze import IntelEngine
@@ -155,7 +156,8 @@ def encode_batch(lines: list[dict[str, Any]]) -> EncodedBatch:
 
 def scan_batch_encoded(items: list[SourceItem], job: JobSpec) -> EncodedBatch:
     """``scan_batch``, its results encoded on the worker (the task a backfill submits)."""
-    return encode_batch(scan_batch(items, job))
+    with gc_paused():
+        return encode_batch(scan_batch(items, job))
 
 
 def _base(item: SourceItem, job: JobSpec) -> dict[str, Any]:

@@ -23,6 +23,12 @@ def _allocator_tuned() -> bool:
     return tune_allocator.cache_info().currsize == 1
 
 
+def _profiler_enabled() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
 def test_worker_tunes_its_allocator_before_scanning(tmp_path: Path, settings: Settings) -> None:
     """Without it, distributed's MALLOC_TRIM_THRESHOLD_ makes each image fault its pages in."""
     db = Database.open(settings)
@@ -37,6 +43,8 @@ def test_worker_tunes_its_allocator_before_scanning(tmp_path: Path, settings: Se
     store = prepare_run(settings, [str(folder)], intel=False)
     with dask_client(settings, workers=1) as client:
         assert list(client.run(_allocator_tuned).values()) == [False]
+        # distributed's profiler samples the scanning thread's stack every 10 ms under its GIL.
+        assert list(client.run(_profiler_enabled).values()) == [False]
         summary = execute_run(store, settings, org_id, client)
         assert list(client.run(_allocator_tuned).values()) == [True]
     assert summary.scanned == 3 and summary.failed == 0

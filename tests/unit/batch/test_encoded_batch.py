@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from childguard.batch.manifest import RunSpec, RunStore, RunWriter
 from childguard.batch.sources import SourceItem
 from childguard.batch.worker import encode_batch
@@ -64,3 +66,22 @@ def test_batches_cover_every_item_once_and_shrink_towards_the_end() -> None:
     assert sizes[-1] <= MIN_BATCH and len(cut) < 10_000 // 128
     assert [len(b) for b in batches(items[:5], 256, workers=2)] == [5]
     assert [len(b) for b in batches(items[:40], 2, workers=2)] == [2] * 20
+
+
+def test_a_batch_scans_with_the_cyclic_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its full collections walked a worker's whole start-up heap (see scan_batch_encoded)."""
+    import gc
+
+    from childguard.batch import worker
+
+    seen: list[bool] = []
+
+    def fake_scan(items: list[SourceItem], job: object) -> list[dict[str, object]]:
+        seen.append(gc.isenabled())
+        return list(LINES)
+
+    monkeypatch.setattr(worker, "scan_batch", fake_scan)
+    was = gc.isenabled()
+    encoded = worker.scan_batch_encoded([], None)  # type: ignore[arg-type]
+    assert seen == [False] and encoded.count == len(LINES)
+    assert gc.isenabled() == was
