@@ -9,7 +9,7 @@ from childguard.config import Settings
 HEADER = """# Configuration
 
 childguard reads its settings from environment variables with the prefix `CHILDGUARD_`
-(pydantic-settings). Every variable is optional. This file is generated from
+(read when a command or the server starts). Every variable is optional. This file is generated from
 `src/childguard/config.py` by `python scripts/gen_config_docs.py`; a test keeps the two in step.
 
 | variable | default | meaning |

@@ -2,15 +2,23 @@
 
 Every field has a description; ``docs/configuration.md`` lists them all and a test checks that
 the list and this class agree.
+
+Every setting is a scalar, so reading them needs no more than a pydantic model filled from
+``os.environ``: pydantic-settings, which did it before, cost every command 120 ms of imports
+(asyncio, pydantic's dataclasses, its cloud secret providers) on a 0.4 s ``childguard hash``
+(issue 13: a quick CLI).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+#: The prefix of every setting's environment variable.
+ENV_PREFIX = "CHILDGUARD_"
 
 
 def default_data_dir() -> Path:
@@ -20,10 +28,35 @@ def default_data_dir() -> Path:
     return Path(base) / "childguard"
 
 
-class Settings(BaseSettings):
-    """Runtime configuration. Build one per process (or per test); nothing reads it at import."""
+def environment_values(names: Any) -> dict[str, str]:
+    """The ``CHILDGUARD_*`` variables of this process that name one of ``names``.
 
-    model_config = SettingsConfigDict(env_prefix="CHILDGUARD_", extra="ignore")
+    Matched case-insensitively (``childguard_org`` sets ``org`` too), as pydantic-settings did.
+    """
+    wanted = set(names)
+    out: dict[str, str] = {}
+    for key, value in os.environ.items():
+        upper = key.upper()
+        if upper.startswith(ENV_PREFIX):
+            name = upper[len(ENV_PREFIX) :].lower()
+            if name in wanted:
+                out[name] = value
+    return out
+
+
+class Settings(BaseModel):
+    """Runtime configuration. Build one per process (or per test); nothing reads it at import.
+
+    ``Settings(**values)`` takes each setting from ``values``, else from the environment
+    variable ``CHILDGUARD_<NAME>``, else its default; every value is validated, defaults too.
+    ``model_copy`` and unpickling (a Dask worker) keep the values as they were: they do not
+    read the environment again.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**environment_values(type(self).model_fields), **values})
 
     data_dir: Path = Field(
         default_factory=default_data_dir,

@@ -46,6 +46,11 @@ def test_hash_imports_no_database_or_web_library() -> None:
     loaded = _modules_after("hash", str(PDQ_DATA / "images" / "wee.jpg"))
     assert "childguard.media.signals.pdq" in loaded  # it did hash
     assert not {m for m in loaded if m.startswith(HEAVY)}
+    # What one JPEG does not need: the settings' former library (with asyncio), the HEIF
+    # decoder, the process pool, the match index.
+    unneeded = ("pydantic_settings", "asyncio", "pillow_heif", "concurrent.futures.process")
+    assert not {m for m in loaded if m.startswith(unneeded)}
+    assert "childguard.media.index.pdq_mih" not in loaded
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -43,3 +43,18 @@ def test_bad_setting_value_is_a_validation_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CHILDGUARD_PDQ_THRESHOLD", "999")
     with pytest.raises(ValueError, match="pdq_threshold"):
         Settings()
+
+
+def test_settings_come_from_arguments_then_environment_then_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHILDGUARD_PDQ_THRESHOLD", "20")
+    monkeypatch.setenv("childguard_org", "lower-case-name")  # matched case-insensitively
+    monkeypatch.setenv("CHILDGUARD_NO_SUCH_SETTING", "x")  # ignored
+    assert Settings().pdq_threshold == 20
+    assert Settings().org == "lower-case-name"
+    assert Settings(pdq_threshold=12).pdq_threshold == 12
+    copied = Settings(pdq_threshold=12).model_copy(update={"org": "other"})
+    assert (copied.pdq_threshold, copied.org) == (12, "other")
+    monkeypatch.delenv("CHILDGUARD_PDQ_THRESHOLD")
+    assert Settings().pdq_threshold == Settings.model_fields["pdq_threshold"].default

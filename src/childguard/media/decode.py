@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -56,29 +55,50 @@ class DecodedImage:
     stored_size: tuple[int, int]
 
 
-@cache
-def _register_plugins() -> None:
-    """Teach Pillow HEIC/HEIF (and AVIF where Pillow lacks it); done once, on first decode."""
+_plugins_registered = False
+
+
+def register_extra_decoders() -> bool:
+    """Teach Pillow HEIC/HEIF (and AVIF where Pillow lacks it); True if this call did it.
+
+    Decoding does it only when Pillow's own decoders identify no format (importing pillow-heif
+    costs 6 ms of ``childguard hash one.jpg``'s start-up); code that calls ``Image.open``
+    itself calls this first.
+    """
+    global _plugins_registered
+    if _plugins_registered:
+        return False
+    _plugins_registered = True
     try:
         import pillow_heif
     except ImportError:  # pragma: no cover - pillow-heif is a dependency
-        return
+        return False
     pillow_heif.register_heif_opener()
     from PIL import features
 
     if not features.check("avif") and hasattr(pillow_heif, "register_avif_opener"):
         pillow_heif.register_avif_opener()  # pragma: no cover - Pillow >= 11.2 reads AVIF
+    return True
+
+
+def _open_any(source: Path | MediaFile) -> ImageFile.ImageFile:
+    """``Image.open`` of ``source``, with the HEIF/AVIF decoders added if Pillow's fail."""
+    try:
+        return Image.open(source if isinstance(source, Path) else source.open())
+    except UnidentifiedImageError:
+        if not register_extra_decoders():
+            raise
+    return Image.open(source if isinstance(source, Path) else source.open())
 
 
 def _open_checked(source: Path | MediaFile, settings: Settings) -> ImageFile.ImageFile:
     """Open ``source`` reading only its header, refusing sizes over ``max_pixels``."""
-    _register_plugins()
     path = source if isinstance(source, Path) else source.path
     # childguard enforces CHILDGUARD_MAX_PIXELS itself (configurable, with a clear message), so
     # Pillow's process-wide decompression-bomb limit must not refuse an image first.
     Image.MAX_IMAGE_PIXELS = None
     try:
-        im = Image.open(path if isinstance(source, Path) else source.open())
+        im = _open_any(source)
     except Image.DecompressionBombError as exc:  # only if another caller re-set Pillow's limit
         raise TooLarge(
             f"{path.name}: image is over Pillow's decompression-bomb limit "

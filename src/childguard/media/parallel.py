@@ -8,17 +8,18 @@ memory does not grow with the number of files.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from childguard.config import Settings
 from childguard.errors import ChildguardError, HashingError
 from childguard.media.scan import FileScan, scan_one
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Files queued per worker ahead of the one being printed.
 AHEAD_PER_WORKER = 4
@@ -59,6 +60,10 @@ def hash_files(
         for path, error in files:
             yield FileScan(str(path), error=error) if error else scan_one(path, settings, None)
         return
+    # Imported here: one file needs no pool, and the pool's modules cost 5 ms of start-up.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork: workers start in milliseconds with the hashing modules already imported
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(
@@ -83,6 +88,8 @@ def _result(entry: tuple[Path, FileScan | Future[FileScan]]) -> FileScan:
     path, item = entry
     if isinstance(item, FileScan):
         return item
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return item.result()
     except BrokenProcessPool:  # a worker was killed (out of memory, a signal): say so per file

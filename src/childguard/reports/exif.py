@@ -21,6 +21,9 @@ def exif_of(data: bytes) -> dict[str, str]:
 
     GPS comes out as ``GPSLatitude``/``GPSLongitude`` in signed decimal degrees.
     """
+    from childguard.media.decode import register_extra_decoders
+
+    register_extra_decoders()  # HEIC/AVIF
     try:
         with Image.open(io.BytesIO(data)) as image:
             exif = image.getexif()

@@ -49,6 +49,9 @@ def render_image(image: Image.Image, rendering: Rendering) -> bytes:
 
 def render_bytes(data: bytes, rendering: Rendering) -> bytes:
     """A rendered preview of an image given as bytes; ``UnsupportedMedia`` when not an image."""
+    from childguard.media.decode import register_extra_decoders
+
+    register_extra_decoders()  # HEIC/AVIF
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()

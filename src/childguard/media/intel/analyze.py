@@ -117,6 +117,9 @@ class IntelEngine:
         return report
 
     def _photo(self, media: MediaFile) -> IntelReport:
+        from childguard.media.decode import register_extra_decoders
+
+        register_extra_decoders()  # HEIC/AVIF photos, as the hashing decoded them
         settings = self.settings
         with media.open() as handle, Image.open(handle) as image:
             report = IntelReport(photo_metadata(image))

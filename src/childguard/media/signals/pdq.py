@@ -27,7 +27,6 @@ from PIL import Image
 from childguard.config import Settings
 from childguard.errors import InvalidInput, UnsupportedMedia
 from childguard.media.decode import decoding, upright
-from childguard.media.index.pdq_mih import PdqMihIndex
 from childguard.media.native.pdq import dihedral_hashes, pdq_hash
 from childguard.media.signals.base import (
     ContentKind,
@@ -124,6 +123,8 @@ class PdqSignal(SignalType):
 
     @classmethod
     def index_class(cls) -> type[SignalIndex]:
+        # Imported here: hashing alone (``childguard hash``) needs no index (25 ms of start-up).
+        from childguard.media.index.pdq_mih import PdqMihIndex
 
         return PdqMihIndex
 
