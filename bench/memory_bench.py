@@ -59,7 +59,7 @@ def run_scenario(name: str, clients: int, png: Path) -> dict[str, object]:
     from childguard.config import Settings
 
     data = Path(tempfile.mkdtemp(prefix="cg-membench-"))
-    settings = Settings(data_dir=data, database_url=None, **SCENARIOS[name])  # type: ignore[arg-type]
+    settings = Settings(data_dir=data, database_url=None, **SCENARIOS[name])
     app = create_app(settings, start_poller=False)
     body = png.read_bytes()
     with TestClient(app) as client:

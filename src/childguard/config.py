@@ -12,6 +12,7 @@ Every setting is a scalar, so reading them needs no more than a pydantic model f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def default_data_dir() -> Path:
     return Path(base) / "childguard"
 
 
-def environment_values(names: Any) -> dict[str, str]:
+def environment_values(names: Iterable[str]) -> dict[str, str]:
     """The ``CHILDGUARD_*`` variables of this process that name one of ``names``.
 
     Matched case-insensitively (``childguard_org`` sets ``org`` too), as pydantic-settings did.
@@ -55,8 +56,13 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", validate_default=True)
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**environment_values(type(self).model_fields), **values})
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        # A validator, not an ``__init__``, so that type checkers still see each keyword.
+        if isinstance(data, dict):
+            return {**environment_values(cls.model_fields), **data}
+        return data
 
     data_dir: Path = Field(
         default_factory=default_data_dir,
