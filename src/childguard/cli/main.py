@@ -8,6 +8,7 @@ the command that runs. ``app`` and ``load_command`` are still importable from he
 
 from __future__ import annotations
 
+import os
 import sys
 
 from childguard.cli.commands import COMMANDS as COMMANDS
@@ -33,17 +34,12 @@ def __getattr__(name: str) -> Any:
     return built
 
 
-#: pydantic looks for its plugins in every installed distribution's entry points before it
-#: builds the first model (the settings): 12-25 ms of each command's start-up for plugins that
-#: this command line never uses. ``PYDANTIC_DISABLE_PLUGINS`` set by the user wins.
-_PYDANTIC_PLUGINS_OFF = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-
 def main() -> None:
     """Console-script entry point."""
-    import os
-
-    os.environ.setdefault(*_PYDANTIC_PLUGINS_OFF)
+    # pydantic looks for its plugins in every installed distribution's entry points before it
+    # builds the first model (the settings): 12-25 ms of each command's start-up for plugins
+    # that this command line never uses. ``PYDANTIC_DISABLE_PLUGINS`` set by the user wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     status = answer(sys.argv[1:])
     if status is not None:
         sys.exit(status)

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,40 +56,39 @@ class DecodedImage:
     stored_size: tuple[int, int]
 
 
-_plugins_registered = False
+_extra_decoders_registered = False
 
 
-def register_extra_decoders() -> bool:
-    """Teach Pillow HEIC/HEIF (and AVIF where Pillow lacks it); True if this call did it.
-
-    Decoding does it only when Pillow's own decoders identify no format (importing pillow-heif
-    costs 6 ms of ``childguard hash one.jpg``'s start-up); code that calls ``Image.open``
-    itself calls this first.
-    """
-    global _plugins_registered
-    if _plugins_registered:
-        return False
-    _plugins_registered = True
+def _register_extra_decoders() -> None:
+    """Teach Pillow HEIC/HEIF (and AVIF where Pillow lacks it)."""
+    global _extra_decoders_registered
     try:
         import pillow_heif
     except ImportError:  # pragma: no cover - pillow-heif is a dependency
-        return False
+        return
     pillow_heif.register_heif_opener()
     from PIL import features
 
     if not features.check("avif") and hasattr(pillow_heif, "register_avif_opener"):
         pillow_heif.register_avif_opener()  # pragma: no cover - Pillow >= 11.2 reads AVIF
-    return True
+    _extra_decoders_registered = True
 
 
-def _open_any(source: Path | MediaFile) -> ImageFile.ImageFile:
-    """``Image.open`` of ``source``, with the HEIF/AVIF decoders added if Pillow's fail."""
+def open_image(fp: Path | IO[bytes]) -> ImageFile.ImageFile:
+    """``Image.open(fp)`` with the HEIC/HEIF/AVIF decoders: every image childguard reads opens here.
+
+    They are registered only when Pillow's own decoders identify no format (importing
+    pillow-heif costs 6 ms of ``childguard hash one.jpg``'s start-up); ``Image.open`` seeks a
+    file object back to its start, so the retry reads it whole. Raises what ``Image.open``
+    raises (``UnidentifiedImageError`` when no decoder knows the format).
+    """
     try:
-        return Image.open(source if isinstance(source, Path) else source.open())
+        return Image.open(fp)
     except UnidentifiedImageError:
-        if not register_extra_decoders():
+        if _extra_decoders_registered:
             raise
-    return Image.open(source if isinstance(source, Path) else source.open())
+    _register_extra_decoders()
+    return Image.open(fp)
 
 
 def _open_checked(source: Path | MediaFile, settings: Settings) -> ImageFile.ImageFile:
@@ -98,7 +98,7 @@ def _open_checked(source: Path | MediaFile, settings: Settings) -> ImageFile.Ima
     # Pillow's process-wide decompression-bomb limit must not refuse an image first.
     Image.MAX_IMAGE_PIXELS = None
     try:
-        im = _open_any(source)
+        im = open_image(path if isinstance(source, Path) else source.open())
     except Image.DecompressionBombError as exc:  # only if another caller re-set Pillow's limit
         raise TooLarge(
             f"{path.name}: image is over Pillow's decompression-bomb limit "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, UnidentifiedImageError
 
 #: EXIF tags a report carries (others are left out: they rarely help and may be large).
 WANTED = ("Make", "Model", "Software", "DateTime", "DateTimeOriginal", "DateTimeDigitized")
@@ -21,11 +21,10 @@ def exif_of(data: bytes) -> dict[str, str]:
 
     GPS comes out as ``GPSLatitude``/``GPSLongitude`` in signed decimal degrees.
     """
-    from childguard.media.decode import register_extra_decoders
+    from childguard.media.decode import open_image
 
-    register_extra_decoders()  # HEIC/AVIF
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(io.BytesIO(data)) as image:
             exif = image.getexif()
     except (UnidentifiedImageError, OSError, ValueError):
         return {}

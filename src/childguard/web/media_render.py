@@ -49,11 +49,10 @@ def render_image(image: Image.Image, rendering: Rendering) -> bytes:
 
 def render_bytes(data: bytes, rendering: Rendering) -> bytes:
     """A rendered preview of an image given as bytes; ``UnsupportedMedia`` when not an image."""
-    from childguard.media.decode import register_extra_decoders
+    from childguard.media.decode import open_image
 
-    register_extra_decoders()  # HEIC/AVIF
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(io.BytesIO(data)) as image:
             image.load()
             return render_image(image, rendering)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps
+from PIL import ImageOps
 
 from childguard.config import Settings
 from childguard.errors import ChildguardError
+from childguard.media.decode import open_image
 from childguard.media.intel.metadata import Metadata, photo_metadata, quicktime_metadata
 from childguard.media.intel.shared_image import FACE_SIDE, SharedImage
 from childguard.media.signals.base import ContentKind, MediaFile
@@ -117,11 +118,8 @@ class IntelEngine:
         return report
 
     def _photo(self, media: MediaFile) -> IntelReport:
-        from childguard.media.decode import register_extra_decoders
-
-        register_extra_decoders()  # HEIC/AVIF photos, as the hashing decoded them
         settings = self.settings
-        with media.open() as handle, Image.open(handle) as image:
+        with media.open() as handle, open_image(handle) as image:
             report = IntelReport(photo_metadata(image))
             shared = SharedImage.decode(image)
         if settings.intel_faces:
@@ -157,7 +155,7 @@ class IntelEngine:
         if not likely.likely:
             out["explanation"] = "the text detector found no text lines; OCR skipped"
             return out
-        with media.open() as handle, Image.open(handle) as image:
+        with media.open() as handle, open_image(handle) as image:
             full = ImageOps.exif_transpose(image.convert("RGB"))
         text = read_text(full, self.settings.intel_ocr_languages)
         out["chars"] = len(text)
