@@ -172,7 +172,7 @@ def _import_stream(
                 bank = repo.create(name)
         else:
             bank = repo.get(name)
-        return repo.import_entries(bank, entries, progress=progress)
+        return repo.import_entries(bank, entries, progress=progress.advance, phase=progress.phase)
 
 
 @bank_app.command("export")

@@ -7,7 +7,7 @@ do not pay for them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -64,11 +64,31 @@ def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
             progress.advance(task)
 
 
+class RunningCount:
+    """The callbacks of a ``counter``: ``advance(n)`` adds to the count, ``phase(label)`` renames
+    it (a step after the counting, e.g. moving imported rows into place). Both do nothing when
+    nothing is drawn."""
+
+    def __init__(self, progress: Any = None, task: Any = None) -> None:
+        self._progress = progress
+        self._task = task
+
+    def advance(self, n: int) -> None:
+        """Add ``n`` to the count."""
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def phase(self, label: str) -> None:
+        """Show ``label`` in place of the count's description."""
+        if self._progress is not None:
+            self._progress.update(self._task, description=label)
+
+
 @contextmanager
-def counter(label: str) -> Iterator[Callable[[int], None]]:
-    """A callback ``advance(n)`` drawing a running count with rate on a terminal (no total)."""
+def counter(label: str) -> Iterator[RunningCount]:
+    """A ``RunningCount`` drawing a running count with rate on a terminal (no total)."""
     if not stderr_is_terminal():
-        yield lambda n: None
+        yield RunningCount()
         return
     from rich.progress import TextColumn, TimeElapsedColumn
 
@@ -77,5 +97,4 @@ def counter(label: str) -> Iterator[Callable[[int], None]]:
         TextColumn("{task.completed:,.0f}"),
         TimeElapsedColumn(),
     ) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda n: progress.advance(task, n)
+        yield RunningCount(progress, progress.add_task(label, total=None))

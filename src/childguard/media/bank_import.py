@@ -1,10 +1,12 @@
 """The chunks of a streamed bank import (``BankRepository.import_entries``).
 
-Each chunk's duplicates merge in memory; then its new entries go in by one bulk insert, in
-digest order. Into a bank that holds none of the chunk's hashes, no look-up is needed: the
-chunk is inserted in a savepoint, and only when the bank's unique index refuses it (a hash
-stored already, or repeated from an earlier chunk) is it rolled back and redone with look-ups,
-as are the chunks after it. On PostgreSQL the ``COPY`` of one chunk runs in a thread while the
+Each chunk's duplicates merge in memory. Into a bank that holds no entry yet, chunks are
+staged in a temporary table without any look-up, and moved into the bank at the end by one
+statement in digest order (``store.staging``: at 10M hashes, inserting in reading order made
+every index insert a random page access); only when the bank's unique index refuses the move
+(a hash repeated across chunks) are the staged entries merged and inserted a chunk at a time,
+in reading order, with look-ups. Into a bank that holds entries, every chunk looks its hashes up
+and inserts the new ones. On PostgreSQL the ``COPY`` of one chunk runs in a thread while the
 caller reads and merges the next, so that the server works while the file is parsed, as in a
 plain streamed ``COPY`` (the session is used by one thread at a time: this one waits for the
 thread before it touches the session again).
@@ -24,13 +26,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from childguard.media.bank_formats import EntryIn, value_digest
-from childguard.store.bulk import (
-    DigestedEntry,
-    bulk_insert_entries,
-    bulk_insert_new_entries,
-    stored_entries,
-)
+from childguard.store.bulk import DigestedEntry, bulk_insert_entries, stored_entries
 from childguard.store.models import BankEntry
+from childguard.store.staging import (
+    create_staging,
+    drop_staging,
+    iter_staged,
+    move_staged,
+    stage_entries,
+    staged_counts,
+)
 
 #: Provenance fields that a duplicate fills in where the stored entry has them empty.
 PROVENANCE = ("source", "external_id", "classification", "note")
@@ -70,9 +75,10 @@ class ChunkImporter:
     """Inserts the chunks of one import into one bank, in the caller's transaction.
 
     Use as a context manager and call ``add`` per chunk, then ``finish``; leaving the block
-    (normally or by an error) waits for a chunk still in flight, so the caller may roll back.
-    ``look_up`` says whether the bank may already hold some of the hashes (then every chunk
-    looks its digests up first). Counts go to ``summary``.
+    (normally or by an error) waits for a chunk still in flight and drops the staging table,
+    so the caller may roll back. ``look_up`` says whether the bank may already hold some of
+    the hashes (then every chunk looks its digests up and nothing is staged). Counts go to
+    ``summary``; ``chunk_size`` bounds what a fallback merge holds in memory.
     """
 
     def __init__(
@@ -83,15 +89,19 @@ class ChunkImporter:
         summary: ImportSummary,
         *,
         look_up: bool,
+        chunk_size: int = 50_000,
     ) -> None:
         self.session = session
         self.bank_id = bank_id
         self.added_at = added_at
         self.summary = summary
         self.look_up = look_up
+        self.chunk_size = chunk_size
+        self._staged = 0
+        self._staging = False
         threaded = session.connection().dialect.name == "postgresql"
         self._pool = ThreadPoolExecutor(1, "bank-import") if threaded else None
-        self._pending: tuple[Future[bool], dict[str, EntryIn]] | None = None
+        self._pending: Future[None] | None = None
 
     def __enter__(self) -> ChunkImporter:
         return self
@@ -104,54 +114,68 @@ class ChunkImporter:
     ) -> None:
         if self._pending is not None:  # an error left a chunk in flight: let it end first
             with contextlib.suppress(Exception):
-                self._pending[0].result()
+                self._pending.result()
             self._pending = None
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        if self._staging:
+            self._staging = False
+            with contextlib.suppress(Exception):  # a dead transaction: the rollback drops it
+                drop_staging(self.session)
 
     def add(self, chunk: Sequence[EntryIn]) -> None:
-        """Merge ``chunk``'s duplicates and insert its new entries (maybe still in flight)."""
-        unique: dict[str, EntryIn] = {}
-        for e in chunk:
-            key = value_digest(e.signal_type, e.value)
-            if key in unique:
-                self.summary.merged += 1
-                unique[key] = merge_in(unique[key], e)
-            else:
-                unique[key] = e
+        """Merge ``chunk``'s duplicates and stage or insert its new entries (maybe in flight)."""
+        unique = self._merged(chunk)
         if self.look_up:
             self._insert_looked_up(unique)
             return
-        # in digest order: the unique index sweeps through the keys once
-        new = [(key, unique[key]) for key in sorted(unique)]
+        if not self._staging:
+            create_staging(self.session)
+            self._staging = True
+        entries = list(unique.items())
         self._settle()
-        if self.look_up:  # the chunk before was refused
-            self._insert_looked_up(unique)
-            return
-        self._pending = (self._start(new), unique)
+        first, self._staged = self._staged, self._staged + len(entries)
+        if self._pool is not None:
+            self._pending = self._pool.submit(stage_entries, self.session, first, entries)
+        else:
+            stage_entries(self.session, first, entries)
 
     def finish(self) -> None:
-        """Wait for the last chunk (redoing it with look-ups if it was refused)."""
+        """Move the staged entries into the bank (merging them if the bank refuses the move)."""
         self._settle()
+        if not self._staging:
+            return
+        if move_staged(self.session, self.bank_id, self.added_at):
+            counts = staged_counts(self.session)
+            for signal, n in counts.items():
+                self.summary.by_signal[signal] = self.summary.by_signal.get(signal, 0) + n
+            self.summary.added += sum(counts.values())
+        else:  # a hash repeated across chunks: merge in reading order, as without staging
+            for batch in iter_staged(self.session, self.chunk_size):
+                unique: dict[str, EntryIn] = {}
+                for key, fields in batch:
+                    self._merge_into(unique, key, EntryIn(*fields))
+                self._insert_looked_up(unique)
+        self._staging = False
+        drop_staging(self.session)
 
-    def _start(self, new: Sequence[DigestedEntry]) -> Future[bool]:
-        args = (self.session, self.bank_id, self.added_at, new)
-        if self._pool is not None:
-            return self._pool.submit(bulk_insert_new_entries, *args)
-        done: Future[bool] = Future()
-        done.set_result(bulk_insert_new_entries(*args))
-        return done
+    def _merged(self, chunk: Sequence[EntryIn]) -> dict[str, EntryIn]:
+        unique: dict[str, EntryIn] = {}
+        for e in chunk:
+            self._merge_into(unique, value_digest(e.signal_type, e.value), e)
+        return unique
+
+    def _merge_into(self, unique: dict[str, EntryIn], key: str, e: EntryIn) -> None:
+        if key in unique:
+            self.summary.merged += 1
+            unique[key] = merge_in(unique[key], e)
+        else:
+            unique[key] = e
 
     def _settle(self) -> None:
-        if self._pending is None:
-            return
-        future, unique = self._pending
-        self._pending = None
-        if future.result():
-            self.summary.count_added(unique.values())
-        else:
-            self.look_up = True
-            self._insert_looked_up(unique)
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def _insert_looked_up(self, unique: dict[str, EntryIn]) -> None:
         """Merge with stored entries (filling empty provenance), insert the rest."""
@@ -165,6 +189,6 @@ class ChunkImporter:
                 fills.append((row.id, fill))
         for entry_id, fill in fills:
             self.session.execute(update(BankEntry).where(BankEntry.id == entry_id).values(fill))
-        new = [(key, unique[key]) for key in ordered if key in unique]
+        new: list[DigestedEntry] = [(key, unique[key]) for key in ordered if key in unique]
         self.summary.count_added(unique.values())
         bulk_insert_entries(self.session, self.bank_id, self.added_at, new)

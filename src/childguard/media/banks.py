@@ -323,18 +323,21 @@ class BankRepository:
         *,
         chunk_size: int = IMPORT_CHUNK,
         progress: Callable[[int], None] | None = None,
+        phase: Callable[[str], None] | None = None,
     ) -> ImportSummary:
         """Stream ``entries`` into ``bank`` in chunks, in the caller's one transaction.
 
         Memory is bounded by ``chunk_size``, whatever the input's length: duplicates within a
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
         the bank's unique index, filling empty provenance as ``add_entries`` does
-        (``bank_import.ChunkImporter``: into a bank that holds none of the hashes, no look-up).
+        (``bank_import.ChunkImporter``: into a bank that holds no entry yet, the entries are
+        staged in a temporary table and moved in at the end in digest order, with no look-up).
         Rows go in with multi-row ``INSERT`` statements (``COPY`` on PostgreSQL); the indexes
         of every process learn of them once, at the end, as one id range, and the bank's entry
         counts grow once, at the end, by one grouped statement (``counted_in_bulk``).
-        ``progress`` receives the number of input entries handled after each chunk.
-        ``summary.entry_ids`` stays empty.
+        ``progress`` receives the number of input entries handled after each chunk; ``phase``
+        is called with a short description when the reading is done and the entries go into
+        the bank. ``summary.entry_ids`` stays empty.
         """
         self._require_owner(bank)
         summary = ImportSummary()
@@ -344,12 +347,16 @@ class BankRepository:
         look_up = self._holds_entries(bank)
         with (
             counted_in_bulk(self.session),
-            ChunkImporter(self.session, bank.id, now, summary, look_up=look_up) as importer,
+            ChunkImporter(
+                self.session, bank.id, now, summary, look_up=look_up, chunk_size=chunk_size
+            ) as importer,
         ):
             for chunk in _batched(entries, chunk_size):
                 importer.add(chunk)
                 if progress is not None:
                     progress(len(chunk))
+            if phase is not None:
+                phase("moving into the bank")
             importer.finish()
         if summary.added:
             after = self.session.scalar(select(func.max(BankEntry.id))) or before

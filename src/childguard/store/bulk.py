@@ -67,7 +67,7 @@ _ADD_COUNT = """
     ON CONFLICT (bank_id, signal_type, enabled) DO UPDATE SET n = bank_entry_counts.n + excluded.n
 """
 #: PostgreSQL's COPY text format: these characters are written as backslash escapes.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 #: Counts entries with ids above ``?`` (SQLite's upsert from a SELECT wants a WHERE).
 _ADD_COUNTS_ABOVE = """
     INSERT INTO bank_entry_counts (bank_id, signal_type, enabled, n)
@@ -140,7 +140,7 @@ def counted_in_bulk(session: Session) -> Iterator[None]:
         raise
     finally:
         del session.info[_TALLIES]
-    _add_tallies(session, tallies)
+    add_tallies(session, tallies)
     connection.exec_driver_sql(trigger_sql)
 
 
@@ -171,7 +171,7 @@ def _may_copy_unchecked(session: Session) -> bool:
     return True
 
 
-def _add_tallies(session: Session, tallies: Tallies) -> None:
+def add_tallies(session: Session, tallies: Tallies) -> None:
     counts = [(bank, stype, enabled, n) for (bank, stype, enabled), n in sorted(tallies.items())]
     if not counts:
         return
@@ -179,6 +179,48 @@ def _add_tallies(session: Session, tallies: Tallies) -> None:
     if session.connection().dialect.name == "postgresql":
         sql = sql.replace("?", "%s")
     session.connection().exec_driver_sql(sql, counts)
+
+
+def session_tallies(session: Session) -> Tallies | None:
+    """The tallies of the session's SQLite ``counted_in_bulk`` block (None outside one)."""
+    tallies: Tallies | None = session.info.get(_TALLIES)
+    return tallies
+
+
+def unchecked_copy_allowed(session: Session) -> bool:
+    """Whether the session is in a PostgreSQL ``counted_in_bulk`` block that may skip triggers."""
+    return bool(session.info.get(_UNCHECKED))
+
+
+def lock_bank_for_key_share(session: Session, bank_id: int) -> None:
+    """Lock bank ``bank_id``'s row as an entry's foreign-key check would (PostgreSQL).
+
+    Taken before rows go in without that check: the bank stays until the transaction ends. A
+    lock taken inside a savepoint that rolls back goes with it, so take it for every insert.
+    """
+    found = (
+        session.connection()
+        .exec_driver_sql("SELECT id FROM banks WHERE id = %s FOR KEY SHARE", (bank_id,))
+        .first()
+    )
+    if found is None:
+        raise ValueError(f"bank {bank_id} does not exist")
+
+
+def copy_text(session: Session, sql: str, text: str, *, unchecked: bool = False) -> None:
+    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``text`` (rows in COPY's text format).
+
+    With ``unchecked`` the ``COPY`` runs as ``session_replication_role = replica`` (no trigger
+    fires): only inside ``counted_in_bulk`` where ``unchecked_copy_allowed``.
+    """
+    driver: Any = session.connection().connection.driver_connection
+    with driver.cursor() as cursor:
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        with cursor.copy(sql) as copy:
+            copy.write(text)
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def _savepoint_name() -> str:
@@ -236,7 +278,7 @@ def bulk_insert_new_entries(
     try:
         bulk_insert_entries(session, bank_id, added_at, entries, ids)
     except Exception as exc:
-        if not _is_unique_violation(exc):
+        if not is_unique_violation(exc):
             raise
         connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
         connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
@@ -245,7 +287,7 @@ def bulk_insert_new_entries(
     return True
 
 
-def _is_unique_violation(exc: BaseException) -> bool:
+def is_unique_violation(exc: BaseException) -> bool:
     """Whether ``exc`` is a unique index's refusal (SQLAlchemy's, or psycopg's own from COPY)."""
     if isinstance(exc, IntegrityError):
         return "UNIQUE" in str(exc.orig).upper() or getattr(exc.orig, "sqlstate", "") == "23505"
@@ -304,7 +346,7 @@ def bulk_insert_entries(
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         if _copy_entries(session, bank_id, added_at, entries, ids):  # no trigger counted them
-            _add_tallies(session, _tally(bank_id, entries))
+            add_tallies(session, _tally(bank_id, entries))
         return
     _insert_entry_rows(session, bank_id, added_at, entries, ids)
     tallies: Tallies | None = session.info.get(_TALLIES)
@@ -329,17 +371,10 @@ def _copy_entries(
     ids: Sequence[int] | None,
 ) -> bool:
     """COPY the rows; returns whether it ran unchecked (no trigger fired)."""
-    connection = session.connection()
-    unchecked = bool(session.info.get(_UNCHECKED))
+    unchecked = unchecked_copy_allowed(session)
     if unchecked:
-        # What the foreign key's check takes: the bank stays until this transaction ends. Taken
-        # for every COPY: a lock taken inside a savepoint that rolls back goes with it.
-        found = connection.exec_driver_sql(
-            "SELECT id FROM banks WHERE id = %s FOR KEY SHARE", (bank_id,)
-        ).first()
-        if found is None:
-            raise ValueError(f"bank {bank_id} does not exist")
-    esc = _COPY_ESCAPES
+        lock_bank_for_key_share(session, bank_id)
+    esc = COPY_ESCAPES
     head = f"{bank_id}\t"
     tail = f"\t{added_at.isoformat()}\n"
     # hash values are letters and digits, and most provenance is empty: nothing to escape
@@ -354,15 +389,9 @@ def _copy_entries(
     if ids is not None:
         lines = [f"{entry_id}\t{line}" for entry_id, line in zip(ids, lines, strict=True)]
         columns = "id, " + columns
-    text = "".join(lines)
-    driver: Any = connection.connection.driver_connection
-    with driver.cursor() as cursor:
-        if unchecked:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        with cursor.copy(f"COPY bank_entries ({columns}) FROM STDIN") as copy:
-            copy.write(text)
-        if unchecked:
-            cursor.execute("SET LOCAL session_replication_role = origin")
+    copy_text(
+        session, f"COPY bank_entries ({columns}) FROM STDIN", "".join(lines), unchecked=unchecked
+    )
     return unchecked
 
 

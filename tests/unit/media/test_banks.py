@@ -6,6 +6,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from childguard.errors import Conflict, InvalidInput, NotFound
 from childguard.media.bank_formats import (
@@ -194,7 +195,8 @@ def test_streamed_import_merges_across_chunks_and_with_stored_entries(
 def test_streamed_import_into_an_empty_bank_merges_repeats_of_earlier_chunks(
     db: Database, org: Org
 ) -> None:
-    """No look-ups into an empty bank: the chunk that repeats a hash is redone with them."""
+    """Into an empty bank the entries are staged; a hash repeated across chunks makes the bank
+    refuse the move, and the staged entries then merge in reading order."""
     with db.session(write=True) as s:
         BankRepository(s, org).create("FRESH")
     # chunks of 7: the first two are new, the third repeats _pdq(3) (and fills its note)
@@ -217,6 +219,47 @@ def test_streamed_import_into_an_empty_bank_merges_repeats_of_earlier_chunks(
     ids = sorted(r.id for r in rows.values())
     assert len(changes) == 1
     assert (changes[0].entry_id or 0) <= ids[0] and changes[0].entry_id_end == ids[-1]
+
+
+def _staging_exists(s: Session) -> bool:
+    connection = s.connection()
+    if connection.dialect.name == "postgresql":
+        found = connection.exec_driver_sql("SELECT to_regclass('pg_temp.bank_import_staging')")
+        return found.scalar() is not None
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_temp_master WHERE name = 'bank_import_staging'"
+    )
+    return found.first() is not None
+
+
+def test_streamed_import_into_an_empty_bank_moves_the_entries_in_digest_order(
+    db: Database, org: Org
+) -> None:
+    """The staged entries go in by one move, sorted by digest: ids ascend with the digests."""
+    odd = "tab\there, back\\slash, new\nline"
+    entries = [make_entry("pdq", _pdq(i), source=odd if i == 4 else "") for i in range(1, 30)]
+    entries += [make_entry("md5", f"{i:032x}", enabled=i % 2 == 0) for i in range(40, 45)]
+    phases: list[str] = []
+    with db.session(write=True) as s:
+        repo = BankRepository(s, org)
+        summary = repo.import_entries(
+            repo.create("SORTED"), iter(entries), chunk_size=6, phase=phases.append
+        )
+        assert not _staging_exists(s)
+    assert (summary.added, summary.merged) == (34, 0)
+    assert summary.by_signal == {"pdq": 29, "md5": 5}
+    assert phases == ["moving into the bank"]
+    with db.session() as s:
+        repo = BankRepository(s, org)
+        rows = list(repo.iter_entries(repo.get("SORTED")))
+        info = repo.info("SORTED")
+        changes = list(s.scalars(sa.select(IndexChange).where(IndexChange.op == "add")))
+    by_id = sorted(rows, key=lambda r: r.id)
+    assert [r.value_digest for r in by_id] == sorted(r.value_digest for r in rows)
+    assert {r.value: r.source for r in rows}[_pdq(4)] == odd
+    assert sorted(r.value for r in rows if not r.enabled) == [f"{i:032x}" for i in (41, 43)]
+    assert (info.entries, info.disabled_entries) == ({"pdq": 29, "md5": 3}, 2)
+    assert (changes[-1].entry_id or 0) <= by_id[0].id and changes[-1].entry_id_end == by_id[-1].id
 
 
 def test_streamed_import_keeps_nothing_when_a_late_line_is_bad(db: Database, org: Org) -> None:
