@@ -338,10 +338,14 @@ class Matcher:
                 rows.extend(conn.execute(select(*columns).where(BankEntry.id.in_(chunk))))
             # A bulk add's range (a feed page or an import: up to millions of rows) is read
             # through the driver: Core's per-row processing cost more than the indexing.
-            mark = "%s" if conn.dialect.name == "postgresql" else "?"
+            pg = conn.dialect.name == "postgresql"
+            mark = "%s" if pg else "?"
+            # The range is read by id; SQLite without statistics would rather walk the whole
+            # bank through its unique index, which the unary + keeps it from using here.
+            bank_term = "bank_id" if pg else "+bank_id"
             by_range = (
                 "SELECT id, bank_id, signal_type, value, enabled FROM bank_entries "
-                f"WHERE bank_id = {mark} AND id >= {mark} AND id <= {mark}"
+                f"WHERE {bank_term} = {mark} AND id >= {mark} AND id <= {mark}"
             )
             driver: Any = conn.connection.driver_connection
             for bank_id, low, high in ranges:

@@ -122,13 +122,21 @@ class BankEntry(Base):
     __table_args__ = (
         # value_digest covers the signal type too, so this one index also serves the
         # "is this hash already in the bank" look-ups of every import.
+        # It also serves every query by bank (and the foreign key's cascade): the bank has no
+        # index of its own, so that each new entry writes one index entry less.
         UniqueConstraint("bank_id", "value_digest", name="uq_entry_value"),
-        Index("ix_entry_signal", "signal_type", "enabled"),
+        # Most entries are their own content (NULL): only the others need finding by it.
+        Index(
+            "ix_bank_entries_content_id",
+            "content_id",
+            sqlite_where=text("content_id IS NOT NULL"),
+            postgresql_where=text("content_id IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},  # entry ids are audited and fed to indexes: never reused
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
     signal_type: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text)
     value_digest: Mapped[str] = mapped_column(String(64))
@@ -140,7 +148,7 @@ class BankEntry(Base):
     added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: Groups the entries made from one piece of content (HMA's ``bank_content_id``); None means
     #: the entry is its own content.
-    content_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    content_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: Reviewers' ``NOT_VIOLATING`` decisions on cases this entry matched.
     false_positives: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -40,6 +40,8 @@ from childguard.store.models import BankEntry
 
 #: The connection's temporary table of staged entries.
 STAGING_TABLE = "bank_import_staging"
+#: SQLite page cache (KiB) while the staged entries are sorted and moved.
+MOVE_CACHE_KIB = 32 * 1024
 #: Its columns after ``seq`` (the order in which the entries were read).
 STAGED_COLUMNS = (
     "value_digest",
@@ -125,6 +127,12 @@ def move_staged(session: Session, bank_id: int, added_at: datetime) -> bool:
     pg = connection.dialect.name == "postgresql"
     mark = "%s" if pg else "?"
     unchecked = pg and unchecked_copy_allowed(session)
+    # Digests are lowercase hex: every collation orders them as "C" does, the cheapest to sort.
+    order = 'value_digest COLLATE "C"' if pg else "value_digest"
+    if not pg:
+        # SQLite's sorter holds up to the page cache's size in memory, on top of the cache; the
+        # sorted move needs little cache (each index appends).
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{MOVE_CACHE_KIB}")
     savepoint = f"staged_{uuid.uuid4().hex[:12]}"
     connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
     try:
@@ -135,7 +143,7 @@ def move_staged(session: Session, bank_id: int, added_at: datetime) -> bool:
             f"INSERT INTO bank_entries ({', '.join(ENTRY_COLUMNS)}) "
             f"SELECT {mark}, signal_type, value, value_digest, source, external_id, "
             f"classification, note, enabled, {mark} FROM {STAGING_TABLE} "
-            "ORDER BY value_digest",
+            f"ORDER BY {order}",
             (bank_id, _stored_time(session, added_at)),
         )
         if unchecked:

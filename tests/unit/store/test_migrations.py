@@ -146,3 +146,42 @@ def test_a_new_case_enters_no_lease_index_and_an_expired_lease_is_still_found(
         # partial: an open case, never leased, does not enter it
         assert "lease_expires_at IS NOT NULL" in definition, definition
         assert s.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_bank_entries_keep_three_indexes_and_their_queries_still_use_one(db: Database) -> None:
+    """A new entry writes the id, the unique (bank, digest) index and nothing more (no content
+    id); grouping by content and reading an import's id range still go through an index."""
+    from sqlalchemy import text
+
+    with db.session() as s:
+        if db.engine.dialect.name == "sqlite":
+            names = s.execute(
+                text(
+                    "SELECT name, coalesce(sql, '') FROM sqlite_master "
+                    "WHERE type = 'index' AND tbl_name = 'bank_entries'"
+                )
+            ).all()
+        else:
+            names = s.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'bank_entries' "
+                    "AND indexname <> 'bank_entries_pkey'"
+                )
+            ).all()
+        assert len(names) == 2, names
+        content = [sql for name, sql in names if name == "ix_bank_entries_content_id"]
+        assert content and "content_id IS NOT NULL" in content[0], names
+        if db.engine.dialect.name != "sqlite":
+            return
+        grouped = s.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM bank_entries WHERE content_id = 5 OR id = 5")
+        ).all()
+        assert any("ix_bank_entries_content_id" in str(row) for row in grouped), grouped
+        # the matcher's read of an import's range (media.matcher)
+        ranged = s.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT id, bank_id, signal_type, value, enabled "
+                "FROM bank_entries WHERE +bank_id = 3 AND id >= 10 AND id <= 100"
+            )
+        ).all()
+        assert any("PRIMARY KEY (rowid>? AND rowid<?)" in str(row) for row in ranged), ranged
