@@ -1,15 +1,16 @@
 """The chunks of a streamed bank import (``BankRepository.import_entries``).
 
-Each chunk's duplicates merge in memory. Into a bank that holds no entry yet, chunks are
-staged in a temporary table without any look-up, and moved into the bank at the end by one
-statement in digest order (``store.staging``: at 10M hashes, inserting in reading order made
-every index insert a random page access); only when the bank's unique index refuses the move
-(a hash repeated across chunks) are the staged entries merged and inserted a chunk at a time,
-in reading order, with look-ups. Into a bank that holds entries, every chunk looks its hashes up
-and inserts the new ones. On PostgreSQL the ``COPY`` of one chunk runs in a thread while the
-caller reads and merges the next, so that the server works while the file is parsed, as in a
-plain streamed ``COPY`` (the session is used by one thread at a time: this one waits for the
-thread before it touches the session again).
+Each chunk's duplicates merge in memory. Into a bank that holds no entry yet, no hash is looked
+up: the entries are put in digest order and go into the bank at the end, so that every index
+of ``bank_entries`` takes them in key order (at 10M hashes, inserting them in reading order made
+each index insert a random page access). On PostgreSQL they are sorted on the client in
+temporary runs and streamed into one ``COPY`` (``store.sorted_runs``), merging repeated hashes
+on the way; on SQLite they are staged in a temporary table and moved by one sorted
+``INSERT ... SELECT`` (``store.staging``; the database is in this process, and sorts in C).
+Only when the bank refuses them (a hash that another transaction put in the bank meanwhile, or,
+on SQLite, one repeated across chunks) are they merged and inserted a chunk at a time, in
+reading order, with look-ups. Into a bank that holds entries, every chunk looks its hashes up
+and inserts the new ones.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -25,13 +25,15 @@ from types import TracebackType
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from childguard.errors import Conflict
 from childguard.media.bank_formats import EntryIn, value_digest
-from childguard.store.bulk import DigestedEntry, bulk_insert_entries, stored_entries
+from childguard.store.bulk import DigestedEntry, Tallies, bulk_insert_entries, stored_entries
 from childguard.store.models import BankEntry
+from childguard.store.sorted_runs import SortedRuns, copy_sorted_lines, parse_line
 from childguard.store.staging import (
     create_staging,
     drop_staging,
-    iter_staged,
+    merge_staged_repeats,
     move_staged,
     stage_entries,
     staged_counts,
@@ -75,10 +77,10 @@ class ChunkImporter:
     """Inserts the chunks of one import into one bank, in the caller's transaction.
 
     Use as a context manager and call ``add`` per chunk, then ``finish``; leaving the block
-    (normally or by an error) waits for a chunk still in flight and drops the staging table,
-    so the caller may roll back. ``look_up`` says whether the bank may already hold some of
-    the hashes (then every chunk looks its digests up and nothing is staged). Counts go to
-    ``summary``; ``chunk_size`` bounds what a fallback merge holds in memory.
+    (normally or by an error) removes the sorted runs and drops the staging table, so the
+    caller may roll back. ``look_up`` says whether the bank may already hold some of the
+    hashes (then every chunk looks its digests up at once). Counts go to ``summary``;
+    ``chunk_size`` bounds what a merge with look-ups holds in memory.
     """
 
     def __init__(
@@ -97,11 +99,11 @@ class ChunkImporter:
         self.summary = summary
         self.look_up = look_up
         self.chunk_size = chunk_size
+        self._postgresql = session.connection().dialect.name == "postgresql"
+        self._runs: SortedRuns | None = None
+        self._sorted: Counter[tuple[str, bool]] = Counter()
         self._staged = 0
         self._staging = False
-        threaded = session.connection().dialect.name == "postgresql"
-        self._pool = ThreadPoolExecutor(1, "bank-import") if threaded else None
-        self._pending: Future[None] | None = None
 
     def __enter__(self) -> ChunkImporter:
         return self
@@ -112,52 +114,88 @@ class ChunkImporter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pending is not None:  # an error left a chunk in flight: let it end first
-            with contextlib.suppress(Exception):
-                self._pending.result()
-            self._pending = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        if self._runs is not None:
+            self._runs.close()
+            self._runs = None
         if self._staging:
             self._staging = False
             with contextlib.suppress(Exception):  # a dead transaction: the rollback drops it
                 drop_staging(self.session)
 
     def add(self, chunk: Sequence[EntryIn]) -> None:
-        """Merge ``chunk``'s duplicates and stage or insert its new entries (maybe in flight)."""
+        """Merge ``chunk``'s duplicates, then sort, stage or insert its new entries."""
         unique = self._merged(chunk)
         if self.look_up:
             self._insert_looked_up(unique)
-            return
-        if not self._staging:
-            create_staging(self.session)
-            self._staging = True
-        entries = list(unique.items())
-        self._settle()
-        first, self._staged = self._staged, self._staged + len(entries)
-        if self._pool is not None:
-            self._pending = self._pool.submit(stage_entries, self.session, first, entries)
+        elif self._postgresql:
+            if self._runs is None:
+                suffix = f"\t{self.bank_id}\t{self.added_at.isoformat()}"
+                self._runs = SortedRuns(suffix=suffix)
+            self._runs.add(unique.items())
+            self._sorted.update((e.signal_type, e.enabled) for e in unique.values())
         else:
-            stage_entries(self.session, first, entries)
+            if not self._staging:
+                create_staging(self.session)
+                self._staging = True
+            entries = list(unique.items())
+            stage_entries(self.session, self._staged, entries)
+            self._staged += len(entries)
 
     def finish(self) -> None:
-        """Move the staged entries into the bank (merging them if the bank refuses the move)."""
-        self._settle()
-        if not self._staging:
+        """Put the sorted or staged entries into the bank."""
+        if self._runs is not None:
+            self._finish_sorted(self._runs)
+        elif self._staging:
+            self._finish_staged()
+
+    def _finish_sorted(self, runs: SortedRuns) -> None:
+        counts = self._sorted  # less each line merged into an earlier one, as the merge goes
+        merged = 0
+
+        def count_merge(first: str, later: str) -> None:
+            nonlocal merged
+            merged += 1
+            a, b = first.split("\t"), later.split("\t")
+            counts[(a[1], b[7] == "t")] -= 1
+            if b[7] == "t" and a[7] != "t":  # the merged entry is enabled
+                counts[(a[1], False)] -= 1
+                counts[(a[1], True)] += 1
+
+        def tallies() -> Tallies:
+            return {(self.bank_id, stype, on): n for (stype, on), n in counts.items() if n}
+
+        if copy_sorted_lines(self.session, self.bank_id, runs.merged(count_merge), tallies):
+            self.summary.merged += merged
+            for (signal, _), n in counts.items():
+                if n:
+                    self.summary.by_signal[signal] = self.summary.by_signal.get(signal, 0) + n
+                    self.summary.added += n
             return
-        if move_staged(self.session, self.bank_id, self.added_at):
-            counts = staged_counts(self.session)
-            for signal, n in counts.items():
-                self.summary.by_signal[signal] = self.summary.by_signal.get(signal, 0) + n
-            self.summary.added += sum(counts.values())
-        else:  # a hash repeated across chunks: merge in reading order, as without staging
-            for batch in iter_staged(self.session, self.chunk_size):
-                unique: dict[str, EntryIn] = {}
-                for key, fields in batch:
-                    self._merge_into(unique, key, EntryIn(*fields))
-                self._insert_looked_up(unique)
+        # the bank gained some of the hashes meanwhile: merge with look-ups, a chunk at a time
+        batch: list[DigestedEntry] = []
+        for line in runs.merged(lambda first, later: self._count_merge()):
+            batch.append(parse_line(line))
+            if len(batch) >= self.chunk_size:
+                self._insert_looked_up({key: EntryIn(*fields) for key, fields in batch})
+                batch = []
+        self._insert_looked_up({key: EntryIn(*fields) for key, fields in batch})
+
+    def _finish_staged(self) -> None:
+        moved = move_staged(self.session, self.bank_id, self.added_at)
+        if not moved:  # a hash repeated across chunks (the write lock keeps others out)
+            self.summary.merged += merge_staged_repeats(self.session)
+            moved = move_staged(self.session, self.bank_id, self.added_at)
+        if not moved:
+            raise Conflict("the bank changed during the import: run the import again")
+        counts = staged_counts(self.session)
+        for signal, n in counts.items():
+            self.summary.by_signal[signal] = self.summary.by_signal.get(signal, 0) + n
+        self.summary.added += sum(counts.values())
         self._staging = False
         drop_staging(self.session)
+
+    def _count_merge(self) -> None:
+        self.summary.merged += 1
 
     def _merged(self, chunk: Sequence[EntryIn]) -> dict[str, EntryIn]:
         unique: dict[str, EntryIn] = {}
@@ -171,11 +209,6 @@ class ChunkImporter:
             unique[key] = merge_in(unique[key], e)
         else:
             unique[key] = e
-
-    def _settle(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
 
     def _insert_looked_up(self, unique: dict[str, EntryIn]) -> None:
         """Merge with stored entries (filling empty provenance), insert the rest."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -207,8 +207,11 @@ def lock_bank_for_key_share(session: Session, bank_id: int) -> None:
         raise ValueError(f"bank {bank_id} does not exist")
 
 
-def copy_text(session: Session, sql: str, text: str, *, unchecked: bool = False) -> None:
-    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``text`` (rows in COPY's text format).
+def copy_text(
+    session: Session, sql: str, text: str | Iterable[str], *, unchecked: bool = False
+) -> None:
+    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``text``: rows in COPY's text format, in one
+    string or in blocks of whole rows (written as they come: the server works meanwhile).
 
     With ``unchecked`` the ``COPY`` runs as ``session_replication_role = replica`` (no trigger
     fires): only inside ``counted_in_bulk`` where ``unchecked_copy_allowed``.
@@ -218,7 +221,11 @@ def copy_text(session: Session, sql: str, text: str, *, unchecked: bool = False)
         if unchecked:
             cursor.execute("SET LOCAL session_replication_role = replica")
         with cursor.copy(sql) as copy:
-            copy.write(text)
+            if isinstance(text, str):
+                copy.write(text)
+            else:
+                for block in text:
+                    copy.write(block)
         if unchecked:
             cursor.execute("SET LOCAL session_replication_role = origin")
 

@@ -125,6 +125,34 @@ def test_bulk_import_counts_once_and_exactly(
     assert kept(db) == counted(db)
 
 
+@pytest.mark.parametrize("may_skip_triggers", [True, False])
+def test_import_into_an_empty_bank_counts_repeats_and_their_state_once(
+    db: Database, org: Org, monkeypatch: pytest.MonkeyPatch, may_skip_triggers: bool
+) -> None:
+    """The fast path (sorted or staged, no look-ups): a hash read disabled, then again enabled
+    in a later chunk, is one enabled entry; the counts and the summary agree."""
+    if not may_skip_triggers:
+        monkeypatch.setattr(bulk, "_may_copy_unchecked", lambda session: False)
+    with db.session(write=True) as s:
+        bank_id = BankRepository(s, s.get(Org, org.id)).create("EMPTY").id  # type: ignore[arg-type]
+    rows = [("md5", f"{i:032x}", i % 3 != 0) for i in range(1, 20)]  # 3, 6, ... 18 disabled
+    rows += [("md5", f"{i:032x}", True) for i in (3, 4)]  # 3 enabled later; 4 was already
+    rows += [("sha256", f"{i:064x}", False) for i in range(4)] + [("sha256", f"{1:064x}", False)]
+    with db.session(write=True) as s:
+        repo = BankRepository(s, s.get(Org, org.id))  # type: ignore[arg-type]
+        summary = repo.import_entries(
+            repo.get("EMPTY"), iter_parsed_entries(_csv(rows)), chunk_size=5
+        )
+    assert (summary.added, summary.merged) == (19 + 4, 3)
+    assert summary.by_signal == {"md5": 19, "sha256": 4}
+    assert kept(db) == counted(db)
+    assert counted(db) == {
+        (bank_id, "md5", True): 14,
+        (bank_id, "md5", False): 5,
+        (bank_id, "sha256", False): 4,
+    }
+
+
 def test_failed_bulk_import_leaves_counts_and_trigger(db: Database, org: Org) -> None:
     with db.session(write=True) as s:
         BankRepository(s, s.get(Org, org.id)).create("FAILED")  # type: ignore[arg-type]
