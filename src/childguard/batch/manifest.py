@@ -99,9 +99,14 @@ class BatchRecord:
         }
 
 
+#: One encoder for every line (``json.dumps`` with options builds a new one per call).
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def encode_lines(rows: Iterable[dict[str, Any]]) -> str:
     """``rows`` as JSON lines (UTF-8 text, one line each, each ending in a newline)."""
-    return "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+    encode = _LINE_ENCODER.encode
+    return "".join([encode(row) + "\n" for row in rows])
 
 
 def _sync_append(handle: IO[str], rows: Iterable[dict[str, Any]]) -> None:

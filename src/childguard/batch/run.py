@@ -29,7 +29,13 @@ from childguard.batch.manifest import (
     runs_dir,
 )
 from childguard.batch.sources import SourceItem, check_sources, list_sources
-from childguard.batch.worker import EncodedBatch, JobSpec, encode_batch, scan_batch_encoded
+from childguard.batch.worker import (
+    EncodedBatch,
+    JobSpec,
+    encode_batch,
+    scan_batch_encoded,
+    warm_runtime,
+)
 from childguard.config import Settings
 from childguard.errors import ChildguardError, ServiceUnavailable
 
@@ -97,6 +103,28 @@ def prepare_run(
         case=case,
     )
     return RunStore.create(settings, spec, list_sources(sources, settings))
+
+
+def warm_workers(
+    client: Any,
+    settings: Settings,
+    org_id: int,
+    *,
+    banks: Sequence[str] = (),
+    intel: bool = True,
+) -> list[Any]:
+    """Have every worker open its runtime (database, banks' index) now, without waiting.
+
+    Called before ``prepare_run`` lists the sources, so that the workers open their runtime
+    while the client lists: a run's first batch then finds it open. Returns the tasks'
+    futures: keep them until the run is over (Dask cancels a task whose future is dropped).
+    """
+    job = JobSpec("", absolute_settings(settings), org_id, tuple(banks), intel)
+    try:
+        workers = list(client.scheduler_info()["workers"])
+    except (KeyError, OSError, TypeError):
+        return []
+    return [client.submit(warm_runtime, job, workers=[address], pure=False) for address in workers]
 
 
 def open_run(settings: Settings, run_id: str) -> RunStore:

@@ -9,8 +9,10 @@ read or hashed becomes a line with ``error`` and never stops the batch.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,11 @@ from childguard.errors import (
     StorageError,
     TooLarge,
 )
+from childguard.media.intel.priority import review_priority
+from childguard.media.scan import hash_file, hash_media
+from childguard.media.signals.base import ContentKind
+from childguard.media.sniff import sniff_data
+from childguard.media.tempfiles import on_disk
 from childguard.runtime import gc_paused
 
 if TYPE_CHECKING:
@@ -42,10 +49,13 @@ class JobSpec:
     banks: tuple[str, ...] = ()
     intel: bool = True
 
-    @property
+    @cached_property
     def token(self) -> str:
-        """Identifies the runtime a worker keeps for this job."""
-        return f"{self.run_id}:{self.org_id}:{','.join(self.banks)}:{self.intel}"
+        """Identifies the runtime a worker keeps for this job: the same settings, organisation,
+        banks and options share one, whatever the run (a warm-up opens it before a run has an
+        id, and a long-lived worker keeps it from run to run)."""
+        digest = hashlib.sha256(self.settings.model_dump_json().encode()).hexdigest()[:16]
+        return f"{digest}:{self.org_id}:{','.join(self.banks)}:{self.intel}"
 
 
 @dataclass
@@ -113,7 +123,14 @@ def runtime_for(job: JobSpec) -> ScanRuntime:
                 old.db.dispose()
             _RUNTIMES.clear()
             rt = _RUNTIMES[job.token] = ScanRuntime.open(job)
+        rt.job = job  # the run id of the lines it writes
         return rt
+
+
+def warm_runtime(job: JobSpec) -> bool:
+    """Open this worker's runtime for ``job`` ahead of its first batch (``run.warm_workers``)."""
+    runtime_for(job)
+    return True
 
 
 def scan_batch(items: list[SourceItem], job: JobSpec) -> list[dict[str, Any]]:
@@ -197,11 +214,6 @@ def _read_remote(item: SourceItem, settings: Settings, limit: int) -> bytes:
 
 
 def _scan_media(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
-    from childguard.media.scan import hash_file, hash_media
-    from childguard.media.signals.base import ContentKind
-    from childguard.media.sniff import sniff_data
-    from childguard.media.tempfiles import on_disk
-
     settings = rt.job.settings
     if not item.is_url:
         media, signals = hash_file(Path(item.path), settings)
@@ -220,8 +232,6 @@ def _scan_media(item: SourceItem, rt: ScanRuntime) -> dict[str, Any]:
 
 
 def _media_result(media: Any, signals: dict[str, Any], rt: ScanRuntime) -> dict[str, Any]:
-    from childguard.media.intel.priority import review_priority
-
     matches = rt.matcher.match_signals(signals.values())
     matched = any(not m.allow and not m.suppressed for m in matches)
     out: dict[str, Any] = {

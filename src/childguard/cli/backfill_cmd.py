@@ -84,7 +84,8 @@ def backfill_command(
     Exits 0 when every file was handled, failed files included (they are listed).
     """
     from childguard.batch.cluster import dask_client
-    from childguard.batch.run import execute_run, open_run, prepare_run
+    from childguard.batch.run import execute_run, open_run, prepare_run, warm_workers
+    from childguard.batch.sources import check_sources
     from childguard.cli.context import open_context
     from childguard.media.matcher import Matcher
 
@@ -109,33 +110,46 @@ def backfill_command(
         # Opening the matcher once here checks bank names and leaves a fresh index snapshot
         # that every worker then memory-maps instead of rebuilding.
         Matcher(ctx.db, settings, org_id=ctx.org.id, banks=bank or None, persist=True)
-        store = prepare_run(
-            settings,
-            sources,
-            out=str(out) if out else None,
-            banks=bank,
-            intel=intel,
-            case=case,
-        )
+        check_sources(sources, settings)  # a missing source stops the run before Dask starts
     from childguard import audit
 
-    target = f"backfill:{store.spec.run_id}"
-    audit.append_now(ctx.db, ctx.actor, "backfill.resume" if resume else "backfill.start", target)
-    err_console.print(
-        f"run [bold]{store.spec.run_id}[/bold]: results in {store.spec.out}", highlight=False
-    )
+    run_id = store.spec.run_id if store is not None else None
     try:
-        with (
-            dask_client(settings, scheduler=scheduler, workers=workers) as client,
-            _progress("backfill") as progress,
-        ):
-            summary = execute_run(
-                store, settings, ctx.org.id, client, on_progress=progress, sink=sink
+        with dask_client(settings, scheduler=scheduler, workers=workers) as client:
+            # the workers open their runtime while the sources are listed
+            warming = warm_workers(
+                client,
+                settings,
+                ctx.org.id,
+                banks=store.spec.banks if store is not None else bank,
+                intel=store.spec.intel if store is not None else intel,
             )
+            if store is None:
+                store = prepare_run(
+                    settings,
+                    sources,
+                    out=str(out) if out else None,
+                    banks=bank,
+                    intel=intel,
+                    case=case,
+                )
+            run_id = store.spec.run_id
+            target = f"backfill:{run_id}"
+            action = "backfill.resume" if resume else "backfill.start"
+            audit.append_now(ctx.db, ctx.actor, action, target)
+            err_console.print(
+                f"run [bold]{run_id}[/bold]: results in {store.spec.out}", highlight=False
+            )
+            with _progress("backfill") as progress:
+                summary = execute_run(
+                    store, settings, ctx.org.id, client, on_progress=progress, sink=sink
+                )
+            del warming
     except KeyboardInterrupt:
-        err_console.print(
-            f"interrupted; finish with `childguard backfill --resume {store.spec.run_id}`"
-        )
+        if run_id is None:
+            err_console.print("interrupted while listing the sources; nothing was scanned")
+        else:
+            err_console.print(f"interrupted; finish with `childguard backfill --resume {run_id}`")
         raise typer.Exit(130) from None
     counts = {k: v for k, v in summary.to_public().items() if k not in ("run_id", "out")}
     audit.append_now(ctx.db, ctx.actor, "backfill.finish", target, counts)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from childguard.auth import ensure_org
-from childguard.batch.cluster import dask_client
+from childguard.batch.cluster import WORKER_CONFIG, dask_client
 from childguard.batch.run import execute_run, prepare_run
 from childguard.config import Settings
 from childguard.store.db import Database
@@ -23,10 +23,12 @@ def _allocator_tuned() -> bool:
     return tune_allocator.cache_info().currsize == 1
 
 
-def _profiler_enabled() -> bool:
+def _timer_settings() -> dict[str, object]:
     import dask
 
-    return bool(dask.config.get("distributed.worker.profile.enabled"))
+    from childguard.batch.cluster import WORKER_CONFIG
+
+    return {key: dask.config.get(key) for key in WORKER_CONFIG}
 
 
 def test_worker_tunes_its_allocator_before_scanning(tmp_path: Path, settings: Settings) -> None:
@@ -43,8 +45,10 @@ def test_worker_tunes_its_allocator_before_scanning(tmp_path: Path, settings: Se
     store = prepare_run(settings, [str(folder)], intel=False)
     with dask_client(settings, workers=1) as client:
         assert list(client.run(_allocator_tuned).values()) == [False]
-        # distributed's profiler samples the scanning thread's stack every 10 ms under its GIL.
-        assert list(client.run(_profiler_enabled).values()) == [False]
+        # the worker's timers take the scanning thread's GIL: the profiler is off, the others slow
+        (seen,) = client.run(_timer_settings).values()
+        assert seen["distributed.worker.profile.enabled"] is False
+        assert seen == WORKER_CONFIG
         summary = execute_run(store, settings, org_id, client)
         assert list(client.run(_allocator_tuned).values()) == [True]
     assert summary.scanned == 3 and summary.failed == 0
