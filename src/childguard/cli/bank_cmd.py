@@ -23,8 +23,10 @@ from childguard.errors import InvalidInput, NotFound
 from childguard.media.bank_formats import BankFormat, EntryIn, iter_parsed_entries, write_entries
 from childguard.media.bank_import import ImportSummary
 from childguard.media.banks import BankRepository
+from childguard.media.parallel import default_workers
 from childguard.media.scan import iter_files, scan_one
 from childguard.runtime import gc_paused
+from childguard.store.models import Bank
 
 bank_app = typer.Typer(
     help="Manage hash banks (named lists of known hashes).", no_args_is_help=True
@@ -124,6 +126,14 @@ def import_(
     ),
     source: str = typer.Option("", "--source", help="Provenance source for entries without one."),
     create_bank: bool = typer.Option(False, "--create", help="Create the bank if missing."),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        "-w",
+        min=0,
+        help="Processes reading a large te-lines or lines file into an empty bank on "
+        "PostgreSQL (default 0: one per core).",
+    ),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Import hashes atomically: a bad line aborts with its number and nothing is imported.
@@ -135,8 +145,8 @@ def import_(
         if str(file) == "-":
             summary = _import_stream(ctx, name, sys.stdin, fmt, signal, source, create_bank)
         else:
-            with file.open(encoding="utf-8-sig", newline="") as fh:
-                summary = _import_stream(ctx, name, fh, fmt, signal, source, create_bank)
+            cores = workers or default_workers()
+            summary = _import_file(ctx, name, file, fmt, signal, source, create_bank, cores)
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -153,6 +163,40 @@ def _summary_public(summary: ImportSummary) -> dict[str, object]:
     return {"added": summary.added, "merged": summary.merged, "by_signal": summary.by_signal}
 
 
+def _bank_for_import(repo: BankRepository, name: str, create_bank: bool) -> Bank:
+    if create_bank:
+        try:
+            return repo.get(name)
+        except NotFound:
+            return repo.create(name)
+    return repo.get(name)
+
+
+def _import_file(
+    ctx: CliContext,
+    name: str,
+    path: Path,
+    fmt: BankFormat | None,
+    signal: str | None,
+    source: str,
+    create_bank: bool,
+    workers: int,
+) -> ImportSummary:
+    with gc_paused(), ctx.db.session(write=True) as s, counter("importing") as progress:
+        repo = BankRepository(s, ctx.org, ctx.actor)
+        bank = _bank_for_import(repo, name, create_bank)
+        return repo.import_file(
+            bank,
+            path,
+            fmt=fmt,
+            signal_type=signal,
+            source=source,
+            workers=workers,
+            progress=progress.advance,
+            phase=progress.phase,
+        )
+
+
 def _import_stream(
     ctx: CliContext,
     name: str,
@@ -165,13 +209,7 @@ def _import_stream(
     entries = iter_parsed_entries(stream, fmt, signal_type=signal, source=source)
     with gc_paused(), ctx.db.session(write=True) as s, counter("importing") as progress:
         repo = BankRepository(s, ctx.org, ctx.actor)
-        if create_bank:
-            try:
-                bank = repo.get(name)
-            except NotFound:
-                bank = repo.create(name)
-        else:
-            bank = repo.get(name)
+        bank = _bank_for_import(repo, name, create_bank)
         return repo.import_entries(bank, entries, progress=progress.advance, phase=progress.phase)
 
 

@@ -131,6 +131,15 @@ def _parse_bool(raw: str, line: int) -> bool:
     raise InvalidInput(f"line {line}: enabled must be true or false, not {raw[:20]!r}")
 
 
+def detect_format(lines: Iterable[str]) -> BankFormat | None:
+    """The format of the first line of ``lines`` that is neither blank nor a comment (None when
+    there is none), as ``iter_parsed_entries`` detects it."""
+    for raw in lines:
+        if raw.strip() and not raw.startswith("#"):
+            return _sniff_format(raw)
+    return None
+
+
 def _sniff_format(first_line: str) -> BankFormat:
     header = [h.strip().lower() for h in next(csv.reader([first_line]), [])]
     if header[:2] == ["signal_type", "signal"]:
@@ -192,14 +201,30 @@ def iter_parsed_entries(
     yield from _iter_lines(every_line, signal_type if fmt is BankFormat.LINES else None, source)
 
 
-def _iter_lines(lines: Iterable[str], signal_type: str | None, source: str) -> Iterator[EntryIn]:
+def iter_lines_from(
+    lines: Iterable[str], signal_type: str | None, source: str, *, first_line: int = 1
+) -> Iterator[EntryIn]:
+    """Entries of a part of a ``te-lines`` (``signal_type`` None) or ``lines`` file whose first
+    line is number ``first_line``: ``iter_parsed_entries``'s checks and messages, except that a
+    part holding no hash is no error."""
+    return _iter_lines(lines, signal_type, source, first_line=first_line, require_any=False)
+
+
+def _iter_lines(
+    lines: Iterable[str],
+    signal_type: str | None,
+    source: str,
+    *,
+    first_line: int = 1,
+    require_any: bool = True,
+) -> Iterator[EntryIn]:
     """Entries of ``te-lines`` (``signal_type`` None) or ``lines`` input, as ``make_entry`` would
     make them: the same checks and messages, with each signal type looked up once."""
     # Millions of lines go through this loop: it does per line only what the line needs.
     canon_source = clip_text(source, TEXT_FIELD_MAX, "source", None) if source else ""
     validators: dict[str, tuple[str, Callable[[str], str]]] = {}
     found = False
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first_line):
         line = raw.strip()
         if not line or line[0] == "#":
             continue
@@ -220,7 +245,7 @@ def _iter_lines(lines: Iterable[str], signal_type: str | None, source: str) -> I
             raise InvalidInput(f"line {number}: {exc.message}") from None
         found = True
         yield EntryIn(known[0], canon, canon_source)
-    if not found:
+    if not found and require_any:
         raise InvalidInput("the file holds no hashes")
 
 

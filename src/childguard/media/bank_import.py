@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import update
@@ -39,6 +41,8 @@ from childguard.store.staging import (
     staged_counts,
 )
 
+#: An entry's (signal type, enabled): what its bank's counts are kept by.
+_TYPE_AND_STATE = itemgetter(0, 6)
 #: Provenance fields that a duplicate fills in where the stored entry has them empty.
 PROVENANCE = ("source", "external_id", "classification", "note")
 
@@ -132,7 +136,7 @@ class ChunkImporter:
                 suffix = f"\t{self.bank_id}\t{self.added_at.isoformat()}"
                 self._runs = SortedRuns(suffix=suffix)
             self._runs.add(unique.items())
-            self._sorted.update((e.signal_type, e.enabled) for e in unique.values())
+            self._sorted.update(map(_TYPE_AND_STATE, unique.values()))
         else:
             if not self._staging:
                 create_staging(self.session)
@@ -140,6 +144,28 @@ class ChunkImporter:
             entries = list(unique.items())
             stage_entries(self.session, self._staged, entries)
             self._staged += len(entries)
+
+    def sort_file(
+        self,
+        path: Path,
+        signal_type: str | None,
+        source: str,
+        workers: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Read, validate and sort a ``te-lines`` or ``lines`` file on ``workers`` processes
+        (``bank_sort_parallel``), in place of ``add``: PostgreSQL, into an empty bank only."""
+        from childguard.media.bank_sort_parallel import sort_file_in_parallel
+
+        if self.look_up or not self._postgresql:
+            raise ValueError("sorting a file in parallel is for PostgreSQL and an empty bank")
+        if self._runs is None:
+            self._runs = SortedRuns(suffix=f"\t{self.bank_id}\t{self.added_at.isoformat()}")
+        counts, merged = sort_file_in_parallel(
+            path, signal_type, source, self._runs, workers, progress
+        )
+        self._sorted.update(counts)
+        self.summary.merged += merged
 
     def finish(self) -> None:
         """Put the sorted or staged entries into the bank."""
@@ -198,9 +224,15 @@ class ChunkImporter:
         self.summary.merged += 1
 
     def _merged(self, chunk: Sequence[EntryIn]) -> dict[str, EntryIn]:
+        # Millions of entries go through this loop: a repeat (rare) takes the method call.
         unique: dict[str, EntryIn] = {}
+        digest = value_digest
         for e in chunk:
-            self._merge_into(unique, value_digest(e.signal_type, e.value), e)
+            key = digest(e.signal_type, e.value)
+            if key in unique:
+                self._merge_into(unique, key, e)
+            else:
+                unique[key] = e
         return unique
 
     def _merge_into(self, unique: dict[str, EntryIn], key: str, e: EntryIn) -> None:

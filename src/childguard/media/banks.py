@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -18,9 +19,18 @@ from sqlalchemy.orm import Session
 from childguard import audit
 from childguard.audit import Actor
 from childguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from childguard.media.bank_formats import EntryIn, clip_text, validate_bank_name, value_digest
+from childguard.media.bank_formats import (
+    BankFormat,
+    EntryIn,
+    clip_text,
+    detect_format,
+    iter_parsed_entries,
+    validate_bank_name,
+    value_digest,
+)
 from childguard.media.bank_import import ChunkImporter, ImportSummary, merge_in
 from childguard.media.bank_listing import BankInfo, visible_banks
+from childguard.media.bank_sort_parallel import PARALLEL_MIN_BYTES
 from childguard.media.signals.registry import get_signal_type
 from childguard.store.bulk import counted_in_bulk, prepare_bulk_import
 from childguard.store.models import (
@@ -331,7 +341,7 @@ class BankRepository:
         chunk merge in memory, duplicates of stored entries (or of earlier chunks) merge through
         the bank's unique index, filling empty provenance as ``add_entries`` does
         (``bank_import.ChunkImporter``: into a bank that holds no entry yet, the entries are
-        staged in a temporary table and moved in at the end in digest order, with no look-up).
+        sorted by digest and go in at the end, with no look-up).
         Rows go in with multi-row ``INSERT`` statements (``COPY`` on PostgreSQL); the indexes
         of every process learn of them once, at the end, as one id range, and the bank's entry
         counts grow once, at the end, by one grouped statement (``counted_in_bulk``).
@@ -339,22 +349,75 @@ class BankRepository:
         is called with a short description when the reading is done and the entries go into
         the bank. ``summary.entry_ids`` stays empty.
         """
+
+        def feed(importer: ChunkImporter) -> None:
+            for chunk in _batched(entries, chunk_size):
+                importer.add(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+
         self._require_owner(bank)
+        return self._import(bank, self._holds_entries(bank), chunk_size, feed, phase)
+
+    def import_file(
+        self,
+        bank: Bank,
+        path: Path,
+        *,
+        fmt: BankFormat | None = None,
+        signal_type: str | None = None,
+        source: str = "",
+        workers: int = 1,
+        progress: Callable[[int], None] | None = None,
+        phase: Callable[[str], None] | None = None,
+    ) -> ImportSummary:
+        """``import_entries`` of the file at ``path`` (UTF-8, any format).
+
+        A large ``te-lines`` or ``lines`` file going into an empty bank on PostgreSQL is read,
+        validated and sorted by ``workers`` processes (``bank_sort_parallel``: the same checks,
+        messages and merges as one process); anything else is streamed here.
+        """
+        self._require_owner(bank)
+        parallel = workers > 1 and self._parallel_file(path, fmt, signal_type)
+        if parallel and not self._holds_entries(bank):
+
+            def feed(importer: ChunkImporter) -> None:
+                importer.sort_file(path, signal_type, source, workers, progress)
+
+            return self._import(bank, False, IMPORT_CHUNK, feed, phase)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            entries = iter_parsed_entries(handle, fmt, signal_type=signal_type, source=source)
+            return self.import_entries(bank, entries, progress=progress, phase=phase)
+
+    def _parallel_file(self, path: Path, fmt: BankFormat | None, signal_type: str | None) -> bool:
+        if self.session.connection().dialect.name != "postgresql":
+            return False
+        if path.stat().st_size < PARALLEL_MIN_BYTES or not path.is_file():
+            return False
+        if fmt is None:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                fmt = detect_format(itertools.islice(handle, 1000))
+        return fmt is BankFormat.TE_LINES or (fmt is BankFormat.LINES and signal_type is not None)
+
+    def _import(
+        self,
+        bank: Bank,
+        look_up: bool,
+        chunk_size: int,
+        feed: Callable[[ChunkImporter], None],
+        phase: Callable[[str], None] | None,
+    ) -> ImportSummary:
         summary = ImportSummary()
         now = utcnow()
         prepare_bulk_import(self.session)
         before = self.session.scalar(select(func.max(BankEntry.id))) or 0
-        look_up = self._holds_entries(bank)
         with (
             counted_in_bulk(self.session),
             ChunkImporter(
                 self.session, bank.id, now, summary, look_up=look_up, chunk_size=chunk_size
             ) as importer,
         ):
-            for chunk in _batched(entries, chunk_size):
-                importer.add(chunk)
-                if progress is not None:
-                    progress(len(chunk))
+            feed(importer)
             if phase is not None:
                 phase("moving into the bank")
             importer.finish()

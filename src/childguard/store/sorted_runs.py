@@ -108,10 +108,20 @@ class SortedRuns:
     line ends with ``suffix`` (see ``format_line``).
     """
 
-    def __init__(self, run_entries: int = RUN_ENTRIES, suffix: str = "") -> None:
+    def __init__(
+        self,
+        run_entries: int = RUN_ENTRIES,
+        suffix: str = "",
+        *,
+        folder: Path | None = None,
+        prefix: str = "run",
+    ) -> None:
         self.run_entries = run_entries
         self.suffix = suffix
-        self._folder = Path(tempfile.mkdtemp(prefix="childguard-import-"))
+        self.prefix = prefix
+        # a folder given is another's (a worker writing into the import's folder): kept on close
+        self._owned = folder is None
+        self._folder = folder or Path(tempfile.mkdtemp(prefix="childguard-import-"))
         self._runs: list[Path] = []
         self._buffer: list[str] = []
 
@@ -119,6 +129,22 @@ class SortedRuns:
     def folder(self) -> Path:
         """The temporary folder of the runs."""
         return self._folder
+
+    @property
+    def paths(self) -> list[Path]:
+        """The runs written so far, in order."""
+        return list(self._runs)
+
+    def adopt(self, paths: list[Path]) -> None:
+        """Take runs written by others into this folder (sorted, ``format_line`` lines, the
+        same suffix) as the next runs, after the buffered entries."""
+        self.flush()
+        self._runs.extend(paths)
+
+    def flush(self) -> None:
+        """Write the buffered entries out as a run."""
+        if self._buffer:
+            self._write_run()
 
     def __enter__(self) -> SortedRuns:
         return self
@@ -134,15 +160,14 @@ class SortedRuns:
     def add(self, entries: Iterable[DigestedEntry]) -> None:
         """Add entries (a full buffer is sorted and written out as a run)."""
         suffix = self.suffix
-        self._buffer.extend(format_line(digest, fields, suffix) for digest, fields in entries)
+        self._buffer.extend([format_line(digest, fields, suffix) for digest, fields in entries])
         if len(self._buffer) >= self.run_entries:
             self._write_run()
 
     def merged(self, on_merge: Callable[[str, str], None] | None = None) -> Iterator[str]:
         """Every entry once, in digest order: lines of one digest merged (``on_merge`` is called
         with the earlier line and the later one before each such merge)."""
-        if self._buffer:
-            self._write_run()
+        self.flush()
         with contextlib.ExitStack() as stack:
             handles = [stack.enter_context(p.open(encoding="utf-8")) for p in self._runs]
             pending = ""
@@ -163,11 +188,15 @@ class SortedRuns:
     def close(self) -> None:
         """Remove the runs."""
         self._buffer.clear()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if self._owned:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        else:
+            for path in self._runs:
+                path.unlink(missing_ok=True)
 
     def _write_run(self) -> None:
         self._buffer.sort(key=_DIGEST)  # stable: one digest's lines stay in reading order
-        path = self._folder / f"run-{len(self._runs):05d}.txt"
+        path = self._folder / f"{self.prefix}-{len(self._runs):05d}.txt"
         with path.open("w", encoding="utf-8") as out:
             out.writelines(self._buffer)
         self._runs.append(path)
