@@ -77,6 +77,23 @@ def merge_in(a: EntryIn, b: EntryIn) -> EntryIn:
     )
 
 
+def merge_repeats(entries: Iterable[EntryIn]) -> tuple[dict[str, EntryIn], int]:
+    """``entries`` keyed by value digest, each repeat merged into the first (``merge_in``), and
+    the number of repeats merged."""
+    # Millions of entries go through this loop: it does per entry only what it needs.
+    unique: dict[str, EntryIn] = {}
+    merged = 0
+    digest = value_digest
+    for e in entries:
+        key = digest(e.signal_type, e.value)
+        if key in unique:
+            merged += 1
+            unique[key] = merge_in(unique[key], e)
+        else:
+            unique[key] = e
+    return unique, merged
+
+
 class ChunkImporter:
     """Inserts the chunks of one import into one bank, in the caller's transaction.
 
@@ -224,23 +241,9 @@ class ChunkImporter:
         self.summary.merged += 1
 
     def _merged(self, chunk: Sequence[EntryIn]) -> dict[str, EntryIn]:
-        # Millions of entries go through this loop: a repeat (rare) takes the method call.
-        unique: dict[str, EntryIn] = {}
-        digest = value_digest
-        for e in chunk:
-            key = digest(e.signal_type, e.value)
-            if key in unique:
-                self._merge_into(unique, key, e)
-            else:
-                unique[key] = e
+        unique, merged = merge_repeats(chunk)
+        self.summary.merged += merged
         return unique
-
-    def _merge_into(self, unique: dict[str, EntryIn], key: str, e: EntryIn) -> None:
-        if key in unique:
-            self.summary.merged += 1
-            unique[key] = merge_in(unique[key], e)
-        else:
-            unique[key] = e
 
     def _insert_looked_up(self, unique: dict[str, EntryIn]) -> None:
         """Merge with stored entries (filling empty provenance), insert the rest."""

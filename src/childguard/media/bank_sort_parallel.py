@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from childguard.errors import InvalidInput
-from childguard.media.bank_formats import EntryIn, iter_lines_from, value_digest
-from childguard.media.bank_import import merge_in
+from childguard.media.bank_formats import iter_lines_from
+from childguard.media.bank_import import merge_repeats
 from childguard.store.sorted_runs import RUN_ENTRIES, SortedRuns
 
 #: Bytes of the file per task.
@@ -29,7 +29,11 @@ RANGE_BYTES = 32 * 1024 * 1024
 #: Files smaller than this are read in the importing process (workers cost a start-up).
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 #: Entries merged in memory at a time within a range.
-CHUNK = 50_000
+CHUNK = 25_000
+#: Entries per sorted run written by a worker: smaller than the importing process's own runs,
+#: since every worker holds one while the importing process waits (all of them together stay
+#: under the import's 500 MB).
+WORKER_RUN_ENTRIES = 100_000
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -107,17 +111,10 @@ def sort_range(job: RangeJob) -> RangeSorted:
             entries = iter_lines_from(
                 _read_range(job), job.signal_type, job.source, first_line=job.first_line
             )
-            digest = value_digest
             while chunk := list(itertools.islice(entries, CHUNK)):
                 out.found = True
-                unique: dict[str, EntryIn] = {}
-                for e in chunk:
-                    key = digest(e.signal_type, e.value)
-                    if key in unique:
-                        out.merged += 1
-                        unique[key] = merge_in(unique[key], e)
-                    else:
-                        unique[key] = e
+                unique, merged = merge_repeats(chunk)
+                out.merged += merged
                 runs.add(unique.items())
                 out.counts.update((e.signal_type, e.enabled) for e in unique.values())
             runs.flush()
@@ -157,7 +154,7 @@ def sort_file_in_parallel(
             str(runs.folder),
             f"range{n:05d}",
             runs.suffix,
-            runs.run_entries,
+            min(runs.run_entries, WORKER_RUN_ENTRIES),
         )
         for n, (start, end, first) in enumerate(line_ranges(path, range_bytes or RANGE_BYTES))
     ]

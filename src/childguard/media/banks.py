@@ -28,7 +28,7 @@ from childguard.media.bank_formats import (
     validate_bank_name,
     value_digest,
 )
-from childguard.media.bank_import import ChunkImporter, ImportSummary, merge_in
+from childguard.media.bank_import import ChunkImporter, ImportSummary, merge_repeats
 from childguard.media.bank_listing import BankInfo, visible_banks
 from childguard.media.bank_sort_parallel import PARALLEL_MIN_BYTES
 from childguard.media.signals.registry import get_signal_type
@@ -256,14 +256,7 @@ class BankRepository:
         if bank.org_id != self.org.id:
             raise PermissionDenied(f"bank {bank.name} is shared with you read-only")
         summary = ImportSummary()
-        unique: dict[str, EntryIn] = {}
-        for e in entries:
-            key = value_digest(e.signal_type, e.value)
-            if key in unique:
-                summary.merged += 1
-                unique[key] = merge_in(unique[key], e)
-            else:
-                unique[key] = e
+        unique, summary.merged = merge_repeats(entries)
         existing: dict[str, BankEntry] = {}
         keys = list(unique)
         for start in range(0, len(keys), 500):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,17 @@ ENTRY_COLUMNS = (
     "added_at",
 )
 
+#: An entry's value digest and own columns, in the order of a ``DigestedEntry`` flattened.
+DIGESTED_COLUMNS = (
+    "value_digest",
+    "signal_type",
+    "value",
+    "source",
+    "external_id",
+    "classification",
+    "note",
+    "enabled",
+)
 #: An entry's own fields: signal type, value, source, external id, classification, note, enabled
 #: (the field order of ``media.bank_formats.EntryIn``, a named tuple of these).
 EntryFields = tuple[str, str, str, str, str, str, bool]
@@ -265,6 +276,27 @@ def stored_entries(session: Session, bank_id: int, digests: Sequence[str]) -> li
     return list(connection.exec_driver_sql(sql, (json.dumps(list(digests)), bank_id)))
 
 
+def unless_unique_violation(session: Session, work: Callable[[], None]) -> bool:
+    """Run ``work`` in a savepoint; True when it ran, False when a unique index refused it.
+
+    A refusal rolls the savepoint back (nothing of ``work`` is kept, the rest of the
+    transaction is); any other error propagates.
+    """
+    connection = session.connection()
+    savepoint = _savepoint_name()
+    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
+    try:
+        work()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+        return False
+    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+    return True
+
+
 def bulk_insert_new_entries(
     session: Session,
     bank_id: int,
@@ -279,19 +311,9 @@ def bulk_insert_new_entries(
     is) and False is returned, for the caller to look the stored ones up. An import into a bank
     that holds none of its hashes so skips the look-ups altogether.
     """
-    connection = session.connection()
-    savepoint = _savepoint_name()
-    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
-    try:
-        bulk_insert_entries(session, bank_id, added_at, entries, ids)
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
-        return False
-    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
-    return True
+    return unless_unique_violation(
+        session, lambda: bulk_insert_entries(session, bank_id, added_at, entries, ids)
+    )
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -23,7 +23,6 @@ import itertools
 import re
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -33,14 +32,15 @@ from sqlalchemy.orm import Session
 
 from childguard.store.bulk import (
     COPY_ESCAPES,
+    DIGESTED_COLUMNS,
     DigestedEntry,
     EntryFields,
     Tallies,
     add_tallies,
     copy_text,
-    is_unique_violation,
     lock_bank_for_key_share,
     unchecked_copy_allowed,
+    unless_unique_violation,
 )
 
 #: Entries per sorted run (about 200 bytes each in memory while the run is built).
@@ -48,16 +48,7 @@ RUN_ENTRIES = 250_000
 #: Lines per ``COPY`` write.
 COPY_BLOCK = 20_000
 #: A run line's columns, in order, as ``COPY`` reads them.
-RUN_COLUMNS = (
-    "value_digest",
-    "signal_type",
-    "value",
-    "source",
-    "external_id",
-    "classification",
-    "note",
-    "enabled",
-)
+RUN_COLUMNS = DIGESTED_COLUMNS
 #: A value digest is 64 hex characters: a line's sort key.
 _DIGEST = itemgetter(slice(0, 64))
 _UNESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
@@ -214,11 +205,9 @@ def copy_sorted_lines(
     ``COPY`` runs without triggers, as ``bulk.bulk_insert_entries``'s does, and ``tallies()``
     (what the lines held, asked once they are all read) is added to the counts after it.
     """
-    connection = session.connection()
     unchecked = unchecked_copy_allowed(session)
-    savepoint = f"sorted_{uuid.uuid4().hex[:12]}"
-    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
-    try:
+
+    def copy() -> None:
         if unchecked:
             lock_bank_for_key_share(session, bank_id)
         columns = ", ".join((*RUN_COLUMNS, "bank_id", "added_at"))
@@ -228,13 +217,9 @@ def copy_sorted_lines(
             _blocks(lines),
             unchecked=unchecked,
         )
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+
+    if not unless_unique_violation(session, copy):
         return False
-    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
     if unchecked:
         add_tallies(session, tallies())
     return True

@@ -17,18 +17,18 @@ about the size of the data. (PostgreSQL sorts on the client instead, for ``COPY`
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from childguard.store.bulk import (
+    DIGESTED_COLUMNS,
     ENTRY_COLUMNS,
     DigestedEntry,
     insert_rows,
-    is_unique_violation,
     session_tallies,
+    unless_unique_violation,
 )
 from childguard.store.models import BankEntry
 
@@ -37,16 +37,7 @@ STAGING_TABLE = "bank_import_staging"
 #: SQLite page cache (KiB) while the staged entries are sorted and moved.
 MOVE_CACHE_KIB = 32 * 1024
 #: Its columns after ``seq`` (the order in which the entries were read, and the row id).
-STAGED_COLUMNS = (
-    "value_digest",
-    "signal_type",
-    "value",
-    "source",
-    "external_id",
-    "classification",
-    "note",
-    "enabled",
-)
+STAGED_COLUMNS = DIGESTED_COLUMNS
 
 
 def create_staging(session: Session) -> None:
@@ -93,22 +84,17 @@ def move_staged(session: Session, bank_id: int, added_at: datetime) -> bool:
     column_type = BankEntry.__table__.c["added_at"].type.dialect_impl(dialect)
     process = column_type.bind_processor(dialect)
     stamp = added_at if process is None else process(added_at)
-    savepoint = f"staged_{uuid.uuid4().hex[:12]}"
-    connection.exec_driver_sql(f"SAVEPOINT {savepoint}")
-    try:
+
+    def move() -> None:
         connection.exec_driver_sql(
             f"INSERT INTO bank_entries ({', '.join(ENTRY_COLUMNS)}) "
             "SELECT ?, signal_type, value, value_digest, source, external_id, "
             f"classification, note, enabled, ? FROM {STAGING_TABLE} ORDER BY value_digest",
             (bank_id, stamp),
         )
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {savepoint}")
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
+
+    if not unless_unique_violation(session, move):
         return False
-    connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint}")
     pending = session_tallies(session)
     if pending is not None:
         rows = connection.exec_driver_sql(
