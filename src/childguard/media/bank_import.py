@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from childguard.errors import Conflict
-from childguard.media.bank_formats import EntryIn, value_digest
+from childguard.media.bank_formats import EntryIn, merge_repeats
 from childguard.store.bulk import DigestedEntry, Tallies, bulk_insert_entries, stored_entries
 from childguard.store.models import BankEntry
 from childguard.store.sorted_runs import SortedRuns, copy_sorted_lines, parse_line
@@ -62,36 +62,6 @@ class ImportSummary:
         for signal, n in counts.items():
             self.by_signal[signal] = self.by_signal.get(signal, 0) + n
         self.added += sum(counts.values())
-
-
-def merge_in(a: EntryIn, b: EntryIn) -> EntryIn:
-    """``a`` with its empty provenance filled from ``b`` (enabled if either is)."""
-    return EntryIn(
-        signal_type=a.signal_type,
-        value=a.value,
-        source=a.source or b.source,
-        external_id=a.external_id or b.external_id,
-        classification=a.classification or b.classification,
-        note=a.note or b.note,
-        enabled=a.enabled or b.enabled,
-    )
-
-
-def merge_repeats(entries: Iterable[EntryIn]) -> tuple[dict[str, EntryIn], int]:
-    """``entries`` keyed by value digest, each repeat merged into the first (``merge_in``), and
-    the number of repeats merged."""
-    # Millions of entries go through this loop: it does per entry only what it needs.
-    unique: dict[str, EntryIn] = {}
-    merged = 0
-    digest = value_digest
-    for e in entries:
-        key = digest(e.signal_type, e.value)
-        if key in unique:
-            merged += 1
-            unique[key] = merge_in(unique[key], e)
-        else:
-            unique[key] = e
-    return unique, merged
 
 
 class ChunkImporter:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from childguard.errors import InvalidInput
-from childguard.media.bank_formats import iter_lines_from
-from childguard.media.bank_import import merge_repeats
+from childguard.media.bank_formats import iter_lines_from, merge_repeats
 from childguard.store.sorted_runs import RUN_ENTRIES, SortedRuns
 
 #: Bytes of the file per task.

@@ -25,10 +25,11 @@ from childguard.media.bank_formats import (
     clip_text,
     detect_format,
     iter_parsed_entries,
+    merge_repeats,
     validate_bank_name,
     value_digest,
 )
-from childguard.media.bank_import import ChunkImporter, ImportSummary, merge_repeats
+from childguard.media.bank_import import ChunkImporter, ImportSummary
 from childguard.media.bank_listing import BankInfo, visible_banks
 from childguard.media.bank_sort_parallel import PARALLEL_MIN_BYTES
 from childguard.media.signals.registry import get_signal_type

@@ -11,7 +11,7 @@ took longer than the whole plain ``COPY``.
 
 Each run line is the entry in ``COPY``'s text format, digest first; lines of one digest (the
 same hash read twice) come out of the merge together, in reading order, and are merged as
-``bank_import.merge_in`` merges entries: the first keeps its provenance, later ones fill what
+``bank_formats.merge_in`` merges entries: the first keeps its provenance, later ones fill what
 it left empty, and the entry is enabled if either is.
 """
 

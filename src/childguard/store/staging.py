@@ -118,7 +118,7 @@ def staged_counts(session: Session) -> dict[str, int]:
 def merge_staged_repeats(session: Session) -> int:
     """Merge the staged entries of one hash into the first one staged; returns how many went.
 
-    As ``bank_import.merge_in`` merges them in reading order: the first keeps its provenance,
+    As ``bank_formats.merge_in`` merges them in reading order: the first keeps its provenance,
     each empty field takes the first non-empty value staged after it, and the entry is enabled
     if any of them is. Costs one sort of the staged digests (an index), so it runs only after a
     move refused for a repeat.
