@@ -5,12 +5,13 @@ up: the entries are put in digest order and go into the bank at the end, so that
 of ``bank_entries`` takes them in key order (at 10M hashes, inserting them in reading order made
 each index insert a random page access). On PostgreSQL they are sorted on the client in
 temporary runs and streamed into one ``COPY`` (``store.sorted_runs``), merging repeated hashes
-on the way; on SQLite they are staged in a temporary table and moved by one sorted
-``INSERT ... SELECT`` (``store.staging``; the database is in this process, and sorts in C).
-Only when the bank refuses them (a hash that another transaction put in the bank meanwhile, or,
-on SQLite, one repeated across chunks) are they merged and inserted a chunk at a time, in
-reading order, with look-ups. Into a bank that holds entries, every chunk looks its hashes up
-and inserts the new ones.
+on the way (a large file is read and sorted by several processes: ``sort_file``); when the bank
+refuses the ``COPY`` (a hash that another transaction put in the bank meanwhile), the merged
+entries go in a chunk at a time with look-ups. On SQLite they are staged in a temporary table
+and moved by one sorted ``INSERT ... SELECT`` (``store.staging``; the database is in this
+process, and sorts in C); a hash repeated across chunks makes the bank refuse the move, and the
+staged repeats are merged in SQL before it runs again. Into a bank that holds entries, every
+chunk looks its hashes up and inserts the new ones.
 """
 
 from __future__ import annotations
