@@ -432,15 +432,11 @@ def _insert_entry_rows(
     ids: Sequence[int] | None,
 ) -> None:
     connection = session.connection()
-    dialect = connection.dialect
-    table = BankEntry.__table__
-
-    def bound(column: str, value: object) -> object:  # the column type's own conversion
-        process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-        return value if process is None else process(value)
-
-    stamp = bound("added_at", added_at)
-    states = {True: bound("enabled", True), False: bound("enabled", False)}
+    stamp = stored_entry_value(connection, "added_at", added_at)
+    states = {
+        True: stored_entry_value(connection, "enabled", True),
+        False: stored_entry_value(connection, "enabled", False),
+    }
     if ids is None:
         params: list[tuple[object, ...]] = [
             (bank_id, stype, value, digest, source, ext, cls, note, states[enabled], stamp)
@@ -455,6 +451,15 @@ def _insert_entry_rows(
         )
     ]
     insert_rows(connection, "bank_entries", ("id", *ENTRY_COLUMNS), params)
+
+
+def stored_entry_value(connection: Connection, column: str, value: object) -> object:
+    """``value`` as ``bank_entries.column`` stores it on this connection's database (the column
+    type's own conversion), for statements run through the driver."""
+    dialect = connection.dialect
+    column_type = BankEntry.__table__.c[column].type.dialect_impl(dialect)
+    process = column_type.bind_processor(dialect)
+    return value if process is None else process(value)
 
 
 def insert_rows(

@@ -28,9 +28,9 @@ from childguard.store.bulk import (
     DigestedEntry,
     insert_rows,
     session_tallies,
+    stored_entry_value,
     unless_unique_violation,
 )
-from childguard.store.models import BankEntry
 
 #: The connection's temporary table of staged entries.
 STAGING_TABLE = "bank_import_staging"
@@ -80,10 +80,7 @@ def move_staged(session: Session, bank_id: int, added_at: datetime) -> bool:
     # SQLite's sorter holds up to the page cache's size in memory, on top of the cache; the
     # sorted move needs little cache (each index appends).
     connection.exec_driver_sql(f"PRAGMA cache_size = -{MOVE_CACHE_KIB}")
-    dialect = connection.dialect
-    column_type = BankEntry.__table__.c["added_at"].type.dialect_impl(dialect)
-    process = column_type.bind_processor(dialect)
-    stamp = added_at if process is None else process(added_at)
+    stamp = stored_entry_value(connection, "added_at", added_at)
 
     def move() -> None:
         connection.exec_driver_sql(

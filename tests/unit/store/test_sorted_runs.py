@@ -9,22 +9,14 @@ from childguard.errors import Conflict
 from childguard.media.bank_formats import EntryIn, make_entry, value_digest
 from childguard.media.bank_import import ChunkImporter, ImportSummary
 from childguard.media.banks import BankRepository
-from childguard.store.bulk import counted_in_bulk
+from childguard.store.bulk import DigestedEntry, counted_in_bulk
 from childguard.store.db import Database
 from childguard.store.models import Org, utcnow
 from childguard.store.sorted_runs import SortedRuns, format_line, merge_lines, parse_line
 
 
-def _digested(e: EntryIn) -> tuple[str, tuple[str, str, str, str, str, str, bool]]:
-    return value_digest(e.signal_type, e.value), (
-        e.signal_type,
-        e.value,
-        e.source,
-        e.external_id,
-        e.classification,
-        e.note,
-        e.enabled,
-    )
+def _digested(e: EntryIn) -> DigestedEntry:
+    return value_digest(e.signal_type, e.value), e  # an EntryIn is the fields' tuple
 
 
 def test_a_line_keeps_every_character_of_its_fields() -> None:
