@@ -159,3 +159,32 @@ def test_a_large_batch_is_read_in_chunks_with_every_match(
     assert 1 < len(reads) <= 3
     assert [[x.value for x in r] for r in results] == [[v] for v in values] + [[]]
     assert all(r[0].provenance["external_id"] == f"x-{r[0].value[:6]}" for r in results[:-1])
+
+
+def test_many_files_match_as_each_alone_with_one_database_read(
+    db: Database, org: Org, settings: Settings
+) -> None:
+    add(db, org, "BLOCK", ("pdq", PDQ), ("md5", MD5))
+    add(db, org, "SAFE", ("sha256", SHA), allow=True)
+    m = Matcher(db, settings)
+    other_md5 = hashlib.md5(b"other").hexdigest()
+    files = [
+        file_signals(),  # pdq and md5 blocked, sha256 allowed: both suppressed
+        file_signals(flip(PDQ, 4))[:1],  # a near duplicate only
+        [HashResult("md5", other_md5)],  # clean
+        [HashResult("md5", MD5), HashResult("pdq", PDQ, quality=10, usable=False)],
+        [],
+    ]
+    alone = [m.match_signals(signals) for signals in files]
+    with entry_reads(db) as reads:
+        together = m.match_signals_many(files)
+    assert len(reads) == 1
+    assert together == alone
+    assert [[(x.signal_type, x.bank, x.suppressed) for x in r] for r in together] == [
+        [("pdq", "BLOCK", True), ("md5", "BLOCK", True), ("sha256", "SAFE", False)],
+        [("pdq", "BLOCK", False)],
+        [],
+        [("md5", "BLOCK", False)],
+        [],
+    ]
+    assert together[1][0].distance == 4
