@@ -1,26 +1,28 @@
 """Backfill throughput on Dask: 1 and 2 local worker processes against ``childguard scan``.
 
-Usage: ``python bench/backfill_bench.py [--count N] [--size PX] [--folder DIR] [--batch B]``
+Usage: ``python bench/backfill_bench.py [--count N] [--size PX] [--folder DIR] [--batch B]
+[--runs R]``
 
 Generates ``--count`` (default 10,000) small benign noise images (``--size`` pixels square,
-JPEG) and a bank holding ten of them, then, in this one process and on the same files:
+JPEG) and a bank holding ten of them, reads every file once (so that no run pays for a cold
+page cache), then runs ``--runs`` rounds (default 3) of, on the same files:
 
-- the baseline: ``childguard scan``'s own loop in one process (opening the banks' index, listing
-  the files, then ``scan_one`` with that matcher), timed from opening the index to the last
-  file, as a backfill is timed from listing to its last result (its worker opens its index on
-  its first batch); once with the BLAS/OpenMP pools limited to one thread as in a Dask worker
-  (the one-core baseline) and once with the default threads;
-- ``backfill --no-intel`` on a ``LocalCluster`` of 1, then 2 single-threaded worker processes.
-  The cluster is started, and its workers have imported the scanning code, before the timer
-  starts (Dask's start-up, 10-16 s on a loaded machine, is not scanning); the time runs from
-  the workers' warm-up and ``prepare_run`` (listing the sources, while the workers open their
-  runtime, as the command does) to the last recorded result, and is also given from the first
-  result on.
+- the baseline, ``childguard scan --workers 1 --json FOLDER`` as a user runs it (one process,
+  its JSON lines written to a file), timed by its own clock: the ``seconds`` of its summary line,
+  from listing the files to the last one (its start-up and opening the banks' index are not
+  counted);
+- for reference, ``scan``'s loop in this process with no output and the BLAS/OpenMP pools
+  limited to one thread, as in a Dask worker (``scan_one`` and ``json.dumps`` per file);
+- ``backfill --no-intel`` on a fresh ``LocalCluster`` of 1, then 2 single-threaded worker
+  processes. The cluster is started, and its workers have imported the scanning code, before
+  the timer starts (Dask's start-up, 3-16 s depending on the machine's load, is not scanning);
+  the time runs from the workers' warm-up and ``prepare_run`` (listing the sources while the
+  workers open their runtime, as the command does) to the last recorded result.
 
-It prints each run's seconds and files per second side by side, the 2-worker speed-up (target
->= 1.8x on two cores), one worker against the baseline (target: within 10 %), and the load
-average, since other processes on a shared machine take cores from the workers. Every backfill's
-output is checked to cover each file once.
+It prints every run, the medians, the 2-worker speed-up (target >= 1.8x on two cores) and one
+worker against ``scan`` (target: within 10 %), per round and on the medians, and the load average:
+other processes on a shared machine take cores from the workers. Every backfill's output is
+checked to cover each file once.
 """
 
 from __future__ import annotations
@@ -63,16 +65,39 @@ def cli(args: list[str], env: dict[str, str]) -> None:
     )
 
 
-def baseline(folder: Path, one_thread: bool) -> tuple[float, int]:
-    """``childguard scan``'s loop over ``folder``: (seconds, files).
+def warm_page_cache(paths: list[Path]) -> None:
+    """Read every file once, so that the first timed run does not pay for a cold cache."""
+    for path in paths:
+        path.read_bytes()
 
-    ``one_thread`` limits the BLAS/OpenMP pools to one thread, as in a Dask worker (distributed
-    sets ``OMP_NUM_THREADS=1`` and the like for its worker processes); without it, ``scan``'s
-    hashing uses a second core here, so it is not a one-core figure.
+
+#: ``childguard scan`` in one process, one JSON line per file.
+SCAN_ARGS = ("scan", "--workers", "1", "--json")
+
+
+def scan_command(folder: Path, out: Path) -> tuple[float, int]:
+    """``childguard scan --workers 1 --json FOLDER > OUT``: (its own seconds, files)."""
+    with out.open("w") as handle:
+        subprocess.run(
+            [sys.executable, "-m", "childguard.cli.main", *SCAN_ARGS, str(folder)],
+            stdout=handle,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    summary = json.loads(out.read_text().splitlines()[-1])["summary"]
+    assert summary["errors"] == 0, summary
+    return float(summary["seconds"]), int(summary["files"])
+
+
+def scan_loop(folder: Path) -> tuple[float, int]:
+    """``scan``'s loop over ``folder`` in this process, no output, one BLAS/OpenMP thread.
+
+    Limited to one thread as in a Dask worker (distributed sets ``OMP_NUM_THREADS=1`` and the
+    like for its worker processes).
     """
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    with threadpool_limits(limits=1 if one_thread else None):
+    with threadpool_limits(limits=1):
         return _baseline(folder)
 
 
@@ -149,6 +174,13 @@ def backfill(folder: Path, workers: int, out: Path, batch: int | None) -> dict[s
     }
 
 
+def median(values: list[float]) -> float:
+    """The median of ``values``."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -156,10 +188,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--batch", type=int, default=None, help="backfill_batch_size")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of every run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.folder or Path(tmp) / "images"
         paths = make_images(folder, args.count, args.size)
+        warm_page_cache(paths)
         data = Path(tmp) / "data"
         os.environ["CHILDGUARD_DATA_DIR"] = str(data)
         os.environ.pop("CHILDGUARD_DATABASE_URL", None)
@@ -169,28 +203,47 @@ def main() -> None:
         load = os.getloadavg()
         print(f"{n} images of {args.size}x{args.size} px, {os.cpu_count()} cores, load average "
               f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the start")  # fmt: skip
-        scans = {}
-        for one_thread in (True, False):
-            scans[one_thread], files = baseline(folder, one_thread)
+        names = ("scan", "loop", "backfill 1", "backfill 2")
+        times: dict[str, list[float]] = {name: [] for name in names}
+        for round_no in range(args.runs):
+            seconds, files = scan_command(folder, Path(tmp) / "scan.jsonl")
             assert files == n, (files, n)
-        runs = {w: backfill(folder, w, Path(tmp) / f"out-{w}.jsonl", args.batch) for w in (1, 2)}
+            times["scan"].append(seconds)
+            seconds, files = scan_loop(folder)
+            assert files == n, (files, n)
+            times["loop"].append(seconds)
+            for w in (1, 2):
+                out = Path(tmp) / f"out-{round_no}-{w}.jsonl"
+                times[f"backfill {w}"].append(backfill(folder, w, out, args.batch)["seconds"])
         load = os.getloadavg()
-        print(f"{'run':30s} {'seconds':>8s} {'files/s':>8s}  files/s from the 1st result")
-        for one_thread, label in (
-            (True, "scan, 1 thread (baseline)"),
-            (False, "scan, default threads"),
-        ):
-            print(f"{label:30s} {scans[one_thread]:8.1f} {n / scans[one_thread]:8.1f}")
-        for w, r in runs.items():
+        labels = {
+            "scan": "scan --workers 1 (baseline)",
+            "loop": "scan's loop in-process",
+            "backfill 1": "backfill --workers 1",
+            "backfill 2": "backfill --workers 2",
+        }
+        runs = "  ".join(f"{f'run {i + 1}':>6s}" for i in range(args.runs))
+        print(f"{'seconds':30s} {runs}  {'median':>6s}  files/s")
+        for name in names:
+            row = "  ".join(f"{t:6.2f}" for t in times[name])
+            mid = median(times[name])
+            print(f"{labels[name]:30s} {row}  {mid:6.2f}  {n / mid:7.1f}")
+        speedups = [a / b for a, b in zip(times["backfill 1"], times["backfill 2"], strict=True)]
+        print(
+            "2 workers vs 1: "
+            + ", ".join(f"{x:.2f}x" for x in speedups)
+            + f"; medians {median(times['backfill 1']) / median(times['backfill 2']):.2f}x"
+            + " (target >= 1.8x)"
+        )
+        for base, label in (("scan", "scan --workers 1"), ("loop", "scan's loop in-process")):
+            ratios = [a / b - 1 for a, b in zip(times["backfill 1"], times[base], strict=True)]
+            mid = median(times["backfill 1"]) / median(times[base]) - 1
             print(
-                f"{f'backfill --workers {w}':30s} {r['seconds']:8.1f} {n / r['seconds']:8.1f}  "
-                f"{r['rate_after_first']:8.1f}  (first batch after {r['first_batch']:.1f} s)"
+                f"1 worker vs {label}: "
+                + ", ".join(f"{100 * x:+.1f} %" for x in ratios)
+                + f"; medians {100 * mid:+.1f} % time"
+                + (" (target within 10 %)" if base == "scan" else "")
             )
-        speedup = runs[1]["seconds"] / runs[2]["seconds"]
-        print(f"2 workers vs 1: {speedup:.2f}x (target >= 1.8x)")
-        for one_thread, label in ((True, "scan, 1 thread"), (False, "scan, default threads")):
-            ratio = runs[1]["seconds"] / scans[one_thread] - 1
-            print(f"1 worker vs {label}: {100 * ratio:+.1f} % time (target within 10 %)")
         print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the end")
 
 
