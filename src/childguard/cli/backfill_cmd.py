@@ -40,7 +40,7 @@ def _progress(label: str) -> Iterator[ProgressFn]:
     ) as progress:
         task = progress.add_task(label, total=None)
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
         yield update
@@ -147,7 +147,7 @@ def backfill_command(
             del warming
     except KeyboardInterrupt:
         if run_id is None:
-            err_console.print("interrupted while listing the sources; nothing was scanned")
+            err_console.print("interrupted before the run started; nothing was scanned")
         else:
             err_console.print(f"interrupted; finish with `childguard backfill --resume {run_id}`")
         raise typer.Exit(130) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -22,8 +23,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from childguard.auth import ensure_org
+from childguard.batch import run as run_module
+from childguard.batch import worker
 from childguard.batch.cluster import dask_client
+from childguard.batch.manifest import RunStore, RunWriter
 from childguard.batch.run import execute_run, prepare_run
+from childguard.batch.sources import SourceItem, list_sources
+from childguard.batch.worker import JobSpec, scan_batch
 from childguard.cli.main import app
 from childguard.config import Settings
 from childguard.store.db import Database
@@ -232,6 +238,85 @@ def test_kill_minus_9_of_a_worker_loses_and_doubles_nothing(
     rows = read_out(Path(store.spec.out))
     assert_complete(rows, 122)
     assert [path for path, _ in summary.failures] == [str(tmp_path / "in" / "zz-corrupt.jpg")]
+
+
+def test_resume_finishes_a_listing_cut_short_by_a_crash(tmp_path: Path, settings: Settings) -> None:
+    db = Database.open(settings)
+    with db.session(write=True) as session:
+        org_id = ensure_org(session, "local").id
+    db.dispose()
+    images(tmp_path / "in", 40, size=32)
+    store = prepare_run(settings, [str(tmp_path / "in")], intel=False)
+    # The client listed 25 files, recorded a batch of 10 of them, and was killed mid-listing.
+    listing = store.continue_listing([], list_sources(store.spec.sources, settings))
+    listing_run = iter(listing)
+    listed = list(itertools.islice(listing_run, 25))
+    listing.sync()
+    job = JobSpec(store.spec.run_id, settings, org_id, (), False)
+    try:
+        lines = scan_batch(listed[:10], job)
+    finally:
+        for rt in worker._RUNTIMES.values():
+            rt.db.dispose()
+        worker._RUNTIMES.clear()
+    writer = RunWriter(store)
+    writer.commit(0, [item.index for item in listed[:10]], lines)
+    writer.close()
+    del listing, listing_run
+    # Meanwhile a file was added in the middle of the listing order.
+    images(tmp_path / "in" / "img0005-more", 1, size=32)
+    totals: list[int | None] = []
+    with dask_client(settings, workers=1) as client:
+        summary = execute_run(
+            RunStore.open(settings, store.spec.run_id),
+            settings,
+            org_id,
+            client,
+            on_progress=lambda done, total: totals.append(total),
+        )
+    assert (summary.already_done, summary.scanned, summary.total) == (10, 35, 45)
+    assert totals[0] is None and totals[-1] == 45
+    rows = read_out(Path(store.spec.out))
+    assert_complete(rows, 45)
+    by_index = {r["index"]: r["path"] for r in rows}
+    assert [by_index[i] for i in range(25)] == [item.path for item in listed]
+    assert sum("img0005-more" in path for path in by_index.values()) == 3  # 1 image, 2 extras
+
+
+def test_batches_scan_while_the_sources_are_listed_and_are_recorded_after_their_listing(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database.open(settings)
+    with db.session(write=True) as session:
+        org_id = ensure_org(session, "local").id
+    db.dispose()
+    images(tmp_path / "in", 60, size=32)
+    settings = settings.model_copy(update={"backfill_batch_size": 2})
+    store = prepare_run(settings, [str(tmp_path / "in")], intel=False)
+
+    def slow_listing(sources: list[str], settings: Settings) -> Iterator[SourceItem]:
+        for item in list_sources(sources, settings):
+            time.sleep(0.02)  # a slow file system: batches come back while listing
+            yield item
+
+    recorded_while_listing: list[int] = []
+    commit = RunWriter.commit_text
+
+    def checked_commit(self: RunWriter, batch: int, files: Any, *rest: Any) -> Any:
+        on_disk = store.files_path if store.listing_complete else store.listing_part_path
+        listed = {json.loads(line)["i"] for line in on_disk.read_text().splitlines()}
+        assert set(files) <= listed, "a recorded file is in the listing on disk"
+        if not store.listing_complete:
+            recorded_while_listing.append(batch)
+        return commit(self, batch, files, *rest)
+
+    monkeypatch.setattr(run_module, "list_sources", slow_listing)
+    monkeypatch.setattr(RunWriter, "commit_text", checked_commit)
+    with dask_client(settings, workers=1, processes=False) as client:
+        summary = execute_run(store, settings, org_id, client)
+    assert recorded_while_listing, "batches were recorded before the listing was complete"
+    assert summary.scanned == summary.total == 62
+    assert_complete(read_out(Path(store.spec.out)), 62)
 
 
 @dataclass

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from childguard.batch.cutting import FIRST_BATCH, MIN_BATCH, BatchCutter
 from childguard.batch.manifest import RunSpec, RunStore, RunWriter
-from childguard.batch.sources import SourceItem
+from childguard.batch.sources import SourceItem, pack_items, unpack_items
 from childguard.batch.worker import encode_batch
 from childguard.config import Settings
 
@@ -54,18 +55,40 @@ def test_encoded_batch_is_recorded_as_the_lines_themselves(tmp_path: Path) -> No
     assert encoded.failures() == [("/f/1.jpg", "bad")]
 
 
-def test_batches_cover_every_item_once_and_shrink_towards_the_end() -> None:
-    from childguard.batch.run import MIN_BATCH, batches
+def cut_all(cutter: BatchCutter, seconds_per_file: float) -> list[list[SourceItem]]:
+    """Every batch of ``cutter``, each timed as if a file took ``seconds_per_file``."""
+    out = []
+    while cutter:
+        batch = cutter.take()
+        cutter.record(len(batch), len(batch) * seconds_per_file)
+        out.append(batch)
+    return out
 
+
+def test_batches_cover_every_item_once_sized_by_time_and_shrinking_at_the_end() -> None:
     items = [SourceItem(index=i, path=f"/f/{i}") for i in range(10_000)]
-    cut = batches(items, 256, workers=2)
+    # small images: 1 s is 2,000 files, so batches are as large as allowed
+    cut = cut_all(BatchCutter(items, 1024, 1.0, workers=2), 0.0005)
     assert [item.index for batch in cut for item in batch] == list(range(10_000))
     sizes = [len(batch) for batch in cut]
-    assert sizes[0] == 256 and max(sizes) == 256
-    assert sizes == sorted(sizes, reverse=True)
-    assert sizes[-1] <= MIN_BATCH and len(cut) < 10_000 // 128
-    assert [len(b) for b in batches(items[:5], 256, workers=2)] == [5]
-    assert [len(b) for b in batches(items[:40], 2, workers=2)] == [2] * 20
+    assert sizes[0] == FIRST_BATCH and max(sizes) == 1024
+    assert sizes[1:] == sorted(sizes[1:], reverse=True)
+    assert sizes[-1] <= MIN_BATCH and len(cut) < 30
+    # slow files (0.1 s each): batches of about a second, whatever the maximum
+    slow = cut_all(BatchCutter(items[:500], 1024, 1.0, workers=2), 0.1)
+    assert {len(batch) for batch in slow[1:-3]} == {10}
+    # the maximum wins, and a run smaller than one batch is one batch
+    assert {len(b) for b in cut_all(BatchCutter(items[:40], 2, 1.0, workers=2), 0.001)} == {2}
+    assert [len(b) for b in cut_all(BatchCutter(items[:5], 256, 1.0, workers=2), 0.001)] == [5]
+
+
+def test_files_of_a_batch_that_killed_its_worker_come_back_one_by_one_first() -> None:
+    items = [SourceItem(index=i, path=f"/f/{i}") for i in range(200)]
+    cutter = BatchCutter(items, 1024, 1.0, workers=1)
+    first = cutter.take()
+    cutter.retry_singly(first[:3])
+    assert [cutter.take() for _ in range(3)] == [[first[0]], [first[1]], [first[2]]]
+    assert cutter.take()[0] == items[len(first)]
 
 
 def test_a_batch_scans_with_the_cyclic_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +105,18 @@ def test_a_batch_scans_with_the_cyclic_collector_paused(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(worker, "scan_batch", fake_scan)
     was = gc.isenabled()
-    encoded = worker.scan_batch_encoded([], None)  # type: ignore[arg-type]
+    encoded = worker.scan_batch_encoded(pack_items([]), None)  # type: ignore[arg-type]
     assert seen == [False] and encoded.count == len(LINES)
     assert gc.isenabled() == was
+
+
+def test_a_batch_travels_packed_and_comes_back_the_same() -> None:
+    items = [
+        SourceItem(0, "/f/a.jpg", 10),
+        SourceItem(7, "s3://bucket/b.png"),
+        SourceItem(9, "/f/loop", None, {"code": "invalid_input", "message": "/f/loop: loop"}),
+    ]
+    packed = pack_items(items)
+    assert isinstance(packed, bytes)
+    assert unpack_items(packed) == items
+    assert unpack_items(pack_items([])) == []

@@ -86,3 +86,41 @@ def test_listing_is_stable_and_keeps_walk_errors(tmp_path: Path) -> None:
     assert items[2].error is not None and "loop" in items[2].error["message"]
     assert all(Path(i.path).is_absolute() for i in items)
     assert is_url("s3://bucket/x") and not is_url("/tmp/x") and not is_url("file:///tmp/x")
+
+
+def test_an_interrupted_listing_is_finished_on_resume_with_the_same_indices(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    spec = RunSpec(run_id="r1", sources=["x"], out=str(tmp_path / "out.jsonl"))
+    store = RunStore.create(settings, spec)
+    assert not store.listing_complete and store.items() == []
+    found = [SourceItem(i, f"/f/{i}.jpg", 10) for i in range(6)]
+    listing_writer = store.continue_listing([], found)
+    listing = iter(listing_writer)
+    first = [next(listing) for _ in range(3)]
+    # before it records a batch, the client makes the files listed so far durable
+    listing_writer.sync()
+    writer = RunWriter(store)
+    with store.listing_part_path.open("a") as part:  # and dies while writing the next line
+        part.write('{"i": 3, "pa')
+    writer.commit(0, [0, 1], [line(0), line(1)])
+    writer.close()
+    del listing
+
+    reopened = RunStore.open(settings, "r1")
+    done, _ = reopened.recover()
+    listed = reopened.items()
+    assert done == {0, 1} and listed == first
+    # Since the crash one file went away and one came; a source inside another lists it twice.
+    now = [SourceItem(0, "/f/new.jpg", 1), *found[1:], SourceItem(9, "/f/4.jpg", 10)]
+    resumed = list(reopened.continue_listing(listed, now))
+    assert [(i.index, i.path) for i in resumed] == [
+        (3, "/f/new.jpg"),
+        (4, "/f/3.jpg"),
+        (5, "/f/4.jpg"),
+        (6, "/f/5.jpg"),
+    ]
+    assert reopened.listing_complete and not reopened.listing_part_path.exists()
+    assert [i.index for i in reopened.items()] == list(range(7))
+    assert RunStore.open(settings, "r1").items()[:3] == first  # "/f/0.jpg" keeps index 0
