@@ -53,6 +53,7 @@ class BatchCutter:
         self.workers = max(1, workers)
         self._files_timed = 0
         self._seconds = 0.0
+        self._last_per_file = 0.0
 
     def __bool__(self) -> bool:
         """True while some file has not been handed out (or may still be listed)."""
@@ -78,6 +79,15 @@ class BatchCutter:
         if files > 0 and seconds >= 0:
             self._files_timed += files
             self._seconds += seconds
+            self._last_per_file = seconds / files
+
+    def seconds_per_file(self) -> float | None:
+        """The time a file takes, as far as known: the mean so far, or the last batch's when
+        it was slower (files of another kind, videos after images, shrink the next batches at
+        once)."""
+        if self._files_timed == 0 or self._seconds <= 0:
+            return None
+        return max(self._seconds / self._files_timed, self._last_per_file)
 
     def retry_singly(self, batch: Sequence[SourceItem]) -> None:
         """Hand out the files of ``batch`` again, one per batch, before any other file."""
@@ -85,10 +95,8 @@ class BatchCutter:
 
     def batch_size(self) -> int:
         """How many files the next batch takes (before the end of the run is reached)."""
-        if self._files_timed == 0 or self._seconds <= 0:
-            by_time = FIRST_BATCH
-        else:
-            by_time = round(self.target_seconds * self._files_timed / self._seconds)
+        per_file = self.seconds_per_file()
+        by_time = FIRST_BATCH if per_file is None else round(self.target_seconds / per_file)
         if self.listing:
             return max(1, min(self.size, by_time))
         left = len(self._items) - self._next

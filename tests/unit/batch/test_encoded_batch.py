@@ -82,6 +82,19 @@ def test_batches_cover_every_item_once_sized_by_time_and_shrinking_at_the_end() 
     assert [len(b) for b in cut_all(BatchCutter(items[:5], 256, 1.0, workers=2), 0.001)] == [5]
 
 
+def test_a_slower_batch_shrinks_the_next_ones_at_once() -> None:
+    items = [SourceItem(index=i, path=f"/f/{i}") for i in range(100_000)]
+    cutter = BatchCutter(items, 1024, 1.0, workers=2)
+    for _ in range(5):
+        batch = cutter.take()
+        cutter.record(len(batch), len(batch) * 0.0005)  # small images
+    assert cutter.batch_size() == 1024
+    cutter.record(10, 10 * 0.05)  # then videos: 50 ms a file
+    assert cutter.batch_size() == 20
+    cutter.record(1024, 1024 * 0.0005)  # images again: back to the mean
+    assert cutter.batch_size() == 1024
+
+
 def test_files_of_a_batch_that_killed_its_worker_come_back_one_by_one_first() -> None:
     items = [SourceItem(index=i, path=f"/f/{i}") for i in range(200)]
     cutter = BatchCutter(items, 1024, 1.0, workers=1)
