@@ -49,6 +49,13 @@ CASES = [
     (en.EnBullyingRecognizer, "nobody likes u, everyone hates u", "exclusion"),
     (en.EnBullyingRecognizer, "i know where you live", "doxxing"),
     (en.EnBullyingRecognizer, "i'm gonna beat you up", "threat"),
+    (en.EnBullyingRecognizer, "show up tomorrow and i'll bring my brother's knife", "threat"),
+    (en.EnBullyingRecognizer, "we know your route home", "threat"),
+    (en.EnBullyingRecognizer, "found her address on the school form lol", "doxxing"),
+    (en.EnBullyingRecognizer, "everyone spam this girl", "doxxing"),
+    (en.EnBullyingRecognizer, "go back to your own country", "identity_hate"),
+    (en.EnBullyingRecognizer, "POLL: who's the ugliest girl in 7C", "humiliation"),
+    (en.EnBullyingRecognizer, "make him quit the team", "exclusion"),
     (en.EnCsamTradeRecognizer, "anyone have young content links?", "requesting"),
     (en.EnCsamTradeRecognizer, "selling kids videos, 20$ per folder", "advertising"),
     (vi.ViGroomingRecognizer, "em bao nhiêu tuổi rồi?", "access_profiling"),
@@ -88,6 +95,11 @@ def test_recognizer_finds_stage(cls: type[RiskRecognizer], text: str, stage: str
 
 BENIGN = [
     "gg that last round was insane, see you tomorrow",
+    # game talk: threats between players, not to a child
+    "i'm gonna kill you next round, watch your back",
+    "next game i'm going to hunt you down and end you",
+    "ur finished painting looks great, hang it in the hall",
+    "bring a bat to softball practice",
     "mom says dinner is at seven, bring your homework",
     "em đã làm bài tập chưa? mai kiểm tra đó",
     "ថ្ងៃនេះរៀនគណិតវិទ្យា",

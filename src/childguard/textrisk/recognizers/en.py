@@ -26,6 +26,12 @@ APPS = (
     r"(?:telegram|whatsapp|zalo|snapchat|signal|discord|instagram|line|kik|wickr|messenger|"
     r"tiktok|viber|wechat|session|threema)"
 )
+#: Words of a game: a threat among them is trash talk between players, not a threat to a child.
+GAME_TALK = (
+    r"(?:next|last|this|that) (?:round|game|match)|rematch|1v1|gg|noob|respawn|lobby|in game|"
+    r"in the game|boss|ranked|fortnite|minecraft|valorant|roblox|fifa|pubg|free fire|"
+    r"mobile legends|ml"
+)
 PARENTS = r"(?:parents?|mom|mum|mother|dad|father|family|teachers?|mama|papa|folks)"
 # "kids stuff" (clothes, toys) and "new cpu" are what shops sell: no "stuff", and "cp" whole.
 CODED = (
@@ -186,20 +192,32 @@ class EnBullyingRecognizer(PatternRecognizer):
     labels = ("BULLYING",)
     rules: ClassVar[tuple[Rule, ...]] = tuple(
         rules("BULLYING", "insult", 0.55,
+              # "so trash at this" judges a player's play, not the player
               rf"\b(?:{URE}|{U}|ur such) (?:so |such an? |a |an |fucking |a fucking |really |"
               rf"just an? )?(?:stupid|idiot|dumb|ugly|fat|loser|freak|moron|pathetic|worthless|"
               rf"disgusting|trash|useless|pig|clown|bitch|whore|slut|retard\w*|weirdo|"
-              rf"failure|joke|creep)\b",
+              rf"failure|joke|creep)\b(?! at (?:this|it|that|the game|{GAME_TALK})\b)",
               r"\b(?:shut up|stfu|shut ur mouth|nobody asked)\b",
               r"\b(?:dumb|stupid|ugly|fat|fucking) (?:bitch|pig|cow|loser|idiot|freak|ass)\b",
               r"\bdelete (?:ur|your) account\b", r"\bcry about it\b",
               r"\bugly (?:inside and out|af)\b")
         + rules("BULLYING", "threat", 0.7,
-                rf"\b{IWILL} (?:beat|hurt|kill|punch|stab|smash|jump|get|find|fight|slap) "
-                rf"{U}(?: up)?\b",
-                r"\b(?:watch (?:ur|your) back|wait (?:till|until) (?:after school|tomorrow)|"
-                r"see what happens)\b",
-                rf"\b{URE} (?:dead|so dead|done|finished)\b",
+                # not game talk: "i'm gonna kill you next round" is trash talk between players
+                rf"^(?!.*\b(?:{GAME_TALK})\b).*?\b{IWILL} (?:beat|hurt|kill|punch|stab|smash|jump|"
+                rf"get|find|fight|slap) {U}(?: up)?\b",
+                r"\b(?:bring|brings|bringing|got|have) (?:a|my|my \w+'?s|his|her) (?:knife|gun|"
+                r"blade)\b",
+                rf"\b(?:we|i|they) know (?:{UR}|her|his) (?:route|way|walk) (?:home|to school)\b",
+                rf"\b(?:wait|waiting|show up|be) (?:for (?:{U}|her|him) )?outside (?:{UR}|her|his) "
+                r"(?:house|home|door|class)\b",
+                rf"\bswat (?:{UR}|her|his) (?:house|home)\b",
+                rf"\b(?:world|everyone) (?:would be|is|will be) better (?:off )?without {U}\b",
+                r"\b(?:don'?t|dont|never) (?:come|show up) (?:to|at) school\b",
+                rf"^(?!.*\b(?:{GAME_TALK})\b).*?\b(?:watch (?:ur|your) back|wait (?:till|until) "
+                r"(?:after school|tomorrow)|see what happens)\b",
+                # "you're done" ends a sentence; "ur finished painting" does not threaten
+                rf"^(?!.*\b(?:{GAME_TALK})\b).*?\b{URE} (?:so )?(?:dead|done|finished)"
+                r"(?:\s*(?:[.!,]|$)| (?:now|bro|after school))",
                 r"\b(?:kill (?:yourself|urself|ur self)|kys|go die)\b",
                 rf"\bwe know where {U} \w+", r"\bit'?ll be worse\b", r"\blunch money\b")
         + rules("BULLYING", "exclusion", 0.6,
@@ -210,7 +228,9 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:don'?t|dont|nobody) (?:talk|sit|play|hang) with (?:her|him|them)\b",
                 rf"\beveryone hates {U}\b", r"\bleave (?:the|our) (?:group|chat)\b",
                 r"\bnobody wants (?:her|him|them|you|u)\b", r"\b(?:remove|kick) (?:her|him)\b",
-                r"\bwho (?:invited|let) (?:her|him|this)\b")
+                r"\bwho (?:invited|let) (?:her|him|this)\b",
+                r"\bmake (?:him|her|them) (?:quit|leave)\b",
+                r"\bget out of (?:our|the|my) (?:class|group|chat|team|school)\b")
         + rules("BULLYING", "humiliation", 0.6,
                 rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
                 rf"laughed|will laugh) at {U}\b",
@@ -218,12 +238,19 @@ class EnBullyingRecognizer(PatternRecognizer):
                 rf"embarrassing |funny )?{PIC} of (?:you|u|her|him)\b",
                 r"\b(?:made|make|making) (?:a )?(?:meme|group|page|account) (?:about|of|mocking|"
                 r"to roast) (?:you|u|her|him)\b",
-                r"\blooks? like a (?:pig|monkey|cow|whale|dog|rat)\b")
+                r"\blooks? like a (?:pig|monkey|cow|whale|dog|rat)\b",
+                r"\bwho'?s the (?:ugliest|fattest|dumbest|weirdest|smelliest|worst looking)\b",
+                r"\b(?:record|film|video) (?:her|him) (?:for|and (?:post|send|share))\b",
+                r"\b(?:steal|hide|throw) (?:his|her) (?:clothes|bag|shoes|phone)\b",
+                r"\b([a-z])-\1-\1",  # mocking a stutter: "s-s-sam"
+                r"\b(?:walks?|talks?|runs?) like a (?:robot|retard|duck|penguin|zombie)\b")
         + rules("BULLYING", "sexual_harassment", 0.6,
                 r"\b(?:slut|whore|hoe|thot)\b", r"\brate (?:your|ur|her) body\b",
                 r"\bsend (?:me )?nudes\b", r"\bsexemoji\b")
         + rules("BULLYING", "identity_hate", 0.6,
-                rf"\bgo back to {UR} country\b",
+                rf"\bgo back to (?:{UR}|{UR} own|where {U} came from)(?: country)?\b",
+                r"\bcame here on a boat\b",
+                r"\b(?:took|take|steal|stealing) our (?:parents'? )?jobs\b",
                 rf"\b(?:because|cause|cuz|coz) {URE} (?:gay|black|poor|fat|a girl|disabled|"
                 rf"muslim|lesbian|trans|vietnamese|khmer|chinese|an immigrant)\b",
                 r"\b(?:dirty|stupid|filthy) (?:vietnamese|khmer|cambodian|chinese|immigrants?|"
@@ -236,7 +263,12 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:she|he) lives (?:at|on)\b", r"\blives (?:on|at) \d+",
                 r"\b(?:post|leak|share) (?:his|her|their) (?:mom'?s |dad'?s )?"
                 r"(?:number|address|ip)\b",
-                rf"\bi know {UR} (?:ip|address|password)\b")
+                rf"\bi know {UR} (?:ip|address|password)\b",
+                rf"\b(?:found|got|have|leaked) (?:{UR}|her|his|their) (?:address|home address|ip|"
+                r"phone number|number|location)\b",
+                r"\b(?:everyone|let'?s all|lets all|y'?all|yall|u guys) (?:spam|call|report|dm|"
+                r"message|text) (?:her|him|them|this (?:girl|guy|kid))\b",
+                r"\b(?:spam|call|text) (?:her|him) \d+ times\b")
     )  # fmt: skip
 
 
