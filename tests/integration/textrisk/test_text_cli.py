@@ -63,6 +63,8 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
     # kept the evidence scorer (chosen on cross-validation), are reported.
     assert "en" in report["cv_conversation_datasets_cells"]
     assert "cv_early_warning_rate_datasets" in report
+    # The generated conversations' figures are reported apart (none in this data set).
+    assert report["cv_conversation_generated"]["GROOMING"]["n"] == 0
     assert set(report["evidence_scorer_labels"]) <= {"GROOMING", "SEXTORTION", "BULLYING",
                                                      "CSAM_TRADE"}  # fmt: skip
     assert model.is_file() and model.with_suffix(".json").is_file()

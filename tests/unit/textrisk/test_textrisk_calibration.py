@@ -97,6 +97,29 @@ def test_a_language_threshold_stays_near_the_labels() -> None:
     assert thresholds["GROOMING"]["km"] == round(overall - THRESHOLD_SPREAD, 4)
 
 
+def test_weights_decide_how_much_each_conversation_moves_the_threshold() -> None:
+    # 20 positives at 0.9; 20 positives and 20 hard negatives tied at 0.6; 40 negatives at 0.1.
+    # Cutting under 0.6 gains 20 positives for 20 hard negatives: worth it while the hard
+    # negatives weigh 1 (F1 0.8 against 0.67), not when each weighs 10 (F1 0.29).
+    n = 100
+    keys = ["en"] * n
+    truth = np.zeros((n, len(LABELS)), dtype=np.int64)
+    truth[:40, 0] = 1
+    risk = np.zeros((n, len(LABELS)))
+    risk[:20, 0] = 0.9
+    risk[20:60, 0] = 0.6
+    risk[60:, 0] = 0.1
+    heavy = np.ones(n)
+    heavy[40:60] = 10.0
+    low = calibrate_thresholds(truth, risk, keys)["GROOMING"]["*"]
+    high = calibrate_thresholds(truth, risk, keys, heavy)["GROOMING"]["*"]
+    assert low <= 0.6 < high < 0.9
+    # Unweighted equals weight 1 everywhere.
+    assert calibrate_thresholds(truth, risk, keys) == calibrate_thresholds(
+        truth, risk, keys, np.ones(n)
+    )
+
+
 def test_the_evidence_scorer_ignores_the_message_model_and_the_higher_score_wins() -> None:
     rng = np.random.default_rng(1)
     features = rng.uniform(0, 1, size=(4, len(LABELS), N_FEATURES))

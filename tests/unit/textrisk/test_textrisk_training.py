@@ -76,3 +76,19 @@ def test_label_metrics_on_a_hand_computed_case() -> None:
     # 90 % recall needs all three positives: threshold 0.3 -> 3 TP, 1 FP.
     assert m["precision_at_90_recall"] == pytest.approx(0.75)
     assert label_metrics(np.zeros(3), np.zeros(3), 0.5)["roc_auc"] is None
+
+
+def test_the_evidence_scorer_choice_counts_each_conversation_with_its_weight() -> None:
+    """Generated chats (weight 0.4) count in the choice: their false alarms lower the F1."""
+    from childguard.textrisk.training import _mean_cell_f1
+
+    truth = np.asarray([1, 1, 0, 0, 0, 0])
+    decided = np.asarray([True, True, False, True, True, True])
+    cells = np.asarray(["en"] * 6)
+    assert _mean_cell_f1(truth, decided, cells) == 2 * 2 / (2 + 5)
+    # the last three are generated: three false alarms weigh 1.2 conversations
+    weights = np.asarray([1, 1, 1, 0.4, 0.4, 0.4])
+    assert np.isclose(_mean_cell_f1(truth, decided, cells, weights), 2 * 2 / (2 + 2 + 1.2))
+    # a cell without positives is left out of the mean
+    cells = np.asarray(["en", "en", "en", "km", "km", "km"])
+    assert _mean_cell_f1(truth, decided, cells, weights) == 1.0
