@@ -163,6 +163,12 @@ def train(
         help="Inverse regularisation of the message heads (larger fits closer).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
+    mistakes_out: Path | None = typer.Option(
+        None,
+        "--mistakes",
+        help="Write the training conversations cross-validation got wrong to this JSON-lines "
+        "file (id, source, language, label, missed or false alarm, risk, threshold; no text).",
+    ),
 ) -> None:
     """Train a model on the training split of DATA (the test split is never used)."""
     from childguard.textrisk.training import load_data
@@ -174,10 +180,14 @@ def train(
         # stderr, flushed, with the elapsed time, terminal or not (the report goes to stdout)
         print(f"[{time.monotonic() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
+    if mistakes_out is not None and not mistakes_out.parent.is_dir():
+        raise InvalidInput(f"--mistakes: folder {mistakes_out.parent} does not exist")
     progress("reading the training data")
     conversations = load_data(data)
     result = run_training(conversations, folds=folds, c=c, log=progress)
     path = result.model.save(out)
+    if mistakes_out is not None:
+        _write_mistakes(mistakes_out, result.cv_mistakes)
     report = {**result.report, "model": str(path)}
     if as_json:
         print_json(report)
@@ -190,6 +200,17 @@ def train(
     )
     _out().print(_metrics_table("cross-validated, per message", report["cv_message"]))
     _out().print(f"model written to {path}")
+
+
+def _write_mistakes(path: Path, mistakes: list[dict[str, Any]]) -> None:
+    """Write ``mistakes`` as JSON lines to ``path`` whole (a temporary file renamed over it)."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in mistakes))
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"--mistakes: cannot write {path}: {exc.strerror or exc}") from exc
 
 
 @text_app.command("eval")

@@ -290,10 +290,12 @@ def _label_head(
 
 @dataclass
 class TrainingResult:
-    """A trained model and its cross-validated figures (training split only)."""
+    """A trained model, its cross-validated figures (training split only) and the training
+    conversations cross-validation got wrong (``cv_mistakes``: ids and scores, no text)."""
 
     model: TextModel
     report: dict[str, Any]
+    cv_mistakes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def train(
@@ -310,9 +312,9 @@ def train(
     if len(train_convs) < folds * 2:
         raise InvalidInput(f"too little training data: {len(train_convs)} conversations")
     heads = fit_message_heads(train_convs, n_features, folds, c, say)
-    report = fit_conversation_scorer(heads, folds, window, say)
+    report, mistakes = fit_conversation_scorer(heads, folds, window, say)
     report["test_conversations"] = sum(1 for c_ in data if c_.test)
-    return TrainingResult(heads.model, report)
+    return TrainingResult(heads.model, report, mistakes)
 
 
 @dataclass
@@ -417,10 +419,10 @@ def fit_message_heads(
 
 def fit_conversation_scorer(
     heads: MessageHeads, folds: int, window: int, say: Callable[[str], None]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Fit the conversation scorers of ``heads.model`` and calibrate its thresholds on
     out-of-fold conversation risk; returns the cross-validated figures (also stored in the
-    model's metadata)."""
+    model's metadata) and the conversations whose out-of-fold decision was wrong."""
     from sklearn.model_selection import GroupKFold
 
     model, train_convs, oof_p, y = heads.model, heads.train_convs, heads.oof_p, heads.y
@@ -574,7 +576,21 @@ def fit_conversation_scorer(
         "evidence_scorer_labels": [lab for lab, u in zip(LABELS, use_evidence, strict=True) if u],
     }
     model.metadata = {"training": report, "thresholds": thresholds}
-    return report
+    mistakes = [
+        {
+            "id": conv.id,
+            "source": conv.source,
+            "language": ex.language_keys[g],
+            "label": label,
+            "error": "missed" if truth[g, k] else "false alarm",
+            "risk": round(float(conv_risk[g, k]), 4),
+            "threshold": threshold_for(thresholds, label, ex.language_keys[g]),
+        }
+        for g, conv in enumerate(train_convs)
+        for k, label in enumerate(LABELS)
+        if bool(truth[g, k]) != bool(flagged[g, k])
+    ]
+    return report, mistakes
 
 
 #: Sources whose conversations calibrate the thresholds, with their weight in the F1: the

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from childguard.cli.main import app
+from childguard.textrisk.training import is_test_id
 
 runner = CliRunner()
 
@@ -52,13 +53,31 @@ def write_dataset(folder: Path) -> Path:
 def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
     data = write_dataset(tmp_path)
     model = tmp_path / "m.npz"
+    # A training conversation labelled BULLYING that reads like the benign ones: cross-validation
+    # must miss it.
+    odd_id = next(f"en-odd-{n}" for n in range(100) if not is_test_id(f"en-odd-{n}"))
+    odd = {"id": odd_id, "lang": "en", "labels": ["BULLYING"], "first_risky_message": 0,
+           "messages": [{"sender": "A", "text": t, "labels": ["BULLYING"]}
+                        for t in ("hi", "see you at practice", "ok bye")]}  # fmt: skip
+    with data.open("a") as f:
+        f.write(json.dumps(odd) + "\n")
+    mistakes = tmp_path / "mistakes.jsonl"
     trained = runner.invoke(app, ["text", "train", str(data), "--out", str(model), "--folds", "2",
-                                  "--json"])  # fmt: skip
+                                  "--json", "--mistakes", str(mistakes)])  # fmt: skip
     assert trained.exit_code == 0, trained.output
+    # The conversations cross-validation got wrong: ids of training conversations, no text.
+    rows = [json.loads(line) for line in mistakes.read_text().splitlines()]
+    texts = {json.dumps(r) for r in rows}
+    assert all(r["error"] in {"missed", "false alarm"} for r in rows)
+    assert all((r["risk"] >= r["threshold"]) == (r["error"] == "false alarm") for r in rows)
+    assert not any("message" in t or "text" in t for t in texts)
+    assert {"id": odd_id, "label": "BULLYING", "error": "missed"}.items() <= next(
+        r for r in rows if r["id"] == odd_id and r["label"] == "BULLYING"
+    ).items()
     report = json.loads(trained.stdout.strip().splitlines()[-1])
     # progress reaches stderr even with --json and no terminal, fold by fold
     assert "fold 2/2" in trained.stderr and "s] reading the training data" in trained.stderr
-    assert report["training_conversations"] + report["test_conversations"] == 40
+    assert report["training_conversations"] + report["test_conversations"] == 41
     # Cross-validated figures per language cell and the early-warning rate, and which labels
     # kept the evidence scorer (chosen on cross-validation), are reported.
     assert "en" in report["cv_conversation_datasets_cells"]
@@ -134,6 +153,11 @@ def test_missing_file_and_data_are_clear_errors(tmp_path: Path) -> None:
     assert result.exit_code == 4 and "does not exist" in " ".join(result.output.split())
     result = runner.invoke(app, ["text", "eval", str(tmp_path / "nope")])
     assert result.exit_code == 4 and "does not exist" in " ".join(result.output.split())
+    data = write_dataset(tmp_path)
+    result = runner.invoke(app, ["text", "train", str(data), "--out", str(tmp_path / "m.npz"),
+                                 "--mistakes", str(tmp_path / "no" / "m.jsonl")])  # fmt: skip
+    assert result.exit_code == 2 and "does not exist" in " ".join(result.output.split())
+    assert not (tmp_path / "m.npz").exists()
 
 
 def test_malformed_training_data_names_file_and_line(tmp_path: Path) -> None:
