@@ -68,7 +68,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LEET_WORD = re.compile(r"(?<![\w@#/.])([^\W\d_][\w@$!|]*[\d@$!|][\w@$!|]*)")
 
 #: Four or more single letters separated by one space, dot, dash, underscore or star.
-_SPACED = re.compile(r"(?<![^\s(\[\"'])((?:[^\W\d_][ .\-_*/]){3,}[^\W\d_])(?![^\s)\]\"'.,!?:;])")
+# Letters set apart by one separator, or by one with a space on either side ("p . t . h . c").
+_SPACED = re.compile(
+    r"(?<![^\s(\[\"'])((?:[^\W\d_](?: ?[.\-_*/] ?| )){3,}[^\W\d_])(?![^\s)\]\"'.,!?:;])"
+)
 _SPACED_SEP = re.compile(r"[ .\-_*/]")
 
 #: App names written short or with separators, spelled out so one lexicon entry meets them all.

@@ -37,6 +37,9 @@ def test_spaced_out_letters_are_joined() -> None:
     art = build_artifacts("add me on t e l e g r a m or s.n.a.p.c.h.a.t")
     assert "telegram" in art.tokens and "snapchat" in art.tokens
     assert "spaced_letters" in art.evasions
+    # a separator with a space on either side; two or three letters alone stay as they are
+    assert "pthc" in build_artifacts("new p . t . h . c folder").tokens
+    assert build_artifacts("made in the u . s . a").surface == "made in the u . s . a"
 
 
 def test_emoji_standing_for_words_become_words() -> None:

@@ -35,8 +35,9 @@ GAME_TALK = (
 PARENTS = r"(?:parents?|mom|mum|mother|dad|father|family|teachers?|mama|papa|folks)"
 # "kids stuff" (clothes, toys) and "new cpu" are what shops sell: no "stuff", and "cp" whole.
 CODED = (
-    r"(?:cp\b|pthc|young content|kids? (?:videos?|vids|content|pics)|child (?:content|videos?|"
-    r"pics)|underage (?:content|videos?|pics|girls?|boys?)|teen (?:packs?|content)|"
+    r"(?:cp\b|c ?[.*\-] ?p\b|pthc|young content|kids? (?:videos?|vids|content|pics)|"
+    r"child (?:content|videos?|pics)|underage (?:content|videos?|pics|girls?|boys?)|"
+    r"teen (?:packs?|content)|"
     r"private collection|(?:young|little) (?:girls?|boys?|ones?) (?:videos?|vids|content|pics)|"
     r"pedo\w* (?:content|links?|videos?|stuff)|loli\w*|jailbait)"
 )
@@ -291,7 +292,9 @@ class EnCsamTradeRecognizer(PatternRecognizer):
                 r"(?:vids?|videos?|clips?|pics|photos|content|collection|files|sets?)\b",
                 r"\b(?:vids?|videos?|clips?|pics|photos|content|files|sets?) (?:of|with) "
                 r"(?:local |little |young |underage |small )(?:girls?|boys?|kids?|children)\b",
-                r"\b(?:young|underage) (?:collection|content|files)\b")
+                r"\b(?:young|underage) (?:collection|content|files)\b",
+                r"\b(?:live|private) (?:rooms?|shows?|streams?|sessions?|cams?)\b.{0,20}\bwith "
+                r"(?:a )?(?:young|little|underage) (?:one|ones|girls?|boys?|kids?)\b")
         + rules("CSAM_TRADE", "offering", 0.75,
                 r"(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|bucks))\s*(?:per|a|for|each|/|for one)\s*"
                 r"(?:folder|link|pack|video|vid|gb|collection|set)",
@@ -303,7 +306,13 @@ class EnCsamTradeRecognizer(PatternRecognizer):
                 rf"\b(?:anyone|anybody|who|does anyone|any1) (?:have|has|got|selling|sell|trade|"
                 rf"trading) {CODED}",
                 rf"\b(?:looking for|need|want|buying|wtb|searching for) (?:some )?{CODED}",
-                r"\b(?:trade|swap) (?:cp|links|folders|collections?)\b")
+                r"\b(?:trade|swap) (?:cp|links|folders|collections?)\b",
+                # paying for pictures or films of a particular child
+                rf"\bpay\b.{{0,40}}\b(?:film|record|video|take (?:some |a )?{PIC} of|send (?:me )?"
+                rf"{PIC} of)\b.{{0,25}}\b(?:{UR}|her|his|the) (?:little |baby |younger |small )?"
+                r"(?:sister|brother|cousin|niece|nephew|daughter|son|kids?|students?)\b",
+                r"\bpay\b.{0,40}\b(?:take|get|send|film|record)\b.{0,30}\b(?:her|him)\b.{0,30}"
+                r"\b(?:sleeping|asleep|in the shower|changing|bathing)\b")
         + rules("CSAM_TRADE", "payment_contact", 0.45,
                 r"\b(?:pay|payment|send money|transfer)\b.{0,20}\b(?:via|with|by|through|on|to) "
                 r"(?:aba|wing|momo|zalopay|btc|bitcoin|usdt|crypto|paypal|gift ?cards?)\b",
