@@ -92,6 +92,15 @@ def comparable(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def local_org_id(settings: Settings) -> int:
+    """The id of the ``local`` organisation (created if needed), the one runs record under."""
+    db = Database.open(settings)
+    with db.session(write=True) as session:
+        org_id = ensure_org(session, "local").id
+    db.dispose()
+    return org_id
+
+
 def assert_complete(rows: list[dict[str, Any]], total: int) -> None:
     indices = [r["index"] for r in rows]
     assert sorted(indices) == list(range(total)), "every file exactly once"
@@ -216,10 +225,7 @@ def test_run_then_kill_minus_9_of_the_client_then_resume(tmp_path: Path, data_di
 def test_kill_minus_9_of_a_worker_loses_and_doubles_nothing(
     tmp_path: Path, settings: Settings
 ) -> None:
-    db = Database.open(settings)
-    with db.session(write=True) as session:
-        org_id = ensure_org(session, "local").id
-    db.dispose()
+    org_id = local_org_id(settings)
     images(tmp_path / "in", 120, size=32)
     store = prepare_run(settings, [str(tmp_path / "in")], intel=False)
     settings = settings.model_copy(update={"backfill_batch_size": 2})
@@ -241,10 +247,7 @@ def test_kill_minus_9_of_a_worker_loses_and_doubles_nothing(
 
 
 def test_resume_finishes_a_listing_cut_short_by_a_crash(tmp_path: Path, settings: Settings) -> None:
-    db = Database.open(settings)
-    with db.session(write=True) as session:
-        org_id = ensure_org(session, "local").id
-    db.dispose()
+    org_id = local_org_id(settings)
     images(tmp_path / "in", 40, size=32)
     store = prepare_run(settings, [str(tmp_path / "in")], intel=False)
     # The client listed 25 files, recorded a batch of 10 of them, and was killed mid-listing.
@@ -286,10 +289,7 @@ def test_resume_finishes_a_listing_cut_short_by_a_crash(tmp_path: Path, settings
 def test_batches_scan_while_the_sources_are_listed_and_are_recorded_after_their_listing(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = Database.open(settings)
-    with db.session(write=True) as session:
-        org_id = ensure_org(session, "local").id
-    db.dispose()
+    org_id = local_org_id(settings)
     images(tmp_path / "in", 60, size=32)
     settings = settings.model_copy(update={"backfill_batch_size": 2})
     store = prepare_run(settings, [str(tmp_path / "in")], intel=False)
