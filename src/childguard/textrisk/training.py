@@ -479,7 +479,8 @@ def fit_conversation_scorer(
     # (weighted as in the fits): the generated hard negatives (teasing, gaming trash talk,
     # family and sales chats in every language mix) are where its false alarms show; the
     # hand-written cells hold a few dozen such chats.
-    chooses = own | np.asarray([c_.source == "synthetic" for c_ in train_convs])
+    gen = np.asarray([c_.source == "synthetic" for c_ in train_convs])
+    chooses = own | gen
     choice_weight = np.asarray([_scorer_weight(c_.source) for c_ in train_convs])
     # The evidence scorer is kept for a label only where it helps on cross-validation: where
     # the message model is weak it earns a translated chat its recognizer evidence; where the
@@ -538,7 +539,6 @@ def fit_conversation_scorer(
         [ex.language_keys[g] for g in np.flatnonzero(own)],
         thresholds,
     )
-    gen = np.asarray([c_.source == "synthetic" for c_ in train_convs])
     report: dict[str, Any] = {
         "training_conversations": len(train_convs),
         "training_messages": int(y.shape[0]),
