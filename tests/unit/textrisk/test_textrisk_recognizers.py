@@ -151,6 +151,46 @@ def test_time_and_money_are_not_ages() -> None:
     assert run(generic.GenericAgeRecognizer(), "im 20 mins away, it costs 15$") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("14 f", "stated_minor_age"), ("asl? 13/f/ohio", "stated_minor_age"),
+     ("f 15", "stated_minor_age"), ("13 f u?", "stated_minor_age"), ("14F", "stated_minor_age"),
+     ("im 14 m", "stated_minor_age"), ("ur only 14", "stated_minor_age"),
+     ("r u really 13?", "stated_minor_age"), ("u 13?", "stated_minor_age"),
+     ("22/f/cali", "stated_adult_age"), ("28 m", "stated_adult_age")],
+)  # fmt: skip
+def test_chat_room_ages(text: str, stage: str) -> None:
+    """Chat-room "asl" answers and an age said back or asked are ages: the commonest way a
+    minor's age comes up in chat rooms."""
+    found = run(generic.GenericAgeRecognizer(), text)
+    assert [(f.label, f.stage) for f in found] == [(CONTEXT, stage)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["15 m away", "10 m from here", "im 15 minutes late", "r u 5 min away", "you are 20 mins late",
+     "ur 100% right", "u r 2 cute", "lol 15f"],
+)  # fmt: skip
+def test_distances_and_times_are_not_chat_room_ages(text: str) -> None:
+    assert run(generic.GenericAgeRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("i have school tmrw", "minor_cue"), ("its a school nite", "minor_cue"),
+     ("my mom is yelling brb", "minor_cue"), ("my dad took my phone", "minor_cue"),
+     ("i gotta do hw", "minor_cue"), ("im not 18 lol", "stated_minor_age"),
+     ("im a 7th grader", "stated_minor_age")],
+)  # fmt: skip
+def test_informal_english_minor_cues(text: str, stage: str) -> None:
+    found = [f for f in run(en.EnContextRecognizer(), text) if f.stage != "banter"]
+    assert [(f.label, f.stage) for f in found] == [(CONTEXT, stage)]
+
+
+def test_an_adult_talking_about_a_parent_is_not_a_minor_cue() -> None:
+    assert run(en.EnContextRecognizer(), "my mom is coming to visit me next month") == []
+
+
 def test_recognizer_names_follow_the_convention_and_are_unique() -> None:
     names = [r.name for r in default_recognizers()]
     assert len(names) == len(set(names))

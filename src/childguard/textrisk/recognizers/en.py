@@ -330,14 +330,23 @@ class EnContextRecognizer(PatternRecognizer):
         rules(CONTEXT, "stated_minor_age", 0.8,
               r"\b(?:[5-9]|1[0-2])th grade\b", r"\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
               r"\b(?:middle|primary|elementary|junior high) school\b",
-              r"\bim? (?:only )?a (?:kid|child|minor)\b")
+              r"\bim? (?:only )?a (?:kid|child|minor)\b",
+              r"\bi'?m (?:not (?:18|eighteen)|under ?(?:18|age)|underage)\b",
+              r"\b(?:[5-9]|1[0-2])(?:th)? grader\b")
         + rules(CONTEXT, "minor_cue", 0.6,
                 rf"\bhow old (?:are|r) {U}\b", r"\bwhat grade\b", r"\bhigh school\b",
                 r"\b(?:after|before) (?:school|class)\b", r"\bhomework\b", r"\bschool uniform\b",
                 r"\bmy (?:mom|mum|dad|parents?|mother|father) (?:says?|said|won'?t let|doesn'?t "
                 r"let|checks?|will kill|(?:is|are) (?:so )?strict|grounded)\b",
                 r"\b(?:my|our) (?:teacher|class ?mates?|homeroom)\b", r"\bnot allowed to\b",
-                r"\bbed ?time\b", r"\bgrounded\b", rf"\b(?:are|r|is) {UR} {PARENTS} home\b")
+                r"\bbed ?time\b", r"\bgrounded\b", rf"\b(?:are|r|is) {UR} {PARENTS} home\b",
+                # the way a child in a chat room says it: "school tmrw", "my mom is yelling brb"
+                r"\b(?:have|got) (?:school|class) (?:tomorrow|tmrw|tmr|tomoro|2morrow|2moro|"
+                r"in the morning)\b", r"\bschool ?(?:night|nite)\b",
+                r"\b(?:do|doing|finish) (?:my )?hw\b",
+                r"\bmy (?:mom|mum|dad|mommy|daddy|parents|step ?(?:mom|dad)) "
+                r"(?:is |s |'s |are |r )?"
+                r"(?:home|yelling|calling me|gets home|took my|takes my|asleep|making me)\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",
                 r"\bmy (?:wife|husband|kids|job|office|boss|coworkers?|rent|shift|apartment)\b",

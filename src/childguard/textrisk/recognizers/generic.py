@@ -130,6 +130,18 @@ _AGE_PATTERNS = (
     re.compile(r"\b(?:i'?m|i am|im|em|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
                r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),
     re.compile(r"អាយុ\s*(\d{1,2})"),
+    # Chat-room "asl" answers: "14 f", "13/f/ohio", "asl? 22 m", "f 15". A bare number and a sex
+    # say an age only at the start of a message or after "asl" / "i'm", and not "5 m away".
+    re.compile(r"(?:^|\basl\W*|\b(?:i'?m|im|i am)\s+)([1-8]\d)\s*[/,.\-]?\s*"
+               r"(?:f|m|fem|female|male|girl|boy|gurl|grl)\b"
+               r"(?!\s*(?:away|ago|left|more|later|walk|drive|mins?|minutes?|miles?|"
+               r"from (?:here|there|u|you|me|my))\b)"),
+    re.compile(r"(?:^|\basl\W*)(?:f|m|female|male|girl|boy)\s*[/,\-]?\s*([1-8]\d)\b(?![\d:.$%])"),
+    # The other's age said back or asked: "ur only 14", "r u really 13?", "u 13?".
+    re.compile(r"\b(?:ur|you'?re|u r|you are|r u|are you|are u)\s+(?:only |just |really |actually "
+               r"|still )?(\d{1,2})\b(?![\d:.$%])"
+               r"(?!\s*(?:min|hour|hr|mins|minutes|miles|km|dollars?|usd|%))"),
+    re.compile(r"^(?:u|you)\s+(\d{1,2})\s*\?"),
 )  # fmt: skip
 
 
