@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ TEST_PERCENT = 20
 #: the model and weigh less than chats written by people when the thresholds are calibrated
 #: (``CALIBRATION_WEIGHTS``).
 SYNTHETIC_PREFIX = "synth-"
+#: Ids of the generated long informal chats (``synthetic.generate_informal``, ``synth-SEED-x…``):
+#: their source is ``informal``. They teach the message heads that chit-chat is not risk; the
+#: conversation scorer and the thresholds weigh them by ``INFORMAL_SCORER_WEIGHT`` and
+#: ``CALIBRATION_WEIGHTS``.
+INFORMAL_ID = re.compile(r"^synth-\d+-x")
 #: Weight of a generated conversation's examples against a hand-written one's: many generated
 #: chats add variety without drowning the style of chats written by people.
 SYNTHETIC_WEIGHT = 0.4
@@ -95,6 +101,12 @@ def is_test_id(conv_id: str) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < TEST_PERCENT
 
 
+def _source_of(conv_id: str) -> str:
+    if INFORMAL_ID.match(conv_id):
+        return "informal"
+    return "synthetic" if conv_id.startswith(SYNTHETIC_PREFIX) else "datasets"
+
+
 def _record(raw: Any, where: str) -> LabelledConversation:
     if not isinstance(raw, dict):
         raise InvalidInput(f"{where}: a record must be a JSON object")
@@ -129,7 +141,7 @@ def _record(raw: Any, where: str) -> LabelledConversation:
         first_risky=first if isinstance(first, int) else None,
         messages=messages,
         participants=raw.get("participants") or {},
-        source="synthetic" if conv_id.startswith(SYNTHETIC_PREFIX) else "datasets",
+        source=_source_of(conv_id),
         sources=tuple(str(x) for x in raw.get("sources") or ()),
         test=is_test_id(conv_id),
     )
@@ -348,7 +360,7 @@ def fit_message_heads(
     for g, conv in enumerate(train_convs):
         for m in conv.messages:
             texts.append(m.text)
-            weights_list.append(SYNTHETIC_WEIGHT if conv.source == "synthetic" else 1.0)
+            weights_list.append(1.0 if conv.source == "datasets" else SYNTHETIC_WEIGHT)
             groups.append(g)
             y_rows.append([1 if label in m.labels else 0 for label in LABELS])
             key = None
@@ -601,6 +613,11 @@ def fit_conversation_scorer(
 #: for whole conversations). Chosen by cross-validation among generated weights 0, 0.1, 0.2 and
 #: 0.4 (see docs/text-risk.md, "What moved each figure").
 CALIBRATION_WEIGHTS: dict[str, float] = {"datasets": 1.0, "synthetic": 0.2}
+#: Weight of a generated informal chat in the conversation scorer's fit. They are a few dozen
+#: chit-chat lines recombined: they teach the message heads (at ``SYNTHETIC_WEIGHT``) that
+#: "u there?" is not grooming, but as whole conversations they would teach the scorer their own
+#: template, not chats (cross-validated: 0 against 0.4, see docs/text-risk.md).
+INFORMAL_SCORER_WEIGHT = 0.0
 #: Prefixes that end this many messages after the first risky one are positive scorer examples:
 #: the scorer learns to flag a chat early, not only once it is over ((1, 2) against (1,), (0, 1),
 #: (0, 1, 2) and (1, 2, 3): the best cross-validated early-warning rate at the same F1).
@@ -616,6 +633,8 @@ PUBLIC_SCORER_WEIGHT = 0.0
 def _scorer_weight(source: str) -> float:
     if source == "synthetic":
         return SYNTHETIC_WEIGHT
+    if source == "informal":
+        return INFORMAL_SCORER_WEIGHT
     return 1.0 if source == "datasets" else PUBLIC_SCORER_WEIGHT
 
 

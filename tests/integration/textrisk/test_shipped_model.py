@@ -181,3 +181,32 @@ def test_banter_among_friends_is_not_bullying_but_a_one_sided_attack_is(
     assert "BULLYING" not in friendly["flagged"], friendly["risk"]
     assert "BULLYING" in hostile["flagged"], hostile["risk"]
     assert hostile["risk"]["BULLYING"] > friendly["risk"]["BULLYING"] + 0.3
+
+
+#: Long chat-room talk, written for this test: the filler that fills most of any real chat.
+FILLER = (
+    "hey", "hi", "r u there?", "ya", "wat u up to", "nm u", "u still there?", "lol", "brb",
+    "back", "wat time is it there", "like 10", "wat music u like", "idk everything", "cool",
+    "so wat do u like to do", "watch movies mostly", "nice to meet u", "u too", "ok",
+)  # fmt: skip
+
+
+def test_long_chit_chat_is_not_grooming(shipped: RiskEngine) -> None:
+    """A long chat of greetings and "u there?" is nothing: such lines must not add up, however
+    often they recur (the shipped model once flagged such chats for their "u there")."""
+    result = analyze_conversation(chat(*(FILLER * 4), minor=None), shipped)
+    assert result["flagged"] == []
+    assert result["risk"]["GROOMING"] < 0.3
+
+
+def test_a_chat_room_age_turns_long_flirting_into_grooming(shipped: RiskEngine) -> None:
+    """The same long chat with an adult's advances reads as grooming once the other says "asl?
+    14 f": the age said the chat-room way is the minor's cue."""
+    advances = ("ur really cute", "dont tell ur mom we talk ok", "send me a pic of u")
+    lines = list(FILLER) + ["asl?", "14 f ohio"] + list(FILLER[:6])
+    for i, line in enumerate(advances):
+        lines.insert(12 + 4 * i, line)
+    with_age = analyze_conversation(chat(*lines, minor=None), shipped)
+    assert "GROOMING" in with_age["flagged"]
+    ages = [f for f in with_age["findings"] if f["stage"] == "stated_minor_age"]
+    assert ages and ages[0]["explanation"]["name"] == "GenericAgeRecognizer"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.recognizers import LABELS, STAGES
-from childguard.textrisk.synthetic import generate, harvest, write
+from childguard.textrisk.synthetic import generate, generate_informal, harvest, write
 from childguard.textrisk.synthetic.__main__ import main
 from childguard.textrisk.synthetic.augment import homoglyphs, leet, spaced, zero_width
-from childguard.textrisk.training import is_test_id, load_data
+from childguard.textrisk.training import INFORMAL_ID, is_test_id, load_data
 
 HAND_WRITTEN = {
     "id": "hw-1",
@@ -127,3 +127,27 @@ def test_write_makes_one_file_per_language(tmp_path: Path) -> None:
     paths = write(convs, tmp_path)
     assert {p.name for p in paths} == {f"synthetic-{c['lang']}.jsonl" for c in convs}
     assert sum(len(p.read_text("utf-8").splitlines()) for p in paths) == len(convs)
+
+
+def test_informal_chats_are_long_english_and_leave_the_main_set_alone() -> None:
+    banks = harvest([HAND_WRITTEN])
+    informal = generate_informal(4, 200, banks)
+    assert informal == generate_informal(4, 200, banks)
+    assert generate(4, 50, banks) == generate(4, 50, harvest([HAND_WRITTEN]))
+    assert {c["lang"] for c in informal} == {"en"}
+    assert all(INFORMAL_ID.match(c["id"]) for c in informal)
+    kinds = Counter(c["negative_type"] or c["category"] for c in informal)
+    assert set(kinds) == {"chitchat", "grooming", "adult_flirt"}
+    chit = [c for c in informal if c["negative_type"] == "chitchat"]
+    assert min(len(c["messages"]) for c in chit) >= 10
+    assert not any(m.get("labels") for c in chit for m in c["messages"])
+    # Ages come up the chat-room way ("14 f"), for adults and for teenagers, with nothing risky.
+    ages = [m for c in chit for m in c["messages"] if m.get("stage")]
+    assert {m["stage"] for m in ages} == {"stated_minor_age", "stated_adult_age"}
+    assert any(re.fullmatch(r"\d\d ?/?[fm].*", m["text"].lower()) for m in ages)
+
+
+def test_informal_chats_are_their_own_source(tmp_path: Path) -> None:
+    paths = write(generate_informal(2, 30, harvest([HAND_WRITTEN])), tmp_path, "informal")
+    assert {p.name for p in paths} == {"informal-en.jsonl"}
+    assert {c.source for c in load_data([tmp_path])} == {"informal"}

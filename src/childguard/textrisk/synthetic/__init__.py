@@ -51,6 +51,11 @@ KINDS = (
     ("sales", 0.08), ("school", 0.06), ("news", 0.03), ("safety_talk", 0.05), ("sex_ed", 0.04),
 )  # fmt: skip
 LANGS = (("en", 0.32), ("km", 0.24), ("vi", 0.24), ("km-en", 0.12), ("vi-en", 0.08))
+#: The informal chats, generated after the others: long and aimless as chat-room talk is, ages said
+#: the chat-room way ("asl? 14 f"); mostly English, where such chats are commonest. Grooming among
+#: them is long chit-chat with a few risky lines; the rest is chit-chat and adults flirting.
+INFORMAL_KINDS = (("chitchat", 0.55), ("GROOMING", 0.25), ("adult_flirt", 0.2))
+INFORMAL_LANGS = (("en", 1.0),)
 
 _APPS = ("telegram", "snapchat", "whatsapp", "zalo", "discord", "instagram", "signal", "tele")
 _ITEMS = ("robux", "vbucks", "diamonds", "a battle pass", "skins", "a gift card", "airpods")
@@ -80,6 +85,8 @@ def _fill(template: str, rng: random.Random) -> str:
         "item": rng.choice(_ITEMS), "game": rng.choice(_GAMES), "place": rng.choice(_PLACES),
         "handle": handle, "name": rng.choice(("anna", "dara", "linh", "sophea", "minh", "tom")),
     }  # fmt: skip
+    if "{state}" in template:  # drawn only when used: the other templates draw as they always did
+        values["state"] = rng.choice(("ca", "tx", "ny", "ohio", "fl", "uk", "cali", "nj"))
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -214,13 +221,22 @@ def _fillers(w: _Writer, rng: random.Random, n: int, keys: tuple[str, ...]) -> l
     return out
 
 
-def _conversation(cid: str, kind: str, lang: str, rng: random.Random, w: _Writer) -> dict[str, Any]:
+def _conversation(
+    cid: str, kind: str, lang: str, rng: random.Random, w: _Writer, informal: bool = False
+) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     participants: dict[str, Any] = {}
-    long_chat = rng.random() < 0.25
+    long_chat = rng.random() < 0.25 or informal
     chit: tuple[str, ...] = ("SAFE/smalltalk",) * 3 + ("SAFE/gaming", "SAFE/school")
     if kind in {"adult_flirt", "sales"}:
         chit = ("SAFE/smalltalk",)
+    if informal:
+        chit = ("SAFE/chitchat",)
+
+    def cue(who: str) -> str | None:
+        if informal and rng.random() < 0.6:
+            return w.say(f"CUE/{who}_chat") or w.say(f"CUE/{who}")
+        return w.say(f"CUE/{who}")
 
     def add(
         sender: str, text: str | None, label: str | None = None, stage: str | None = None
@@ -256,14 +272,14 @@ def _conversation(cid: str, kind: str, lang: str, rng: random.Random, w: _Writer
             minor_cue, cue_at = True, rng.randint(0, len(chosen))
         for j, stage in enumerate(chosen):
             if minor_cue and j == cue_at:
-                add("B", w.say("CUE/minor"), stage="stated_minor_age")
+                add("B", cue("minor"), stage="stated_minor_age")
             add("A", w.say(f"{label}/{stage}"), label, stage)
             if rng.random() < 0.35:
                 add("B", w.say(f"REPLY/{label}"))
             if rng.random() < 0.5:
                 chatter(rng.randint(1, 3) if not long_chat else rng.randint(1, 6))
         if minor_cue and cue_at == len(chosen):
-            add("B", w.say("CUE/minor"), stage="stated_minor_age")
+            add("B", cue("minor"), stage="stated_minor_age")
         if label == "GROOMING":
             participants = {"A": {"age": rng.randint(20, 45)}, "B": {"is_minor": True}}
         elif label == "SEXTORTION" and minor_cue:
@@ -271,15 +287,19 @@ def _conversation(cid: str, kind: str, lang: str, rng: random.Random, w: _Writer
     else:
         key = f"SAFE/{kind}"
         adult = kind == "adult_flirt"
-        n = rng.randint(3, 8)
+        n = rng.randint(10, 40) if kind == "chitchat" else rng.randint(3, 8)
         cue_at = rng.randint(0, n - 1)
+        # chit-chat between adults, between teenagers, or between people who never say their age
+        chat_cue = rng.choice(("adult", "minor", None)) if kind == "chitchat" else None
         for j in range(n):
+            if chat_cue and j == cue_at:
+                add("B", cue(chat_cue), stage=f"stated_{chat_cue}_age")
             if adult and j == cue_at and rng.random() < 0.7:
-                add("B" if j % 2 else "A", w.say("CUE/adult"), stage="stated_adult_age")
+                add("B" if j % 2 else "A", cue("adult"), stage="stated_adult_age")
             minor_kinds = {"family", "school", "safety_talk", "sex_ed"}
             if kind in minor_kinds and j == cue_at and rng.random() < 0.7:
-                add("B", w.say("CUE/minor"), stage="stated_minor_age")
-            add("A" if j % 2 == 0 else "B", w.say(key) or w.say("SAFE/smalltalk"))
+                add("B", cue("minor"), stage="stated_minor_age")
+            add("A" if j % 2 == 0 else "B", w.say(key) or w.say(chit[0]) or w.say("SAFE/smalltalk"))
             if rng.random() < 0.3:
                 chatter(rng.randint(1, 3))
         if adult:
@@ -303,28 +323,47 @@ def _conversation(cid: str, kind: str, lang: str, rng: random.Random, w: _Writer
 
 def generate(seed: int, n: int, banks: dict[str, Bank]) -> list[dict[str, Any]]:
     """``n`` synthetic conversations, the same for the same ``seed`` and ``banks``."""
-    rng = random.Random(seed)
+    return _generate(random.Random(seed), f"synth-{seed}-", n, banks, KINDS, LANGS, False)
+
+
+def generate_informal(seed: int, n: int, banks: dict[str, Bank]) -> list[dict[str, Any]]:
+    """``n`` long informal chats (ids ``synth-SEED-xNNNNN``; `INFORMAL_KINDS`), the same for the
+    same ``seed`` and ``banks`` and independent of `generate`'s set."""
+    rng = random.Random(f"{seed}-informal")
+    return _generate(rng, f"synth-{seed}-x", n, banks, INFORMAL_KINDS, INFORMAL_LANGS, True)
+
+
+def _generate(
+    rng: random.Random,
+    prefix: str,
+    n: int,
+    banks: dict[str, Bank],
+    kinds: tuple[tuple[str, float], ...],
+    langs: tuple[tuple[str, float], ...],
+    informal: bool,
+) -> list[dict[str, Any]]:
     out = []
     uses: Counter[str] = Counter()
     for i in range(n):
-        kind = _pick(rng, KINDS)
-        lang = _pick(rng, LANGS)
+        kind = _pick(rng, kinds)
+        lang = _pick(rng, langs)
         writer = _Writer(rng, lang, banks, uses)
-        conv = _conversation(f"synth-{seed}-{i:05d}", kind, lang, rng, writer)
+        conv = _conversation(f"{prefix}{i:05d}", kind, lang, rng, writer, informal)
         if conv["messages"] and (not conv["labels"] or conv["first_risky_message"] is not None):
             out.append(conv)
     return out
 
 
-def write(convs: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    """Write one JSON Lines file per language under ``out_dir``; return the paths."""
+def write(convs: list[dict[str, Any]], out_dir: Path, stem: str = "synthetic") -> list[Path]:
+    """Write one JSON Lines file per language, ``STEM-LANG.jsonl``, under ``out_dir``; return the
+    paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     by_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in convs:
         by_lang[c["lang"]].append(c)
     paths = []
     for lang, items in sorted(by_lang.items()):
-        path = out_dir / f"synthetic-{lang}.jsonl"
+        path = out_dir / f"{stem}-{lang}.jsonl"
         lines = (json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in items)
         path.write_text("\n".join(lines) + "\n", "utf-8")
         paths.append(path)

@@ -172,6 +172,33 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "good morning", "night", "thanks", "np", "what do u mean", "hmm",
         "did u watch the game", "this weather is crazy", "i'm so tired today",
     ),
+    # the long, aimless talk of chat rooms and messengers (the informal chats): none of it risky
+    "SAFE/chitchat": (
+        "u there?", "r u there", "u still there?", "hello??", "helloooo", "im back", "back",
+        "sry was eating", "sorry phone died", "wat u up to", "wyd", "wyd rn", "hbu", "sup",
+        "not much u?", "nm just chillin", "wat time is it there", "its like 9 here",
+        "wat music u like", "i like rap n stuff", "i listen to everything lol",
+        "wats ur fav movie", "seen any good movies", "so wat do u like to do", "tell me about urself",
+        "nice to meet u", "wats ur name", "where u from", "im from texas", "cool cool", "kk",
+        "ya", "ya same", "omg same", "lmao", "thats funny", "wat do u mean lol", "oh ok",
+        "u wanna talk", "wanna talk for a bit", "i dont mind", "ok then", "hows ur day",
+        "my day was ok", "it was boring", "i just woke up", "ugh mondays", "wat u doin this wknd",
+        "nothin much", "prob just sleep lol", "u play any games", "i watch youtube mostly",
+        "its raining here", "so hot today", "i need coffee", "im hungry", "wat u eating",
+        "pizza lol", "nice", "thats cool", "lol ok", "haha ya", "u funny", "idk wat to say",
+        "so...", "anyway", "hmm ok", "brb bathroom", "k back", "ttyl", "cya later", "gn",
+        "u online tomorrow?", "talk later?", "ok bye", ":)", ":P", "xD", "hehe", "hey", "lol",
+    ),
+    # ages said the chat-room way ("asl? 14 f"), and a child's everyday constraints
+    "CUE/minor_chat": (
+        "{age} f", "{age}/f", "{age} m", "{age}/f/{state}", "asl? {age} f {state}", "{age} f u?",
+        "i have school tmrw", "its a school night", "my mom is yelling brb", "my dad took my phone",
+        "my mom gets home at 6", "i gotta do hw", "im in middle school", "im not 18 lol",
+    ),
+    "CUE/adult_chat": (
+        "{aage} m", "{aage}/f", "{aage} f here", "{aage}/m/{state}", "asl? {aage} f {state}",
+        "just got off work lol", "im at work rn", "my shift ends at 5",
+    ),
     "SAFE/gaming": (
         "gg that last round was insane", "you carried us", "wanna play {game} later",
         "im gonna destroy you next round lol", "rematch?", "my wifi is so laggy",
