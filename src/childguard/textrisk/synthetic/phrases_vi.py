@@ -104,12 +104,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "chào", "ê", "hihi", "ừ", "đang làm gì đó", "ăn cơm chưa", "chán quá", "haha",
         "thật hả", "ừ đúng rồi", "thôi đi ngủ", "mai gặp nhé", "cảm ơn nha", "trời nóng quá",
     ),
-    "SAFE/chitchat": (
-        "còn đó không", "có ở đó không", "alo alo", "mấy giờ rồi", "thích nghe nhạc gì",
-        "có phim gì hay không", "hôm nay mệt quá", "đang nghe nhạc", "tối nay làm gì", "ngủ chưa",
-        "ok bạn", "vậy à", "ừm", "thôi bye", "mai nói tiếp nha", "đói quá", "đang ăn",
-        "buồn cười ghê", "kể gì đi", "chán ghê", "trời mưa quá", "mới về", "đợi xíu", "hihi",
-    ),
     "SAFE/gaming": (
         "chơi {game} không", "trận vừa rồi hay quá", "mày gánh team đấy", "tao giết mày trận sau",
         "mạng lag quá", "vào đội tao đi",
