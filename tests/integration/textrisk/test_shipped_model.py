@@ -203,7 +203,7 @@ def test_a_chat_room_age_turns_long_flirting_into_grooming(shipped: RiskEngine) 
     """The same long chat with an adult's advances reads as grooming once the other says "asl?
     14 f": the age said the chat-room way is the minor's cue."""
     advances = ("ur really cute", "dont tell ur mom we talk ok", "send me a pic of u")
-    lines = list(FILLER) + ["asl?", "14 f ohio"] + list(FILLER[:6])
+    lines = [*FILLER, "asl?", "14 f ohio", *FILLER[:6]]
     for i, line in enumerate(advances):
         lines.insert(12 + 4 * i, line)
     with_age = analyze_conversation(chat(*lines, minor=None), shipped)
