@@ -32,6 +32,7 @@ from childguard.textrisk.scoring import (
     message_evidence,
     prefix_features,
     threshold_for,
+    withdraw_cueless_grooming,
 )
 
 #: Order in which flagged labels are reported and explained to the user (most severe first).
@@ -150,6 +151,7 @@ class RiskEngine:
                 self.model.evidence_weights,
                 self.model.evidence_bias,
             )
+            prefix = withdraw_cueless_grooming(features, prefix, tuple(labels))
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

@@ -331,6 +331,46 @@ def evidence_probabilities(
     return np.where(features[:, :, RECOGNIZER_SCORE] > 0, p, 0.0)
 
 
+#: Grooming is told from adults flirting by the cues of a minor, but the scorer must warn one or
+#: two messages after a chat's first risky line, often before any cue has come up, so it weighs
+#: the cues little. Once this many messages have passed since the first grooming evidence with
+#: no cue of a minor at all (no stated minor age, school, parents, "how old are u", "are ur
+#: parents home", no participant known to be a minor), the chat reads as adults flirting: every
+#: prefix's grooming probability is scaled by ``CUELESS_GROOMING_FACTOR`` (a warning given
+#: earlier is withdrawn). Chosen on cross-validation (docs/text-risk.md).
+CUELESS_GROOMING_MESSAGES = 10
+CUELESS_GROOMING_FACTOR = 0.5
+_MINOR_INVOLVED, _MINOR_CUE = 4, 7
+
+
+def cueless_grooming(features: NDArray[np.float64], grooming: int) -> bool:
+    """True when the conversation of ``features`` (one row per prefix) has gone
+    ``CUELESS_GROOMING_MESSAGES`` messages past its first grooming evidence (label column
+    ``grooming``) without any cue of a minor."""
+    if features.shape[0] == 0:
+        return False
+    column = features[:, grooming, :]
+    if column[-1, _MINOR_INVOLVED] > 0 or column[-1, _MINOR_CUE] > 0:
+        return False
+    risky = np.flatnonzero((column[:, 0] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY))
+    return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= CUELESS_GROOMING_MESSAGES
+
+
+def withdraw_cueless_grooming(
+    features: NDArray[np.float64], probabilities: NDArray[np.float64], labels: tuple[str, ...]
+) -> NDArray[np.float64]:
+    """``probabilities`` (messages, labels) with the grooming column scaled by
+    ``CUELESS_GROOMING_FACTOR`` when `cueless_grooming` holds; otherwise unchanged."""
+    if "GROOMING" not in labels:
+        return probabilities
+    k = labels.index("GROOMING")
+    if not cueless_grooming(features, k):
+        return probabilities
+    out = probabilities.copy()
+    out[:, k] *= CUELESS_GROOMING_FACTOR
+    return out
+
+
 def combined_probabilities(
     features: NDArray[np.float64],
     weights: NDArray[np.float64],

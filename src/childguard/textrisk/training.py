@@ -39,6 +39,7 @@ from childguard.textrisk.scoring import (
     message_evidence,
     prefix_features,
     threshold_for,
+    withdraw_cueless_grooming,
 )
 
 TEST_PERCENT = 20
@@ -478,6 +479,11 @@ def fit_conversation_scorer(
                 column = ex.prefixes[g][:, [k], :]
                 oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
 
+    # The engine withdraws a grooming warning from a long chat with no cue of a minor: so do the
+    # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
+    for g, feats in enumerate(ex.prefixes):
+        oof_full[g] = withdraw_cueless_grooming(feats, oof_full[g], LABELS)
+        oof_evidence[g] = withdraw_cueless_grooming(feats, oof_evidence[g], LABELS)
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     real = np.asarray([c_.source in CALIBRATION_WEIGHTS for c_ in train_convs])
     if real.sum() < folds * 2:

@@ -199,14 +199,31 @@ def test_long_chit_chat_is_not_grooming(shipped: RiskEngine) -> None:
     assert result["risk"]["GROOMING"] < 0.3
 
 
-def test_a_chat_room_age_turns_long_flirting_into_grooming(shipped: RiskEngine) -> None:
-    """The same long chat with an adult's advances reads as grooming once the other says "asl?
-    14 f": the age said the chat-room way is the minor's cue."""
-    advances = ("ur really cute", "dont tell ur mom we talk ok", "send me a pic of u")
-    lines = [*FILLER, "asl?", "14 f ohio", *FILLER[:6]]
+def flirting(*cue: str) -> dict[str, Any]:
+    """A long chat-room chat with an adult's advances, and ``cue`` lines after the first one."""
+    advances = ("ur really cute", "i really like u, u r so pretty", "send me a pic of u")
+    lines = [*FILLER, *cue, *FILLER[:6]]
     for i, line in enumerate(advances):
         lines.insert(12 + 4 * i, line)
-    with_age = analyze_conversation(chat(*lines, minor=None), shipped)
+    return chat(*lines, minor=None)
+
+
+def test_a_chat_room_age_turns_long_flirting_into_grooming(shipped: RiskEngine) -> None:
+    """The long chat with an adult's advances reads as grooming once the other says "asl? 14 f":
+    the age said the chat-room way is the minor's cue."""
+    with_age = analyze_conversation(flirting("asl?", "14 f ohio"), shipped)
     assert "GROOMING" in with_age["flagged"]
     ages = [f for f in with_age["findings"] if f["stage"] == "stated_minor_age"]
     assert ages and ages[0]["explanation"]["name"] == "GenericAgeRecognizer"
+
+
+def test_long_flirting_with_no_cue_of_a_minor_is_not_grooming(shipped: RiskEngine) -> None:
+    """Without any cue of a minor, ten messages past the first advance, the same chat reads as
+    adults flirting: a grooming warning given early is withdrawn."""
+    result = analyze_conversation(flirting("asl?", "24 f ohio"), shipped)
+    assert "GROOMING" not in result["flagged"]
+    assert result["risk"]["GROOMING"] < 0.5
+    # A minor known to the platform keeps it grooming, with no cue in the text.
+    known = flirting("asl?", "24 f ohio")
+    known["participants"] = {"B": {"is_minor": True}}
+    assert "GROOMING" in analyze_conversation(known, shipped)["flagged"]

@@ -1,0 +1,72 @@
+"""A grooming warning is withdrawn from a long chat with no cue of a minor, and only then."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from childguard.textrisk.recognizers import LABELS
+from childguard.textrisk.scoring import (
+    CUELESS_GROOMING_FACTOR,
+    CUELESS_GROOMING_MESSAGES,
+    FEATURE_NAMES,
+    N_FEATURES,
+    cueless_grooming,
+    withdraw_cueless_grooming,
+)
+
+G = LABELS.index("GROOMING")
+MAX_P = FEATURE_NAMES.index("max_message_probability")
+MINOR = FEATURE_NAMES.index("minor_involved")
+CUE = FEATURE_NAMES.index("minor_cue")
+
+
+def features(messages: int, first_evidence: int | None, cue_at: int | None = None) -> np.ndarray:
+    """Prefix features of a chat whose grooming evidence starts at ``first_evidence`` and whose
+    cue of a minor (if any) comes at ``cue_at``; the features are cumulative, as in scoring."""
+    out = np.zeros((messages, len(LABELS), N_FEATURES))
+    if first_evidence is not None:
+        out[first_evidence:, G, MAX_P] = 0.9
+    if cue_at is not None:
+        out[cue_at:, G, CUE] = 1.0
+    return out
+
+
+def test_long_chat_without_a_cue_is_withdrawn() -> None:
+    f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=2)
+    assert cueless_grooming(f, G)
+    probs = np.full((f.shape[0], len(LABELS)), 0.8)
+    out = withdraw_cueless_grooming(f, probs, LABELS)
+    assert np.allclose(out[:, G], 0.8 * CUELESS_GROOMING_FACTOR)
+    others = [k for k in range(len(LABELS)) if k != G]
+    assert np.allclose(out[:, others], 0.8)
+    assert np.allclose(probs, 0.8)  # the input is left alone
+
+
+@pytest.mark.parametrize(
+    ("messages", "first", "cue"),
+    [(CUELESS_GROOMING_MESSAGES, 0, None),  # one message short of the wait
+     (CUELESS_GROOMING_MESSAGES + 5, 6, None),  # the evidence came late: still early days
+     (CUELESS_GROOMING_MESSAGES + 5, 0, 12),  # a cue of a minor came, however late
+     (CUELESS_GROOMING_MESSAGES + 5, None, None)],  # no grooming evidence at all
+)  # fmt: skip
+def test_short_chats_and_chats_with_a_cue_keep_their_warning(
+    messages: int, first: int | None, cue: int | None
+) -> None:
+    f = features(messages, first, cue)
+    assert not cueless_grooming(f, G)
+    probs = np.full((messages, len(LABELS)), 0.8)
+    assert withdraw_cueless_grooming(f, probs, LABELS) is probs
+
+
+def test_a_minor_known_to_the_platform_keeps_the_warning() -> None:
+    f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0)
+    f[:, G, MINOR] = 1.0
+    assert not cueless_grooming(f, G)
+
+
+def test_an_empty_chat_and_a_model_without_grooming() -> None:
+    assert not cueless_grooming(np.zeros((0, len(LABELS), N_FEATURES)), G)
+    f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=0)
+    probs = np.full((f.shape[0], 2), 0.8)
+    assert withdraw_cueless_grooming(f, probs, ("BULLYING", "CSAM_TRADE")) is probs
