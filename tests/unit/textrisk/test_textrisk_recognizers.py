@@ -240,3 +240,21 @@ def test_duplicate_recognizer_names_fail_at_start_up() -> None:
     assert {r.name for r in load_recognizers()} >= {r.name for r in default_recognizers()}
     with pytest.raises(ConfigurationError, match="registered twice"):
         unique_by_name([en.EnGroomingRecognizer(), en.EnGroomingRecognizer()])
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("u got a cam?", "image_request"), ("do u have a webcam", "image_request"),
+     ("get on cam for me", "image_request"), ("wanna c2c", "image_request"),
+     ("can u sneak out tonight", "meeting")],
+)  # fmt: skip
+def test_chat_room_webcam_and_sneaking_out(text: str, stage: str) -> None:
+    found = run(en.EnGroomingRecognizer(), text)
+    assert [(f.label, f.stage) for f in found] == [("GROOMING", stage)]
+
+
+@pytest.mark.parametrize(
+    "text", ["i got a new camera", "my cam is broken lol", "we have cameras at work"]
+)
+def test_cameras_are_not_webcam_requests(text: str) -> None:
+    assert run(en.EnGroomingRecognizer(), text) == []

@@ -102,7 +102,10 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"\b(?:send|show|snd|sent|give) (?:me )?(?:a |some |another |more |one |ur |"
                 rf"your )?(?:cute |new |quick |recent )?{PIC}\b",
                 r"\b(?:video|facetime|cam|webcam) ?(?:call|chat)\b",
-                rf"\bturn on {UR} (?:cam|camera|webcam)\b")
+                rf"\bturn on {UR} (?:cam|camera|webcam)\b",
+                # chat-room webcam talk: "u got a cam?", "get on cam", "c2c"
+                rf"\b(?:{U} )?(?:got|have|has|own) (?:a |ur |your )?(?:cam|webcam)\b",
+                r"\b(?:get|go|come|hop|be) on (?:cam|webcam)\b", r"\b(?:cam ?2 ?cam|c2c)\b")
         + rules("GROOMING", "image_request", 0.8,
                 rf"\b(?:private|special|secret|spicy|naughty|sexy) {PIC}\b",
                 rf"\b{PIC}\b.{{0,30}}\b(?:just|only) for me\b",
@@ -114,7 +117,8 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"\b{IWILL} (?:pick {U} up|give {U} a ride|come to {UR}|drive {U})\b",
                 r"\bmeet (?:me )?(?:after school|alone|tonight|this weekend|irl|in person)\b",
                 r"\b(?:where|when) (?:can|could|should) we meet\b",
-                r"\bcome (?:over )?to my (?:place|house|apartment|hotel|room|car)\b")
+                r"\bcome (?:over )?to my (?:place|house|apartment|hotel|room|car)\b",
+                rf"\b(?:can|could|would) {U} sneak out\b", r"\bsneak out (?:and|to) (?:meet|see)\b")
         + rules("GROOMING", "platform_migration", 0.6,
                 rf"\b(?:add|text|message|dm|msg|find|hit|follow|call) me (?:up )?(?:on|at|in) "
                 rf"{APPS}\b",
