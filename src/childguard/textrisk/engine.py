@@ -151,7 +151,8 @@ class RiskEngine:
                 self.model.evidence_weights,
                 self.model.evidence_bias,
             )
-            prefix = withdraw_cueless_grooming(features, prefix, tuple(labels))
+            sign = any(ev.minor_sign for ev in evidence)
+            prefix = withdraw_cueless_grooming(features, prefix, tuple(labels), sign)
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

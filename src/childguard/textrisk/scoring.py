@@ -103,6 +103,10 @@ class MessageEvidence:
     #: Per label, whether this message is a content cue of the label (a recognizer found one of
     #: its other stages, or the message model scored it risky in one of them).
     content: list[bool] = field(default_factory=list)
+    #: A sign that a minor is in the chat, stricter than ``minor_cue``: a stated minor age, a
+    #: child's cue (school, parents' rules, homework) or asking who is home; not a question of
+    #: age, place or school, which adults ask each other too ("asl?", "where u from").
+    minor_sign: bool = False
 
 
 #: Stages that are evidence of a label only next to a content cue of it. Selling with prices,
@@ -128,12 +132,13 @@ def message_evidence(
     stages: list[set[str]] = [set() for _ in labels]
     rec_stages: list[set[str]] = [set() for _ in labels]
     support_stages: list[set[str]] = [set() for _ in labels]
-    minor = adult = cue = banter = distress = False
+    minor = adult = cue = banter = distress = sign = False
     for f in findings:
         if f.label == CONTEXT:
             minor = minor or f.stage == "stated_minor_age"
             adult = adult or f.stage == "stated_adult_age"
             cue = cue or f.stage == "minor_cue"
+            sign = sign or f.stage in ("stated_minor_age", "minor_cue")
             banter = banter or f.stage == "banter"
             distress = distress or f.stage == "distress"
             continue
@@ -148,6 +153,7 @@ def message_evidence(
                 stages[k].add(f.stage)
                 rec_stages[k].add(f.stage)
             cue = cue or f.stage in MINOR_CUE_STAGES
+            sign = sign or f.stage == "risk_assessment"
     content = [r > 0 for r in rec]
     for k, label in enumerate(labels):
         if probabilities[k] >= risky and label in model_stage:
@@ -169,6 +175,7 @@ def message_evidence(
         support,
         support_stages,
         content,
+        sign,
     )
 
 
@@ -331,40 +338,48 @@ def evidence_probabilities(
     return np.where(features[:, :, RECOGNIZER_SCORE] > 0, p, 0.0)
 
 
-#: Grooming is told from adults flirting by the cues of a minor, but the scorer must warn one or
-#: two messages after a chat's first risky line, often before any cue has come up, so it weighs
-#: the cues little. Once this many messages have passed since the first grooming evidence with
-#: no cue of a minor at all (no stated minor age, school, parents, "how old are u", "are ur
-#: parents home", no participant known to be a minor), the chat reads as adults flirting: every
-#: prefix's grooming probability is scaled by ``CUELESS_GROOMING_FACTOR`` (a warning given
-#: earlier is withdrawn). Chosen on cross-validation (docs/text-risk.md).
+#: Grooming is told from adults flirting by the signs of a minor, but the scorer must warn one or
+#: two messages after a chat's first risky line, often before any sign has come up, so it weighs
+#: them little. Once this many messages have passed since the first grooming evidence with no
+#: sign of a minor at all (``MessageEvidence.minor_sign``: no stated minor age, school, parents'
+#: rules, "are ur parents home", no participant known to be a minor; a question of age or place
+#: is not one, adults ask it too), the chat reads as adults flirting: every prefix's grooming
+#: probability is scaled by ``CUELESS_GROOMING_FACTOR`` (a warning given earlier is withdrawn).
 CUELESS_GROOMING_MESSAGES = 10
 CUELESS_GROOMING_FACTOR = 0.5
 _MINOR_INVOLVED, _MINOR_CUE = 4, 7
 
 
-def cueless_grooming(features: NDArray[np.float64], grooming: int) -> bool:
+def cueless_grooming(
+    features: NDArray[np.float64], grooming: int, minor_sign: bool | None = None
+) -> bool:
     """True when the conversation of ``features`` (one row per prefix) has gone
     ``CUELESS_GROOMING_MESSAGES`` messages past its first grooming evidence (label column
-    ``grooming``) without any cue of a minor."""
+    ``grooming``) with no minor involved (a stated minor age or a participant known to be one)
+    and no ``minor_sign`` in any message (when ``None``, the broader ``minor_cue`` feature
+    stands in for it)."""
     if features.shape[0] == 0:
         return False
     column = features[:, grooming, :]
-    if column[-1, _MINOR_INVOLVED] > 0 or column[-1, _MINOR_CUE] > 0:
+    sign = column[-1, _MINOR_CUE] > 0 if minor_sign is None else minor_sign
+    if column[-1, _MINOR_INVOLVED] > 0 or sign:
         return False
     risky = np.flatnonzero((column[:, 0] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY))
     return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= CUELESS_GROOMING_MESSAGES
 
 
 def withdraw_cueless_grooming(
-    features: NDArray[np.float64], probabilities: NDArray[np.float64], labels: tuple[str, ...]
+    features: NDArray[np.float64],
+    probabilities: NDArray[np.float64],
+    labels: tuple[str, ...],
+    minor_sign: bool | None = None,
 ) -> NDArray[np.float64]:
     """``probabilities`` (messages, labels) with the grooming column scaled by
     ``CUELESS_GROOMING_FACTOR`` when `cueless_grooming` holds; otherwise unchanged."""
     if "GROOMING" not in labels:
         return probabilities
     k = labels.index("GROOMING")
-    if not cueless_grooming(features, k):
+    if not cueless_grooming(features, k, minor_sign):
         return probabilities
     out = probabilities.copy()
     out[:, k] *= CUELESS_GROOMING_FACTOR

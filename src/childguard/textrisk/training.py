@@ -481,9 +481,9 @@ def fit_conversation_scorer(
 
     # The engine withdraws a grooming warning from a long chat with no cue of a minor: so do the
     # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
-    for g, feats in enumerate(ex.prefixes):
-        oof_full[g] = withdraw_cueless_grooming(feats, oof_full[g], LABELS)
-        oof_evidence[g] = withdraw_cueless_grooming(feats, oof_evidence[g], LABELS)
+    for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
+        oof_full[g] = withdraw_cueless_grooming(feats, oof_full[g], LABELS, sign)
+        oof_evidence[g] = withdraw_cueless_grooming(feats, oof_evidence[g], LABELS, sign)
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     real = np.asarray([c_.source in CALIBRATION_WEIGHTS for c_ in train_convs])
     if real.sum() < folds * 2:
@@ -727,6 +727,7 @@ class ScorerExamples:
     full: list[bool]  # the row is a whole conversation (not a prefix)
     prefixes: list[NDArray[np.float64]]  # per conversation: (messages, labels, N_FEATURES)
     language_keys: list[str]  # per conversation: its threshold key
+    minor_signs: list[bool]  # per conversation: a message shows a sign of a minor
 
 
 def _conversation_examples(
@@ -743,6 +744,7 @@ def _conversation_examples(
     xs, ys, gs, full = [], [], [], []
     prefixes: list[NDArray[np.float64]] = []
     keys: list[str] = []
+    signs: list[bool] = []
     row = 0
     for g, conv in enumerate(convs):
         evidence = []
@@ -766,6 +768,7 @@ def _conversation_examples(
         )
         prefixes.append(feats)
         keys.append(language_key(languages))
+        signs.append(any(ev.minor_sign for ev in evidence))
         target = [1 if label in conv.labels else 0 for label in LABELS]
         xs.append(feats[-1])
         ys.append(target)
@@ -785,7 +788,7 @@ def _conversation_examples(
                     gs.append(g)
                     full.append(False)
     return ScorerExamples(
-        np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full, prefixes, keys
+        np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full, prefixes, keys, signs
     )
 
 

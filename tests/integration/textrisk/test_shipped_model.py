@@ -223,6 +223,9 @@ def test_long_flirting_with_no_cue_of_a_minor_is_not_grooming(shipped: RiskEngin
     result = analyze_conversation(flirting("asl?", "24 f ohio"), shipped)
     assert "GROOMING" not in result["flagged"]
     assert result["risk"]["GROOMING"] < 0.5
+    # Asking an age or a place is no sign of a minor: adults ask it too.
+    asked = analyze_conversation(flirting("how old r u", "24, where u from?", "ohio"), shipped)
+    assert "GROOMING" not in asked["flagged"]
     # A minor known to the platform keeps it grooming, with no cue in the text.
     known = flirting("asl?", "24 f ohio")
     known["participants"] = {"B": {"is_minor": True}}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from childguard.textrisk.recognizers import LABELS
+from childguard.textrisk.recognizers import CONTEXT, LABELS, Explanation, Finding
 from childguard.textrisk.scoring import (
     CUELESS_GROOMING_FACTOR,
     CUELESS_GROOMING_MESSAGES,
     FEATURE_NAMES,
     N_FEATURES,
     cueless_grooming,
+    message_evidence,
     withdraw_cueless_grooming,
 )
 
@@ -57,6 +58,32 @@ def test_short_chats_and_chats_with_a_cue_keep_their_warning(
     assert not cueless_grooming(f, G)
     probs = np.full((messages, len(LABELS)), 0.8)
     assert withdraw_cueless_grooming(f, probs, LABELS) is probs
+
+
+def test_the_sign_of_a_minor_decides_over_the_broader_cue() -> None:
+    """An age or place question is a cue (``minor_cue``) but no sign of a minor: adults ask it
+    too. Given the messages' ``minor_sign``, only that counts."""
+    f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0, cue_at=3)
+    assert not cueless_grooming(f, G)  # without the signs, the cue stands in for them
+    assert cueless_grooming(f, G, minor_sign=False)
+    assert not cueless_grooming(f, G, minor_sign=True)
+    probs = np.full((f.shape[0], len(LABELS)), 0.8)
+    assert np.allclose(withdraw_cueless_grooming(f, probs, LABELS, False)[:, G], 0.4)
+
+
+def test_minor_sign_of_a_message() -> None:
+    def sign(*found: tuple[str, str]) -> bool:
+        findings = [
+            Finding(label, stage, 0.7, Explanation("recognizer", "T", "", (), 0.7))
+            for label, stage in found
+        ]
+        return message_evidence(findings, [0.0] * len(LABELS), {}, LABELS, 0.5).minor_sign
+
+    assert sign((CONTEXT, "stated_minor_age"))
+    assert sign((CONTEXT, "minor_cue"))
+    assert sign(("GROOMING", "risk_assessment"))
+    assert not sign(("GROOMING", "access_profiling"))  # "how old r u", "where u from"
+    assert not sign((CONTEXT, "stated_adult_age"), ("GROOMING", "flattery_romance"))
 
 
 def test_a_minor_known_to_the_platform_keeps_the_warning() -> None:

@@ -187,6 +187,20 @@ def test_informal_english_minor_cues(text: str, stage: str) -> None:
     assert [(f.label, f.stage) for f in found] == [(CONTEXT, stage)]
 
 
+def test_an_age_question_is_grooming_profiling_not_a_childs_cue() -> None:
+    found = [
+        (f.label, f.stage)
+        for r in default_recognizers()
+        for f in r.analyze(build_artifacts("how old r u"))
+        if r.applies_to(build_artifacts("how old r u"))
+    ]
+    assert ("GROOMING", "access_profiling") in found
+    assert (CONTEXT, "minor_cue") not in found
+    assert [(f.label, f.stage) for f in run(en.EnContextRecognizer(), "wat grade r u in")] == [
+        (CONTEXT, "minor_cue")
+    ]
+
+
 def test_an_adult_talking_about_a_parent_is_not_a_minor_cue() -> None:
     assert run(en.EnContextRecognizer(), "my mom is coming to visit me next month") == []
 

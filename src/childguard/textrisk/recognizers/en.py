@@ -338,7 +338,7 @@ class EnContextRecognizer(PatternRecognizer):
               r"\bi'?m (?:not (?:18|eighteen)|under ?(?:18|age)|underage)\b",
               r"\b(?:[5-9]|1[0-2])(?:th)? grader\b")
         + rules(CONTEXT, "minor_cue", 0.6,
-                rf"\bhow old (?:are|r) {U}\b", r"\bwhat grade\b", r"\bhigh school\b",
+                r"\b(?:what|wat|wut|wht) grade\b", r"\bhigh school\b",
                 r"\b(?:after|before) (?:school|class)\b", r"\bhomework\b", r"\bschool uniform\b",
                 r"\bmy (?:mom|mum|dad|parents?|mother|father) (?:says?|said|won'?t let|doesn'?t "
                 r"let|checks?|will kill|(?:is|are) (?:so )?strict|grounded)\b",
