@@ -347,22 +347,18 @@ def evidence_probabilities(
 #: probability is scaled by ``CUELESS_GROOMING_FACTOR`` (a warning given earlier is withdrawn).
 CUELESS_GROOMING_MESSAGES = 10
 CUELESS_GROOMING_FACTOR = 0.5
-_MINOR_INVOLVED, _MINOR_CUE = 4, 7
+_MINOR_INVOLVED = FEATURE_NAMES.index("minor_involved")
 
 
-def cueless_grooming(
-    features: NDArray[np.float64], grooming: int, minor_sign: bool | None = None
-) -> bool:
+def cueless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: bool) -> bool:
     """True when the conversation of ``features`` (one row per prefix) has gone
     ``CUELESS_GROOMING_MESSAGES`` messages past its first grooming evidence (label column
     ``grooming``) with no minor involved (a stated minor age or a participant known to be one)
-    and no ``minor_sign`` in any message (when ``None``, the broader ``minor_cue`` feature
-    stands in for it)."""
-    if features.shape[0] == 0:
+    and ``minor_sign`` false (no message showed `MessageEvidence.minor_sign`)."""
+    if features.shape[0] == 0 or minor_sign:
         return False
     column = features[:, grooming, :]
-    sign = column[-1, _MINOR_CUE] > 0 if minor_sign is None else minor_sign
-    if column[-1, _MINOR_INVOLVED] > 0 or sign:
+    if column[-1, _MINOR_INVOLVED] > 0:
         return False
     risky = np.flatnonzero((column[:, 0] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY))
     return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= CUELESS_GROOMING_MESSAGES
@@ -372,7 +368,7 @@ def withdraw_cueless_grooming(
     features: NDArray[np.float64],
     probabilities: NDArray[np.float64],
     labels: tuple[str, ...],
-    minor_sign: bool | None = None,
+    minor_sign: bool,
 ) -> NDArray[np.float64]:
     """``probabilities`` (messages, labels) with the grooming column scaled by
     ``CUELESS_GROOMING_FACTOR`` when `cueless_grooming` holds; otherwise unchanged."""

@@ -24,7 +24,7 @@ CUE = FEATURE_NAMES.index("minor_cue")
 
 def features(messages: int, first_evidence: int | None, cue_at: int | None = None) -> np.ndarray:
     """Prefix features of a chat whose grooming evidence starts at ``first_evidence`` and whose
-    cue of a minor (if any) comes at ``cue_at``; the features are cumulative, as in scoring."""
+    scorer cue of a minor (if any) comes at ``cue_at``; cumulative, as in scoring."""
     out = np.zeros((messages, len(LABELS), N_FEATURES))
     if first_evidence is not None:
         out[first_evidence:, G, MAX_P] = 0.9
@@ -35,9 +35,9 @@ def features(messages: int, first_evidence: int | None, cue_at: int | None = Non
 
 def test_long_chat_without_a_cue_is_withdrawn() -> None:
     f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=2)
-    assert cueless_grooming(f, G)
+    assert cueless_grooming(f, G, minor_sign=False)
     probs = np.full((f.shape[0], len(LABELS)), 0.8)
-    out = withdraw_cueless_grooming(f, probs, LABELS)
+    out = withdraw_cueless_grooming(f, probs, LABELS, False)
     assert np.allclose(out[:, G], 0.8 * CUELESS_GROOMING_FACTOR)
     others = [k for k in range(len(LABELS)) if k != G]
     assert np.allclose(out[:, others], 0.8)
@@ -45,26 +45,25 @@ def test_long_chat_without_a_cue_is_withdrawn() -> None:
 
 
 @pytest.mark.parametrize(
-    ("messages", "first", "cue"),
-    [(CUELESS_GROOMING_MESSAGES, 0, None),  # one message short of the wait
-     (CUELESS_GROOMING_MESSAGES + 5, 6, None),  # the evidence came late: still early days
-     (CUELESS_GROOMING_MESSAGES + 5, 0, 12),  # a cue of a minor came, however late
-     (CUELESS_GROOMING_MESSAGES + 5, None, None)],  # no grooming evidence at all
+    ("messages", "first", "sign"),
+    [(CUELESS_GROOMING_MESSAGES, 0, False),  # one message short of the wait
+     (CUELESS_GROOMING_MESSAGES + 5, 6, False),  # the evidence came late: still early days
+     (CUELESS_GROOMING_MESSAGES + 5, 0, True),  # a sign of a minor came, however late
+     (CUELESS_GROOMING_MESSAGES + 5, None, False)],  # no grooming evidence at all
 )  # fmt: skip
-def test_short_chats_and_chats_with_a_cue_keep_their_warning(
-    messages: int, first: int | None, cue: int | None
+def test_short_chats_and_chats_with_a_sign_keep_their_warning(
+    messages: int, first: int | None, sign: bool
 ) -> None:
-    f = features(messages, first, cue)
-    assert not cueless_grooming(f, G)
+    f = features(messages, first)
+    assert not cueless_grooming(f, G, sign)
     probs = np.full((messages, len(LABELS)), 0.8)
-    assert withdraw_cueless_grooming(f, probs, LABELS) is probs
+    assert withdraw_cueless_grooming(f, probs, LABELS, sign) is probs
 
 
 def test_the_sign_of_a_minor_decides_over_the_broader_cue() -> None:
-    """An age or place question is a cue (``minor_cue``) but no sign of a minor: adults ask it
-    too. Given the messages' ``minor_sign``, only that counts."""
+    """An age or place question is a scorer cue (``minor_cue``) but no sign of a minor: adults
+    ask it too. Only the messages' ``minor_sign`` counts."""
     f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0, cue_at=3)
-    assert not cueless_grooming(f, G)  # without the signs, the cue stands in for them
     assert cueless_grooming(f, G, minor_sign=False)
     assert not cueless_grooming(f, G, minor_sign=True)
     probs = np.full((f.shape[0], len(LABELS)), 0.8)
@@ -89,11 +88,11 @@ def test_minor_sign_of_a_message() -> None:
 def test_a_minor_known_to_the_platform_keeps_the_warning() -> None:
     f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0)
     f[:, G, MINOR] = 1.0
-    assert not cueless_grooming(f, G)
+    assert not cueless_grooming(f, G, minor_sign=False)
 
 
 def test_an_empty_chat_and_a_model_without_grooming() -> None:
-    assert not cueless_grooming(np.zeros((0, len(LABELS), N_FEATURES)), G)
+    assert not cueless_grooming(np.zeros((0, len(LABELS), N_FEATURES)), G, minor_sign=False)
     f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=0)
     probs = np.full((f.shape[0], 2), 0.8)
-    assert withdraw_cueless_grooming(f, probs, ("BULLYING", "CSAM_TRADE")) is probs
+    assert withdraw_cueless_grooming(f, probs, ("BULLYING", "CSAM_TRADE"), False) is probs
