@@ -348,6 +348,7 @@ def evidence_probabilities(
 CUELESS_GROOMING_MESSAGES = 10
 CUELESS_GROOMING_FACTOR = 0.5
 _MINOR_INVOLVED = FEATURE_NAMES.index("minor_involved")
+_MAX_MESSAGE_PROBABILITY = FEATURE_NAMES.index("max_message_probability")
 
 
 def cueless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: bool) -> bool:
@@ -360,7 +361,9 @@ def cueless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: b
     column = features[:, grooming, :]
     if column[-1, _MINOR_INVOLVED] > 0:
         return False
-    risky = np.flatnonzero((column[:, 0] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY))
+    risky = np.flatnonzero(
+        (column[:, _MAX_MESSAGE_PROBABILITY] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY)
+    )
     return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= CUELESS_GROOMING_MESSAGES
 
 

@@ -479,7 +479,7 @@ def fit_conversation_scorer(
                 column = ex.prefixes[g][:, [k], :]
                 oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
 
-    # The engine withdraws a grooming warning from a long chat with no cue of a minor: so do the
+    # The engine withdraws a grooming warning from a long chat with no sign of a minor: so do the
     # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
     for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
         oof_full[g] = withdraw_cueless_grooming(feats, oof_full[g], LABELS, sign)
