@@ -16,6 +16,8 @@ text; between Khmer characters it becomes a plain space, elsewhere it is dropped
 
 from __future__ import annotations
 
+import html
+import html.entities
 import re
 import unicodedata
 from functools import cache
@@ -31,6 +33,10 @@ _INVISIBLE = (
     "\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f\ufeff\uffa0"
 )
 _ZWSP_KHMER = re.compile(f"(?<=[{KHMER_RANGE}])\u200b+(?=[{KHMER_RANGE}])")
+#: A complete character reference ("&apos;", "&#39;", "&#x27;"): chat logs exported as HTML or XML
+#: carry them, and "i&apos;m 13" must read as "i'm 13". Only complete references are decoded
+#: (html.unescape alone also decodes a bare "&not" inside "&nothing").
+_CHAR_REFERENCE = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
 
 #: Look-alike letters from other scripts mapped to the Latin letter they imitate (lower case).
@@ -155,6 +161,13 @@ def _unleet(match: re.Match[str]) -> str:
     return core.translate(_LEET) + word[len(core) :]
 
 
+def _decode_reference(match: re.Match[str]) -> str:
+    reference = match.group(0)
+    if reference[1] != "#" and reference[1:] not in html.entities.html5:
+        return reference  # "&nothing;" is no reference, though html.unescape reads "&not" in it
+    return html.unescape(reference)
+
+
 def _emoji(match: re.Match[str]) -> str:
     return f" {EMOJI_WORDS[match.group(0)]} "
 
@@ -162,6 +175,8 @@ def _emoji(match: re.Match[str]) -> str:
 def surface_form(text: str) -> tuple[str, list[str]]:
     """The ``surface`` layer and the names of the evasions that were undone."""
     evasions: list[str] = []
+    if "&" in text:
+        text = _CHAR_REFERENCE.sub(_decode_reference, text)
     text = _CONTROL.sub(" ", text)
     stripped = _strip_invisible(text)
     if len(stripped) != len(text):

@@ -79,3 +79,15 @@ def test_control_characters_and_junk_do_not_break_normalisation() -> None:
     junk = "".join(chr(c) for c in range(0, 0x250)) + "\ud800\ufffd"
     art = build_artifacts(junk)
     assert "\x00" not in art.surface
+
+
+def test_character_references_of_exported_chat_logs_are_decoded() -> None:
+    art = build_artifacts("i&apos;m 13 &amp; my mom&#39;s home &lt;3 &#x27;ok&#x27;")
+    assert art.surface.startswith("i'm 13 & my mom's home <3 'ok'")
+
+
+def test_only_complete_character_references_are_decoded() -> None:
+    # A bare "&not" is an HTML legacy reference, but in chat it is the start of a word.
+    art = build_artifacts("you &me &nothing; &notit tom&jerry &unknownthing;")
+    assert "&me" in art.surface and "&notit" in art.surface and "tom&jerry" in art.surface
+    assert "&nothing;" in art.surface and "&unknownthing;" in art.surface

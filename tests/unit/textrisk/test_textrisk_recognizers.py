@@ -157,6 +157,7 @@ def test_time_and_money_are_not_ages() -> None:
      ("f 15", "stated_minor_age"), ("13 f u?", "stated_minor_age"), ("14F", "stated_minor_age"),
      ("im 14 m", "stated_minor_age"), ("ur only 14", "stated_minor_age"),
      ("r u really 13?", "stated_minor_age"), ("u 13?", "stated_minor_age"),
+     ("i&apos;m 13", "stated_minor_age"), ("i&#39;m 14 lol", "stated_minor_age"),
      ("22/f/cali", "stated_adult_age"), ("28 m", "stated_adult_age")],
 )  # fmt: skip
 def test_chat_room_ages(text: str, stage: str) -> None:
