@@ -158,6 +158,9 @@ def test_time_and_money_are_not_ages() -> None:
      ("im 14 m", "stated_minor_age"), ("ur only 14", "stated_minor_age"),
      ("r u really 13?", "stated_minor_age"), ("u 13?", "stated_minor_age"),
      ("i&apos;m 13", "stated_minor_age"), ("i&#39;m 14 lol", "stated_minor_age"),
+     ("i just turned 13", "stated_minor_age"), ("im turnin 14 next month", "stated_minor_age"),
+     ("my bday is next week ill be 14", "stated_minor_age"), ("me 13", "stated_minor_age"),
+     ("13 here", "stated_minor_age"), ("turning 30 was rough", "stated_adult_age"),
      ("22/f/cali", "stated_adult_age"), ("28 m", "stated_adult_age")],
 )  # fmt: skip
 def test_chat_room_ages(text: str, stage: str) -> None:
@@ -170,7 +173,8 @@ def test_chat_room_ages(text: str, stage: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["15 m away", "10 m from here", "im 15 minutes late", "r u 5 min away", "you are 20 mins late",
-     "ur 100% right", "u r 2 cute", "lol 15f"],
+     "ur 100% right", "u r 2 cute", "lol 15f", "ill be 20 min late", "i'll be there in 15",
+     "it turned 5 pm", "me 2"],
 )  # fmt: skip
 def test_distances_and_times_are_not_chat_room_ages(text: str) -> None:
     assert run(generic.GenericAgeRecognizer(), text) == []
@@ -181,7 +185,10 @@ def test_distances_and_times_are_not_chat_room_ages(text: str) -> None:
     [("i have school tmrw", "minor_cue"), ("its a school nite", "minor_cue"),
      ("my mom is yelling brb", "minor_cue"), ("my dad took my phone", "minor_cue"),
      ("i gotta do hw", "minor_cue"), ("im not 18 lol", "stated_minor_age"),
-     ("im a 7th grader", "stated_minor_age")],
+     ("im a 7th grader", "stated_minor_age"), ("im only in 7th", "stated_minor_age"),
+     ("i hate going to jr high", "stated_minor_age"), ("i cant drive yet", "minor_cue"),
+     ("i have a curfew", "minor_cue"), ("ur just a kid", "minor_cue"),
+     ("u r so young", "minor_cue")],
 )  # fmt: skip
 def test_informal_english_minor_cues(text: str, stage: str) -> None:
     found = [f for f in run(en.EnContextRecognizer(), text) if f.stage != "banter"]
@@ -273,3 +280,17 @@ def test_chat_room_webcam_and_sneaking_out(text: str, stage: str) -> None:
 )
 def test_cameras_are_not_webcam_requests(text: str) -> None:
     assert run(en.EnGroomingRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("text", ["i'm in 7th place lol", "u r still a baby lol", "im in 8th row"])
+def test_a_rank_or_a_tease_is_not_a_childs_cue(text: str) -> None:
+    found = [f for f in run(en.EnContextRecognizer(), text) if f.stage != "banter"]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "text", ["when do ur parents go to work", "do u live w ur parents", "do u have ur own room"]
+)
+def test_who_is_home_and_where_they_sleep_are_grooming_questions(text: str) -> None:
+    stages = {f.stage for f in run(en.EnGroomingRecognizer(), text)}
+    assert stages & {"risk_assessment", "access_profiling"}

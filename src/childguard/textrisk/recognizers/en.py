@@ -54,7 +54,9 @@ class EnGroomingRecognizer(PatternRecognizer):
               rf"\bhow old (?:are|r) {U}\b", rf"\bwhat grade (?:are|r) {U}\b",
               rf"\bwhat (?:school|class) (?:do|are|r) {U}\b", r"\ba ?/ ?s ?/ ?l\b",
               rf"\bwhere (?:do|d) {U} live\b", rf"\bwho do {U} live with\b",
-              r"\bwhich school\b", rf"\bwhat(?:'?s| is) {UR} (?:address|school)\b")
+              r"\bwhich school\b", rf"\bwhat(?:'?s| is) {UR} (?:address|school)\b",
+              rf"\bdo {U} (?:live|stay) (?:w|w/|with) {UR} {PARENTS}\b",
+              rf"\bdo {U} have {UR} own room\b")
         + rules("GROOMING", "trust_gifts", 0.55,
                 rf"\b(?:i'?ll|i will|i can|let me|i could|want me to) (?:buy|get|gift|send|give|"
                 rf"top ?up) {U}\b",
@@ -75,7 +77,8 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"(?:phone|messages|chats|dms)\b",
                 rf"\b(?:are|r) {U} (?:home )?alone\b", r"\bhome alone\b",
                 rf"\bdo {UR} {PARENTS} (?:check|read|look at|know)\b",
-                rf"\bwhen do {UR} {PARENTS} (?:come home|get back|sleep|go to bed|leave)\b",
+                rf"\bwhen do {UR} {PARENTS} (?:come home|get back|sleep|go to bed|leave|"
+                rf"go to work|work)\b",
                 rf"\b(?:is|are) (?:anyone|anybody|someone) (?:else )?(?:there|around|home|"
                 rf"with {U})\b", rf"\b{UR} (?:door|room) (?:locked|closed)\b")
         + rules("GROOMING", "secrecy_isolation", 0.75,
@@ -336,7 +339,8 @@ class EnContextRecognizer(PatternRecognizer):
               r"\b(?:middle|primary|elementary|junior high) school\b",
               r"\bim? (?:only )?a (?:kid|child|minor)\b",
               r"\bi'?m (?:not (?:18|eighteen)|under ?(?:18|age)|underage)\b",
-              r"\b(?:[5-9]|1[0-2])(?:th)? grader\b")
+              r"\b(?:[5-9]|1[0-2])(?:th)? grader\b", r"\b(?:jr\.?|junior) high\b",
+              r"\bi'?m (?:only |just |still )?in (?:[5-9]|1[0-2])(?:th)?(?: grade)?\s*[!.?]*$")
         + rules(CONTEXT, "minor_cue", 0.6,
                 r"\b(?:what|wat|wut|wht) grade\b", r"\bhigh school\b",
                 r"\b(?:after|before) (?:school|class)\b", r"\bhomework\b", r"\bschool uniform\b",
@@ -350,7 +354,10 @@ class EnContextRecognizer(PatternRecognizer):
                 r"\b(?:do|doing|finish) (?:my )?hw\b",
                 r"\bmy (?:mom|mum|dad|mommy|daddy|parents|step ?(?:mom|dad)) "
                 r"(?:is |s |'s |are |r )?"
-                r"(?:home|yelling|calling me|gets home|took my|takes my|asleep|making me)\b")
+                r"(?:home|yelling|calling me|gets home|took my|takes my|asleep|making me)\b",
+                r"\bcan'?t drive yet\b", r"\btoo young to (?:drive|date|work|have a job)\b",
+                r"\bcurfew\b",
+                rf"\b{URE} (?:so |too |still |just |only )(?:young|a kid|a child)\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",
                 r"\bmy (?:wife|husband|kids|job|office|boss|coworkers?|rent|shift|apartment)\b",

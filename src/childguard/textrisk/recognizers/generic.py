@@ -123,6 +123,12 @@ class GenericBanterRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+#: What follows a number that is a time, an amount or a rank, not an age.
+_NOT_A_UNIT = (
+    r"(?!\s*(?:min|mins|minutes?|hours?|hrs?|h\b|secs?|seconds?|dollars?|usd|am\b|pm\b|"
+    r"o'?clock|%|miles?|km\b|th\b|st\b|nd\b|rd\b))"
+)
+
 _AGE_PATTERNS = (
     re.compile(
         r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ|chnam\b)"
@@ -142,6 +148,12 @@ _AGE_PATTERNS = (
                r"|still )?(\d{1,2})\b(?![\d:.$%])"
                r"(?!\s*(?:min|hour|hr|mins|minutes|miles|km|dollars?|usd|%))"),
     re.compile(r"^(?:u|you)\s+(\d{1,2})\s*\?"),
+    # An age about to change: "i just turned 13", "im turnin 14 next month", "ill be 15 in may".
+    re.compile(r"\b(?:just turned|turned|turning|turnin|i'?ll be|i will be|ima be|imma be|"
+               r"i'?m gonna be|im going to be)\s+(\d{1,2})\b(?![\d:.$%])" + _NOT_A_UNIT),
+    # A short chat-room answer: "me 13", "13 here".
+    re.compile(r"^(?:me|me:)\s+([1-8]\d)\b(?![\d:.$%])" + _NOT_A_UNIT),
+    re.compile(r"^([1-8]\d)\s+here\b"),
 )  # fmt: skip
 
 
