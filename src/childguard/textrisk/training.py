@@ -523,7 +523,7 @@ def fit_conversation_scorer(
             figures[choice] = _mean_cell_f1(
                 truth[chooses, k], decided[chooses], cells[chooses], choice_weight[chooses]
             )
-        use_evidence[k] = figures[True] >= figures[False]
+        use_evidence[k] = keeps_evidence_scorer(figures[True], figures[False])
         say(f"  {LABELS[k]}: evidence scorer {'kept' if use_evidence[k] else 'left out'} "
             f"(cross-validated mean cell F1, hand-written and generated, {figures[True]:.3f} "
             f"with, {figures[False]:.3f} without)")  # fmt: skip
@@ -618,6 +618,11 @@ def fit_conversation_scorer(
 #: fits). Not the public one-message rows (thousands of tweets set the English bullying threshold
 #: for whole conversations). Chosen by cross-validation among generated weights 0, 0.1, 0.2 and
 #: 0.4 (see docs/text-risk.md, "What moved each figure").
+#: The evidence scorer is kept for a label only where it raises the cross-validated mean cell
+#: F1 by at least this much: on smaller differences (a conversation or two) the choice flipped
+#: from one label to another between retrainings on nearly the same data, and each flip moved
+#: that label's thresholds and held-out figures by more than the difference it was chosen on.
+EVIDENCE_SCORER_MARGIN = 0.005
 CALIBRATION_WEIGHTS: dict[str, float] = {"datasets": 1.0, "synthetic": 0.2}
 #: Weight of a generated informal chat in the conversation scorer's fit. They are a few dozen
 #: chit-chat lines recombined: they teach the message heads (at ``SYNTHETIC_WEIGHT``) that
@@ -634,6 +639,12 @@ EARLY_POSITIVES: tuple[int, ...] = (1, 2)
 #: otherwise decide how a whole conversation's evidence adds up (offensive tweets are full of
 #: "lol" and would teach that laughs mean bullying). They still train the message heads.
 PUBLIC_SCORER_WEIGHT = 0.0
+
+
+def keeps_evidence_scorer(with_it: float, without_it: float) -> bool:
+    """Whether a label keeps the evidence scorer, given the cross-validated mean cell F1 with
+    and without it: only a gain of at least ``EVIDENCE_SCORER_MARGIN`` keeps it."""
+    return with_it >= without_it + EVIDENCE_SCORER_MARGIN
 
 
 def _scorer_weight(source: str) -> float:

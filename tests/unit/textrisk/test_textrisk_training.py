@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from childguard.errors import InvalidInput, NotFound
+from childguard.textrisk import training
 from childguard.textrisk.training import is_test_id, label_metrics, load_data
 
 
@@ -92,3 +93,13 @@ def test_the_evidence_scorer_choice_counts_each_conversation_with_its_weight() -
     # a cell without positives is left out of the mean
     cells = np.asarray(["en", "en", "en", "km", "km", "km"])
     assert _mean_cell_f1(truth, decided, cells, weights) == 1.0
+
+
+def test_the_evidence_scorer_is_kept_only_on_a_clear_gain() -> None:
+    """A tie or a gain of a conversation or two leaves the second scorer out: the choice flipped
+    between labels on such differences."""
+    assert not training.keeps_evidence_scorer(0.822, 0.821)
+    assert not training.keeps_evidence_scorer(0.900, 0.900)
+    assert not training.keeps_evidence_scorer(0.900, 0.908)
+    assert training.keeps_evidence_scorer(0.906, 0.900)
+    assert training.keeps_evidence_scorer(0.93, 0.90)
