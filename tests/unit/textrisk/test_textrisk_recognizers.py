@@ -294,3 +294,29 @@ def test_a_rank_or_a_tease_is_not_a_childs_cue(text: str) -> None:
 def test_who_is_home_and_where_they_sleep_are_grooming_questions(text: str) -> None:
     stages = {f.stage for f in run(en.EnGroomingRecognizer(), text)}
     assert stages & {"risk_assessment", "access_profiling"}
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("1 s3nt ur p1c to ur bestie already", "threat_to_expose"),
+     ("bro they said they'll send my pics to my mom", "threat_to_expose"),
+     ("300$ or they go on a public site with your school name", "threat_to_expose"),
+     ("if u dont pay its 100% going out", "threat_to_expose"),
+     ("i made a group with ur mom and ur coach", "threat_to_expose"),
+     ("job is cancelled. but i still have the photos.", "threat_to_expose"),
+     ("we have the pic u sent to leo", "threat_to_expose"),
+     ("I found your LinkedIn", "threat_to_expose"),
+     ("1500 USD in BTC. 48h", "demand")],
+)  # fmt: skip
+def test_english_sextortion_threats_told_many_ways(text: str, stage: str) -> None:
+    assert ("SEXTORTION", stage) in stages_of(run(en.EnSextortionRecognizer(), text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i still have the photos from the trip lol", "we got the photos from the wedding",
+     "i have the pics from saturday, sending now", "i found your school on the map",
+     "its going out tonight, the newsletter", "or they go to the park"],
+)  # fmt: skip
+def test_photos_kept_and_things_going_out_are_not_threats(text: str) -> None:
+    assert run(en.EnSextortionRecognizer(), text) == []

@@ -161,7 +161,30 @@ class EnSextortionRecognizer(PatternRecognizer):
                 rf"\b(?:post|send|share|upload|leak|put) (?:it|them|this|{UR} pics?|everything) "
                 rf"(?:on|to|in|into) (?:{UR}|the) (?:school|class|group ?chat|groupchat|facebook|"
                 rf"fb|instagram|contacts|family|followers|friends|boss|teacher|mom|dad)",
-                rf"\b{U} want (?:it|them|this) (?:gone|deleted|to stay private)\b")
+                rf"\b{U} want (?:it|them|this) (?:gone|deleted|to stay private)\b",
+                # already sent, or told second-hand: "i sent ur pic to ur bestie already",
+                # "they said they'll send my pics to my mom"
+                rf"(?:^|\s)(?:i|1) (?:already |just )?(?:sent|posted|shared|leaked|forwarded) {UR} "
+                rf"(?:\w+ )?{PIC} to\b",
+                r"\b(?:they|he|she|this (?:guy|girl|account|person))(?:'?ll| will| is gonna"
+                r"| are gonna| gonna| wants? to| threatened to) "
+                r"(?:send|post|share|leak|expose|show) (?:my|me)\b",
+                r"\bor (?:they|it|them|these|those|the (?:pics?|photos?|videos?|vids?)) "
+                r"(?:go|goes|gets?|will go) (?:public|online|viral|(?:on|to|in) (?:a |the )?"
+                r"(?:public|site|web|internet|every|all|ur|your|facebook|fb|insta|instagram|tiktok|"
+                r"school|class|group))\b",
+                r"\b(?:it'?s|its|they'?re|theyre|everything'?s) (?:\d+% |all |def |definitely )"
+                r"going (?:out|public|online|viral)\b",
+                r"\b(?:it'?s|its|they'?re|theyre|everything'?s) going (?:public|viral)\b",
+                rf"\bi (?:made|started|created) a (?:group|gc|group ?chat|chat) with {UR} "
+                rf"(?:mom|mum|dad|parents|family|friends|followers|coach|teacher|school|boss)\b")
+        + rules("SEXTORTION", "threat_to_expose", 0.6,
+                rf"\b(?:i|we) (?:still )?(?:have|got|kept|saved) "
+                rf"(?:the|all the|those|these|all {UR}) {PIC}(?: {U} sent(?: me)?)?"
+                rf"\s*(?:[.!]|$|\b(?:and|so|tho|though|btw|remember)\b)",
+                rf"\bwe (?:have|got) (?:the|ur|your) {PIC} {U} sent\b",
+                rf"\bi (?:found|know|have) {UR} (?:linkedin|boss|manager|employer|wife|husband|"
+                rf"followers|contacts|friends list)\b")
         + rules("SEXTORTION", "threat_to_expose", 0.6,
                 r"\bi (?:recorded|screenshotted|screenrecorded|screen ?recorded|saved|kept) "
                 r"(?:it|everything|all|ur|your|the)\b",
@@ -179,6 +202,8 @@ class EnSextortionRecognizer(PatternRecognizer):
                 r"\b(?:then |just |now )?pay (?:up|now|me|it|\$ ?\d+|\d+)\b",
                 r"\b(?:btc|bitcoin|crypto|usdt|wallet) address\b",
                 r"\b(?:cashapp|cash app|venmo)\b",
+                r"(?:\$ ?\d+|\b\d+ ?(?:\$|usd|dollars?|bucks|k\b)) (?:in|of) (?:btc|bitcoin|crypto|"
+                r"usdt|eth|gift ?cards?|steam|itunes)\b",
                 r"\bsend (?:me )?(?:\d+|one|two|three|five) more\b")
         + rules("SEXTORTION", "deadline", 0.6,
                 rf"\b(?:{U} (?:have|got|get)|you'?ve got|{U}'?ve got) (?:\d+|one|two|three|an?|"
