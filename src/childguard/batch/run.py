@@ -231,7 +231,10 @@ class _RunDriver:
             listing=self.listing is not None,
         )
         self.writer = RunWriter(self.store)
-        self.seq = as_completed()
+        # On this run's client's loop: with no futures yet, as_completed would take the default
+        # client's, and a run handed any other client (a second one in the process) never hears
+        # of its futures finishing and waits forever.
+        self.seq = as_completed(loop=self.client.loop)
         try:
             self._progress()
             if self.listing is not None:
