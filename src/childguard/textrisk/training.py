@@ -611,6 +611,11 @@ def fit_conversation_scorer(
     return report, mistakes
 
 
+#: The evidence scorer is kept for a label only where it raises the cross-validated mean cell
+#: F1 by at least this much: on smaller differences (a conversation or two) the choice flipped
+#: from one label to another between retrainings on nearly the same data, and each flip moved
+#: that label's thresholds and held-out figures by more than the difference it was chosen on.
+EVIDENCE_SCORER_MARGIN = 0.005
 #: Sources whose conversations calibrate the thresholds, with their weight in the F1: the
 #: conversations people wrote, and the generated ones at 0.2 (they hold the hard negatives,
 #: teasing and gaming talk in every language mix, where thresholds set on a few dozen hand-written
@@ -618,11 +623,6 @@ def fit_conversation_scorer(
 #: fits). Not the public one-message rows (thousands of tweets set the English bullying threshold
 #: for whole conversations). Chosen by cross-validation among generated weights 0, 0.1, 0.2 and
 #: 0.4 (see docs/text-risk.md, "What moved each figure").
-#: The evidence scorer is kept for a label only where it raises the cross-validated mean cell
-#: F1 by at least this much: on smaller differences (a conversation or two) the choice flipped
-#: from one label to another between retrainings on nearly the same data, and each flip moved
-#: that label's thresholds and held-out figures by more than the difference it was chosen on.
-EVIDENCE_SCORER_MARGIN = 0.005
 CALIBRATION_WEIGHTS: dict[str, float] = {"datasets": 1.0, "synthetic": 0.2}
 #: Weight of a generated informal chat in the conversation scorer's fit. They are a few dozen
 #: chit-chat lines recombined: they teach the message heads (at ``SYNTHETIC_WEIGHT``) that
