@@ -103,3 +103,13 @@ def test_the_evidence_scorer_is_kept_only_on_a_clear_gain() -> None:
     assert not training.keeps_evidence_scorer(0.900, 0.908)
     assert training.keeps_evidence_scorer(0.906, 0.900)
     assert training.keeps_evidence_scorer(0.93, 0.90)
+
+
+def test_the_fresh_writers_set_stays_apart_from_the_training_data() -> None:
+    """datasets/text-fresh measures how the model carries over to other people's writing: none
+    of its conversations may also sit in datasets/text, which the shipped model is trained on."""
+    root = Path(__file__).resolve().parents[3] / "datasets"
+    fresh = load_data([root / "text-fresh"])
+    trained = {c.id for c in load_data([root / "text"])}
+    assert len(fresh) >= 300
+    assert not {c.id for c in fresh} & trained
