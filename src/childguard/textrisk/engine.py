@@ -32,7 +32,7 @@ from childguard.textrisk.scoring import (
     message_evidence,
     prefix_features,
     threshold_for,
-    withdraw_cueless_grooming,
+    withdraw_signless_grooming,
 )
 
 #: Order in which flagged labels are reported and explained to the user (most severe first).
@@ -152,7 +152,7 @@ class RiskEngine:
                 self.model.evidence_bias,
             )
             sign = any(ev.minor_sign for ev in evidence)
-            prefix = withdraw_cueless_grooming(features, prefix, tuple(labels), sign)
+            prefix = withdraw_signless_grooming(features, prefix, tuple(labels), sign)
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

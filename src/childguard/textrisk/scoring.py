@@ -344,16 +344,16 @@ def evidence_probabilities(
 #: sign of a minor at all (``MessageEvidence.minor_sign``: no stated minor age, school, parents'
 #: rules, "are ur parents home", no participant known to be a minor; a question of age or place
 #: is not one, adults ask it too), the chat reads as adults flirting: every prefix's grooming
-#: probability is scaled by ``CUELESS_GROOMING_FACTOR`` (a warning given earlier is withdrawn).
-CUELESS_GROOMING_MESSAGES = 10
-CUELESS_GROOMING_FACTOR = 0.5
+#: probability is scaled by ``SIGNLESS_GROOMING_FACTOR`` (a warning given earlier is withdrawn).
+SIGNLESS_GROOMING_MESSAGES = 10
+SIGNLESS_GROOMING_FACTOR = 0.5
 _MINOR_INVOLVED = FEATURE_NAMES.index("minor_involved")
 _MAX_MESSAGE_PROBABILITY = FEATURE_NAMES.index("max_message_probability")
 
 
-def cueless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: bool) -> bool:
+def signless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: bool) -> bool:
     """True when the conversation of ``features`` (one row per prefix) has gone
-    ``CUELESS_GROOMING_MESSAGES`` messages past its first grooming evidence (label column
+    ``SIGNLESS_GROOMING_MESSAGES`` messages past its first grooming evidence (label column
     ``grooming``) with no minor involved (a stated minor age or a participant known to be one)
     and ``minor_sign`` false (no message showed `MessageEvidence.minor_sign`)."""
     if features.shape[0] == 0 or minor_sign:
@@ -364,24 +364,24 @@ def cueless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: b
     risky = np.flatnonzero(
         (column[:, _MAX_MESSAGE_PROBABILITY] >= RISKY) | (column[:, RECOGNIZER_SCORE] >= RISKY)
     )
-    return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= CUELESS_GROOMING_MESSAGES
+    return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= SIGNLESS_GROOMING_MESSAGES
 
 
-def withdraw_cueless_grooming(
+def withdraw_signless_grooming(
     features: NDArray[np.float64],
     probabilities: NDArray[np.float64],
     labels: tuple[str, ...],
     minor_sign: bool,
 ) -> NDArray[np.float64]:
     """``probabilities`` (messages, labels) with the grooming column scaled by
-    ``CUELESS_GROOMING_FACTOR`` when `cueless_grooming` holds; otherwise unchanged."""
+    ``SIGNLESS_GROOMING_FACTOR`` when `signless_grooming` holds; otherwise unchanged."""
     if "GROOMING" not in labels:
         return probabilities
     k = labels.index("GROOMING")
-    if not cueless_grooming(features, k, minor_sign):
+    if not signless_grooming(features, k, minor_sign):
         return probabilities
     out = probabilities.copy()
-    out[:, k] *= CUELESS_GROOMING_FACTOR
+    out[:, k] *= SIGNLESS_GROOMING_FACTOR
     return out
 
 

@@ -39,7 +39,7 @@ from childguard.textrisk.scoring import (
     message_evidence,
     prefix_features,
     threshold_for,
-    withdraw_cueless_grooming,
+    withdraw_signless_grooming,
 )
 
 TEST_PERCENT = 20
@@ -482,8 +482,8 @@ def fit_conversation_scorer(
     # The engine withdraws a grooming warning from a long chat with no sign of a minor: so do the
     # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
     for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
-        oof_full[g] = withdraw_cueless_grooming(feats, oof_full[g], LABELS, sign)
-        oof_evidence[g] = withdraw_cueless_grooming(feats, oof_evidence[g], LABELS, sign)
+        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign)
+        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign)
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     real = np.asarray([c_.source in CALIBRATION_WEIGHTS for c_ in train_convs])
     if real.sum() < folds * 2:

@@ -1,4 +1,4 @@
-"""A grooming warning is withdrawn from a long chat with no cue of a minor, and only then."""
+"""A grooming warning is withdrawn from a long chat with no sign of a minor, and only then."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import pytest
 
 from childguard.textrisk.recognizers import CONTEXT, LABELS, Explanation, Finding
 from childguard.textrisk.scoring import (
-    CUELESS_GROOMING_FACTOR,
-    CUELESS_GROOMING_MESSAGES,
     FEATURE_NAMES,
     N_FEATURES,
-    cueless_grooming,
+    SIGNLESS_GROOMING_FACTOR,
+    SIGNLESS_GROOMING_MESSAGES,
     message_evidence,
-    withdraw_cueless_grooming,
+    signless_grooming,
+    withdraw_signless_grooming,
 )
 
 G = LABELS.index("GROOMING")
@@ -34,11 +34,11 @@ def features(messages: int, first_evidence: int | None, cue_at: int | None = Non
 
 
 def test_long_chat_without_a_cue_is_withdrawn() -> None:
-    f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=2)
-    assert cueless_grooming(f, G, minor_sign=False)
+    f = features(SIGNLESS_GROOMING_MESSAGES + 3, first_evidence=2)
+    assert signless_grooming(f, G, minor_sign=False)
     probs = np.full((f.shape[0], len(LABELS)), 0.8)
-    out = withdraw_cueless_grooming(f, probs, LABELS, False)
-    assert np.allclose(out[:, G], 0.8 * CUELESS_GROOMING_FACTOR)
+    out = withdraw_signless_grooming(f, probs, LABELS, False)
+    assert np.allclose(out[:, G], 0.8 * SIGNLESS_GROOMING_FACTOR)
     others = [k for k in range(len(LABELS)) if k != G]
     assert np.allclose(out[:, others], 0.8)
     assert np.allclose(probs, 0.8)  # the input is left alone
@@ -46,28 +46,28 @@ def test_long_chat_without_a_cue_is_withdrawn() -> None:
 
 @pytest.mark.parametrize(
     ("messages", "first", "sign"),
-    [(CUELESS_GROOMING_MESSAGES, 0, False),  # one message short of the wait
-     (CUELESS_GROOMING_MESSAGES + 5, 6, False),  # the evidence came late: still early days
-     (CUELESS_GROOMING_MESSAGES + 5, 0, True),  # a sign of a minor came, however late
-     (CUELESS_GROOMING_MESSAGES + 5, None, False)],  # no grooming evidence at all
+    [(SIGNLESS_GROOMING_MESSAGES, 0, False),  # one message short of the wait
+     (SIGNLESS_GROOMING_MESSAGES + 5, 6, False),  # the evidence came late: still early days
+     (SIGNLESS_GROOMING_MESSAGES + 5, 0, True),  # a sign of a minor came, however late
+     (SIGNLESS_GROOMING_MESSAGES + 5, None, False)],  # no grooming evidence at all
 )  # fmt: skip
 def test_short_chats_and_chats_with_a_sign_keep_their_warning(
     messages: int, first: int | None, sign: bool
 ) -> None:
     f = features(messages, first)
-    assert not cueless_grooming(f, G, sign)
+    assert not signless_grooming(f, G, sign)
     probs = np.full((messages, len(LABELS)), 0.8)
-    assert withdraw_cueless_grooming(f, probs, LABELS, sign) is probs
+    assert withdraw_signless_grooming(f, probs, LABELS, sign) is probs
 
 
 def test_the_sign_of_a_minor_decides_over_the_broader_cue() -> None:
     """An age or place question is a scorer cue (``minor_cue``) but no sign of a minor: adults
     ask it too. Only the messages' ``minor_sign`` counts."""
-    f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0, cue_at=3)
-    assert cueless_grooming(f, G, minor_sign=False)
-    assert not cueless_grooming(f, G, minor_sign=True)
+    f = features(SIGNLESS_GROOMING_MESSAGES + 5, first_evidence=0, cue_at=3)
+    assert signless_grooming(f, G, minor_sign=False)
+    assert not signless_grooming(f, G, minor_sign=True)
     probs = np.full((f.shape[0], len(LABELS)), 0.8)
-    assert np.allclose(withdraw_cueless_grooming(f, probs, LABELS, False)[:, G], 0.4)
+    assert np.allclose(withdraw_signless_grooming(f, probs, LABELS, False)[:, G], 0.4)
 
 
 def test_minor_sign_of_a_message() -> None:
@@ -86,13 +86,13 @@ def test_minor_sign_of_a_message() -> None:
 
 
 def test_a_minor_known_to_the_platform_keeps_the_warning() -> None:
-    f = features(CUELESS_GROOMING_MESSAGES + 5, first_evidence=0)
+    f = features(SIGNLESS_GROOMING_MESSAGES + 5, first_evidence=0)
     f[:, G, MINOR] = 1.0
-    assert not cueless_grooming(f, G, minor_sign=False)
+    assert not signless_grooming(f, G, minor_sign=False)
 
 
 def test_an_empty_chat_and_a_model_without_grooming() -> None:
-    assert not cueless_grooming(np.zeros((0, len(LABELS), N_FEATURES)), G, minor_sign=False)
-    f = features(CUELESS_GROOMING_MESSAGES + 3, first_evidence=0)
+    assert not signless_grooming(np.zeros((0, len(LABELS), N_FEATURES)), G, minor_sign=False)
+    f = features(SIGNLESS_GROOMING_MESSAGES + 3, first_evidence=0)
     probs = np.full((f.shape[0], 2), 0.8)
-    assert withdraw_cueless_grooming(f, probs, ("BULLYING", "CSAM_TRADE"), False) is probs
+    assert withdraw_signless_grooming(f, probs, ("BULLYING", "CSAM_TRADE"), False) is probs
