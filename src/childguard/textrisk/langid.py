@@ -51,6 +51,8 @@ EN_WORDS = _words(
     again off down into let make made take give say said think look need feel try keep leave
     ask help work house friends dude babe baby sweet cute pretty beautiful mature special trust
     wait stop guys man lets let's yours mine everything nothing something anything
+    kys kms stfu wtf idk idc ngl fr rn tbh smh ikr bruh lmfao rofl wyd hbu hmu ttyl brb irl
+    btw nvm ofc srsly dms snap insta
     """
 )
 

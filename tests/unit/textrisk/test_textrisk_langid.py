@@ -15,6 +15,8 @@ from childguard.textrisk.artifacts import build_artifacts
         ("em dang lam gi do, toi nay di choi khong", "vi"),
         ("ko bit nua, mk hok dc di", "vi"),
         ("what are you doing after school?", "en"),
+        ("kys", "en"),
+        ("stfu ngl", "en"),
         ("zzqx vbbn", "und"),
         ("", "und"),
         ("12345 !!!", "und"),

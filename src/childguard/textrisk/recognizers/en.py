@@ -189,6 +189,20 @@ class EnSextortionRecognizer(PatternRecognizer):
                 r"\bi (?:recorded|screenshotted|screenrecorded|screen ?recorded|saved|kept) "
                 r"(?:it|everything|all|ur|your|the)\b",
                 r"\bi (?:have|got) screenshots\b")
+        + rules("SEXTORTION", "threat_to_expose", 0.85,
+                r"\b(?:send|sent|upload|post)(?: it| them)? to (?:everyone|everybody|"
+                rf"all) {U} follow\b",
+                rf"\b(?:to|sees?|see it|gets? (?:it|them)) (?:all )?{UR} (?:contacts?|followers|"
+                r"friends) "
+                rf"list\b",
+                rf"\bif {U} block me\b", r"\bignoring me (?:wont|won'?t|will not) (?:work|help)\b",
+                r"\b(?:upload|post|put) (?:it |them )?(?:on|to) (?:youtube|pornhub|reddit)\b",
+                rf"\b(?:if not|or|else) (?:everyone in )?{UR} (?:whole )?(?:\w+ )?(?:guild|server|"
+                r"class|school|family|followers|friends|contacts|brother|sister|cousin|mom|dad|"
+                r"boss)"
+                rf" (?:sees|will see|gets)\b",
+                rf"\bi (?:have|got|found) (?:a list of |all )?{UR} (?:\w+ )?(?:followers|friends|"
+                rf"contacts|school page|homeroom teacher)\b")
         + rules("SEXTORTION", "demand", 0.65,
                 r"\b(?:pay|send|give|transfer|wire) (?:me )?(?:\$ ?\d+|\d+ ?(?:\$|usd|dollars?|"
                 r"bucks|k\b)|money|cash|gift ?cards?|steam (?:card|gift)|itunes|google play|"
@@ -205,6 +219,12 @@ class EnSextortionRecognizer(PatternRecognizer):
                 r"(?:\$ ?\d+|\b\d+ ?(?:\$|usd|dollars?|bucks|k\b)) (?:in|of) (?:btc|bitcoin|crypto|"
                 r"usdt|eth|gift ?cards?|steam|itunes)\b",
                 r"\bsend (?:me )?(?:\d+|one|two|three|five) more\b")
+        + rules("SEXTORTION", "demand", 0.65,
+                rf"\b(?:ask|use|take) {UR} (?:parents|mom'?s|dad'?s|moms|dads|parents'?) "
+                r"(?:card|money|for (?:it|the money))\b",
+                r"\bpay and (?:nobody|no one|it'?s over|its over|it gets deleted)\b",
+                r"\bthen pay\b", r"\b(?:paypal|cashtag)\b", r"\bdo what i say\b",
+                r"\b(?:btc|bitcoin|crypto|usdt) to this wallet\b")
         + rules("SEXTORTION", "deadline", 0.6,
                 rf"\b(?:{U} (?:have|got|get)|you'?ve got|{U}'?ve got) (?:\d+|one|two|three|an?|"
                 rf"only|just) ?(?:\d+ )?(?:min|mins|minutes?|hours?|hrs?|days?|seconds?)\b",
@@ -214,6 +234,12 @@ class EnSextortionRecognizer(PatternRecognizer):
                 r"\b(?:until|by|before) \d{1,2}(?::\d\d)? ?(?:am|pm)\b",
                 r"\b\d+ (?:min|mins|minutes|hours|hrs)\W*$", r"\b(?:deadline|tick ?tock)\b",
                 r"\bi'?m waiting\b")
+        + rules("SEXTORTION", "deadline", 0.6,
+                rf"\b{U} (?:have|got|get|has) (?:till|until|til) (?:\d|tonight|midnight|tomorrow|"
+                r"tmrw|"
+                r"noon|morning|sunday|monday|friday|saturday)",
+                r"\b\d+ (?:hours?|hrs?|min|mins|minutes?) (?:left|only)\b",
+                r"\bclock (?:started|is running)\b", r"\bevery minute (?:late|u wait|you wait)\b")
     )  # fmt: skip
 
 
@@ -234,6 +260,20 @@ class EnBullyingRecognizer(PatternRecognizer):
               r"\b(?:dumb|stupid|ugly|fat|fucking) (?:bitch|pig|cow|loser|idiot|freak|ass)\b",
               r"\bdelete (?:ur|your) account\b", r"\bcry about it\b",
               r"\bugly (?:inside and out|af)\b")
+        # cruel in themselves: friends' banter and trash talk use the insult words, not these
+        + rules("BULLYING", "insult", 0.55,
+                rf"\bwhy do {U} (?:even )?(?:still )?(?:exist|come to school|bother)\b",
+                rf"\bwhy (?:do|does|r|are) (?:{U}|she|he) (?:even )?(?:look|like) (?:like )?"
+                r"(?:that|this)\b",
+                rf"\b{UR} (?:whole )?existence\b", r"\beverything about (?:u|you|her|him) is\b",
+                r"\b(?:ur|your|her|his) face (?:makes|is the reason)\b",
+                rf"^(?!.*\b(?:{GAME_TALK}|strategy)\b).*?\bcry (?:more|harder)\b",
+                r"\bgo cry (?:to|2)\b", r"\bimagine thinking\b", r"\bhow pathetic\b",
+                r"\bwalking (?:l|joke|disaster)\b", rf"\bfeel sorry for {U}\b",
+                rf"\b{UR} (?:family|mom|dad|parents) would be (?:relieved|happier|better off)\b",
+                r"\b(?:nobody|no one|no1|noone) (?:would|will|'?d) (?:even )?(?:notice|care)\b",
+                rf"\b(?:nobody|no one) cares (?:about )?(?:{UR}|{U}|what {U})\b",
+                r"\bleave the planet\b")
         + rules("BULLYING", "threat", 0.7,
                 # not game talk: "i'm gonna kill you next round" is trash talk between players
                 rf"^(?!.*\b(?:{GAME_TALK})\b).*?\b{IWILL} (?:beat|hurt|kill|punch|stab|smash|jump|"
@@ -253,6 +293,17 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"(?:\s*(?:[.!,]|$)| (?:now|bro|after school))",
                 r"\b(?:kill (?:yourself|urself|ur self)|kys|go die)\b",
                 rf"\bwe know where {U} \w+", r"\bit'?ll be worse\b", r"\blunch money\b")
+        + rules("BULLYING", "threat", 0.7,
+                rf"\b{URE} (?:so )?dead (?:tmrw|tomorrow|tmr|monday|after school)\b",
+                rf"\b(?:{URE}|{U}) (?:gonna )?(?:getting|get) jumped\b",
+                r"\bsnitches get stitches\b",
+                r"\b(?:it|things) (?:gets?|will get|gonna get|'?ll get) worse\b",
+                r"\bor (?:it'?s|its) worse\b",
+                rf"\bwe'?ll find {UR} (?:house|home)\b",
+                rf"\b(?:wait|waiting) (?:at|by|outside) {UR} (?:bus stop|house|home|school|"
+                r"class)\b",
+                rf"\b{URE} not getting home\b", r"\bgonna need a hospital\b",
+                r"\bdon'?t bother coming to school\b")
         + rules("BULLYING", "exclusion", 0.6,
                 rf"\b(?:nobody|no one|no1|noone) (?:likes|wants|cares about|will miss) {U}\b",
                 rf"\b{URE} not (?:invited|welcome|one of us|part of|in (?:the|our) group)\b",
@@ -264,6 +315,23 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\bwho (?:invited|let) (?:her|him|this)\b",
                 r"\bmake (?:him|her|them) (?:quit|leave)\b",
                 r"\bget out of (?:our|the|my) (?:class|group|chat|team|school)\b")
+        + rules("BULLYING", "exclusion", 0.6,
+                rf"\b(?:nobody|no one|no1|noone) (?:will|would|wants to|is gonna|gonna) (?:ever )?"
+                rf"(?:play|sit|hang|talk|be friends) with {U}\b",
+                rf"\b(?:nobody|no one|no1|noone) (?:here )?wants (?:{UR}|to (?:see|hear|smell))\b",
+                r"\beveryone (?:unfollow|block|ignore|report|unfriend|mute) (?:her|him|them|"
+                r"this)\b",
+                r"\b(?:block|unfollow|ignore) (?:her|him) everyone\b", r"\bvote (?:to )?kick\b",
+                r"\b(?:kick|remove|ban) (?:\w+ )?(?:from|out of) (?:the|this|our) (?:squad|group|"
+                r"gc|"
+                r"server|chat|team)\b",
+                r"\b(?:we are|we'?re|were) not (?:adding|inviting|letting)\b",
+                rf"\b{URE} (?:not in it|off the (?:team|server|squad|group))\b",
+                rf"\b(?:sit|go) (?:somewhere else|with (?:{UR}|your) own (?:people|kind))\b",
+                r"\bdo (?:everyone|us|the world) a favou?r\b",
+                rf"\b{U} can leave\b", r"\bmaybe leave\b",
+                rf"\b(?:{URE}|still) not one of us\b",
+                rf"\b{U} (?:dont|don'?t|do not) belong (?:here|with us|in)\b")
         + rules("BULLYING", "humiliation", 0.6,
                 rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
                 rf"laughed|will laugh) at {U}\b",
@@ -277,6 +345,25 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:steal|hide|throw) (?:his|her) (?:clothes|bag|shoes|phone)\b",
                 r"\b([a-z])-\1-\1",  # mocking a stutter: "s-s-sam"
                 r"\b(?:walks?|talks?|runs?) like a (?:robot|retard|duck|penguin|zombie)\b")
+        + rules("BULLYING", "humiliation", 0.6,
+                r"\b(?:everyone|everybody|the whole (?:class|school|grade)|ppl|"
+                rf"people)(?: in(?: \w+){{1,2}})? "
+                rf"(?:is )?(?:laughs?|laughing|laughed) at (?:{U}|her|him)\b",
+                r"\beveryone (?:look|laugh) at\b",
+                r"\b(?:send|post|put|sending|posting|sent|posted) (?:it|this|that|the (?:pic|vid|"
+                r"video|"
+                r"clip|screenshot)) (?:in|to|on) (?:the |our |my )?(?:class |grade |\w+ grade )?"
+                r"(?:gc|group ?chat|chat|server)\b",
+                r"\b(?:make|made) it (?:a sticker|a meme|the gc pic|a sound)\b",
+                r"\bscreenshotted by\b",
+                r"\bwe made (?:u|you|her|him) a (?:fan page|page|account)\b",
+                r"\b(?:look|zoom in) (?:at|on) (?:this|the) (?:pic|photo|vid|video)\b",
+                r"\blook what \w+ (?:sent|posted|wrote|said)\b", r"\bzoom in on\b",
+                r"\b(?:pics|screenshots?|photos?) of \w+'?s (?:diary|texts|messages|dms)\b",
+                r"\b(?:i|we) got it on (?:video|camera|vid)\b",
+                r"\bsend the (?:pic|vid|video) of (?:her|him)\b", r"\btag everyone\b",
+                r"\b(?:order|send) (?:\d+|like \d+|ten|twenty) pizzas\b",
+                r"\b(?:ugly|worst|embarrassing) (?:selfies?|pics?|photos?)\b", r"\bclown filter\b")
         + rules("BULLYING", "sexual_harassment", 0.6,
                 r"\b(?:slut|whore|hoe|thot)\b", r"\brate (?:your|ur|her) body\b",
                 r"\bsend (?:me )?nudes\b", r"\bsexemoji\b")
@@ -289,6 +376,15 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:dirty|stupid|filthy) (?:vietnamese|khmer|cambodian|chinese|immigrants?|"
                 r"foreigners?)\b",
                 rf"\b(?:{UR}|your own) kind\b", rf"\bpeople like {U} (?:ruin|are|should)\b")
+        + rules("BULLYING", "identity_hate", 0.6,
+                r"\bgo back to (?:eating|wherever)\b", rf"\b(?:in|to) {UR} own country\b",
+                r"\b(?:ur|your|her|his) (?:weird|smelly|stinky) (?:food|lunch|accent|head ?scarf|"
+                r"clothes)\b",
+                r"\b(?:lunch|food) (?:always )?(?:stinks|smells)\b", r"\bstinks up\b",
+                r"\bcan'?t (?:even )?speak english\b",
+                rf"\b(?:ppl|people) like (?:her|him|them|{U}) (?:shouldn'?t|shouldnt|should not)\b",
+                r"\bthe (?:gay|trans|fat|poor) kid\b", r"\bsend them back\b",
+                rf"\bnobody wants to hear {UR} accent\b", rf"\bwhy is {UR} skin so\b")
         + rules("BULLYING", "doxxing", 0.65,
                 rf"\b(?:i|we) know where {U} live\b",
                 r"\b(?:here'?s|heres|posting|post|leak(?:ing)?|sharing) (?:her|his|their|ur|your) "
@@ -334,6 +430,14 @@ class EnCsamTradeRecognizer(PatternRecognizer):
                 r"(?:links?|folders?|collection|content|price|menu|list)\b",
                 r"\b(?:have|got) (?:new )?(?:folders?|packs?|links?|collections?) "
                 r"(?:for sale|available|ready)\b")
+        + rules("CSAM_TRADE", "offering", 0.75,
+                r"\b(?:new |\d+\+? )?(?:files|folders|vids|v1ds|videos|pics|p1cs|packs|"
+                r"drives)\b.{0,25}"
+                r"\b(?:(?:ages? )?\d{1,2} ?(?:-|to) ?1\d|(?:under|und3r) 1\d|all young)\b",
+                r"\b(?:swap|trade) (?:my|our|your|ur) (?:collection|folders?|drives?|files)\b",
+                r"\bwanna (?:swap|trade)\b", r"\b(?:kids|young ones|little ones) only\b",
+                rf"\b(?:file|price) list (?:after payment|on {APPS})\b",
+                r"\blittle (?:ones|angels) (?:menu|section|folder)\b")
         + rules("CSAM_TRADE", "requesting", 0.8,
                 rf"\b(?:anyone|anybody|who|does anyone|any1) (?:have|has|got|selling|sell|trade|"
                 rf"trading) {CODED}",
@@ -345,10 +449,20 @@ class EnCsamTradeRecognizer(PatternRecognizer):
                 r"(?:sister|brother|cousin|niece|nephew|daughter|son|kids?|students?)\b",
                 r"\bpay\b.{0,40}\b(?:take|get|send|film|record)\b.{0,30}\b(?:her|him)\b.{0,30}"
                 r"\b(?:sleeping|asleep|in the shower|changing|bathing)\b")
+        + rules("CSAM_TRADE", "requesting", 0.8,
+                r"\b(?:cheese pizza|yc)\b.{0,30}\b(?:paying|pay|will pay|fresh|anyone)\b",
+                r"\b(?:anyone|who) (?:has|have|got) (?:the )?(?:school|teen|kid) (?:pack|sets?|"
+                r"stuff)\b",
+                r"\b(?:teen|kid|young) (?:stuff|sets)\b.{0,30}\b(?:how young|will pay|paying)\b",
+                r"\bhow young exactly\b", r"\bfellow collectors\b")
         + rules("CSAM_TRADE", "payment_contact", 0.45,
                 r"\b(?:pay|payment|send money|transfer)\b.{0,20}\b(?:via|with|by|through|on|to) "
                 r"(?:aba|wing|momo|zalopay|btc|bitcoin|usdt|crypto|paypal|gift ?cards?)\b",
                 r"\b(?:price|cost)s? (?:is|are|:) ?\$? ?\d+")
+        + rules("CSAM_TRADE", "payment_contact", 0.45,
+                r"\bpay (?:in )?(?:monero|xmr|ltc)\b",
+                r"\b(?:btc|crypto) address in (?:the )?pinned\b",
+                r"\bvouch channel\b", r"\bafter payment\b")
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 from childguard.textrisk.recognizers.base import CONTEXT, PatternRecognizer, Rule, rules
 
 #: "you" as an adult says it to a child or a peer: អូន (younger one), ឯង, នាង, ប្អូន, ក្មួយ.
-YOU = "(?:អូន|ឯង|នាង|ប្អូន|ក្មួយ|អ្នក|ហែង)"
+YOU = "(?:អូន|ឯង|នាង|ប្អូន|ក្មួយ|អ្នក|ហែង|ហ្អែង|ចៅ)"
 ME = "(?:បង|ខ្ញុំ|ពូ|អញ|យើង)"
 PARENTS = "(?:ឪពុកម្តាយ|ប៉ាម៉ាក់|ម៉ាក់ប៉ា|ម៉ាក់|ប៉ា|ឪពុក|ម្តាយ|គ្រួសារ|គ្រូ|បងប្អូន)"
 PIC = "(?:រូប|រូបថត|វីដេអូ|វីឌីអូ|ឃ្លីប|សែលហ្វី)"
@@ -23,6 +23,15 @@ APPS = (
     "line|tiktok)"
 )
 KIDS = "(?:ក្មេង|កុមារ|ក្មេងតូច|ក្មេងស្រី|ក្មេងប្រុស|សិស្ស|អនីតិជន)"
+#: what a child is given to win trust: game currency, phone credit, a drink or a snack.
+_TREAT_WORDS = (
+    "ពេជ្រ|💎|diamonds?|robux|skin|ស្គីន|កាត|កាតទូរស័ព្ទ|លុយកាត",
+    "នំ|តែទឹកដោះគោ|តែក្រឡុក|ទឹក|កាហ្វេ|អីញ៉ាំ|បាយ",
+)
+TREATS = "(?:" + "|".join(_TREAT_WORDS) + ")"
+#: the media of an abuse-material trade, Khmer or Latin as typed in Khmer chats.
+MEDIA = "(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ|video|vid|clip|link|folder|pack|collection|archive|រឿង)"
+GIVE = "(?:ឲ្យ|អោយ|អោ្យ)"
 
 
 def _km(label: str, stage: str, score: float, *patterns: str) -> list[Rule]:
@@ -97,6 +106,25 @@ class KmSextortionRecognizer(PatternRecognizer):
         + _km("SEXTORTION", "deadline", 0.6,
               r"(?:ក្នុងរយៈពេល|\d+)(?:ម៉ោង|នាទី|ថ្ងៃ)ទៀត", "មុនម៉ោង", "ត្រឹមយប់នេះ",
               "ចុងក្រោយ", "(?:១|1|មួយ)ម៉ោង")
+        # "I have your photos", "I recorded the call": the hold over the victim.
+        + _km("SEXTORTION", "threat_to_expose", 0.8,
+              f"(?:{ME}|ញ៉ុម)(?:នៅ)?មាន(?:{PIC}|videocall)(?:របស់)?(?:{YOU}|ដែល{YOU})",
+              f"{PIC}(?:ដែល)?{YOU}(?:ផ្ញើ|នៅក្នុង(?:ដៃ|ទូរស័ព្ទ|folder)|នឹងល្បី|viral|ទៅដល់|ចេញមុន)",
+              "(?:ថត|record|screenshot)ទុក(?:ហើយ|រួច)",
+              f"{PIC}(?:{YOU})?ទៅ(?:ដល់)?(?:group|ក្រុម|{PARENTS})",
+              f"(?:post|share|ផុស|បង្ហោះ)(?:រូប|វីដេអូ|video){YOU}?(?:ទាំងអស់)?"
+              "(?:ក្នុង|ចូល|ទៅ|លើ)(?:group|facebook|fb|page|tiktok|ក្រុម)",
+              "ស្គាល់រូប(?:នេះ)?ទេ", "tag(?:មិត្ត|សាលា|page)", "(?:ឃើញ|មើល)រូបមុនគេ")
+        + _km("SEXTORTION", "demand", 0.65,
+              r"(?:វេរ|សង)(?:លុយ)?មក", r"(?:ផ្ញើ|ឲ្យ|អោយ)លុយមក",
+              r"(?:វេរ|ផ្ញើ|ឲ្យ|អោយ|សង)\d+(?:ម៉ឺន|ពាន់)?(?:\$|ដុល្លារ|រៀល|ម៉ឺន)?មក",
+              "(?:ចង់ឲ្យ|ចង់អោយ)(?:អញ|ខ្ញុំ|បង)លុប",
+              f"ផ្ញើ{PIC}ថ្មី", f"{PIC}ថ្មីមក",
+              r"\d+សន្លឹក(?:ទៀត)?(?:មក)?", "(?:gift ?card|googleplay|usdt|កាតgoogle)",
+              "បើមិន(?:ចឹង|បង់|សង|ធ្វើ)")
+        + _km("SEXTORTION", "deadline", 0.6,
+              r"នៅសល់\d+", r"មានពេល\d+", r"(?:២៤|24)ម៉ោង", "ត្រឹមស្អែក",
+              "ហួសម៉ោង", "បើ(?:អត់|មិន)(?:ឃើញ|បាន)(?:លុយ)?")
     )  # fmt: skip
 
 
@@ -124,6 +152,30 @@ class KmBullyingRecognizer(PatternRecognizer):
         + _km("BULLYING", "doxxing", 0.65,
               "ផ្ទះ(?:វា|នាង|អា)នៅ", "លេខទូរស័ព្ទ(?:វា|នាង)", f"ដឹងថា{YOU}នៅណា",
               "អាសយដ្ឋាន(?:វា|នាង|ឯង)")
+        # Cruel in themselves: likening a face to an animal or a ghost, "should not live", smells.
+        + _km("BULLYING", "insult", 0.6,
+              "មុខដូច(?:ស្វា|ជ្រូក|ឆ្កែ|ខ្មោច|ត្រី|គោ)", "ដូចខ្មោច", "មិនគួររស់", "ស្លាប់ទៅប្រសើរ",
+              "ធុំក្លិន", "ក្លិនស្អុយ", "(?:អា|មី)(?:ខ្វាក់|ខ្វិន|កំសាក|ខ្សោយ|ក្រ(?!ក់)|ស្គម|ធាត់|ស្រុកស្រែ)",
+              "ក្មេងខ្វិន", "ស្រីស្គម", "ជ្រូកធាត់", f"អ្នកក្រដូច{YOU}", "គួរ(?:ឲ្យ)?ស្អប់",
+              f"ស្អប់{YOU}", "ទៅឃ្វាលគោ", "ឈឺភ្នែក")
+        + _km("BULLYING", "exclusion", 0.6,
+              r"(?:kick|ដេញ)(?:មី|អា)?\S{0,8}ចេញ", "ចេញពី(?:group|ក្រុម|សាលាយើង)",
+              "កុំ(?:ឲ្យ|អោយ)វា(?:មក|ចូល)", "កុំ(?:add|ហៅ)វា", "គ្មាននរណា(?:និយាយជាមួយ|ជឿ)",
+              "មិនសមមក", "(?:កុំ|មិនចង់)អង្គុយ(?:ជិត|ជាមួយ)", "ទៅលេងម្នាក់ឯងទៅ", "មិនចាំបាច់ឲ្យវា")
+        + _km("BULLYING", "humiliation", 0.6,
+              f"{GIVE}(?:វា|ឯង|ហ្អែង)ខ្មាស", "ឲ្យគេ(?:សើច|មើលលេង)",
+              "(?:សាលា|ថ្នាក់)ទាំងមូល(?:មើល|ឃើញ)?", "ថតលួច", "(?:រូប|video|វីដេអូ)វា(?:ដើរ|ដេក|គេង|យំ|ដួល)",
+              "(?:post|share|ផុស|បង្ហោះ)(?:រូប)?(?:វា|ឯង|ហ្អែង)?(?:ក្នុង|ចូល|ទៅ)group(?:ថ្នាក់)",
+              "screenshotផ្ញើ")
+        + _km("BULLYING", "threat", 0.65,
+              "វាយ(?:វា|ឯង|ហ្អែង)?(?:ឲ្យដេកពេទ្យ|ម្តងទៀត|តែម្តង)", "(?:អញ|ពួកយើង|ពួកខ្ញុំ)ចាំ(?:នៅ)?",
+              "ចាំអញនៅ", "រកដល់ផ្ទះ", "យកដំបង", "ដុត(?:ផ្ទះ|ហាង)", "គប់ថ្ម", "ឲ្យវាដឹងខ្លួន",
+              "អញ(?:វាយ|វ៉ៃ)", "បោះចោលក្នុង")
+        + _km("BULLYING", "doxxing", 0.65,
+              "ផ្ទះ(?:ហ្អែង|ឯង|អាស្រី|មី(?!ង))", "ដឹងថា(?:ឯង|ហ្អែង)នៅ", "លេខ(?:ទូរស័ព្ទ)?ម៉ាក់(?:ឯង|ហ្អែង)",
+              "(?:ឈ្មោះ|សាលា)វាផង", "ipឯង")
+        + _km("BULLYING", "identity_hate", 0.6,
+              "ខ្មៅដូចធ្យូង", "មីខ្មៅ", "ខ្មែរលើ", "មិនមែនខ្មែរ", "ត្រឡប់ទៅស្រុក", "ពួកចាម", r"ខ្ទ\*")
     )  # fmt: skip
 
 
@@ -137,6 +189,16 @@ class KmCsamTradeRecognizer(PatternRecognizer):
         _km("CSAM_TRADE", "advertising", 0.8,
             f"(?:លក់|មាន|ចែក).{{0,12}}(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ){KIDS}",
             f"(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ){KIDS}(?:ថ្មី|លក់|មាន)")
+        # Latin media words in Khmer chats ("video ក្មេងៗ", "folder ក្មេងស្រី"); coded goods.
+        + _km("CSAM_TRADE", "advertising", 0.75,
+              f"(?:លក់|មាន|ចែក|ប្រមូល|ទិញ|ចង់បាន).{{0,10}}{MEDIA}{KIDS}",
+              f"{MEDIA}{KIDS}(?:ៗ)?(?:ថ្មី|ពី|ពិសេស)", f"{KIDS}(?:ៗ)?ថ្មីៗ",
+              f"(?:privatecollection|ឯកជន){KIDS}", f"{KIDS}(?:ៗ)?(?:ផ្សេងៗ)?ផ្ញើរូបឯកជន")
+        + _km("CSAM_TRADE", "requesting", 0.75,
+              f"ចង់បាន{KIDS}\\d+ឆ្នាំ", f"{KIDS}តូចជាងនេះ", f"(?:folder|link){KIDS}")
+        + _km("CSAM_TRADE", "offering", 0.6,
+              r"\d+(?:folder|pack|ឈុត|set)=?\d+\$", r"(?:folder|pack|ឈុត|set)\d+=?\d+\$",
+              "មិនទាន់leak", r"ប្តូរ\(?trade")
         + _km("CSAM_TRADE", "offering", 0.75,
               r"\d+ ?(?:ដុល្លារ|\$)(?:មួយ|ក្នុងមួយ|/)(?:ឃ្លីប|វីដេអូ|លីង|តំណ|folder|link|ថត)",
               "(?:ឆាត|ផ្ញើសារ|ទាក់ទង)(?:មក)?(?:សុំ|ដើម្បី)(?:លីង|តំណ|តម្លៃ)")

@@ -20,6 +20,12 @@ APPS = (
     r"line|viber|wechat)"
 )
 PARENTS = r"(?:bo me|ba me|cha me|phu huynh|bo|me|ba|gia dinh|thay co|co giao|thay giao|nha)"
+#: Pronouns only an adult uses of himself to a child ("a" is read as "anh"); no "co"/"toi" ("co" is
+#: also the folded "co" = "has").
+ADULT = r"(?:anh|chu|bac|thay|chi)"
+#: How a child is addressed by an adult, "chau" (niece/nephew) included; no "con" (parents' word).
+KID = r"(?:em|be|chau)"
+PARENTS_SHORT = r"(?:bo me|ba me|cha me|bo|me|ba|ca nha|ong ba|ba noi|ong noi|ba ngoai)"
 KIDS = r"(?:tre em|tre con|con nit|hoc sinh|be gai|be trai|em be|vi thanh nien|loli\w*|cp|be)"
 
 
@@ -113,6 +119,53 @@ class ViSextortionRecognizer(PatternRecognizer):
                 r"\b(?:trong|con|cho) (?:\d+|mot|hai|ba) (?:phut|tieng|gio|ngay)\b",
                 r"\b(?:truoc|den|cham nhat) (?:toi nay|nua dem|ngay mai|\d+ ?(?:h|gio))\b",
                 r"\b(?:lan cuoi|canh bao cuoi|het gio)\b")
+        # Possession claims ("t co anh cua m", "quay man hinh lai het roi"), the audience named
+        # (friend list, whole school), "muon t xoa thi ...", card codes and "qua 1 tieng la ...".
+        + rules("SEXTORTION", "threat_to_expose", 0.85,
+                r"\b(?:co|giu|luu|chup duoc|quay|record|screenshot)(?: duoc| lai| du|"
+                r" het)? (?:het |du |toan bo |"
+                r"may |vai |ca |du bo )?(?:tam |cai |bo )?(?:anh|hinh|clip|video|vid|hinh anh|"
+                r"clip call|"
+                r"video call|cuoc goi) (?:rieng (?:tu )?)?(?:cua )?(?:may|mi)\b",
+                r"\b(?:clip|video|anh|hinh|cuoc goi|call|video call|snaps?)\b.{0,25}\b(?:luu|giu|"
+                r"quay lai|"
+                r"chup man hinh|screenshot|record)(?: lai)? (?:het|du)\b",
+                r"\b(?:quay|chup) man hinh (?:lai )?(?:het|roi)\b",
+                r"\b(?:screenshot|record) (?:lai )?het\b",
+                r"\b(?:anh|hinh|clip|video) (?:rieng |cu )?(?:cua )?(?:may|mi|em) (?:tao|"
+                r"anh) (?:van )?"
+                r"(?:giu|co|luu|gui)\b",
+                r"\b(?:danh sach|list) (?:ban be|friend|ban)\b",
+                r"\b(?:thi|la|mai|de|se) (?:sang mai |toi nay )?(?:ca|toan) (?:truong|lop|khoi|"
+                r"guild|clan) "
+                r"(?:\w+ )?(?:se )?(?:biet|thay|xem|coi|nhan)\b",
+                r"\b(?<!dang )(?<!up )(?:anh|hinh|clip|video|file) (?:\w+ )?(?:se )?len (?:mang|"
+                r"fb|facebook|group|nhom|"
+                r"tiktok|page)\b",
+                r"\b(?:la|thi) (?:tao|anh) (?:bam )?(?:dang|post)(?: len| luon| ngay|$|[^\w ])",
+                r"\b(?:hack|chiem quyen|chiem)\b.{0,20}\b(?:icloud|nick|fb|facebook|tai khoan)\b",
+                r"\bghep mat (?:may|mi|em)\b")
+        + rules("SEXTORTION", "threat_to_expose", 0.5,
+                r"\b(?:may |vai |cai )?(?:tam |buc )?(?:anh|hinh|clip|video) (?:rieng )?(?:em|may|"
+                r"mi) "
+                r"(?:da )?gui (?:cho )?(?:anh|tao|minh|thang|con)\b")
+        + rules("SEXTORTION", "demand", 0.65,
+                r"\bmuon (?:tao |anh |minh )?(?:xoa|im|tha)\b",
+                r"\b(?:gui|them) (?:them )?(?:\d+|mot|vai|may) (?:tam|buc|anh|hinh|clip)\b",
+                r"\b\d+ tam (?:nua|moi)\b",
+                r"\b(?:gui|nap|mua) (?:cho (?:tao|anh) )?\d+ (?:the|ma)\b",
+                r"\b(?:ma the|seri|ma)\b.{0,10}\b(?:qua day|vao day|cho tao)\b",
+                r"\b(?:lay|xin|muon|vay) tien (?:cua )?(?:bo me|me|bo|ba|nha)\b",
+                r"\bbao (?:la )?dong (?:tien )?(?:hoc|hoc phi|tien hoc)\b",
+                r"\bkhong co (?:tien )?thi (?:di )?(?:vay|muon|lay)\b")
+        + rules("SEXTORTION", "deadline", 0.6,
+                r"\b\d+ ?(?:p|phut|tieng|gio|h) nua (?:khong|ma khong|la|thi)\b",
+                r"\b(?:qua|tre|cham) (?:\d+ ?(?:phut|p|gio|h|tieng)|gio)\b.{0,10}\b(?:la|thi)\b",
+                r"\b(?:khong thay|chua thay|khong co) (?:tien|the|ma the)\b.{0,10}\b(?:la|thi)\b",
+                r"\b(?:dong ho|thoi gian) (?:dang )?(?:chay|dem nguoc)\b", r"\bdem den \d+\b",
+                r"\bhan \d+ ?(?:tieng|gio|phut|h|p)\b",
+                r"\b\d+ ?(?:h|gio)(?: \d+)? (?:toi nay|sang mai|trua mai|toi mai|dem nay)\b",
+                r"\b(?:time is running out|\d+ ?(?:h|hours?) to decide)\b")
     )  # fmt: skip
 
 
@@ -156,6 +209,80 @@ class ViBullyingRecognizer(PatternRecognizer):
                 r"\b(?:nha|dia chi|so dien thoai|sdt|facebook|fb) (?:cua )?(?:no|may|con do|"
                 r"thang do|con nay|thang nay) (?:la|o|:)",
                 r"\b(?:tao|bon tao) biet nha (?:may|mi)\b")
+        # Phrasings cruel in themselves (a lone "ngu" is also friends' banter): appearance and
+        # poverty mockery, backup at the school gate, group kicks, shaming posts, addresses.
+        + rules("BULLYING", "insult", 0.55,
+                r"\b(?:ngua mat|muon oi|mac oi|buon non|phat tom)\b",
+                r"\b(?:beo|map|xau|den|lun|ngu|ngheo) (?:the |vay |vl |vcl |nhu vay )?ma (?:cung |"
+                r"con )?"
+                r"(?:dam|doi|bay dat|noi|nhay|quay|choi|hoc)\b",
+                r"\bngheo (?:ma|rot|vl|ban|kiet)\b", r"\b(?:nhat|ban|di nhat) ve chai\b",
+                r"\bdo (?:ngheo|que mua|mot sach|hen|mach leo|an bam)\b",
+                r"\b(?:thang|dua) (?:hen|mach leo|mot sach|que mua|an trom)\b",
+                r"\bsoi guong\b", r"\b(?:sinh ra|ton tai) (?:la|da la) sai\b",
+                r"\bdang bi (?:vay|the|nhu vay)\b", r"\bton (?:cho|com|dat|khong khi)\b",
+                r"\b(?:xoa|delete|uninstall) (?:acc|app|nick|tai khoan)\b",
+                r"\b(?:cho|do) (?:lop|nhom|truong) (?:sach|chat|nhe)\b")
+        + rules("BULLYING", "threat", 0.7,
+                r"\b(?:tao|tui|bon tao) (?:voi|vs) (?:may |mot vai |dan |hoi )?(?:anh|dua|thang|"
+                r"dan anh|"
+                r"anh em|dan em)\b.{0,25}\b(?:doi|cho|xu|danh|dap|qua|chan)\b",
+                r"\b(?:ra|o) cong (?:sau|truong)\b.{0,30}\b(?:doi|cho|xu|danh|dap|biet tay)\b",
+                r"\b(?:doi|cho|chan) (?:may |mi )?(?:o |tai )?cong (?:sau|truong)\b",
+                r"\bbiet tay\b", r"\b(?:thi|la|se|bi|cho) an (?:don|dap|dam)\b", r"\bnhap vien\b",
+                r"\b(?:mach|mec|noi voi|to cao|ke voi)\b.{0,15}\b(?:la|thi|roi) (?:chet|biet tay|"
+                r"an don)\b",
+                r"\b(?:mang|nop|dua) \d+ ?k?\b.{0,20}\b(?:cho tao|thi tha|nop)\b",
+                r"\bbao ke\b", r"\b(?:qua|toi|den|vao) tan (?:nha|lop)\b", r"\bchan duong\b")
+        + rules("BULLYING", "exclusion", 0.6,
+                r"\b(?:kick|duoi|da|xoa|out) (?:no |may |con \w+ |thang \w+ |\w+ )?(?:ra )?khoi "
+                r"(?:nhom|group|lop|clan|team)\b",
+                r"\bkick (?:no|may|di|luon|theo)\b", r"\bda kick\b", r"\btay chay\b",
+                r"\b(?:ai|dua nao|thang nao|con nao)(?: ma)?(?: con)? (?:noi chuyen|choi|ngoi|di) "
+                r"(?:voi|vs|chung voi|canh|gan) (?:no|may|mi)\b",
+                r"\b(?:khong|chang|cha) (?:ai|dua nao) (?:muon|thich|them) (?:noi chuyen|ngoi|"
+                r"choi) "
+                r"(?:voi|vs|canh|gan)\b",
+                r"\b(?:nhom|lop|hoi|team) (?:moi )?(?:khong|deo) co (?:may|no|mi)\b",
+                r"\bkhong co (?:may|mi) =\)",
+                r"\b(?:dung|khoi)(?: ai| co)? (?:ru|ngoi (?:ban|canh|gan|chung))\b",
+                r"\b(?:tu |cung )?out (?:nhom|luon)\b", r"\bunfollow (?:no|di)\b")
+        + rules("BULLYING", "humiliation", 0.6,
+                r"\b(?:dang|gui|up|share|tha|nem) (?:len |vao )?(?:page|group|nhom|confession|"
+                r"tuong)"
+                r" ?(?:lop|truong|khoi|confession)\b", r"\bconfession\b",
+                r"\bcho (?:ca |toan )(?:lop|truong|khoi|nhom|group) (?:cuoi|coi|xem|biet|cham)\b",
+                r"\bcho (?:no|may|mi) nhuc\b", r"\bnhuc chua\b",
+                r"\b(?:lam meme|ghep (?:mat|chu|them|tai|mom|mui)|edit them|roast|ca khia)\b",
+                r"\b(?:anh|clip|video|hinh) (?:cua )?(?:con|thang|nhoc) \w+(?: \w+)? (?:bi te|te|"
+                r"ngu gat|"
+                r"chay dai|khoc|thay do|bi danh)\b",
+                r"\b(?:thang|con) \w+ (?:ngu gat|bi te|chay dai)\b",
+                r"\b(?:ai|dua nao|con nao|thang nao) (?:xau|ngu|beo|den|ban|ghe) nhat (?:lop|"
+                r"truong|khoi|nhom)\b",
+                r"\b(?:hoi|nhom|group) anti\b",
+                r"\bdoi (?:ten|avatar) (?:nhom|group) thanh\b")
+        + rules("BULLYING", "identity_hate", 0.6,
+                r"\b(?:do|bon|thang|con|lu) (?:dan toc|rung|thieu nang|khuyet tat)\b",
+                r"\b(?:do|bon|lu) moi(?: vao| kia| nay|$|[^\w ])",
+                r"\bnguoi rung\b",
+                r"\bve (?:rung|ban) (?:di|ma)\b", r"\bdan toc (?:ma|thi|nhu|gi)\b",
+                r"\bpe de\b", r"\bcon mien\b",
+                r"\bnhu (?:nguoi|thang|con|dua) (?:thieu nang|tu ky|khuyet tat|rung)\b",
+                r"\b(?:da )?den (?:nhu (?:cuc than|cot nha|than)|thui)\b")
+        + rules("BULLYING", "doxxing", 0.65,
+                r"\b(?:sdt|so dt|so dien thoai|so) (?:cua )?(?:(?:bo|me|ba|nha) )?(?:no|con \w+|"
+                r"thang \w+)"
+                r" (?:\w+ )?xphone\b",
+                r"\bgoi (?:ma |dien )?(?:chui|spam|treu)\b",
+                r"\b(?:hem|ngo|kiet|ngach) \d+\b",
+                r"\b(?:tao|tui tao|bon tao) (?:biet|tra ra|tim ra|co) (?:het )?(?:nha|fb|dia chi|"
+                r"sdt|"
+                r"truong|lop) (?:cua )?(?:may|mi|no)\b",
+                r"\bbiet (?:may|mi|nha may) (?:o|hoc) (?:dau|lop nao|truong nao)\b")
+        + rules("BULLYING", "sexual_harassment", 0.6,
+                r"\b(?:di|choi) (?:voi|vs) (?:may )?ong gia\b", r"\bbao nhieu (?:1|mot) dem\b",
+                r"\bnguc lep\b", r"\bre tien\b", r"\b(?:danh gia|cham diem) (?:body|than hinh)\b")
     )  # fmt: skip
 
 
@@ -185,6 +312,23 @@ class ViCsamTradeRecognizer(PatternRecognizer):
         + rules("CSAM_TRADE", "payment_contact", 0.45,
                 r"\b(?:chuyen khoan|thanh toan|tra tien)\b.{0,20}\b(?:momo|zalopay|vietcombank|"
                 r"ngan hang|stk|the cao|usdt|btc|crypto)\b")
+        # Coded content terms: "clip em nho", "link 2k10", "hang be/tre/non" (not "hang tre em",
+        # children's clothes), "young links", "private collection".
+        + rules("CSAM_TRADE", "advertising", 0.8,
+                r"\b(?:clips?|videos?|vids?|anh|hinh|links?|hang|folders?|kho|goi|tai lieu|khoa|"
+                r"bo|nhom kin|"
+                r"nhom|collection|content) (?:\w+ )?(?:em nho|be nho|nho tuoi|be hoc sinh|2k1\d|"
+                r"young)\b",
+                r"\b(?:young|kids?) (?:private |new |fresh )?(?:links|vids|folders|collection)\b",
+                r"\bhang (?:be|tre|non)\b(?! em)",
+                r"\b(?:clip|video|hang|link|tai lieu|goi|nguon) nhi (?:moi|full|vip|hiem|rieng|\d|"
+                r"hoa hong|"
+                r"chat luong|tuoi|that)\b",
+                r"\b(?:anh|clip|video) (?:be|be gai|be trai)\W{0,2} (?:rieng tu|private|hiem)\b")
+        + rules("CSAM_TRADE", "advertising", 0.6,
+                r"\b(?:tài liệu|gói|nguồn|bộ) nhí\b", layer="norm")
+        + rules("CSAM_TRADE", "offering", 0.75,
+                r"\b(?:bo suu tap|folder|thu muc) (?:rieng|private)\b", r"\bprivate collection\b")
     )  # fmt: skip
 
 

@@ -1,0 +1,70 @@
+"""English cues for early grooming moves, chat-room bullying, sextortion and coded trade."""
+
+from __future__ import annotations
+
+import pytest
+
+from childguard.textrisk.artifacts import build_artifacts
+from childguard.textrisk.recognizers import RiskRecognizer, en
+
+
+def stages(recognizer: RiskRecognizer, text: str) -> set[str | None]:
+    art = build_artifacts(text)
+    if not recognizer.applies_to(art):
+        return set()
+    return {f.stage for f in recognizer.analyze(art)}
+
+
+G = en.EnGroomingRecognizer()
+S = en.EnSextortionRecognizer()
+B = en.EnBullyingRecognizer()
+C = en.EnCsamTradeRecognizer()
+
+POSITIVE = [
+    (B, "nobody here wants ur opinion", "exclusion"),
+    (B, "nobody will ever sit with you, just accept it", "exclusion"),
+    (B, "everyone unfollow her rn", "exclusion"),
+    (B, "why do u even come to school tbh", "insult"),
+    (B, "your whole existence is embarrassing", "insult"),
+    (B, "nobody would even notice if u left", "insult"),
+    (B, "everyone in our class laughs at you", "humiliation"),
+    (B, "posting it in the grade chat lol", "humiliation"),
+    (B, "made it a sticker already", "humiliation"),
+    (B, "ur dead tomorrow, wait and see", "threat"),
+    (B, "tell the teacher and it gets worse", "threat"),
+    (B, "go eat that in your own country", "identity_hate"),
+    (B, "she can't even speak english lol", "identity_hate"),
+    (S, "if u block me they go to all ur friends list", "threat_to_expose"),
+    (S, "or your whole class sees it tonight", "threat_to_expose"),
+    (S, "use your moms card, i dont care", "demand"),
+    (S, "then pay and nobody finds out", "demand"),
+    (S, "you have until midnight", "deadline"),
+    (S, "2 hours left", "deadline"),
+    (C, "new files, ages 8-12, dm for details", "offering"),
+    (C, "wanna swap? i have lots", "offering"),
+    (C, "pay in monero, no other way", "payment_contact"),
+    (C, "anyone has the school pack?", "requesting"),
+]
+
+NEGATIVE = [
+    (B, "nobody wants the last slice? mine then"),
+    (B, "bush camping is a strategy cry more"),
+    (B, "loser buys pizza friday"),
+    (B, "my backhand is illegal now"),
+    (B, "i'll crush that exam by friday"),
+    (S, "you have a dentist appointment at 3"),
+    (S, "sent it to the group chat for the project"),
+    (C, "kids under 12 get in free at the museum"),
+    (C, "trading cards for sale, price list in the shop window"),
+    (C, "we swapped seats on the bus"),
+]
+
+
+@pytest.mark.parametrize(("recognizer", "text", "stage"), POSITIVE)
+def test_english_cue_found(recognizer: RiskRecognizer, text: str, stage: str) -> None:
+    assert stage in stages(recognizer, text), f"{recognizer.name} missed {stage}: {text!r}"
+
+
+@pytest.mark.parametrize(("recognizer", "text"), NEGATIVE)
+def test_english_cue_quiet_on_benign(recognizer: RiskRecognizer, text: str) -> None:
+    assert not stages(recognizer, text), f"{recognizer.name} fired on benign: {text!r}"
