@@ -4,8 +4,10 @@ settings that override them."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from childguard.config import Settings
+from childguard.textrisk import training
 from childguard.textrisk.engine import RiskEngine, analyze_conversation
 from childguard.textrisk.model import TextModel
 from childguard.textrisk.recognizers import LABELS
@@ -166,3 +168,31 @@ def test_a_threshold_setting_overrides_every_language(tiny_model: TextModel) -> 
     km = ["កុំប្រាប់ប៉ាម៉ាក់ណា", "ឪពុកម្តាយនៅផ្ទះទេ?", "ផ្ញើរូបមកបងមើល"]
     result = analyze_conversation([{"sender": "A", "text": t} for t in km], engine)
     assert "GROOMING" not in result["flagged"]
+
+
+def test_an_early_warning_objective_lowers_the_cut_that_only_finished_chats_cross(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20 grooming chats end at 0.95, but 10 of them reach only 0.7 within the early window;
+    # 3 hard negatives at 0.8, 60 negatives at 0.1. F1 alone cuts above 0.8 (every finished
+    # chat, no false alarm); weighing early warning, a cut under 0.7 warns early on all 20 for 3
+    # false alarms.
+    monkeypatch.setattr(training, "EARLY_CALIBRATION_WEIGHT", 0.5)
+    n = 83
+    keys = ["en"] * n
+    truth = np.zeros((n, len(LABELS)), dtype=np.int64)
+    truth[:20, 0] = 1
+    risk = np.full((n, len(LABELS)), 0.1)
+    risk[:20, 0] = 0.95
+    risk[20:23, 0] = 0.8
+    early = risk[:, 0].copy()
+    early[10:20] = 0.7
+    plain = calibrate_thresholds(truth, risk, keys)["GROOMING"]["*"]
+    weighed = calibrate_thresholds(truth, risk, keys, None, {0: early})["GROOMING"]["*"]
+    assert 0.8 < plain < 0.95
+    assert THRESHOLD_FLOOR <= weighed <= 0.7
+    # Other labels keep their F1-best thresholds.
+    assert (
+        calibrate_thresholds(truth, risk, keys, None, {0: early})["SEXTORTION"]
+        == calibrate_thresholds(truth, risk, keys)["SEXTORTION"]
+    )
