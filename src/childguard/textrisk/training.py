@@ -841,6 +841,25 @@ THRESHOLD_FLOOR = 0.5
 THRESHOLD_SPREAD = 0.15
 
 
+def _f1_at_cuts(
+    y: NDArray[np.int64],
+    values: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    cuts: NDArray[np.float64],
+    positives: float,
+) -> NDArray[np.float64]:
+    """Weighted F1 of flagging ``values`` at or over each of ``cuts`` (``positives``: the
+    weighted count of positives), in O(n log n)."""
+    order = np.argsort(-values, kind="stable")
+    flagged_cum = np.cumsum(weight[order])
+    tp_cum = np.cumsum((weight * (y == 1))[order])
+    k = np.searchsorted(-values[order], -cuts, side="right")
+    last = np.maximum(k - 1, 0)
+    flagged = np.where(k > 0, flagged_cum[last], 0.0)
+    tp = np.where(k > 0, tp_cum[last], 0.0)
+    return np.asarray(2 * tp / (flagged + positives), dtype=np.float64)
+
+
 def _best_early_f1_threshold(
     y: NDArray[np.int64],
     score: NDArray[np.float64],
@@ -852,15 +871,10 @@ def _best_early_f1_threshold(
     ``EARLY_MESSAGES`` after its first risky message, so that a late flag counts as a miss),
     halfway to the next lower candidate."""
     cuts = np.unique(np.concatenate([score, early]))[::-1]
-    pos = max(float(np.sum(weight[y == 1])), 1e-9)
-
-    def f1(values: NDArray[np.float64]) -> NDArray[np.float64]:
-        hit = values[None, :] >= cuts[:, None]
-        tp = (hit & (y == 1)[None, :]) @ weight
-        flagged = hit @ weight
-        return np.asarray(2 * tp / (flagged + pos), dtype=np.float64)
-
-    objective = f1(score) + EARLY_CALIBRATION_WEIGHT * f1(early)
+    positives = max(float(np.sum(weight[y == 1])), 1e-9)
+    objective = _f1_at_cuts(y, score, weight, cuts, positives) + (
+        EARLY_CALIBRATION_WEIGHT * _f1_at_cuts(y, early, weight, cuts, positives)
+    )
     i = int(np.argmax(objective))
     below = cuts[i + 1] if i + 1 < cuts.size else 0.0
     return float(np.clip((cuts[i] + below) / 2.0, 0.05, 0.95))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from childguard.config import Settings
 from childguard.textrisk import training
@@ -196,3 +197,34 @@ def test_an_early_warning_objective_lowers_the_cut_that_only_finished_chats_cros
         calibrate_thresholds(truth, risk, keys, None, {0: early})["SEXTORTION"]
         == calibrate_thresholds(truth, risk, keys)["SEXTORTION"]
     )
+
+
+def _slow_f1(
+    y: NDArray[np.int64], weight: NDArray[np.float64], values: NDArray[np.float64], cut: float
+) -> float:
+    hit = values >= cut
+    positives = float(weight[y == 1].sum()) or 1e-9
+    return float(2 * weight[hit & (y == 1)].sum() / (weight[hit].sum() + positives))
+
+
+def test_the_early_warning_threshold_is_the_best_cut_by_brute_force() -> None:
+    # Ties, weights and cuts that only the early risk reaches: every candidate cut is scored
+    # the slow way and the fast search must land on the same one (the highest of equal bests).
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(5, 120))
+        y = (rng.random(n) < 0.3).astype(np.int64)
+        score = np.round(rng.random(n), 1)
+        early = np.minimum(score, np.round(rng.random(n), 2))
+        weight = rng.choice([1.0, 0.2], n)
+        cuts = np.unique(np.concatenate([score, early]))[::-1]
+        objective = [
+            _slow_f1(y, weight, score, float(c))
+            + training.EARLY_CALIBRATION_WEIGHT * _slow_f1(y, weight, early, float(c))
+            for c in cuts
+        ]
+        best = int(np.argmax(np.round(objective, 12)))
+        below = cuts[best + 1] if best + 1 < cuts.size else 0.0
+        expected = float(np.clip((cuts[best] + below) / 2.0, 0.05, 0.95))
+        got = training._best_early_f1_threshold(y, score, early, weight)
+        assert got == pytest.approx(expected)
