@@ -537,6 +537,11 @@ def fit_conversation_scorer(
         [_conversation_risk(oof_full, oof_evidence, k, use_evidence[k]) for k in range(n_labels)],
         axis=1,
     )
+    # Out-of-fold risk per prefix, as the engine combines the two scorers.
+    prefix_risk = [
+        np.maximum(full_g, evidence_g * np.asarray(use_evidence))
+        for full_g, evidence_g in zip(oof_full, oof_evidence, strict=True)
+    ]
     # Grooming's thresholds also weigh how early the warning comes: per grooming conversation,
     # its highest out-of-fold prefix risk up to ``EARLY_MESSAGES`` after the first risky one.
     early_risk = None
@@ -545,8 +550,8 @@ def fit_conversation_scorer(
         by_early = conv_risk[:, k_g].copy()
         for g, conv in enumerate(train_convs):
             if "GROOMING" in conv.labels and conv.first_risky is not None:
-                prefix = np.maximum(oof_full[g], oof_evidence[g] * np.asarray(use_evidence))
-                by_early[g] = float(prefix[: conv.first_risky + EARLY_MESSAGES + 1, k_g].max())
+                opening = prefix_risk[g][: conv.first_risky + EARLY_MESSAGES + 1, k_g]
+                by_early[g] = float(opening.max())
         early_risk = {k_g: by_early[real]}
     thresholds = calibrate_thresholds(
         truth[real],
@@ -562,10 +567,7 @@ def fit_conversation_scorer(
             flagged[g, k] = conv_risk[g, k] >= threshold_for(thresholds, label, key)
     early = _cv_early_warning(
         [c_ for c_, o in zip(train_convs, own, strict=True) if o],
-        [
-            np.maximum(oof_full[g], oof_evidence[g] * np.asarray(use_evidence))
-            for g in np.flatnonzero(own)
-        ],
+        [prefix_risk[g] for g in np.flatnonzero(own)],
         [ex.language_keys[g] for g in np.flatnonzero(own)],
         thresholds,
     )
@@ -875,9 +877,14 @@ def _best_early_f1_threshold(
     objective = _f1_at_cuts(y, score, weight, cuts, positives) + (
         EARLY_CALIBRATION_WEIGHT * _f1_at_cuts(y, early, weight, cuts, positives)
     )
-    i = int(np.argmax(objective))
-    below = cuts[i + 1] if i + 1 < cuts.size else 0.0
-    return float(np.clip((cuts[i] + below) / 2.0, 0.05, 0.95))
+    return _halfway_below(cuts, int(np.argmax(objective)))
+
+
+def _halfway_below(descending: NDArray[np.float64], i: int) -> float:
+    """The cut halfway from ``descending[i]`` to the next lower value (0 after the last), so that
+    it does not sit on one example; within 0.05-0.95."""
+    below = descending[i + 1] if i + 1 < descending.size else 0.0
+    return float(np.clip((descending[i] + below) / 2.0, 0.05, 0.95))
 
 
 def _best_threshold(
@@ -910,9 +917,7 @@ def _best_f1_threshold(
     # Only cut between distinct scores.
     last_of_run = np.append(s_sorted[1:] != s_sorted[:-1], True)
     f1 = np.where(last_of_run, f1, -1.0)
-    i = int(np.argmax(f1))
-    below = s_sorted[i + 1] if i + 1 < s_sorted.size else 0.0
-    return float(np.clip((s_sorted[i] + below) / 2.0, 0.05, 0.95))
+    return _halfway_below(s_sorted, int(np.argmax(f1)))
 
 
 def calibrate_thresholds(
