@@ -23,12 +23,6 @@ APPS = (
     "line|tiktok)"
 )
 KIDS = "(?:ក្មេង|កុមារ|ក្មេងតូច|ក្មេងស្រី|ក្មេងប្រុស|សិស្ស|អនីតិជន)"
-#: what a child is given to win trust: game currency, phone credit, a drink or a snack.
-_TREAT_WORDS = (
-    "ពេជ្រ|💎|diamonds?|robux|skin|ស្គីន|កាត|កាតទូរស័ព្ទ|លុយកាត",
-    "នំ|តែទឹកដោះគោ|តែក្រឡុក|ទឹក|កាហ្វេ|អីញ៉ាំ|បាយ",
-)
-TREATS = "(?:" + "|".join(_TREAT_WORDS) + ")"
 #: the media of an abuse-material trade, Khmer or Latin as typed in Khmer chats.
 MEDIA = "(?:វីដេអូ|ឃ្លីប|រូប|លីង|តំណ|video|vid|clip|link|folder|pack|collection|archive|រឿង)"
 GIVE = "(?:ឲ្យ|អោយ|អោ្យ)"

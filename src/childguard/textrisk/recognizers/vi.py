@@ -20,12 +20,6 @@ APPS = (
     r"line|viber|wechat)"
 )
 PARENTS = r"(?:bo me|ba me|cha me|phu huynh|bo|me|ba|gia dinh|thay co|co giao|thay giao|nha)"
-#: Pronouns only an adult uses of himself to a child ("a" is read as "anh"); no "co"/"toi" ("co" is
-#: also the folded "co" = "has").
-ADULT = r"(?:anh|chu|bac|thay|chi)"
-#: How a child is addressed by an adult, "chau" (niece/nephew) included; no "con" (parents' word).
-KID = r"(?:em|be|chau)"
-PARENTS_SHORT = r"(?:bo me|ba me|cha me|bo|me|ba|ca nha|ong ba|ba noi|ong noi|ba ngoai)"
 KIDS = r"(?:tre em|tre con|con nit|hoc sinh|be gai|be trai|em be|vi thanh nien|loli\w*|cp|be)"
 
 
