@@ -15,6 +15,8 @@ from childguard.config import Settings
 from childguard.store.db import Database
 from childguard.store.models import Org
 
+pytest_plugins = ["tests.thread_watch"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Small public reference images with the C++ reference's hashes, part of every clone.
 PDQ_DATA = REPO_ROOT / "tests" / "data" / "pdq"

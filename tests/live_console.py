@@ -70,3 +70,13 @@ def live_console(data_dir: Path, **overrides: object) -> Iterator[LiveConsole]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def click_and_load(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Click ``selector`` on a Playwright page and wait until the page it navigates to has loaded.
+
+    ``page.click`` returns once a navigation has started; a form POST answered 303 is still
+    redirecting then, and ``page.content()`` may read an empty document.
+    """
+    with page.expect_navigation():
+        page.click(selector)

@@ -16,7 +16,13 @@ from sqlalchemy import select
 from childguard.people import users, wellness
 from childguard.store.models import AuditRecord, CaseDecision
 from tests.conftest import REPO_ROOT
-from tests.live_console import CHROMIUM_ARGS, LiveConsole, chromium_path, live_console
+from tests.live_console import (
+    CHROMIUM_ARGS,
+    LiveConsole,
+    chromium_path,
+    click_and_load,
+    live_console,
+)
 from tests.web_world import PASSWORD, SEED
 
 pytestmark = pytest.mark.slow
@@ -83,7 +89,7 @@ def sign_in(page, console: LiveConsole, email: str, password: str = PASSWORD) ->
     page.goto(f"{console.url}/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    click_and_load(page, "button[type=submit]")
 
 
 def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -112,10 +118,10 @@ def test_sign_in_and_lockout(page_of, console: LiveConsole) -> None:  # type: ig
 def test_queue_and_next_case(page_of, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
     page = page_of("admin")
     assert page.locator("table").first.is_visible()
-    page.click("button[data-action=next-case]")
+    click_and_load(page, "button[data-action=next-case]")
     assert "/cases/" in page.url
     assert "You hold this case" in page.content()
-    page.click("text=Give back to the queue")
+    click_and_load(page, "text=Give back to the queue")
     assert "Claim this case" in page.content()
     assert page.outside == []
 
@@ -160,20 +166,20 @@ def test_decide_with_four_eyes_then_appeal(page_of, console: LiveConsole) -> Non
     case = console.world.chat_case
     alice = page_of("alice")
     alice.goto(f"{console.url}/cases/{case}")
-    alice.click("button[data-action=claim]")
+    click_and_load(alice, "button[data-action=claim]")
     alice.check("input[name=policy][value=GROOMING]")
     alice.check("input[name=actions][value=report]")
     alice.fill("#note", "clear intent to isolate the child")
-    alice.click("button[data-action=decide]")
+    click_and_load(alice, "button[data-action=decide]")
     assert "Waiting for a second reviewer" in alice.content()
     bob = page_of("admin")  # bob is locked out by the first test; the admin confirms
     bob.goto(f"{console.url}/cases/{case}")
-    bob.click("button[data-action=confirm]")
+    click_and_load(bob, "button[data-action=confirm]")
     with console.world.db.session() as s:
         statuses = list(s.scalars(select(CaseDecision.status).where(CaseDecision.case_id == case)))
     assert statuses == ["effective"]
     bob.fill("#reason", "the user says it was a joke")
-    bob.click("button[data-action=appeal]")
+    click_and_load(bob, "button[data-action=appeal]")
     assert "the user says it was a joke" in bob.content()
     assert bob.locator("button[data-action=decide-appeal]").count() == 1
 
@@ -182,13 +188,13 @@ def test_a_form_without_its_csrf_token_is_refused(page_of, console: LiveConsole)
     page = page_of("alice")
     page.goto(f"{console.url}/account")
     page.evaluate("() => document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
-    page.click("form[action='/account'] button[type=submit]")
+    click_and_load(page, "form[action='/account'] button[type=submit]")
     assert "did not come from the console" in page.content()
 
 
 def test_language_switch_to_khmer_uses_the_served_font(page_of, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
     page = page_of("alice")
-    page.click("a[hreflang=km]")
+    click_and_load(page, "a[hreflang=km]")
     assert page.locator("html").get_attribute("lang") == "km"
     assert "ជួរ" in page.locator("h1").inner_text()
     loaded = page.evaluate(

@@ -17,7 +17,13 @@ from childguard.people import users
 from childguard.reports.referral import verify_package
 from childguard.reports.worker import make_sinks, run_due
 from tests.conftest import REPO_ROOT
-from tests.live_console import CHROMIUM_ARGS, LiveConsole, chromium_path, live_console
+from tests.live_console import (
+    CHROMIUM_ARGS,
+    LiveConsole,
+    chromium_path,
+    click_and_load,
+    live_console,
+)
 from tests.web_world import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -83,18 +89,18 @@ def test_a_reviewer_files_a_referral_and_the_downloaded_package_verifies(
         page.goto(f"{console.url}/login")
         page.fill("#email", world.emails["alice"])
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        click_and_load(page, "button[type=submit]")
 
         page.goto(f"{console.url}/cases/{case_id}")
-        page.click("a[data-action=case-reports]")
+        click_and_load(page, "a[data-action=case-reports]")
         assert page.url.endswith(f"/cases/{case_id}/reports")
         assert _violations(page) == []
         page.check("input[name=sink][value=kh_referral]")
-        page.click("button[data-action=file-report]")
+        click_and_load(page, "button[data-action=file-report]")
         assert "is queued" in page.locator("[role=status]").first.inner_text()
         assert _violations(page) == []
 
-        page.click("table.reports tbody a[href^='/reports/']")
+        click_and_load(page, "table.reports tbody a[href^='/reports/']")
         assert "being built" in page.content()
         # What the server's report worker does in the background (not started in tests).
         assert run_due(world.db, world.settings, make_sinks(world.settings)).finished == 1
@@ -113,7 +119,7 @@ def test_a_reviewer_files_a_referral_and_the_downloaded_package_verifies(
 
         page.goto(f"{console.url}/cases/{case_id}/reports")
         page.check("input[name=sink][value=kh_referral]")
-        page.click("button[data-action=file-report]")
+        click_and_load(page, "button[data-action=file-report]")
         alert = page.locator("#report-refused")
         assert "The report was not filed." in alert.inner_text()
         assert "already has report" in alert.inner_text()

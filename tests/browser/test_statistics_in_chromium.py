@@ -12,7 +12,13 @@ from argon2 import PasswordHasher
 from childguard.people import users
 from tests.browser.test_console_in_chromium import AXE, serious_violations, sign_in
 from tests.integration.api.regulator_seed import SECRETS, seed_cases
-from tests.live_console import CHROMIUM_ARGS, LiveConsole, chromium_path, live_console
+from tests.live_console import (
+    CHROMIUM_ARGS,
+    LiveConsole,
+    chromium_path,
+    click_and_load,
+    live_console,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -84,16 +90,16 @@ def test_regulator_signs_in_filters_and_switches_language(page_of, console: Live
     assert nav == ["Statistics", "Account"]
     page.select_option("#f-dimension", "cases_by_label")
     page.select_option("#f-level", "quarter")
-    page.click("button[data-action=filter]")
+    click_and_load(page, "button[data-action=filter]")
     assert "dimension=cases_by_label" in page.url and "level=quarter" in page.url
     assert page.locator("table.stats caption").first.inner_text() == "cases_by_label"
     assert page.locator("th[scope=row]", has_text="2025-Q1").count() == 1
-    page.click("a[hreflang=km]")
+    click_and_load(page, "a[hreflang=km]")
     assert page.locator("html").get_attribute("lang") == "km"
     assert "ស្ថិតិការពារកុមារតាមអនឡាញ" in page.locator("h1").inner_text()
     assert "dimension=cases_by_label" in page.url  # the switch keeps the filters
-    page.click("a[hreflang=vi]")
-    page.click("ul.tabs a >> nth=1")  # national figures
+    click_and_load(page, "a[hreflang=vi]")
+    click_and_load(page, "ul.tabs a >> nth=1")  # national figures
     assert "scope=national" in page.url and page.locator("html").get_attribute("lang") == "vi"
     assert "Đơn vị đã nộp" in page.inner_text("main")
     assert page.outside == []
@@ -125,21 +131,21 @@ def test_the_regulator_sees_nothing_else_of_the_console(page_of, console: LiveCo
 def test_the_admin_answers_the_self_assessment(page_of, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
     page = page_of("admin")
     page.goto(f"{console.url}/admin")
-    page.click("a[href='/admin/assessment']")
+    click_and_load(page, "a[href='/admin/assessment']")
     assert "No assessment yet." in page.inner_text("#result")
     page.select_option("#company_type", "ugc")
     page.select_option("#score-A1", "1")
     page.fill("#note-A1", "board member named next year")
-    page.click("button[data-action=assess]")
+    click_and_load(page, "button[data-action=assess]")
     assert "Saved." in page.inner_text("main")
     first = page.locator("[data-overall]").inner_text()
     assert page.locator("#gaps tbody tr").count() > 0
     page.select_option("#score-A1", "3")
     page.select_option("#score-A2", "3")
-    page.click("button[data-action=assess]")
+    click_and_load(page, "button[data-action=assess]")
     assert page.locator("[data-progress]").inner_text().startswith("+")
     assert page.locator("[data-overall]").inner_text() != first
-    page.click("a[hreflang=km]")
+    click_and_load(page, "a[hreflang=km]")
     assert "ការវាយតម្លៃខ្លួនឯង" in page.locator("h1").inner_text()
     assert page.outside == []
 

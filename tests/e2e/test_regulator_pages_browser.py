@@ -16,6 +16,7 @@ from childguard.auth import create_key, ensure_org
 from childguard.config import Settings
 from childguard.store.db import Database
 from tests.integration.api.regulator_seed import seed_cases
+from tests.live_console import click_and_load
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs the system Chromium")
@@ -57,14 +58,14 @@ def test_pages_in_chromium(server: tuple[str, str]) -> None:
         page.goto(f"{base}/safety?lang=km")
         assert "1280" in page.inner_text("main")
         assert page.locator("h1").inner_text().strip() != ""
-        page.click("text=Tiếng Việt")
+        click_and_load(page, "text=Tiếng Việt")
         assert "Đường dây nóng cảnh sát: 1288" in page.inner_text("main")
         context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {key}"})
         dash = context.new_page()
         dash.goto(f"{base}/regulator?lang=en&level=quarter")
         assert dash.locator("svg[role=img]").count() == 1
         dash.select_option("select[name=dimension]", "cases_by_label")
-        dash.click("button[type=submit]")
+        click_and_load(dash, "button[type=submit]")
         assert "dimension=cases_by_label" in dash.url
         assert "cases_by_label" in dash.inner_text("table caption")
         anonymous = browser.new_page()
