@@ -46,7 +46,8 @@ def dask_client(
     """A ``distributed.Client`` on ``scheduler`` (``tcp://host:8786``) or on a new local cluster.
 
     The local cluster has ``workers`` single-threaded worker processes (default: one per core),
-    each limited to ``backfill_worker_memory_mb``; it is shut down on exit. Raises
+    each limited to ``backfill_worker_memory_mb``; with ``processes=False`` they are threads of
+    this process, without a memory limit of their own. It is shut down on exit. Raises
     ``ServiceUnavailable`` when the scheduler cannot be reached.
     """
     # distributed logs a lost scheduler with tracebacks on stderr; the run reports it itself
@@ -96,7 +97,9 @@ def _client(
             n_workers=workers or default_workers(),
             threads_per_worker=1,
             processes=processes,
-            memory_limit=f"{settings.backfill_worker_memory_mb}MiB",
+            # A thread worker's memory monitor reads the whole host process (a server, a test
+            # run): past 80 % of the limit it pauses and the run waits for it forever.
+            memory_limit=f"{settings.backfill_worker_memory_mb}MiB" if processes else 0,
             dashboard_address=":0",  # a free port: several runs may share a machine
             silence_logs=logging.ERROR,
         )

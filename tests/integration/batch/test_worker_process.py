@@ -52,3 +52,20 @@ def test_worker_tunes_its_allocator_before_scanning(tmp_path: Path, settings: Se
         summary = execute_run(store, settings, org_id, client)
         assert list(client.run(_allocator_tuned).values()) == [True]
     assert summary.scanned == 3 and summary.failed == 0
+
+
+def _memory_limit(dask_worker: object) -> object:
+    return dask_worker.memory_manager.memory_limit  # type: ignore[attr-defined]
+
+
+def test_worker_processes_have_a_memory_limit_and_thread_workers_do_not(
+    settings: Settings,
+) -> None:
+    """A thread worker's monitor reads the whole host process: a limit would pause it (and the
+    run would wait for it forever) once the host, not the worker, grew past 80 % of it."""
+    with dask_client(settings, workers=1) as client:
+        (limit,) = client.run(_memory_limit).values()
+    assert limit == settings.backfill_worker_memory_mb * 2**20
+    with dask_client(settings, workers=1, processes=False) as client:
+        (limit,) = client.run(_memory_limit).values()
+    assert not limit
