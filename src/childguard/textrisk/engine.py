@@ -32,6 +32,7 @@ from childguard.textrisk.scoring import (
     message_evidence,
     prefix_features,
     threshold_for,
+    threshold_key,
     withdraw_signless_grooming,
 )
 
@@ -134,6 +135,7 @@ class RiskEngine:
         risk: dict[str, float] = dict.fromkeys(LABELS, 0.0)
         first_cross: dict[str, int] = {}
         lang_key = language_key(a.artifacts.language for a in analyses)
+        one_or_many = threshold_key(lang_key, len(analyses))
         prefix = None
         if analyses:
             features = prefix_features(
@@ -156,7 +158,7 @@ class RiskEngine:
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())
-                threshold = threshold_for(self.thresholds, label, lang_key)
+                threshold = threshold_for(self.thresholds, label, one_or_many)
                 crossed = (column >= threshold).nonzero()[0]
                 if crossed.size:
                     first_cross[label] = int(crossed[0])

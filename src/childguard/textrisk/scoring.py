@@ -197,11 +197,23 @@ def language_key(languages: Iterable[str]) -> str:
     return common[0][0]
 
 
+#: Suffix of the threshold key of an input of one message (a comment, a post, a single chat
+#: line): ``en/1``. A lone message carries less evidence than a conversation, so its risk sits
+#: lower; the cut set for whole conversations missed most toxic one-line comments.
+ONE_MESSAGE = "/1"
+
+
+def threshold_key(language: str, messages: int) -> str:
+    """The threshold key of an input of ``messages`` messages in language key ``language``."""
+    return language + ONE_MESSAGE if messages == 1 else language
+
+
 def threshold_for(thresholds: dict[str, dict[str, float]], label: str, key: str) -> float:
-    """The calibrated threshold of ``label`` for language ``key`` (the label's ``*`` fallback,
-    else 0.5)."""
+    """The calibrated threshold of ``label`` for threshold key ``key``: its own, else (for a
+    one-message key such as ``en/1``) its language's, else the label's ``*``, else 0.5."""
     per_label = thresholds.get(label) or {}
-    return float(per_label.get(key, per_label.get("*", 0.5)))
+    language = key.removesuffix(ONE_MESSAGE)
+    return float(per_label.get(key, per_label.get(language, per_label.get("*", 0.5))))
 
 
 def prefix_features(

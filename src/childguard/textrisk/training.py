@@ -33,12 +33,14 @@ from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     LANGUAGE_KEYS,
     N_FEATURES,
+    ONE_MESSAGE,
     RECOGNIZER_SCORE,
     evidence_probabilities,
     language_key,
     message_evidence,
     prefix_features,
     threshold_for,
+    threshold_key,
     withdraw_signless_grooming,
 )
 
@@ -560,15 +562,20 @@ def fit_conversation_scorer(
         calibration_weight,
         early_risk,
     )
+    keys = [
+        threshold_key(key, len(c_.messages))
+        for key, c_ in zip(ex.language_keys, train_convs, strict=True)
+    ]
+    add_one_message_thresholds(thresholds, truth, conv_risk, keys)
     say("thresholds per label and language: " + json.dumps(thresholds))
     flagged = np.zeros_like(conv_risk, dtype=bool)
-    for g, key in enumerate(ex.language_keys):
+    for g, key in enumerate(keys):
         for k, label in enumerate(LABELS):
             flagged[g, k] = conv_risk[g, k] >= threshold_for(thresholds, label, key)
     early = _cv_early_warning(
         [c_ for c_, o in zip(train_convs, own, strict=True) if o],
         [prefix_risk[g] for g in np.flatnonzero(own)],
-        [ex.language_keys[g] for g in np.flatnonzero(own)],
+        [keys[g] for g in np.flatnonzero(own)],
         thresholds,
     )
     report: dict[str, Any] = {
@@ -616,7 +623,7 @@ def fit_conversation_scorer(
             "label": label,
             "error": "missed" if truth[g, k] else "false alarm",
             "risk": round(float(conv_risk[g, k]), 4),
-            "threshold": threshold_for(thresholds, label, ex.language_keys[g]),
+            "threshold": threshold_for(thresholds, label, keys[g]),
         }
         for g, conv in enumerate(train_convs)
         for k, label in enumerate(LABELS)
@@ -960,6 +967,34 @@ def calibrate_thresholds(
             per[key] = round(max(near, THRESHOLD_FLOOR), 4)
         out[label] = per
     return out
+
+
+#: Fewest positives and negatives among the one-message inputs of a label and language for them
+#: to get their own threshold (the public comment rows give hundreds; a few would be noise).
+MIN_ONE_MESSAGE_EXAMPLES = 30
+
+
+def add_one_message_thresholds(
+    thresholds: dict[str, dict[str, float]],
+    truth: NDArray[np.int64],
+    risk: NDArray[np.float64],
+    keys: list[str],
+) -> None:
+    """Add to ``thresholds`` the F1-best threshold of one-message inputs (threshold keys such as
+    ``en/1``, see `threshold_key`) for each label and language with at least
+    ``MIN_ONE_MESSAGE_EXAMPLES`` positives and negatives among them, from every source (the
+    public comment rows are most of them); none under ``THRESHOLD_FLOOR``. Languages without
+    enough keep their conversation threshold."""
+    key_arr = np.asarray(keys)
+    for k, label in enumerate(LABELS):
+        y = truth[:, k]
+        for key in sorted({key for key in keys if key.endswith(ONE_MESSAGE)}):
+            mask = key_arr == key
+            pos = int(y[mask].sum())
+            if min(pos, int(mask.sum()) - pos) < MIN_ONE_MESSAGE_EXAMPLES:
+                continue
+            cut = _best_f1_threshold(y[mask], risk[mask, k])
+            thresholds.setdefault(label, {})[key] = round(max(cut, THRESHOLD_FLOOR), 4)
 
 
 # ---- metrics -----------------------------------------------------------------------------------

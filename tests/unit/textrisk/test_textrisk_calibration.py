@@ -18,11 +18,13 @@ from childguard.textrisk.scoring import (
     combined_probabilities,
     language_key,
     threshold_for,
+    threshold_key,
 )
 from childguard.textrisk.training import (
     MIN_CELL_POSITIVES,
     THRESHOLD_FLOOR,
     THRESHOLD_SPREAD,
+    add_one_message_thresholds,
     calibrate_thresholds,
 )
 
@@ -228,3 +230,61 @@ def test_the_early_warning_threshold_is_the_best_cut_by_brute_force() -> None:
         expected = float(np.clip((cuts[best] + below) / 2.0, 0.05, 0.95))
         got = training._best_early_f1_threshold(y, score, early, weight)
         assert got == pytest.approx(expected)
+
+
+def test_a_one_message_input_has_its_own_threshold_key_falling_back_to_its_languages() -> None:
+    assert threshold_key("vi", 1) == "vi/1"
+    assert threshold_key("vi", 2) == "vi"
+    thresholds = {"BULLYING": {"*": 0.8, "vi": 0.85, "vi/1": 0.55}}
+    assert threshold_for(thresholds, "BULLYING", "vi/1") == 0.55
+    assert threshold_for(thresholds, "BULLYING", "vi") == 0.85
+    assert threshold_for(thresholds, "BULLYING", "km/1") == 0.8  # no km ones: the label's
+    assert threshold_for({"BULLYING": {"*": 0.8, "en": 0.7}}, "BULLYING", "en/1") == 0.7
+
+
+def test_one_message_thresholds_are_set_on_one_message_inputs_only() -> None:
+    # Toxic comments score around 0.6, harmless ones around 0.2; conversations sit higher
+    # (positives 0.95, banter 0.85) and keep the threshold set for them.
+    rng = np.random.default_rng(1)
+    comments, chats = 200, 120
+    keys = ["vi/1"] * comments + ["vi"] * chats + ["km/1"] * 10
+    n = len(keys)
+    truth = np.zeros((n, len(LABELS)), dtype=np.int64)
+    bullying = LABELS.index("BULLYING")
+    truth[0:comments:2, bullying] = 1
+    truth[comments : comments + chats : 3, bullying] = 1
+    truth[comments + chats :: 2, bullying] = 1
+    risk = np.zeros((n, len(LABELS)))
+    for i in range(n):
+        pos = truth[i, bullying] == 1
+        centre = (0.6 if pos else 0.2) if keys[i].endswith("/1") else (0.95 if pos else 0.85)
+        risk[i, bullying] = centre + rng.normal(0, 0.02)
+    chats_only = [k for k in keys if not k.endswith("/1")]
+    span = slice(comments, comments + chats)
+    thresholds = calibrate_thresholds(truth[span], risk[span], chats_only)
+    before = {label: dict(per) for label, per in thresholds.items()}
+    add_one_message_thresholds(thresholds, truth, risk, keys)
+    one = thresholds["BULLYING"]["vi/1"]
+    assert THRESHOLD_FLOOR <= one < thresholds["BULLYING"]["vi"]
+    mask = np.asarray(keys) == "vi/1"
+    flagged = risk[mask, bullying] >= one
+    assert flagged.sum() > 0.9 * truth[mask, bullying].sum()
+    # Too few Khmer comments for a cut of their own; nothing else moved.
+    assert "km/1" not in thresholds["BULLYING"]
+    thresholds["BULLYING"].pop("vi/1")
+    assert thresholds == before
+
+
+def test_the_engine_reads_one_message_inputs_with_their_own_threshold(
+    tiny_model: TextModel,
+) -> None:
+    # The same line alone crosses a one-message cut of 0.05; in a two-message chat it meets the
+    # conversation threshold of 0.99 and is not flagged.
+    model = _model_with_thresholds(tiny_model, {"GROOMING": {"*": 0.99, "en/1": 0.05}})
+    engine = RiskEngine(Settings(), model)
+    line = {"sender": "A", "text": "are your parents home?"}
+    alone = analyze_conversation([line], engine)
+    in_chat = analyze_conversation([line, {"sender": "B", "text": "ok"}], engine)
+    assert alone["risk"]["GROOMING"] >= 0.05
+    assert "GROOMING" in alone["flagged"]
+    assert "GROOMING" not in in_chat["flagged"]
