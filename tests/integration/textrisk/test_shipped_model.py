@@ -155,8 +155,7 @@ def test_clear_benign_examples_are_not_flagged(shipped: RiskEngine, index: int) 
 
 
 #: Trash talk among friends (insults traded both ways, laughs, a rematch) against a one-sided
-#: attack on a distressed child, written for issue 15 (not from any dataset). Vietnamese trash
-#: talk with "ngu" is still flagged by the shipped model (docs/text-risk.md, "Known limits").
+#: attack on a distressed child, written for issue 15 (not from any dataset).
 BANTER_AND_ATTACK = [
     (
         ["you're so trash at this lol", "says the one who died first 😂",
@@ -168,6 +167,12 @@ BANTER_AND_ATTACK = [
         ["ហាហា ឯងលេងខ្សោយណាស់", "ឯងក៏ noob ដែរ 😂", "game ក្រោយខ្ញុំ carry", "ok GG"],
         ["ឯងល្ងង់ណាស់ គ្មាននរណាចូលចិត្តឯងទេ", "សុំឈប់ទៅ", "ចេញពី group ទៅ ស្អែកចាំមើល",
          "ខ្ញុំខ្លាចណាស់"],
+    ),
+    (
+        ["m ngu vl, thua hoài =))", "t thua tại lag thôi, m gà hơn t",
+         "gg, tối nay đấu lại, thua bao trà sữa", "ok chốt =))"],
+        ["m ngu vl, ko ai muốn chơi với m đâu", "xin đừng nói nữa",
+         "cả lớp ghét m, cút khỏi nhóm đi", "t sợ lắm"],
     ),
 ]  # fmt: skip
 
