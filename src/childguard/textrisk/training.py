@@ -343,6 +343,24 @@ class MessageHeads:
     y: NDArray[np.int64]
 
 
+def fold_of(conv_id: str, folds: int) -> int:
+    """The cross-validation fold of a conversation, from its id alone (a salted hash, unrelated
+    to `is_test_id`): adding files, or reading them in another order, leaves every other
+    conversation in its fold, so a retraining's thresholds move with the data, not with a
+    regrouping of the folds."""
+    digest = hashlib.sha256(f"fold:{conv_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % folds
+
+
+def folds_by_id(
+    conv_ids: list[str], groups: NDArray[np.int64], folds: int
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """(train rows, validation rows) per fold, for rows whose conversation index is ``groups``
+    (into ``conv_ids``): a conversation's rows are all in its `fold_of`."""
+    row_fold = np.asarray([fold_of(conv_ids[g], folds) for g in groups], dtype=np.int64)
+    return [(np.flatnonzero(row_fold != f), np.flatnonzero(row_fold == f)) for f in range(folds)]
+
+
 def fit_message_heads(
     train_convs: list[LabelledConversation],
     n_features: int,
@@ -353,7 +371,6 @@ def fit_message_heads(
     """Fit the message heads and the stage head on ``train_convs`` and cross-validate them
     (grouped by conversation, leak-free for generated chats) for out-of-fold probabilities."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
     texts: list[str] = []
     weights_list: list[float] = []
@@ -381,9 +398,8 @@ def fit_message_heads(
 
     say(f"{folds}-fold cross-validation of the message heads")
     oof = np.zeros((len(texts), n_labels))
-    for fold, (train_idx, val_idx) in enumerate(
-        GroupKFold(n_splits=folds).split(x, y, group_arr), start=1
-    ):
+    conv_ids = [c_.id for c_ in train_convs]
+    for fold, (train_idx, val_idx) in enumerate(folds_by_id(conv_ids, group_arr, folds), start=1):
         say(f"  fold {fold}/{folds}")
         # A generated chat that reuses lines of a validation conversation would leak them into
         # training: leave it out of this fold's training rows.
@@ -438,8 +454,6 @@ def fit_conversation_scorer(
     """Fit the conversation scorers of ``heads.model`` and calibrate its thresholds on
     out-of-fold conversation risk; returns the cross-validated figures (also stored in the
     model's metadata) and the conversations whose out-of-fold decision was wrong."""
-    from sklearn.model_selection import GroupKFold
-
     model, train_convs, oof_p, y = heads.model, heads.train_convs, heads.oof_p, heads.y
     n_labels = len(LABELS)
     say("fitting the conversation scorer")
@@ -454,7 +468,7 @@ def fit_conversation_scorer(
     # reports as ``risk``), and the first prefix over the threshold says how early it warns.
     oof_full = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
     oof_evidence = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
-    conv_folds = list(GroupKFold(n_splits=folds).split(ex.x, ex.y[:, 0], ex.groups))
+    conv_folds = folds_by_id([c_.id for c_ in train_convs], ex.groups, folds)
     for k in range(n_labels):
         yk = ex.y[:, k]
         if yk.min() == yk.max():

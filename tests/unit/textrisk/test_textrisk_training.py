@@ -113,3 +113,24 @@ def test_the_fresh_writers_set_stays_apart_from_the_training_data() -> None:
     trained = {c.id for c in load_data([root / "text"])}
     assert len(fresh) >= 300
     assert not {c.id for c in fresh} & trained
+
+
+def test_a_conversations_fold_depends_on_its_id_alone() -> None:
+    ids = [f"en-h99-{i:03d}" for i in range(300)]
+    groups = np.repeat(np.arange(len(ids)), 3)  # three rows (messages) per conversation
+    folds = training.folds_by_id(ids, groups, 3)
+    # Every row is validated exactly once, and a conversation's rows stay together.
+    validated = np.sort(np.concatenate([val for _, val in folds]))
+    assert np.array_equal(validated, np.arange(groups.size))
+    for train_rows, val_rows in folds:
+        assert not set(groups[train_rows]) & set(groups[val_rows])
+        assert 70 < len(set(groups[val_rows])) < 130  # about a third each
+    # More conversations, in another order: those already there keep their fold.
+    more = ids[::-1] + [f"km-h99-{i:03d}" for i in range(50)]
+    regrouped = training.folds_by_id(more, np.arange(len(more)), 3)
+    fold_in = {more[g]: f for f, (_, val) in enumerate(regrouped) for g in val}
+    first = {ids[g]: f for f, (_, val) in enumerate(folds) for g in set(groups[val])}
+    assert all(fold_in[i] == first[i] for i in ids)
+    # Not the held-out split's hash: the test ids are not all in one fold.
+    test_ids = [i for i in ids if is_test_id(i)]
+    assert len({training.fold_of(i, 3) for i in test_ids}) == 3
