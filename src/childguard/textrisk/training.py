@@ -357,7 +357,8 @@ def folds_by_id(
 ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
     """(train rows, validation rows) per fold, for rows whose conversation index is ``groups``
     (into ``conv_ids``): a conversation's rows are all in its `fold_of`."""
-    row_fold = np.asarray([fold_of(conv_ids[g], folds) for g in groups], dtype=np.int64)
+    conv_fold = np.asarray([fold_of(conv_id, folds) for conv_id in conv_ids], dtype=np.int64)
+    row_fold = conv_fold[groups]
     return [(np.flatnonzero(row_fold != f), np.flatnonzero(row_fold == f)) for f in range(folds)]
 
 
