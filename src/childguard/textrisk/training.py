@@ -930,16 +930,9 @@ def _best_f1_threshold(
     (1 when not given), halfway to the next lower score so that it does not sit on one
     example."""
     w = np.ones(y.shape[0]) if weight is None else weight
-    order = np.argsort(-score, kind="stable")
-    s_sorted, y_sorted, w_sorted = score[order], y[order], w[order]
-    tp = np.cumsum(y_sorted * w_sorted)
-    fp = np.cumsum((1 - y_sorted) * w_sorted)
-    pos = max(float(np.sum(w[y == 1])), 1e-9)
-    f1 = 2 * tp / (tp + fp + pos)
-    # Only cut between distinct scores.
-    last_of_run = np.append(s_sorted[1:] != s_sorted[:-1], True)
-    f1 = np.where(last_of_run, f1, -1.0)
-    return _halfway_below(s_sorted, int(np.argmax(f1)))
+    cuts = np.unique(score)[::-1]
+    positives = max(float(np.sum(w[y == 1])), 1e-9)
+    return _halfway_below(cuts, int(np.argmax(_f1_at_cuts(y, score, w, cuts, positives))))
 
 
 def calibrate_thresholds(
@@ -1001,9 +994,10 @@ def add_one_message_thresholds(
     public comment rows are most of them); none under ``THRESHOLD_FLOOR``. Languages without
     enough keep their conversation threshold."""
     key_arr = np.asarray(keys)
+    one_message_keys = sorted({key for key in keys if key.endswith(ONE_MESSAGE)})
     for k, label in enumerate(LABELS):
         y = truth[:, k]
-        for key in sorted({key for key in keys if key.endswith(ONE_MESSAGE)}):
+        for key in one_message_keys:
             mask = key_arr == key
             pos = int(y[mask].sum())
             if min(pos, int(mask.sum()) - pos) < MIN_ONE_MESSAGE_EXAMPLES:
