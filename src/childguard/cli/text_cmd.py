@@ -162,6 +162,14 @@ def train(
         min=1e-4,
         help="Inverse regularisation of the message heads (larger fits closer).",
     ),
+    repeats: int = typer.Option(
+        3,
+        "--repeats",
+        min=1,
+        max=10,
+        help="Times the cross-validation that calibrates the thresholds runs, each with other "
+        "folds; each threshold is the median of the repeats'.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
     mistakes_out: Path | None = typer.Option(
         None,
@@ -184,7 +192,7 @@ def train(
         raise InvalidInput(f"--mistakes: folder {mistakes_out.parent} does not exist")
     progress("reading the training data")
     conversations = load_data(data)
-    result = run_training(conversations, folds=folds, c=c, log=progress)
+    result = run_training(conversations, folds=folds, c=c, log=progress, repeats=repeats)
     path = result.model.save(out)
     if mistakes_out is not None:
         _write_mistakes(mistakes_out, result.cv_mistakes)

@@ -61,6 +61,12 @@ SHARED_CAP = 3000
 #: Inverse L2 strength of the message heads, chosen by 5-fold cross-validation on the training
 #: split among 1, 4, 16 and 64 (best conversation-level F1 for every label at 64).
 DEFAULT_C = 64.0
+#: How many times the cross-validation that calibrates the thresholds runs, each time with the
+#: conversations dealt into other folds. One dealing is one draw: three trainings on the same
+#: data with three dealings moved single thresholds by up to 0.2 (Vietnamese sextortion 0.59 to
+#: 0.88, code-mixed grooming 0.57 to 0.77), because F1 is flat around its best cut; the median
+#: of the repeats' thresholds moves less. Each repeat costs about a minute of training.
+THRESHOLD_REPEATS = 3
 
 
 @dataclass
@@ -320,13 +326,19 @@ def train(
     c: float = DEFAULT_C,
     window: int = 200,
     log: Callable[[str], None] | None = None,
+    repeats: int = THRESHOLD_REPEATS,
 ) -> TrainingResult:
-    """Train every head on the training split of ``data``; the test split is left untouched."""
+    """Train every head on the training split of ``data``; the test split is left untouched.
+    The cross-validation that calibrates the thresholds runs ``repeats`` times, each time with
+    the conversations dealt into other folds (`fold_of`), and each threshold is the median of
+    the repeats' (`median_thresholds`)."""
     say: Callable[[str], None] = log or (lambda _msg: None)
     train_convs = [c_ for c_ in data if not c_.test]
     if len(train_convs) < folds * 2:
         raise InvalidInput(f"too little training data: {len(train_convs)} conversations")
-    heads = fit_message_heads(train_convs, n_features, folds, c, say)
+    if repeats < 1:
+        raise InvalidInput(f"repeats must be at least 1, not {repeats}")
+    heads = fit_message_heads(train_convs, n_features, folds, c, say, repeats)
     report, mistakes = fit_conversation_scorer(heads, folds, window, say)
     report["test_conversations"] = sum(1 for c_ in data if c_.test)
     return TrainingResult(heads.model, report, mistakes)
@@ -341,23 +353,28 @@ class MessageHeads:
     train_convs: list[LabelledConversation]
     oof_p: NDArray[np.float64]
     y: NDArray[np.int64]
+    #: Out-of-fold probabilities of the further repeats of the cross-validation (repeat 1, 2...).
+    repeated_oof_p: list[NDArray[np.float64]] = field(default_factory=list)
 
 
-def fold_of(conv_id: str, folds: int) -> int:
-    """The cross-validation fold of a conversation, from its id alone (a salted hash, unrelated
-    to `is_test_id`): adding files, or reading them in another order, leaves every other
-    conversation in its fold, so a retraining's thresholds move with the data, not with a
-    regrouping of the folds."""
-    digest = hashlib.sha256(f"fold:{conv_id}".encode()).digest()
+def fold_of(conv_id: str, folds: int, repeat: int = 0) -> int:
+    """The cross-validation fold of a conversation in a repeat of the cross-validation, from its
+    id alone (a salted hash, unrelated to `is_test_id`, with a salt of its own per repeat):
+    adding files, or reading them in another order, leaves every other conversation in its
+    fold, so a retraining's thresholds move with the data, not with a regrouping of the folds."""
+    salt = "fold" if repeat == 0 else f"fold{repeat}"
+    digest = hashlib.sha256(f"{salt}:{conv_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % folds
 
 
 def folds_by_id(
-    conv_ids: list[str], groups: NDArray[np.int64], folds: int
+    conv_ids: list[str], groups: NDArray[np.int64], folds: int, repeat: int = 0
 ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
     """(train rows, validation rows) per fold, for rows whose conversation index is ``groups``
-    (into ``conv_ids``): a conversation's rows are all in its `fold_of`."""
-    conv_fold = np.asarray([fold_of(conv_id, folds) for conv_id in conv_ids], dtype=np.int64)
+    (into ``conv_ids``): a conversation's rows are all in its `fold_of` (of that ``repeat``)."""
+    conv_fold = np.asarray(
+        [fold_of(conv_id, folds, repeat) for conv_id in conv_ids], dtype=np.int64
+    )
     row_fold = conv_fold[groups]
     return [(np.flatnonzero(row_fold != f), np.flatnonzero(row_fold == f)) for f in range(folds)]
 
@@ -368,9 +385,11 @@ def fit_message_heads(
     folds: int,
     c: float,
     say: Callable[[str], None],
+    repeats: int = 1,
 ) -> MessageHeads:
     """Fit the message heads and the stage head on ``train_convs`` and cross-validate them
-    (grouped by conversation, leak-free for generated chats) for out-of-fold probabilities."""
+    (grouped by conversation, leak-free for generated chats) for out-of-fold probabilities,
+    ``repeats`` times with other folds (the first repeat's also set the Platt scaling)."""
     from sklearn.linear_model import LogisticRegression
 
     texts: list[str] = []
@@ -397,21 +416,16 @@ def fit_message_heads(
     msg_weight = np.asarray(weights_list)
     n_labels = len(LABELS)
 
-    say(f"{folds}-fold cross-validation of the message heads")
-    oof = np.zeros((len(texts), n_labels))
-    conv_ids = [c_.id for c_ in train_convs]
-    for fold, (train_idx, val_idx) in enumerate(folds_by_id(conv_ids, group_arr, folds), start=1):
-        say(f"  fold {fold}/{folds}")
-        # A generated chat that reuses lines of a validation conversation would leak them into
-        # training: leave it out of this fold's training rows.
-        val_ids = {train_convs[g].id for g in np.unique(group_arr[val_idx])}
-        leaks = np.asarray([bool(val_ids.intersection(c_.sources)) for c_ in train_convs])
-        train_idx = train_idx[~leaks[group_arr[train_idx]]]
-        for k in range(n_labels):
-            w, b = _label_head(x[train_idx], y[train_idx, k], c, msg_weight[train_idx])
-            oof[val_idx, k] = x[val_idx] @ w + b
-    platt = np.array([_platt(oof[:, k], y[:, k]) for k in range(n_labels)])
-    oof_p = 1.0 / (1.0 + np.exp(-(platt[:, 0] * oof + platt[:, 1])))
+    oof_repeats: list[NDArray[np.float64]] = []
+    platt = np.zeros((n_labels, 2))
+    for repeat in range(repeats):
+        say(f"{folds}-fold cross-validation of the message heads"
+            + (f" (repeat {repeat + 1}/{repeats})" if repeats > 1 else ""))  # fmt: skip
+        oof = _message_oof(x, y, group_arr, msg_weight, train_convs, folds, c, repeat, say)
+        platt_r = np.array([_platt(oof[:, k], y[:, k]) for k in range(n_labels)])
+        if repeat == 0:
+            platt = platt_r
+        oof_repeats.append(1.0 / (1.0 + np.exp(-(platt_r[:, 0] * oof + platt_r[:, 1]))))
 
     say("fitting the final message heads")
     weights = np.zeros((n_features, n_labels), dtype=np.float32)
@@ -446,7 +460,37 @@ def fit_message_heads(
         conversation_bias=np.zeros(n_labels),
         name="textrisk",
     )
-    return MessageHeads(model, train_convs, oof_p, y)
+    return MessageHeads(model, train_convs, oof_repeats[0], y, oof_repeats[1:])
+
+
+def _message_oof(
+    x: Any,
+    y: NDArray[np.int64],
+    group_arr: NDArray[np.int64],
+    msg_weight: NDArray[np.float64],
+    train_convs: list[LabelledConversation],
+    folds: int,
+    c: float,
+    repeat: int,
+    say: Callable[[str], None],
+) -> NDArray[np.float64]:
+    """Out-of-fold decision values of the message heads (rows of ``x``), with the folds of
+    ``repeat``."""
+    oof = np.zeros(y.shape)
+    conv_ids = [c_.id for c_ in train_convs]
+    for fold, (train_idx, val_idx) in enumerate(
+        folds_by_id(conv_ids, group_arr, folds, repeat), start=1
+    ):
+        say(f"  fold {fold}/{folds}")
+        # A generated chat that reuses lines of a validation conversation would leak them into
+        # training: leave it out of this fold's training rows.
+        val_ids = {train_convs[g].id for g in np.unique(group_arr[val_idx])}
+        leaks = np.asarray([bool(val_ids.intersection(c_.sources)) for c_ in train_convs])
+        train_idx = train_idx[~leaks[group_arr[train_idx]]]
+        for k in range(y.shape[1]):
+            w, b = _label_head(x[train_idx], y[train_idx, k], c, msg_weight[train_idx])
+            oof[val_idx, k] = x[val_idx] @ w + b
+    return oof
 
 
 def fit_conversation_scorer(
@@ -464,12 +508,6 @@ def fit_conversation_scorer(
     ew = np.zeros((n_labels, N_FEATURES))
     eb = np.full(n_labels, -30.0)
     row_weight = np.asarray([_scorer_weight(train_convs[g].source) for g in ex.groups])
-    # Out-of-fold prefix probabilities of both scorers, from scorers that did not see the
-    # conversation: the conversation risk is their highest over its prefixes (what the engine
-    # reports as ``risk``), and the first prefix over the threshold says how early it warns.
-    oof_full = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
-    oof_evidence = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
-    conv_folds = folds_by_id([c_.id for c_ in train_convs], ex.groups, folds)
     for k in range(n_labels):
         yk = ex.y[:, k]
         if yk.min() == yk.max():
@@ -481,26 +519,8 @@ def fit_conversation_scorer(
         seen = ex.x[:, k, RECOGNIZER_SCORE] > 0
         if yk[seen].min(initial=1) != yk[seen].max(initial=0):
             ew[k], eb[k] = _scorer(ex.x[seen, k, :], yk[seen], row_weight[seen], EVIDENCE_FEATURES)
-        for tr, va in conv_folds:
-            if yk[tr].min() == yk[tr].max():
-                continue
-            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], FULL_FEATURES)
-            tr_seen = tr[ex.x[tr, k, RECOGNIZER_SCORE] > 0]
-            vw, vb = np.zeros(N_FEATURES), -30.0
-            if yk[tr_seen].min(initial=1) != yk[tr_seen].max(initial=0):
-                vw, vb = _scorer(
-                    ex.x[tr_seen, k, :], yk[tr_seen], row_weight[tr_seen], EVIDENCE_FEATURES
-                )
-            for g in np.unique(ex.groups[va]):
-                oof_full[g][:, k] = _sigmoid(ex.prefixes[g][:, k, :] @ fw + fb)
-                column = ex.prefixes[g][:, [k], :]
-                oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
-
-    # The engine withdraws a grooming warning from a long chat with no sign of a minor: so do the
-    # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
-    for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
-        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign)
-        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign)
+    conv_ids = [c_.id for c_ in train_convs]
+    oof_full, oof_evidence = _scorer_oof(ex, folds_by_id(conv_ids, ex.groups, folds), row_weight)
     truth = np.asarray([[1 if lab in c_.labels else 0 for lab in LABELS] for c_ in train_convs])
     real = np.asarray([c_.source in CALIBRATION_WEIGHTS for c_ in train_convs])
     if real.sum() < folds * 2:
@@ -559,29 +579,30 @@ def fit_conversation_scorer(
         np.maximum(full_g, evidence_g * np.asarray(use_evidence))
         for full_g, evidence_g in zip(oof_full, oof_evidence, strict=True)
     ]
-    # Grooming's thresholds also weigh how early the warning comes: per grooming conversation,
-    # its highest out-of-fold prefix risk up to ``EARLY_MESSAGES`` after the first risky one.
-    early_risk = None
-    if EARLY_CALIBRATION_WEIGHT > 0:
-        k_g = LABELS.index("GROOMING")
-        by_early = conv_risk[:, k_g].copy()
-        for g, conv in enumerate(train_convs):
-            if "GROOMING" in conv.labels and conv.first_risky is not None:
-                opening = prefix_risk[g][: conv.first_risky + EARLY_MESSAGES + 1, k_g]
-                by_early[g] = float(opening.max())
-        early_risk = {k_g: by_early[real]}
-    thresholds = calibrate_thresholds(
-        truth[real],
-        conv_risk[real],
-        [k for k, r in zip(ex.language_keys, real, strict=True) if r],
-        calibration_weight,
-        early_risk,
-    )
     keys = [
         threshold_key(key, len(c_.messages))
         for key, c_ in zip(ex.language_keys, train_convs, strict=True)
     ]
-    add_one_message_thresholds(thresholds, truth, conv_risk, keys)
+    calibration = _Calibration(train_convs, truth, real, calibration_weight)
+    repeated = [calibration.thresholds(conv_risk, prefix_risk, ex.language_keys, keys)]
+    for repeat, oof_p_r in enumerate(heads.repeated_oof_p, start=1):
+        say(f"thresholds of repeat {repeat + 1}/{len(heads.repeated_oof_p) + 1}")
+        ex_r = _conversation_examples(model, train_convs, oof_p_r, window)
+        full_r, evidence_r = _scorer_oof(
+            ex_r, folds_by_id(conv_ids, ex_r.groups, folds, repeat), row_weight
+        )
+        risk_r = np.stack(
+            [_conversation_risk(full_r, evidence_r, k, use_evidence[k]) for k in range(n_labels)],
+            axis=1,
+        )
+        prefix_r = [
+            np.maximum(full_g, evidence_g * np.asarray(use_evidence))
+            for full_g, evidence_g in zip(full_r, evidence_r, strict=True)
+        ]
+        repeated.append(calibration.thresholds(risk_r, prefix_r, ex_r.language_keys, keys))
+    if len(repeated) > 1:
+        say("thresholds of each repeat: " + json.dumps(repeated))
+    thresholds = median_thresholds(repeated)
     say("thresholds per label and language: " + json.dumps(thresholds))
     flagged = np.zeros_like(conv_risk, dtype=bool)
     for g, key in enumerate(keys):
@@ -645,6 +666,99 @@ def fit_conversation_scorer(
         if bool(truth[g, k]) != bool(flagged[g, k])
     ]
     return report, mistakes
+
+
+def _scorer_oof(
+    ex: ScorerExamples,
+    conv_folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+    row_weight: NDArray[np.float64],
+) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+    """Out-of-fold prefix probabilities of the full and the evidence scorer, per conversation
+    (messages, labels), from scorers fitted on the other folds' rows of ``ex``: the conversation
+    risk is their highest over its prefixes (what the engine reports as ``risk``), and the first
+    prefix over the threshold says how early it warns."""
+    n_labels = len(LABELS)
+    oof_full = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
+    oof_evidence = [np.zeros((p.shape[0], n_labels)) for p in ex.prefixes]
+    for k in range(n_labels):
+        yk = ex.y[:, k]
+        if yk.min() == yk.max():
+            continue
+        for tr, va in conv_folds:
+            if yk[tr].min() == yk[tr].max():
+                continue
+            fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], FULL_FEATURES)
+            tr_seen = tr[ex.x[tr, k, RECOGNIZER_SCORE] > 0]
+            vw, vb = np.zeros(N_FEATURES), -30.0
+            if yk[tr_seen].min(initial=1) != yk[tr_seen].max(initial=0):
+                vw, vb = _scorer(
+                    ex.x[tr_seen, k, :], yk[tr_seen], row_weight[tr_seen], EVIDENCE_FEATURES
+                )
+            for g in np.unique(ex.groups[va]):
+                oof_full[g][:, k] = _sigmoid(ex.prefixes[g][:, k, :] @ fw + fb)
+                column = ex.prefixes[g][:, [k], :]
+                oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
+    # The engine withdraws a grooming warning from a long chat with no sign of a minor: so do the
+    # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
+    for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
+        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign)
+        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign)
+    return oof_full, oof_evidence
+
+
+@dataclass
+class _Calibration:
+    """What the thresholds are calibrated on besides the risks: the training conversations, their
+    labels, which of them calibrate (``real``) and with what weight."""
+
+    convs: list[LabelledConversation]
+    truth: NDArray[np.int64]
+    real: NDArray[np.bool_]
+    weight: NDArray[np.float64]
+
+    def thresholds(
+        self,
+        conv_risk: NDArray[np.float64],
+        prefix_risk: list[NDArray[np.float64]],
+        language_keys: list[str],
+        keys: list[str],
+    ) -> dict[str, dict[str, float]]:
+        """Per label and language key, the thresholds calibrated on one repeat's out-of-fold
+        conversation risks (`calibrate_thresholds`), and those of one-message inputs
+        (`add_one_message_thresholds`)."""
+        # Grooming's thresholds also weigh how early the warning comes: per grooming
+        # conversation, its highest out-of-fold prefix risk up to ``EARLY_MESSAGES`` after the
+        # first risky one.
+        early_risk = None
+        if EARLY_CALIBRATION_WEIGHT > 0:
+            k_g = LABELS.index("GROOMING")
+            by_early = conv_risk[:, k_g].copy()
+            for g, conv in enumerate(self.convs):
+                if "GROOMING" in conv.labels and conv.first_risky is not None:
+                    opening = prefix_risk[g][: conv.first_risky + EARLY_MESSAGES + 1, k_g]
+                    by_early[g] = float(opening.max())
+            early_risk = {k_g: by_early[self.real]}
+        thresholds = calibrate_thresholds(
+            self.truth[self.real],
+            conv_risk[self.real],
+            [k for k, r in zip(language_keys, self.real, strict=True) if r],
+            self.weight,
+            early_risk,
+        )
+        add_one_message_thresholds(thresholds, self.truth, conv_risk, keys)
+        return thresholds
+
+
+def median_thresholds(repeated: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per label and threshold key, the median of the thresholds of ``repeated`` calibrations
+    (keys that only some repeats have keep the median of those)."""
+    out: dict[str, dict[str, float]] = {}
+    for thresholds in repeated:
+        for label, per_key in thresholds.items():
+            for key in per_key:
+                values = [t[label][key] for t in repeated if key in t.get(label, {})]
+                out.setdefault(label, {})[key] = round(float(np.median(values)), 4)
+    return out
 
 
 #: The evidence scorer is kept for a label only where it raises the cross-validated mean cell

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from childguard.cli.main import app
-from childguard.textrisk.training import is_test_id
+from childguard.textrisk.training import is_test_id, median_thresholds
 
 runner = CliRunner()
 
@@ -87,6 +87,16 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
     assert set(report["evidence_scorer_labels"]) <= {"GROOMING", "SEXTORTION", "BULLYING",
                                                      "CSAM_TRADE"}  # fmt: skip
     assert model.is_file() and model.with_suffix(".json").is_file()
+    # The thresholds' cross-validation ran three times (the default), each with other folds, and
+    # each stored threshold is the median of the three repeats'.
+    assert "(repeat 3/3)" in trained.stderr
+    logged = next(
+        line for line in trained.stderr.splitlines() if "thresholds of each repeat" in line
+    )
+    repeated = json.loads(logged.split(": ", 1)[1])
+    assert len(repeated) == 3
+    stored = json.loads(model.with_suffix(".json").read_text("utf-8"))["thresholds"]
+    assert stored == median_thresholds(repeated)
 
     evaluated = runner.invoke(app, ["text", "eval", str(data), "--model", str(model), "--json"])
     assert evaluated.exit_code == 0, evaluated.output
@@ -118,6 +128,18 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
                              input=line + "\n")  # fmt: skip
     assert analysed.exit_code == 0, analysed.output
     assert json.loads(analysed.stdout)["id"] == "x"
+
+
+@pytest.mark.slow
+def test_one_repeat_of_the_threshold_cross_validation(tmp_path: Path) -> None:
+    data = write_dataset(tmp_path)
+    trained = runner.invoke(app, ["text", "train", str(data), "--out", str(tmp_path / "m.npz"),
+                                  "--folds", "2", "--repeats", "1", "--json"])  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert "repeat" not in trained.stderr and "fold 2/2" in trained.stderr
+    refused = runner.invoke(app, ["text", "train", str(data), "--out", str(tmp_path / "n.npz"),
+                                  "--repeats", "0"])  # fmt: skip
+    assert refused.exit_code != 0 and "--repeats" in refused.output
 
 
 def test_analyze_jsonl_with_invalid_utf8_and_a_bad_line() -> None:

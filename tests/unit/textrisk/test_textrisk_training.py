@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -134,3 +135,32 @@ def test_a_conversations_fold_depends_on_its_id_alone() -> None:
     # Not the held-out split's hash: the test ids are not all in one fold.
     test_ids = [i for i in ids if is_test_id(i)]
     assert len({training.fold_of(i, 3) for i in test_ids}) == 3
+
+
+def test_each_repeat_deals_the_folds_anew_and_the_first_keeps_the_old_dealing() -> None:
+    ids = [f"vi-h99-{i:03d}" for i in range(300)]
+    dealt = {r: [training.fold_of(i, 3, r) for i in ids] for r in range(3)}
+    # Repeat 0 is the dealing models were trained with before repeats existed.
+    old = [
+        int.from_bytes(hashlib.sha256(f"fold:{i}".encode()).digest()[:4], "big") % 3 for i in ids
+    ]
+    assert dealt[0] == old
+    for r in (1, 2):
+        assert all(0 <= f < 3 for f in dealt[r])
+        same = sum(a == b for a, b in zip(dealt[0], dealt[r], strict=True))
+        assert 60 < same < 140  # about a third by chance, not the same dealing
+    assert dealt[1] != dealt[2]
+
+
+def test_thresholds_of_repeats_combine_by_their_median() -> None:
+    repeated = [
+        {"GROOMING": {"*": 0.6, "km": 0.9}, "BULLYING": {"*": 0.7}},
+        {"GROOMING": {"*": 0.5, "km": 0.7}, "BULLYING": {"*": 0.8, "en/1": 0.55}},
+        {"GROOMING": {"*": 0.9, "km": 0.5}, "BULLYING": {"*": 0.75}},
+    ]
+    combined = training.median_thresholds(repeated)
+    assert combined == {
+        "GROOMING": {"*": 0.6, "km": 0.7},
+        "BULLYING": {"*": 0.75, "en/1": 0.55},  # a key only one repeat has keeps its value
+    }
+    assert training.median_thresholds(repeated[:1]) == repeated[0]
