@@ -34,8 +34,8 @@ recognizers of each language find the same stages in a literal translation, so t
 scorer gives a translated chat the same score in every language; a prefix's probability is the
 higher of the two, so a language whose message model is weaker (Khmer, with less training text)
 still gets the score its recognizer evidence earns. The evidence scorer is silent (0) until a
-recognizer has found evidence of its label, and training keeps it only for the labels where it
-helps on cross-validation (a label without it has a bias of -30).
+recognizer has found evidence of its label; training fits it for every label with recognizer
+evidence in both classes (a label without it has a bias of -30, so it never wins).
 
 Thresholds: a model carries one per label and per conversation language (``language_key``),
 calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.

@@ -506,7 +506,7 @@ def fit_conversation_scorer(
     cw = np.zeros((n_labels, N_FEATURES))
     cb = np.zeros(n_labels)
     ew = np.zeros((n_labels, N_FEATURES))
-    eb = np.full(n_labels, -30.0)
+    eb = np.full(n_labels, NO_EVIDENCE_SCORER_BIAS)
     row_weight = np.asarray([_scorer_weight(train_convs[g].source) for g in ex.groups])
     for k in range(n_labels):
         yk = ex.y[:, k]
@@ -530,19 +530,26 @@ def fit_conversation_scorer(
     )[real]
     own = np.asarray([c_.source == "datasets" for c_ in train_convs])
     cells = np.asarray([cell_of(c_.lang) for c_ in train_convs])
-    # The evidence scorer is chosen on the hand-written conversations and the generated ones
-    # (weighted as in the fits): the generated hard negatives (teasing, gaming trash talk,
-    # family and sales chats in every language mix) are where its false alarms show; the
-    # hand-written cells hold a few dozen such chats.
+    # The evidence scorer's cross-validated gain is measured on the hand-written conversations and
+    # the generated ones (weighted as in the fits): the generated hard negatives (teasing, gaming
+    # trash talk, family and sales chats in every language mix) are where its false alarms show;
+    # the hand-written cells hold a few dozen such chats.
     gen = np.asarray([c_.source == "synthetic" for c_ in train_convs])
     chooses = own | gen
     choice_weight = np.asarray([_scorer_weight(c_.source) for c_ in train_convs])
-    # The evidence scorer is kept for a label only where it helps on cross-validation: where
-    # the message model is weak it earns a translated chat its recognizer evidence; where the
-    # message model is strong (bullying: banter reads like insults) it only adds false alarms.
-    use_evidence = [True] * n_labels
+    # The evidence scorer is kept for the labels of ``EVIDENCE_SCORER_LABELS`` it could be fitted
+    # for. Its cross-validated gain or cost on the training split is measured and reported, not
+    # acted on: in-distribution cross-validation preferred leaving it out, while on other writers'
+    # chats it raised the mean cell F1 and kept translated chats' scores alike (the message model
+    # reads the training writers' words; the recognizers carry over to other people's and to
+    # other languages). See docs/text-risk.md, "What moved each figure".
+    use_evidence = [
+        LABELS[k] in EVIDENCE_SCORER_LABELS and bool(eb[k] > NO_EVIDENCE_SCORER_BIAS)
+        for k in range(n_labels)
+    ]
+    evidence_cv: dict[str, dict[str, float]] = {}
     for k in range(n_labels):
-        if truth[:, k].min() == truth[:, k].max():
+        if eb[k] <= NO_EVIDENCE_SCORER_BIAS or truth[:, k].min() == truth[:, k].max():
             continue
         figures = {}
         for choice in (True, False):
@@ -560,12 +567,16 @@ def fit_conversation_scorer(
             figures[choice] = _mean_cell_f1(
                 truth[chooses, k], decided[chooses], cells[chooses], choice_weight[chooses]
             )
-        use_evidence[k] = keeps_evidence_scorer(figures[True], figures[False])
+        evidence_cv[LABELS[k]] = {
+            "with": round(figures[True], 4),
+            "without": round(figures[False], 4),
+        }
         say(f"  {LABELS[k]}: evidence scorer {'kept' if use_evidence[k] else 'left out'} "
             f"(cross-validated mean cell F1, hand-written and generated, {figures[True]:.3f} "
             f"with, {figures[False]:.3f} without)")  # fmt: skip
+    for k in range(n_labels):
         if not use_evidence[k]:
-            ew[k], eb[k] = 0.0, -30.0
+            ew[k], eb[k] = 0.0, NO_EVIDENCE_SCORER_BIAS
     model.conversation_weights = cw
     model.conversation_bias = cb
     model.evidence_weights = ew
@@ -649,6 +660,7 @@ def fit_conversation_scorer(
         },
         "cv_early_warning_rate_datasets": early,
         "evidence_scorer_labels": [lab for lab, u in zip(LABELS, use_evidence, strict=True) if u],
+        "cv_evidence_scorer": evidence_cv,
     }
     model.metadata = {"training": report, "thresholds": thresholds}
     mistakes = [
@@ -689,7 +701,7 @@ def _scorer_oof(
                 continue
             fw, fb = _scorer(ex.x[tr, k, :], yk[tr], row_weight[tr], FULL_FEATURES)
             tr_seen = tr[ex.x[tr, k, RECOGNIZER_SCORE] > 0]
-            vw, vb = np.zeros(N_FEATURES), -30.0
+            vw, vb = np.zeros(N_FEATURES), NO_EVIDENCE_SCORER_BIAS
             if yk[tr_seen].min(initial=1) != yk[tr_seen].max(initial=0):
                 vw, vb = _scorer(
                     ex.x[tr_seen, k, :], yk[tr_seen], row_weight[tr_seen], EVIDENCE_FEATURES
@@ -761,11 +773,14 @@ def median_thresholds(repeated: list[dict[str, dict[str, float]]]) -> dict[str, 
     return out
 
 
-#: The evidence scorer is kept for a label only where it raises the cross-validated mean cell
-#: F1 by at least this much: on smaller differences (a conversation or two) the choice flipped
-#: from one label to another between retrainings on nearly the same data, and each flip moved
-#: that label's thresholds and held-out figures by more than the difference it was chosen on.
-EVIDENCE_SCORER_MARGIN = 0.005
+#: Labels that keep the evidence scorer (recognizers and participants only). Not bullying: an
+#: insult is a word a recognizer reads the same in friends' banter as in an attack, and there the
+#: evidence scorer flagged banter the full scorer (message model and banter features) let pass;
+#: bullying's message model is the strongest, so it needs the recognizers' help least.
+EVIDENCE_SCORER_LABELS: tuple[str, ...] = ("GROOMING", "SEXTORTION", "CSAM_TRADE")
+#: Bias of a label's evidence scorer where none could be fitted (no training prefix with
+#: recognizer evidence of both classes): its probability is then nil and the full scorer decides.
+NO_EVIDENCE_SCORER_BIAS = -30.0
 #: Sources whose conversations calibrate the thresholds, with their weight in the F1: the
 #: conversations people wrote, and the generated ones at 0.2 (they hold the hard negatives,
 #: teasing and gaming talk in every language mix, where thresholds set on a few dozen hand-written
@@ -789,12 +804,6 @@ EARLY_POSITIVES: tuple[int, ...] = (1, 2)
 #: otherwise decide how a whole conversation's evidence adds up (offensive tweets are full of
 #: "lol" and would teach that laughs mean bullying). They still train the message heads.
 PUBLIC_SCORER_WEIGHT = 0.0
-
-
-def keeps_evidence_scorer(with_it: float, without_it: float) -> bool:
-    """Whether a label keeps the evidence scorer, given the cross-validated mean cell F1 with
-    and without it: only a gain of at least ``EVIDENCE_SCORER_MARGIN`` keeps it."""
-    return with_it >= without_it + EVIDENCE_SCORER_MARGIN
 
 
 def _scorer_weight(source: str) -> float:

@@ -96,16 +96,6 @@ def test_the_evidence_scorer_choice_counts_each_conversation_with_its_weight() -
     assert _mean_cell_f1(truth, decided, cells, weights) == 1.0
 
 
-def test_the_evidence_scorer_is_kept_only_on_a_clear_gain() -> None:
-    """A tie or a gain of a conversation or two leaves the second scorer out: the choice flipped
-    between labels on such differences."""
-    assert not training.keeps_evidence_scorer(0.822, 0.821)
-    assert not training.keeps_evidence_scorer(0.900, 0.900)
-    assert not training.keeps_evidence_scorer(0.900, 0.908)
-    assert training.keeps_evidence_scorer(0.906, 0.900)
-    assert training.keeps_evidence_scorer(0.93, 0.90)
-
-
 def test_the_fresh_writers_set_stays_apart_from_the_training_data() -> None:
     """datasets/text-fresh measures how the model carries over to other people's writing: none
     of its conversations may also sit in datasets/text, which the shipped model is trained on."""
