@@ -581,15 +581,7 @@ def fit_conversation_scorer(
     model.conversation_bias = cb
     model.evidence_weights = ew
     model.evidence_bias = eb
-    conv_risk = np.stack(
-        [_conversation_risk(oof_full, oof_evidence, k, use_evidence[k]) for k in range(n_labels)],
-        axis=1,
-    )
-    # Out-of-fold risk per prefix, as the engine combines the two scorers.
-    prefix_risk = [
-        np.maximum(full_g, evidence_g * np.asarray(use_evidence))
-        for full_g, evidence_g in zip(oof_full, oof_evidence, strict=True)
-    ]
+    conv_risk, prefix_risk = _combined_risk(oof_full, oof_evidence, use_evidence)
     keys = [
         threshold_key(key, len(c_.messages))
         for key, c_ in zip(ex.language_keys, train_convs, strict=True)
@@ -602,14 +594,7 @@ def fit_conversation_scorer(
         full_r, evidence_r = _scorer_oof(
             ex_r, folds_by_id(conv_ids, ex_r.groups, folds, repeat), row_weight
         )
-        risk_r = np.stack(
-            [_conversation_risk(full_r, evidence_r, k, use_evidence[k]) for k in range(n_labels)],
-            axis=1,
-        )
-        prefix_r = [
-            np.maximum(full_g, evidence_g * np.asarray(use_evidence))
-            for full_g, evidence_g in zip(full_r, evidence_r, strict=True)
-        ]
+        risk_r, prefix_r = _combined_risk(full_r, evidence_r, use_evidence)
         repeated.append(calibration.thresholds(risk_r, prefix_r, ex_r.language_keys, keys))
     if len(repeated) > 1:
         say("thresholds of each repeat: " + json.dumps(repeated))
@@ -831,6 +816,24 @@ def _conversation_risk(
         [float((np.maximum(f[:, k], e[:, k]) if both else f[:, k]).max()) for f, e in
          zip(full, evidence, strict=True)]
     )  # fmt: skip
+
+
+def _combined_risk(
+    full: list[NDArray[np.float64]],
+    evidence: list[NDArray[np.float64]],
+    use_evidence: list[bool],
+) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
+    """Out-of-fold risk as the engine combines the two scorers: per conversation and label (the
+    highest over its prefixes), and per prefix (the evidence scorer only for the labels that
+    keep it)."""
+    conv_risk = np.stack(
+        [_conversation_risk(full, evidence, k, use) for k, use in enumerate(use_evidence)], axis=1
+    )
+    prefix_risk = [
+        np.maximum(full_g, evidence_g * np.asarray(use_evidence))
+        for full_g, evidence_g in zip(full, evidence, strict=True)
+    ]
+    return conv_risk, prefix_risk
 
 
 def _mean_cell_f1(
