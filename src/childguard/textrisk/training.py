@@ -535,8 +535,8 @@ def fit_conversation_scorer(
     # trash talk, family and sales chats in every language mix) are where its false alarms show;
     # the hand-written cells hold a few dozen such chats.
     gen = np.asarray([c_.source == "synthetic" for c_ in train_convs])
-    chooses = own | gen
-    choice_weight = np.asarray([_scorer_weight(c_.source) for c_ in train_convs])
+    measured = own | gen
+    measure_weight = np.asarray([_scorer_weight(c_.source) for c_ in train_convs])
     # The evidence scorer is kept for the labels of ``EVIDENCE_SCORER_LABELS`` it could be fitted
     # for. Its cross-validated gain or cost on the training split is measured and reported, not
     # acted on: in-distribution cross-validation preferred leaving it out, while on other writers'
@@ -565,7 +565,7 @@ def fit_conversation_scorer(
                  for g, key in enumerate(ex.language_keys)]
             )  # fmt: skip
             figures[choice] = _mean_cell_f1(
-                truth[chooses, k], decided[chooses], cells[chooses], choice_weight[chooses]
+                truth[measured, k], decided[measured], cells[measured], measure_weight[measured]
             )
         evidence_cv[LABELS[k]] = {
             "with": round(figures[True], 4),
