@@ -25,6 +25,7 @@ from childguard.textrisk.recognizers import (
     load_recognizers,
     unique_by_name,
 )
+from childguard.textrisk.recognizers.answers import answer_findings
 from childguard.textrisk.scoring import (
     MessageEvidence,
     combined_probabilities,
@@ -126,10 +127,17 @@ class RiskEngine:
     def analyze(self, conversation: Conversation) -> dict[str, Any]:
         """The issue-5 result for one validated conversation (see ``analyze_conversation``)."""
         analyses = [self.analyze_message(m.text) for m in conversation.messages]
+        senders = [m.sender for m in conversation.messages]
+        answers = answer_findings(
+            [a.artifacts for a in analyses], senders, [a.findings for a in analyses]
+        )
+        analyses = [
+            MessageAnalysis(a.artifacts, a.findings + extra, a.scores) if extra else a
+            for a, extra in zip(analyses, answers, strict=True)
+        ]
         labels = self.labels
         risky = self.settings.textrisk_finding_threshold
         evidence = [a.evidence(labels, risky) for a in analyses]
-        senders = [m.sender for m in conversation.messages]
         minors = {s for s, p in conversation.participants.items() if p.minor}
         adults = {s for s, p in conversation.participants.items() if p.adult}
         risk: dict[str, float] = dict.fromkeys(LABELS, 0.0)

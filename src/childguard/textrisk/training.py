@@ -29,6 +29,7 @@ from childguard.errors import InvalidInput, NotFound
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.model import DEFAULT_N_FEATURES, TextModel, feature_strings, hash_features
 from childguard.textrisk.recognizers import LABELS, STAGES, default_recognizers
+from childguard.textrisk.recognizers.answers import answer_findings
 from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     LANGUAGE_KEYS,
@@ -922,20 +923,23 @@ def _conversation_examples(
     for g, conv in enumerate(convs):
         evidence = []
         languages = []
-        for m in conv.messages:
-            art = build_artifacts(m.text)
+        senders = [m.sender for m in conv.messages]
+        arts = [build_artifacts(m.text) for m in conv.messages]
+        found_per_message = [
+            [f for r in recognizers if r.applies_to(art) for f in r.analyze(art)] for art in arts
+        ]
+        answers = answer_findings(arts, senders, found_per_message)
+        for art, found, extra in zip(arts, found_per_message, answers, strict=True):
             languages.append(art.language)
-            found = [f for r in recognizers if r.applies_to(art) for f in r.analyze(art)]
             probs = [float(p) for p in oof_p[row]]
             row += 1
             stage: dict[str, str] = {}
             if max(probs) >= 0.5:
                 stage = {label: s_ for label, (s_, _) in model.score(art).stage.items()}
-            evidence.append(message_evidence(found, probs, stage, LABELS, 0.5))
+            evidence.append(message_evidence(found + extra, probs, stage, LABELS, 0.5))
         parts = conv.participants if isinstance(conv.participants, dict) else {}
         minor_known = any(_is_minor(p) for p in parts.values())
         adult_known = any(_is_adult(p) for p in parts.values())
-        senders = [m.sender for m in conv.messages]
         feats = prefix_features(
             evidence, stage_counts, window, minor_known, adult_known, senders=senders
         )

@@ -43,6 +43,18 @@ CODED = (
 )
 
 
+# A school grade that is not the speaker's: a teacher's class, a parent's child, another person.
+NOT_SOMEONE_ELSES = (
+    r"^(?!.*\b(?:teach\w*|tutor\w*|my (?:son|daughter|kids?|students?|class|nephew|niece)|"
+    r"our (?:son|daughter|kids?)|his|her|their)\b)"
+)
+# Homework that is college coursework, not a child's.
+NOT_COLLEGE = (
+    r"^(?!.*\b(?:college|uni|university|professor|prof|lecture|semester|midterms?|thesis|"
+    r"grad school|campus|stats class|my (?:class|course)es)\b)"
+)
+
+
 class EnGroomingRecognizer(PatternRecognizer):
     """English grooming stages, from profiling to moving the chat to another app."""
 
@@ -474,15 +486,18 @@ class EnContextRecognizer(PatternRecognizer):
     labels = (CONTEXT,)
     rules: ClassVar[tuple[Rule, ...]] = tuple(
         rules(CONTEXT, "stated_minor_age", 0.8,
-              r"\b(?:[5-9]|1[0-2])th grade\b", r"\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
+              NOT_SOMEONE_ELSES + r".*?\b(?:[5-9]|1[0-2])th grade\b",
+              NOT_SOMEONE_ELSES + r".*?\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
               r"\b(?:middle|primary|elementary|junior high) school\b",
               r"\bim? (?:only )?a (?:kid|child|minor)\b",
               r"\bi'?m (?:not (?:18|eighteen)|under ?(?:18|age)|underage)\b",
-              r"\b(?:[5-9]|1[0-2])(?:th)? grader\b", r"\b(?:jr\.?|junior) high\b",
+              NOT_SOMEONE_ELSES + r".*?\b(?:[5-9]|1[0-2])(?:th)? grader\b",
+              r"\b(?:jr\.?|junior) high\b",
               r"\bi'?m (?:only |just |still )?in (?:[5-9]|1[0-2])(?:th)?(?: grade)?\s*[!.?]*$")
         + rules(CONTEXT, "minor_cue", 0.6,
                 r"\b(?:what|wat|wut|wht) grade\b", r"\bhigh school\b",
-                r"\b(?:after|before) (?:school|class)\b", r"\bhomework\b", r"\bschool uniform\b",
+                r"\b(?:after|before) (?:school|class)\b", NOT_COLLEGE + r".*?\bhomework\b",
+                r"\bschool uniform\b",
                 r"\bmy (?:mom|mum|dad|parents?|mother|father) (?:says?|said|won'?t let|doesn'?t "
                 r"let|checks?|will kill|(?:is|are) (?:so )?strict|grounded)\b",
                 r"\b(?:my|our) (?:teacher|class ?mates?|homeroom)\b", r"\bnot allowed to\b",
@@ -493,14 +508,19 @@ class EnContextRecognizer(PatternRecognizer):
                 r"\b(?:do|doing|finish) (?:my )?hw\b",
                 r"\bmy (?:mom|mum|dad|mommy|daddy|parents|step ?(?:mom|dad)) "
                 r"(?:is |s |'s |are |r )?"
-                r"(?:home|yelling|calling me|gets home|took my|takes my|asleep|making me)\b",
+                r"(?:home|yelling|calling me|gets home|took my|takes my|asleep|making me|"
+                r"in the room|in my room|right here|next to me|watching|checking)\b",
                 r"\bcan'?t drive yet\b", r"\btoo young to (?:drive|date|work|have a job)\b",
                 r"\bcurfew\b",
                 rf"\b{URE} (?:so |too |still |just |only )(?:young|a kid|a child)\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",
                 r"\bmy (?:wife|husband|kids|job|office|boss|coworkers?|rent|shift|apartment)\b",
-                r"\b(?:got|get|just got) off work\b", r"\bafter work\b")
+                r"\b(?:got|get|just got) off work\b", r"\bafter work\b",
+                # a teacher, a tutor or a parent speaking of the children they look after
+                r"\bi (?:teach|tutor)\b", r"\bmy (?:students|pupils|class of)\b",
+                r"\bi'?m a (?:teacher|tutor|single (?:mom|mum|dad|parent)|nurse)\b",
+                r"\bmy (?:son|daughter|stepson|stepdaughter)(?:'s| is| just| turned| has)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\bi'?m (?:so )?(?:scared|afraid|terrified|frightened)\b",
                 r"\bplease (?:stop|don'?t|dont|leave me alone|no)\b",

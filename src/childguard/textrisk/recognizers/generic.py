@@ -90,10 +90,12 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
         + rules("GROOMING", "image_request", 0.55,
                 r"\b(?:phnhae|phnher|pnhae|send) (?:rup|pic|photo)\b.{0,20}\bbong\b")
         + rules("GROOMING", "access_profiling", 0.55,
-                r"\b(?:oun )?ayu ponman\b", r"\brean tnak ti ponman\b", r"\brean sala na\b")
+                r"\b(?:oun )?ayu ponman\b", r"\b(?:rean )?th?nak(?: ti)? ?(?:ponman|bonman)\b",
+                r"\brean sala na\b")
         + rules(CONTEXT, "minor_cue", 0.6,
-                r"\bayu ponman\b", r"\brean tnak\b", r"\bkroy (?:mong )?rean\b",
+                r"\bayu ponman\b", r"\brean th?nak\b", r"\bkroy (?:mong )?rean\b",
                 r"\brean (?:nov )?sala\b", r"\bba mak\b")
+        + rules(CONTEXT, "stated_minor_age", 0.8, r"\bth?nak ?ti ?(?:[1-9]|1[0-2])\b")
     )  # fmt: skip
 
 
@@ -133,7 +135,9 @@ _AGE_PATTERNS = (
     re.compile(
         r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ|chnam\b)"
     ),
-    re.compile(r"\b(?:i'?m|i am|im|em|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
+    # Vietnamese chat writes "tuổi" as a bare "t" after the number: "e 11t", "16t".
+    re.compile(r"(?<![\d.,:$])\b(\d{1,2})t\b"),
+    re.compile(r"\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
                r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),
     re.compile(r"អាយុ\s*(\d{1,2})"),
     # Chat-room "asl" answers: "14 f", "13/f/ohio", "asl? 22 m", "f 15". A bare number and a sex
@@ -157,6 +161,16 @@ _AGE_PATTERNS = (
 )  # fmt: skip
 
 
+#: A word right before an age that makes it somebody else's: "my 13 yr old", "a 12 year old".
+_THIRD_PARTY = re.compile(r"\b(my|our|his|her|their|a|an|the|this|that)\s+$")
+#: After "my 13 yr old": somebody of the speaker's own age group (a sibling, a friend), not the
+#: speaker's child.
+_NOT_OWN_CHILD = re.compile(
+    r"\s*(?:old\s*)?(?:little |lil |baby |big |younger |older )?(?:brother|bro|sister|sis|"
+    r"cousin|friend|bestie|bff|niece|nephew|neighbou?r|classmate|crush|bf|gf|boyfriend|girlfriend)"
+)
+
+
 class GenericAgeRecognizer(RiskRecognizer):
     """A stated age in digits: a minor (5-17) or an adult (18-89) context signal."""
 
@@ -165,13 +179,21 @@ class GenericAgeRecognizer(RiskRecognizer):
     labels = (CONTEXT,)
 
     def analyze(self, artifacts: TextArtifacts) -> list[Finding]:
-        """One finding for the first plausible age stated in the message."""
+        """One finding for the first plausible age stated in the message. The age of somebody
+        the speaker names ("a 13 year old", "her 12 yo brother") is not the speaker's; a parent's
+        "my 13 yr old" says the speaker is an adult."""
+        text = artifacts.folded
         for pattern in _AGE_PATTERNS:
-            match = pattern.search(artifacts.folded)
+            match = pattern.search(text)
             if match is None:
                 continue
             age = int(match.group(1))
-            if 5 <= age <= 17:
+            owner = _THIRD_PARTY.search(text, 0, match.start())
+            if owner is not None:
+                if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
+                    continue
+                stage, score = "stated_adult_age", 0.7
+            elif 5 <= age <= 17:
                 stage, score = "stated_minor_age", 0.85
             elif 18 <= age <= 89:
                 stage, score = "stated_adult_age", 0.75

@@ -55,7 +55,8 @@ class ViGroomingRecognizer(PatternRecognizer):
                 rf"\b(?:phong|cua) (?:{YOU} )?(?:co )?khoa\b",
                 rf"\bmay gio {PARENTS} (?:ve|di ngu)\b")
         + rules("GROOMING", "secrecy_isolation", 0.75,
-                rf"\b(?:dung|khong duoc|dung co|cam|khong nen) (?:noi|ke|ke lai|bao|ho) "
+                rf"\b(?:dung|khong duoc|dung co|cam|khong nen|khoi|khong can) "
+                rf"(?:noi|ke|ke lai|bao|ho) "
                 rf"(?:voi |cho )?(?:ai|{PARENTS}|ban be|nguoi khac|bat ky ai)\b",
                 r"\bbi mat (?:cua )?(?:hai |2 )?(?:anh em|chung ta|minh|ta)\b",
                 r"\b(?:xoa|xoa het|xoa di) (?:tin nhan|doan chat|chat|cuoc tro chuyen|het)\b",
@@ -339,7 +340,11 @@ class ViContextRecognizer(PatternRecognizer):
         + rules(CONTEXT, "minor_cue", 0.6,
                 r"\bbao (?:nhieu|nhiu) tuoi\b", r"\bhoc lop (?:may|mấy|\d+)\b", r"\btan hoc\b",
                 r"\bbai tap\b", r"\b(?:bo me|ba me|me|bo|ba) (?:em|con)\b", r"\bco giao\b",
-                r"\bthay giao\b", r"\bdi hoc\b", r"\bcong truong\b", r"\bcap (?:1|2|3)\b")
+                r"\bthay giao\b", r"\bdi hoc\b", r"\bcong truong\b", r"\bcap (?:1|2|3)\b",
+                # a school year said alone ("lop 8"), not remembered ("hoi lop 8": back in year 8)
+                # and not a parent's "con em lop 8" (my child is in year 8)
+                r"^(?!.*\bcon (?:em|toi|minh|chi|anh|tui|co|chu)\b).*?"
+                r"(?<!hoi )(?<!nam )(?<!tu )\blop (?:[1-9]|1[0-2])\b", r"\b(?:thcs|thpt)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",

@@ -1,0 +1,108 @@
+"""Answers to a question of age or school year asked just before ("how old r u?" - "14").
+
+A bare number says nothing on its own; after "how old are you?", "em mấy tuổi?" or
+"អាយុប៉ុន្មាន?" from somebody else it is the commonest way a child states an age, and after "what
+grade r u in?" a school year. A recognizer reads one message, so this pass reads the conversation:
+it is run after the recognizers, by the engine and by training alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from childguard.textrisk.artifacts import TextArtifacts
+from childguard.textrisk.recognizers.base import CONTEXT, Explanation, Finding
+
+NAME = "AnswerToAgeQuestion"
+#: How many messages after the question its answer may come (the asker may add a line first).
+ANSWER_WINDOW = 3
+
+AGE_QUESTION = re.compile(
+    # "how old are you", "how old?", not "how old is he": a child's age asked about is not an answer
+    # to come from the child
+    r"\bh(?:o)?w old(?: (?:are|r|re) (?:you|u|ya|yu)\b| (?:now|again|exactly)\b|\s*[?!.]|\s*$)|"
+    r"\b(?:what|wat|wut)(?:'?s| is)? (?:ur|your|yo) age\b|\b(?:ur|your) age\s*\?|"
+    r"\bwhat age\b|\bage\s*\?|\ba ?/ ?s ?/ ?l\b|\basl\b|"
+    r"\b(?:may|bao (?:nhieu|nhiu)|bn|nhiu) tuoi\b|\btuoi (?:j|gi)\b|"
+    r"\bayu (?:ponman|bonman|pon man|ponna)\b|អាយុប៉ុន្មាន|អាយុប៉ុណ្ណា"
+)
+GRADE_QUESTION = re.compile(
+    r"\b(?:what|wat|wut|which) (?:grade|year|class)\b|\bgrade\s*\?|"
+    r"\blop (?:may|nao)\b|\bth?nak ?(?:ti )?(?:ponman|bonman)\b|ថ្នាក់ទីប៉ុន្មាន"
+)
+#: A reply that starts with the number, maybe after "i'm", "em", "grade" or their likes.
+_ANSWER = re.compile(
+    r"^\W*(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|year|yr|lop|"
+    r"th?nak(?: ?ti)?|ញុំ|ខ្ញុំ|ថ្នាក់ទី)\s*)?(\d{1,2})(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|"
+    r"am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|robux|followers?|lvl|level))"
+)
+
+
+def _asked(artifacts: TextArtifacts) -> str | None:
+    for text in (artifacts.folded, artifacts.khmer):
+        if AGE_QUESTION.search(text):
+            return "age"
+        if GRADE_QUESTION.search(text):
+            return "grade"
+    return None
+
+
+def _answer(artifacts: TextArtifacts, asked: str, question: int) -> Finding | None:
+    match = _ANSWER.match(artifacts.folded)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    if asked == "grade":
+        if not 1 <= number <= 12:
+            return None
+        stage, score = "stated_minor_age", 0.8
+    elif 5 <= number <= 17:
+        stage, score = "stated_minor_age", 0.85
+    elif 18 <= number <= 89:
+        stage, score = "stated_adult_age", 0.75
+    else:
+        return None
+    return Finding(
+        label=CONTEXT,
+        stage=stage,
+        score=score,
+        explanation=Explanation(
+            source="recognizer",
+            name=NAME,
+            pattern=f"answer to the {asked} question of message {question}",
+            words=(match.group(0).strip(),),
+            score_before_context=score,
+        ),
+    )
+
+
+def answer_findings(
+    artifacts: Sequence[TextArtifacts],
+    senders: Sequence[str],
+    findings: Sequence[Sequence[Finding]],
+) -> list[list[Finding]]:
+    """Per message, the CONTEXT finding its reply to an age or school-year question adds (an
+    empty list for most). A reply is the first message of another sender within
+    ``ANSWER_WINDOW`` messages after the question that starts with a number; it adds nothing when
+    the message already states an age."""
+    extra: list[list[Finding]] = [[] for _ in artifacts]
+    question: tuple[int, str, str] | None = None  # index, kind, asker
+    for i, art in enumerate(artifacts):
+        if question is not None:
+            q_index, kind, asker = question
+            if i - q_index > ANSWER_WINDOW:
+                question = None
+            elif senders[i] != asker:
+                question = None
+                stated = any(
+                    f.label == CONTEXT and f.stage in ("stated_minor_age", "stated_adult_age")
+                    for f in findings[i]
+                )
+                found = None if stated else _answer(art, kind, q_index)
+                if found is not None:
+                    extra[i].append(found)
+        kind_asked = _asked(art)
+        if kind_asked is not None:
+            question = (i, kind_asked, senders[i])
+    return extra
