@@ -11,6 +11,10 @@ from childguard.textrisk.recognizers import LABELS, RiskRecognizer, default_reco
 ROMANISED = generic.GenericRomanisedKhmerRecognizer
 
 POSITIVE = [
+    (km.KmGroomingRecognizer, "ផ្ញើ selfie មកមើលបន្តិច", "image_request"),
+    (km.KmGroomingRecognizer, "កុំ call ម៉ាក់ ម៉ាក់រវល់ប្រជុំ", "secrecy_isolation"),
+    (km.KmGroomingRecognizer, "កុំទាន់ប្រាប់ម៉ាក់ណា", "secrecy_isolation"),
+    (km.KmGroomingRecognizer, "ស្អែកពូមកយកកូនពីសាលា", "meeting"),
     (km.KmSextortionRecognizer, "ខ្ញុំមានរូបឯងហើយ", "threat_to_expose"),
     (km.KmSextortionRecognizer, "វេរលុយមកឥឡូវ", "demand"),
     (km.KmSextortionRecognizer, "នៅសល់ 30 នាទីទៀត", "deadline"),

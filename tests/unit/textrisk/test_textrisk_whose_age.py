@@ -8,7 +8,7 @@ import pytest
 
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.engine import RiskEngine, analyze_conversation
-from childguard.textrisk.recognizers import CONTEXT, RiskRecognizer, en, generic, vi
+from childguard.textrisk.recognizers import CONTEXT, RiskRecognizer, en, generic, km, vi
 from childguard.textrisk.recognizers.answers import answer_findings
 
 
@@ -98,3 +98,32 @@ def test_the_engine_lists_the_answer_as_a_finding_and_reads_it_as_a_minor(
     found = [f for f in result["findings"] if f["explanation"]["name"] == "AnswerToAgeQuestion"]
     assert [(f["message"], f["stage"]) for f in found] == [(1, "stated_minor_age")]
     assert "age question of message 0" in found[0]["explanation"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("grade 7 bong", ["stated_minor_age"]), ("gr 8 lol", ["stated_minor_age"]),
+     ("lớp 9 ạ", ["stated_minor_age"]), ("grade 7 students are loud today", []),
+     ("we got a grade 7 in the exam", [])],
+)  # fmt: skip
+def test_a_school_year_given_as_a_short_answer_in_any_language(
+    text: str, expected: list[str]
+) -> None:
+    assert context(generic.GenericSchoolYearRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("ថ្នាក់ទី៨បង", {"stated_minor_age"}), ("ខ្ញុំរៀនថ្នាក់ទី៧", {"stated_minor_age", "minor_cue"}),
+     ("កូនខ្ញុំរៀនថ្នាក់ទី៨", {"minor_cue"}), ("ឯងរៀនអនុវិទ្យាល័យ", {"minor_cue"})],
+)  # fmt: skip
+def test_a_khmer_school_year_is_the_speakers_unless_a_parent_speaks_of_their_child(
+    text: str, expected: set[str]
+) -> None:
+    assert set(context(km.KmContextRecognizer(), text)) == expected
+
+
+def test_vietnamese_pitch_black_is_an_insult_only_with_its_diacritics() -> None:
+    bullying = vi.ViBullyingRecognizer()
+    assert "identity_hate" in {f.stage for f in bullying.analyze(build_artifacts("da đen thui"))}
+    assert not bullying.analyze(build_artifacts("chủ nhật đến thui, vắng người"))

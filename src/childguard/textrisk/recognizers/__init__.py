@@ -39,6 +39,7 @@ def default_recognizers() -> list[RiskRecognizer]:
         generic.GenericCsamTermsRecognizer,
         generic.GenericAgeRecognizer,
         generic.GenericRomanisedKhmerRecognizer,
+        generic.GenericSchoolYearRecognizer,
         generic.GenericBanterRecognizer,
         en.EnGroomingRecognizer,
         en.EnSextortionRecognizer,

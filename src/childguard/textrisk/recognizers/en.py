@@ -104,7 +104,10 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"\b(?:they|{UR} {PARENTS}|nobody|no one|they'?d)"
                 rf" (?:wouldn'?t|would not|won'?t|don'?t|dont|would never|never) understand\b",
                 rf"\bonly i (?:understand|get|know) {U}\b",
-                r"\b(?:don'?t|dont) (?:mention|say) (?:it|this|anything|me) to\b")
+                r"\b(?:don'?t|dont) (?:mention|say) (?:it|this|anything|me) to\b",
+                rf"\bno need to (?:tell|involve|ask|bother) "
+                rf"(?:her|him|them|anyone|{UR} {PARENTS})\b",
+                rf"\b(?:a lot of |most |some )?{PARENTS} (?:always )?overreact\b")
         + rules("GROOMING", "desensitising", 0.5,
                 r"\b(?:it'?s|its|that'?s) (?:totally |completely )?(?:normal|natural)\b.{0,40}"
                 r"\b(?:age|body|bodies|couples?|us|people who love)\b",
@@ -115,7 +118,10 @@ class EnGroomingRecognizer(PatternRecognizer):
                 r"\btalk about (?:bodies|ur body|your body|grown ?up things)\b")
         + rules("GROOMING", "image_request", 0.55,
                 rf"\b(?:send|show|snd|sent|give) (?:me )?(?:a |some |another |more |one |ur |"
-                rf"your )?(?:cute |new |quick |recent )?{PIC}\b",
+                rf"your |a few |a couple (?:of )?|couple |few |(?:[2-9]|two|three) )?(?:more )?"
+                rf"(?:cute |new |quick |recent )?{PIC}\b",
+                rf"\bshow me what {U} look like\b",
+                rf"\b(?:wanna|want to|wana|i'?d like to) see (?:what {U} look like|{UR} face)\b",
                 r"\b(?:video|facetime|cam|webcam) ?(?:call|chat)\b",
                 rf"\bturn on {UR} (?:cam|camera|webcam)\b",
                 # chat-room webcam talk: "u got a cam?", "get on cam", "c2c"
@@ -125,7 +131,8 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"\b(?:private|special|secret|spicy|naughty|sexy) {PIC}\b",
                 rf"\b{PIC}\b.{{0,30}}\b(?:just|only) for me\b",
                 rf"\b(?:just|only) for me\b.{{0,30}}\b{PIC}\b",
-                r"\bno one (?:else )?(?:will )?see\b")
+                r"\bno one (?:else )?(?:will )?see\b",
+                rf"\b{PIC}\b.{{0,30}}\b(?:just|only) to me\b")
         + rules("GROOMING", "meeting", 0.6,
                 r"\b(?:let'?s|lets|wanna|want to|can we|we should|we could|i want to) "
                 r"(?:meet|hang out|see each other|link up)\b",
@@ -133,7 +140,10 @@ class EnGroomingRecognizer(PatternRecognizer):
                 r"\bmeet (?:me )?(?:after school|alone|tonight|this weekend|irl|in person)\b",
                 r"\b(?:where|when) (?:can|could|should) we meet\b",
                 r"\bcome (?:over )?to my (?:place|house|apartment|hotel|room|car)\b",
-                rf"\b(?:can|could|would) {U} sneak out\b", r"\bsneak out (?:and|to) (?:meet|see)\b")
+                rf"\b(?:can|could|would) {U} sneak out\b", r"\bsneak out (?:and|to) (?:meet|see)\b",
+                r"\bcome (?:by yourself|alone|on your own|without (?:ur|your) (?:friends?|parents|"
+                r"mom|dad))\b(?! or\b)",
+                r"\b(?:better|best|more fun) (?:if (?:u|you) come )?alone\b")
         + rules("GROOMING", "platform_migration", 0.6,
                 rf"\b(?:add|text|message|dm|msg|find|hit|follow|call) me (?:up )?(?:on|at|in) "
                 rf"{APPS}\b",

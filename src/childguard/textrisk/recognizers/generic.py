@@ -99,6 +99,20 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+class GenericSchoolYearRecognizer(PatternRecognizer):
+    """A school year given as a short answer at the start of a message ("grade 7 bong", "gr 8",
+    "lớp 9 ạ"): too short for language identification, so read here for every language."""
+
+    name = "GenericSchoolYearRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "stated_minor_age", 0.8,
+              r"^\W*(?:grade|gr|lop) ?(?:[1-9]|1[0-2])\b"
+              r"(?!\s*(?:students|kids|class|teacher|parents|math|english|science))")
+    )  # fmt: skip
+
+
 class GenericBanterRecognizer(PatternRecognizer):
     """Markers of banter among friends, in any language: laughs ("lol", "haha", "=))", "kkk",
     "ហាហា", 😂), "just kidding" ("jk", "đùa thôi", "និយាយលេង") and game talk ("gg", "rematch").

@@ -13,7 +13,7 @@ from childguard.textrisk.recognizers.base import CONTEXT, PatternRecognizer, Rul
 
 #: Pronouns an adult uses to a child, and the child's.
 ME = r"(?:anh|chu|toi|minh|tao|ta|bac|co|chi)"
-YOU = r"(?:em|ban|con|may|mi|cau|be)"
+YOU = r"(?:em|ban|con|may|mi|cau|be|chau)"
 PIC = r"(?:anh|hinh|hinh anh|clip|video|vid|tam anh|tam hinh)"
 APPS = (
     r"(?:zalo|telegram|messenger|facebook|fb|whatsapp|snapchat|instagram|discord|tiktok|signal|"
@@ -36,7 +36,7 @@ class ViGroomingRecognizer(PatternRecognizer):
               rf"\b(?:nha )?{YOU} (?:o|song o) (?:dau|cho nao|khu nao)\b",
               rf"\b{YOU} (?:o|song) voi ai\b", r"\bnha (?:em|ban|con) o dau\b")
         + rules("GROOMING", "trust_gifts", 0.55,
-                rf"\b{ME} (?:se )?(?:mua|tang|gui|nap|chuyen|cho) (?:cho )?{YOU}\b.{{0,25}}"
+                rf"\b{ME} (?:se )?(?:mua|tang|gui|nap|chuyen|cho|thuong) (?:cho )?{YOU}\b.{{0,25}}"
                 rf"(?:qua|tien|card|the|kim cuong|skin|quan huy|dien thoai|do|ao|giay|robux)",
                 r"\b(?:nap|card|the cao|kim cuong|quan huy|robux|skin)\b.{0,20}"
                 r"\b(?:cho em|mien phi|free|tang em)\b", r"\bli xi\b")
@@ -59,6 +59,9 @@ class ViGroomingRecognizer(PatternRecognizer):
                 rf"(?:noi|ke|ke lai|bao|ho) "
                 rf"(?:voi |cho )?(?:ai|{PARENTS}|ban be|nguoi khac|bat ky ai)\b",
                 r"\bbi mat (?:cua )?(?:hai |2 )?(?:anh em|chung ta|minh|ta)\b",
+                # "then we won't tell mom": the adult and the child agreeing to keep it from them
+                rf"\b(?:minh|ta|chung ta|hai {ME} {YOU}) (?:khong|ko|k|dung|se khong) "
+                rf"(?:noi|ke|bao) (?:voi |cho )?(?:ai|{PARENTS})\b",
                 r"\b(?:xoa|xoa het|xoa di) (?:tin nhan|doan chat|chat|cuoc tro chuyen|het)\b",
                 rf"\b(?:chi co )?{ME} (?:moi )?hieu {YOU}\b",
                 rf"\b{PARENTS} (?:khong|se khong|chang) hieu (?:{YOU}|duoc)\b",
@@ -264,7 +267,9 @@ class ViBullyingRecognizer(PatternRecognizer):
                 r"\bve (?:rung|ban) (?:di|ma)\b", r"\bdan toc (?:ma|thi|nhu|gi)\b",
                 r"\bpe de\b", r"\bcon mien\b",
                 r"\bnhu (?:nguoi|thang|con|dua) (?:thieu nang|tu ky|khuyet tat|rung)\b",
-                r"\b(?:da )?den (?:nhu (?:cuc than|cot nha|than)|thui)\b")
+                r"\b(?:da )?den nhu (?:cuc than|cot nha|than)\b")
+        # "đen thui" (pitch black) with its diacritics: folded, it is also "đến thui" (just come)
+        + rules("BULLYING", "identity_hate", 0.55, r"\b(?:da )?đen thui\b", layer="norm")
         + rules("BULLYING", "doxxing", 0.65,
                 r"\b(?:sdt|so dt|so dien thoai|so) (?:cua )?(?:(?:bo|me|ba|nha) )?(?:no|con \w+|"
                 r"thang \w+)"
