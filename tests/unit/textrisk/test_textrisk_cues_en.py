@@ -45,6 +45,8 @@ POSITIVE = [
     (G, "show me what u look like", "image_request"),
     (G, "come by yourself, it's more professional", "meeting"),
     (G, "better alone. trust me", "meeting"),
+    (G, "could walk u home sometime", "meeting"),
+    (G, "what time do u usually walk home?", "access_profiling"),
     (G, "no need to involve her yet, a lot of parents overreact", "secrecy_isolation"),
     (C, "new files, ages 8-12, dm for details", "offering"),
     (C, "wanna swap? i have lots", "offering"),

@@ -25,6 +25,7 @@ POSITIVE = [
     (G, "thi xong chú thưởng cho cháu cái điện thoại mới nhé", "trust_gifts"),
     (G, "thì mình không nói mẹ, chú gửi tới trường cho", "secrecy_isolation"),
     (G, "khỏi nói với mẹ, để chú lo", "secrecy_isolation"),
+    (G, "mẹ nuôi gửi con 200k qua momo mua bánh nhé", "trust_gifts"),
     (B, "béo vậy mà cũng đòi nhảy", "insult"),
     (B, "nhìn mặt nó là thấy ngứa mắt", "insult"),
     (B, "tao voi may anh lop 9 doi o cong sau", "threat"),

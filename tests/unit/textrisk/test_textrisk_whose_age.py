@@ -33,7 +33,8 @@ def answers(*lines: str) -> list[list[str | None]]:
       "stated_minor_age"), ("em mấy tuổi", "15, lớp 9 ạ", "stated_minor_age"),
      ("អូនអាយុប៉ុន្មានហើយ?", "១២", "stated_minor_age"), ("asl?", "25", "stated_adult_age"),
      ("what grade r u in", "grade 8", "stated_minor_age"), ("lop may r", "8", "stated_minor_age"),
-     ("oun rean thnak ti ponman?", "7 bong", "stated_minor_age")],
+     ("oun rean thnak ti ponman?", "7 bong", "stated_minor_age"),
+     ("u r in which class?", "class 8 sir", "stated_minor_age")],
 )  # fmt: skip
 def test_a_bare_number_answering_an_age_or_grade_question_states_an_age(
     question: str, reply: str, stage: str

@@ -33,7 +33,7 @@ GRADE_QUESTION = re.compile(
 )
 #: A reply that starts with the number, maybe after "i'm", "em", "grade" or their likes.
 _ANSWER = re.compile(
-    r"^\W*(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|year|yr|lop|"
+    r"^\W*(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|year|yr|lop|class|"
     r"th?nak(?: ?ti)?|ញុំ|ខ្ញុំ|ថ្នាក់ទី)\s*)?(\d{1,2})(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|"
     r"am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|robux|followers?|lvl|level))"
 )

@@ -68,7 +68,9 @@ class EnGroomingRecognizer(PatternRecognizer):
               rf"\bwhere (?:do|d) {U} live\b", rf"\bwho do {U} live with\b",
               r"\bwhich school\b", rf"\bwhat(?:'?s| is) {UR} (?:address|school)\b",
               rf"\bdo {U} (?:live|stay) (?:w|w/|with) {UR} {PARENTS}\b",
-              rf"\bdo {U} have {UR} own room\b")
+              rf"\bdo {U} have {UR} own room\b",
+              # a child's routine: when they are alone on the way home
+              rf"\bwhat time (?:do|d) {U} (?:usually |normally )?(?:walk|go|get|come) home\b")
         + rules("GROOMING", "trust_gifts", 0.55,
                 rf"\b(?:i'?ll|i will|i can|let me|i could|want me to) (?:buy|get|gift|send|give|"
                 rf"top ?up) {U}\b",
@@ -137,6 +139,7 @@ class EnGroomingRecognizer(PatternRecognizer):
                 r"\b(?:let'?s|lets|wanna|want to|can we|we should|we could|i want to) "
                 r"(?:meet|hang out|see each other|link up)\b",
                 rf"\b{IWILL} (?:pick {U} up|give {U} a ride|come to {UR}|drive {U})\b",
+                rf"\b(?:{IWILL}|could|can|let me) walk {U} home\b",
                 r"\bmeet (?:me )?(?:after school|alone|tonight|this weekend|irl|in person)\b",
                 r"\b(?:where|when) (?:can|could|should) we meet\b",
                 r"\bcome (?:over )?to my (?:place|house|apartment|hotel|room|car)\b",

@@ -12,7 +12,8 @@ from typing import ClassVar
 from childguard.textrisk.recognizers.base import CONTEXT, PatternRecognizer, Rule, rules
 
 #: Pronouns an adult uses to a child, and the child's.
-ME = r"(?:anh|chu|toi|minh|tao|ta|bac|co|chi)"
+# "mẹ nuôi", "bố nuôi" (godparent): a cover groomers give themselves as often as a real one
+ME = r"(?:anh|chu|toi|minh|tao|ta|bac|co|chi|(?:me|bo|ba) nuoi)"
 YOU = r"(?:em|ban|con|may|mi|cau|be|chau)"
 PIC = r"(?:anh|hinh|hinh anh|clip|video|vid|tam anh|tam hinh)"
 APPS = (
