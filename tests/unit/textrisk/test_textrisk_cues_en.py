@@ -22,6 +22,10 @@ C = en.EnCsamTradeRecognizer()
 
 POSITIVE = [
     (B, "nobody here wants ur opinion", "exclusion"),
+    (B, "nobody is sitting with the new kid. rule of 9C", "exclusion"),
+    (B, "heard she'll send pics to anyone who asks", "sexual_harassment"),
+    (B, "everyone knows what shes like", "sexual_harassment"),
+    (B, "he talks like a farmer", "identity_hate"),
     (B, "nobody will ever sit with you, just accept it", "exclusion"),
     (B, "everyone unfollow her rn", "exclusion"),
     (B, "why do u even come to school tbh", "insult"),
@@ -56,6 +60,7 @@ POSITIVE = [
 
 NEGATIVE = [
     (B, "nobody wants the last slice? mine then"),
+    (B, "nobody is sitting with me at lunch today, everyone's on the trip"),
     (B, "bush camping is a strategy cry more"),
     (B, "loser buys pizza friday"),
     (B, "my backhand is illegal now"),

@@ -335,6 +335,8 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:kick(?:ed)?|remove[d]?|ban(?:ned)?) (?:her|him|them|you|u) (?:out )?"
                 r"(?:from|of) (?:the|our) (?:group|chat|team|squad)\b",
                 r"\b(?:don'?t|dont|nobody) (?:talk|sit|play|hang) with (?:her|him|them)\b",
+                r"\b(?:nobody|no one|noone) (?:is |'?s )?(?:sitting|talking|playing|hanging out|"
+                r"hanging) with (?:her|him|them|the)\b",
                 rf"\beveryone hates {U}\b", r"\bleave (?:the|our) (?:group|chat)\b",
                 r"\bnobody wants (?:her|him|them|you|u)\b", r"\b(?:remove|kick) (?:her|him)\b",
                 r"\bwho (?:invited|let) (?:her|him|this)\b",
@@ -391,7 +393,11 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\b(?:ugly|worst|embarrassing) (?:selfies?|pics?|photos?)\b", r"\bclown filter\b")
         + rules("BULLYING", "sexual_harassment", 0.6,
                 r"\b(?:slut|whore|hoe|thot)\b", r"\brate (?:your|ur|her) body\b",
-                r"\bsend (?:me )?nudes\b", r"\bsexemoji\b")
+                r"\bsend (?:me )?nudes\b", r"\bsexemoji\b",
+                # a sexual rumour about a classmate
+                r"\b(?:she|he)(?:'?ll| will|'?d| would)? sends? (?:pics|photos|nudes|anything) to "
+                r"(?:anyone|everyone|any guy|every guy|anybody)\b",
+                r"\beveryone knows what (?:she|he)(?:'?s| is) like\b")
         + rules("BULLYING", "identity_hate", 0.6,
                 rf"\bgo back to (?:{UR}|{UR} own|where {U} came from)(?: country)?\b",
                 r"\bcame here on a boat\b",
@@ -400,7 +406,9 @@ class EnBullyingRecognizer(PatternRecognizer):
                 rf"muslim|lesbian|trans|vietnamese|khmer|chinese|an immigrant)\b",
                 r"\b(?:dirty|stupid|filthy) (?:vietnamese|khmer|cambodian|chinese|immigrants?|"
                 r"foreigners?)\b",
-                rf"\b(?:{UR}|your own) kind\b", rf"\bpeople like {U} (?:ruin|are|should)\b")
+                rf"\b(?:{UR}|your own) kind\b", rf"\bpeople like {U} (?:ruin|are|should)\b",
+                r"\b(?:talks?|looks?|smells?|dresses) like a (?:farmer|peasant|villager|hick|"
+                r"beggar)\b")
         + rules("BULLYING", "identity_hate", 0.6,
                 r"\bgo back to (?:eating|wherever)\b", rf"\b(?:in|to) {UR} own country\b",
                 r"\b(?:ur|your|her|his) (?:weird|smelly|stinky) (?:food|lunch|accent|head ?scarf|"
