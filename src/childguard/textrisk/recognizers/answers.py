@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 
 from childguard.textrisk.artifacts import TextArtifacts
-from childguard.textrisk.recognizers.base import CONTEXT, Explanation, Finding
+from childguard.textrisk.recognizers.base import CONTEXT, Finding
+from childguard.textrisk.recognizers.generic import age_stage, context_finding
 
 NAME = "AnswerToAgeQuestion"
 #: How many messages after the question its answer may come (the asker may add a line first).
@@ -53,28 +54,15 @@ def _answer(artifacts: TextArtifacts, asked: str, question: int) -> Finding | No
     if match is None:
         return None
     number = int(match.group(1))
+    stated: tuple[str, float] | None
     if asked == "grade":
-        if not 1 <= number <= 12:
-            return None
-        stage, score = "stated_minor_age", 0.8
-    elif 5 <= number <= 17:
-        stage, score = "stated_minor_age", 0.85
-    elif 18 <= number <= 89:
-        stage, score = "stated_adult_age", 0.75
+        stated = ("stated_minor_age", 0.8) if 1 <= number <= 12 else None
     else:
+        stated = age_stage(number)
+    if stated is None:
         return None
-    return Finding(
-        label=CONTEXT,
-        stage=stage,
-        score=score,
-        explanation=Explanation(
-            source="recognizer",
-            name=NAME,
-            pattern=f"answer to the {asked} question of message {question}",
-            words=(match.group(0).strip(),),
-            score_before_context=score,
-        ),
-    )
+    pattern = f"answer to the {asked} question of message {question}"
+    return context_finding(*stated, NAME, pattern, match.group(0).strip())
 
 
 def answer_findings(

@@ -175,6 +175,33 @@ _AGE_PATTERNS = (
 )  # fmt: skip
 
 
+def age_stage(age: int) -> tuple[str, float] | None:
+    """The CONTEXT stage and score of an age somebody gives as their own: a minor's (5-17), an
+    adult's (18-89), or ``None`` for a number no chat partner would be."""
+    if 5 <= age <= 17:
+        return "stated_minor_age", 0.85
+    if 18 <= age <= 89:
+        return "stated_adult_age", 0.75
+    return None
+
+
+def context_finding(stage: str, score: float, name: str, pattern: str, words: str) -> Finding:
+    """A CONTEXT finding of ``stage`` made by the recognizer (or pass) ``name`` with ``pattern``
+    over ``words``."""
+    return Finding(
+        label=CONTEXT,
+        stage=stage,
+        score=score,
+        explanation=Explanation(
+            source="recognizer",
+            name=name,
+            pattern=pattern,
+            words=(words,),
+            score_before_context=score,
+        ),
+    )
+
+
 #: A word right before an age that makes it somebody else's: "my 13 yr old", "a 12 year old".
 _THIRD_PARTY = re.compile(r"\b(my|our|his|her|their|a|an|the|this|that)\s+$")
 #: After "my 13 yr old": somebody of the speaker's own age group (a sibling, a friend), not the
@@ -207,24 +234,11 @@ class GenericAgeRecognizer(RiskRecognizer):
                 if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
                     continue
                 stage, score = "stated_adult_age", 0.7
-            elif 5 <= age <= 17:
-                stage, score = "stated_minor_age", 0.85
-            elif 18 <= age <= 89:
-                stage, score = "stated_adult_age", 0.75
             else:
-                continue
-            return [
-                Finding(
-                    label=CONTEXT,
-                    stage=stage,
-                    score=score,
-                    explanation=Explanation(
-                        source="recognizer",
-                        name=self.name,
-                        pattern=pattern.pattern[:60],
-                        words=(match.group(0).strip(),),
-                        score_before_context=score,
-                    ),
-                )
-            ]
+                stated = age_stage(age)
+                if stated is None:
+                    continue
+                stage, score = stated
+            words = match.group(0).strip()
+            return [context_finding(stage, score, self.name, pattern.pattern[:60], words)]
         return []
