@@ -25,7 +25,7 @@ from childguard.textrisk.recognizers import (
     load_recognizers,
     unique_by_name,
 )
-from childguard.textrisk.recognizers.answers import answer_findings
+from childguard.textrisk.recognizers.answers import with_answers
 from childguard.textrisk.scoring import (
     MessageEvidence,
     combined_probabilities,
@@ -128,12 +128,11 @@ class RiskEngine:
         """The issue-5 result for one validated conversation (see ``analyze_conversation``)."""
         analyses = [self.analyze_message(m.text) for m in conversation.messages]
         senders = [m.sender for m in conversation.messages]
-        answers = answer_findings(
-            [a.artifacts for a in analyses], senders, [a.findings for a in analyses]
-        )
+        arts = [a.artifacts for a in analyses]
+        per_message = with_answers(arts, senders, [a.findings for a in analyses])
         analyses = [
-            MessageAnalysis(a.artifacts, a.findings + extra, a.scores) if extra else a
-            for a, extra in zip(analyses, answers, strict=True)
+            MessageAnalysis(a.artifacts, found, a.scores)
+            for a, found in zip(analyses, per_message, strict=True)
         ]
         labels = self.labels
         risky = self.settings.textrisk_finding_threshold

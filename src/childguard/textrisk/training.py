@@ -29,7 +29,7 @@ from childguard.errors import InvalidInput, NotFound
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.model import DEFAULT_N_FEATURES, TextModel, feature_strings, hash_features
 from childguard.textrisk.recognizers import LABELS, STAGES, default_recognizers
-from childguard.textrisk.recognizers.answers import answer_findings
+from childguard.textrisk.recognizers.answers import with_answers
 from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     LANGUAGE_KEYS,
@@ -925,18 +925,19 @@ def _conversation_examples(
         languages = []
         senders = [m.sender for m in conv.messages]
         arts = [build_artifacts(m.text) for m in conv.messages]
-        found_per_message = [
-            [f for r in recognizers if r.applies_to(art) for f in r.analyze(art)] for art in arts
-        ]
-        answers = answer_findings(arts, senders, found_per_message)
-        for art, found, extra in zip(arts, found_per_message, answers, strict=True):
+        found_per_message = with_answers(
+            arts,
+            senders,
+            [[f for r in recognizers if r.applies_to(art) for f in r.analyze(art)] for art in arts],
+        )
+        for art, found in zip(arts, found_per_message, strict=True):
             languages.append(art.language)
             probs = [float(p) for p in oof_p[row]]
             row += 1
             stage: dict[str, str] = {}
             if max(probs) >= 0.5:
                 stage = {label: s_ for label, (s_, _) in model.score(art).stage.items()}
-            evidence.append(message_evidence(found + extra, probs, stage, LABELS, 0.5))
+            evidence.append(message_evidence(found, probs, stage, LABELS, 0.5))
         parts = conv.participants if isinstance(conv.participants, dict) else {}
         minor_known = any(_is_minor(p) for p in parts.values())
         adult_known = any(_is_adult(p) for p in parts.values())

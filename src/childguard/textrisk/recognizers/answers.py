@@ -94,3 +94,14 @@ def answer_findings(
         if kind_asked is not None:
             question = (i, kind_asked, senders[i])
     return extra
+
+
+def with_answers(
+    artifacts: Sequence[TextArtifacts],
+    senders: Sequence[str],
+    findings: Sequence[list[Finding]],
+) -> list[list[Finding]]:
+    """Each message's recognizer ``findings`` with what its reply to an age or school-year
+    question adds (``answer_findings``): the one way the engine and training read a chat."""
+    extra = answer_findings(artifacts, senders, findings)
+    return [found + added for found, added in zip(findings, extra, strict=True)]
