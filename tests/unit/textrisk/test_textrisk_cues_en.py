@@ -21,6 +21,7 @@ B = en.EnBullyingRecognizer()
 C = en.EnCsamTradeRecognizer()
 
 POSITIVE = [
+    (G, "did u tell ur mom about us??", "secrecy_isolation"),
     (B, "nobody here wants ur opinion", "exclusion"),
     (B, "nobody is sitting with the new kid. rule of 9C", "exclusion"),
     (B, "heard she'll send pics to anyone who asks", "sexual_harassment"),

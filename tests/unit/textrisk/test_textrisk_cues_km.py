@@ -14,6 +14,7 @@ POSITIVE = [
     (km.KmGroomingRecognizer, "ផ្ញើ selfie មកមើលបន្តិច", "image_request"),
     (km.KmGroomingRecognizer, "កុំ call ម៉ាក់ ម៉ាក់រវល់ប្រជុំ", "secrecy_isolation"),
     (km.KmGroomingRecognizer, "កុំទាន់ប្រាប់ម៉ាក់ណា", "secrecy_isolation"),
+    (km.KmGroomingRecognizer, "អូនប្រាប់ម៉ាក់ពីយើងហើយមែនទេ?", "secrecy_isolation"),
     (km.KmGroomingRecognizer, "ស្អែកពូមកយកកូនពីសាលា", "meeting"),
     (km.KmSextortionRecognizer, "ខ្ញុំមានរូបឯងហើយ", "threat_to_expose"),
     (km.KmSextortionRecognizer, "វេរលុយមកឥឡូវ", "demand"),

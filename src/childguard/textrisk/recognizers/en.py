@@ -109,7 +109,9 @@ class EnGroomingRecognizer(PatternRecognizer):
                 r"\b(?:don'?t|dont) (?:mention|say) (?:it|this|anything|me) to\b",
                 rf"\bno need to (?:tell|involve|ask|bother) "
                 rf"(?:her|him|them|anyone|{UR} {PARENTS})\b",
-                rf"\b(?:a lot of |most |some )?{PARENTS} (?:always )?overreact\b")
+                rf"\b(?:a lot of |most |some )?{PARENTS} (?:always )?overreact\b",
+                rf"\b(?:tell|told|telling|tellin) (?:{UR} {PARENTS}|{PARENTS}|anyone|any1|anybody|"
+                rf"some1|someone|ur friends) about us\b")
         + rules("GROOMING", "desensitising", 0.5,
                 r"\b(?:it'?s|its|that'?s) (?:totally |completely )?(?:normal|natural)\b.{0,40}"
                 r"\b(?:age|body|bodies|couples?|us|people who love)\b",

@@ -175,8 +175,11 @@ class ViBullyingRecognizer(PatternRecognizer):
     language = "vi"
     labels = ("BULLYING",)
     rules: ClassVar[tuple[Rule, ...]] = tuple(
+        # "ngu" folded is also "ngủ" (sleep): "cho con ngủ", "mày ngủ đi", "con ngủ rồi"
         rules("BULLYING", "insult", 0.55,
-              r"\b(?:may|mi|con|thang|do|bon may|tui may|ban|nhu) (?:la )?(?:ngu|oc cho|dan don|"
+              r"\b(?<!cho )(?<!ru )(?<!do )(?:may|mi|con|thang|do|bon may|tui may|ban|nhu) (?:la )?"
+              r"(?:ngu(?! (?:roi|chua|di|som|muon|ngon|say|trua|day|dc|duoc|nha|nhe|thoi|mot|"
+              r"lai)\b)|oc cho|dan don|"
               r"xau xi|beo|map|heo|lon|cho|khung|dien|rac|vo dung|ngu si|khon nan|hoc dot|"
               r"mat day|mat lon|ngu nhu bo|xau)\b",
               r"\b(?:im mom|cam mom|cut di|cut|cam cai mom)\b",
@@ -200,7 +203,12 @@ class ViBullyingRecognizer(PatternRecognizer):
                 rf"(?:may|no|ban)\b",
                 r"\b(?:lam )?(?:meme|anh che) (?:ve )?(?:may|no|ban)\b")
         + rules("BULLYING", "sexual_harassment", 0.6,
-                r"\b(?:con di|do di|phong bat|di khach|cave|gai goi)\b")
+                # folded, "con đi học" and "làm cái đó đi" read "con di", "do di": "con đĩ" is
+                # the insult only at the end of a phrase or before a word that goes with it
+                r"\bcon di\b(?=\s*(?:$|[^\w\s]|(?:nay|kia|mang|ranh|rach|ay|the|nhu|ngu|"
+                r"bien thai)\b))",
+                r"\b(?<!cai )(?<!lam )(?<!chuyen )(?<!vu )(?<!viec )(?<!cho )do di\b",
+                r"\b(?:phong bat|di khach|cave|gai goi)\b")
         + rules("BULLYING", "identity_hate", 0.6,
                 r"\b(?:bede|be de|pede|bac ky|nam ky|ba que|nha que|moi ro)\b",
                 r"\b(?:cut ve|ve) nuoc (?:may|mi)\b")
