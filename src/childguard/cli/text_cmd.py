@@ -163,7 +163,7 @@ def train(
         help="Inverse regularisation of the message heads (larger fits closer).",
     ),
     repeats: int = typer.Option(
-        3,
+        5,  # training.THRESHOLD_REPEATS, which a test keeps it equal to
         "--repeats",
         min=1,
         max=10,

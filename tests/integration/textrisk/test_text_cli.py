@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from childguard.cli.main import app
 from childguard.textrisk.recognizers import LABELS
-from childguard.textrisk.training import is_test_id, median_thresholds
+from childguard.textrisk.training import THRESHOLD_REPEATS, is_test_id, median_thresholds
 
 runner = CliRunner()
 
@@ -99,14 +99,14 @@ def test_train_then_eval_then_analyze(tmp_path: Path) -> None:
         assert stored_model["evidence_bias"][bullying] == -30.0
         assert not stored_model["evidence_weights"][bullying].any()
     assert model.is_file() and model.with_suffix(".json").is_file()
-    # The thresholds' cross-validation ran three times (the default), each with other folds, and
-    # each stored threshold is the median of the three repeats'.
-    assert "(repeat 3/3)" in trained.stderr
+    # The thresholds' cross-validation ran five times (the default), each with other folds, and
+    # each stored threshold is the median of the five repeats'.
+    assert f"(repeat {THRESHOLD_REPEATS}/{THRESHOLD_REPEATS})" in trained.stderr
     logged = next(
         line for line in trained.stderr.splitlines() if "thresholds of each repeat" in line
     )
     repeated = json.loads(logged.split(": ", 1)[1])
-    assert len(repeated) == 3
+    assert len(repeated) == THRESHOLD_REPEATS == 5
     stored = json.loads(model.with_suffix(".json").read_text("utf-8"))["thresholds"]
     assert stored == median_thresholds(repeated)
 

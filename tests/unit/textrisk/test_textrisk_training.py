@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from pathlib import Path
 
@@ -106,8 +107,20 @@ def test_the_fresh_writers_set_stays_apart_from_the_training_data() -> None:
     assert not {c.id for c in fresh} & trained
 
 
+def test_every_repository_conversation_is_valid_engine_input() -> None:
+    """`text eval` sends each conversation to the engine: a writer's free-text note where the
+    format wants participant objects ({"A": "girl, grade 9"}) would stop the whole evaluation."""
+    from childguard.textrisk.conversation import parse_conversation
+
+    root = Path(__file__).resolve().parents[3] / "datasets"
+    data = load_data([root / "text", root / "text-fresh"])
+    assert len(data) > 3000
+    for conv in data:
+        parse_conversation(conv.as_input(), 10_000, 100_000)
+
+
 def test_a_conversations_fold_depends_on_its_id_alone() -> None:
-    ids = [f"en-h99-{i:03d}" for i in range(300)]
+    ids = [f"synth-99-{i:05d}" for i in range(300)]
     groups = np.repeat(np.arange(len(ids)), 3)  # three rows (messages) per conversation
     folds = training.folds_by_id(ids, groups, 3)
     # Every row is validated exactly once, and a conversation's rows stay together.
@@ -117,7 +130,7 @@ def test_a_conversations_fold_depends_on_its_id_alone() -> None:
         assert not set(groups[train_rows]) & set(groups[val_rows])
         assert 70 < len(set(groups[val_rows])) < 130  # about a third each
     # More conversations, in another order: those already there keep their fold.
-    more = ids[::-1] + [f"km-h99-{i:03d}" for i in range(50)]
+    more = ids[::-1] + [f"synth-98-{i:05d}" for i in range(50)]
     regrouped = training.folds_by_id(more, np.arange(len(more)), 3)
     fold_in = {more[g]: f for f, (_, val) in enumerate(regrouped) for g in val}
     first = {ids[g]: f for f, (_, val) in enumerate(folds) for g in set(groups[val])}
@@ -128,9 +141,10 @@ def test_a_conversations_fold_depends_on_its_id_alone() -> None:
 
 
 def test_each_repeat_deals_the_folds_anew_and_the_first_keeps_the_old_dealing() -> None:
-    ids = [f"vi-h99-{i:03d}" for i in range(300)]
+    ids = [f"synth-99-{i:05d}" for i in range(300)]
     dealt = {r: [training.fold_of(i, 3, r) for i in ids] for r in range(3)}
-    # Repeat 0 is the dealing models were trained with before repeats existed.
+    # Repeat 0 is the dealing models were trained with before repeats existed (a generated
+    # chat is its own group).
     old = [
         int.from_bytes(hashlib.sha256(f"fold:{i}".encode()).digest()[:4], "big") % 3 for i in ids
     ]
@@ -140,6 +154,26 @@ def test_each_repeat_deals_the_folds_anew_and_the_first_keeps_the_old_dealing() 
         same = sum(a == b for a, b in zip(dealt[0], dealt[r], strict=True))
         assert 60 < same < 140  # about a third by chance, not the same dealing
     assert dealt[1] != dealt[2]
+
+
+def test_one_writers_batch_stays_in_one_fold_and_batches_spread_over_the_folds() -> None:
+    assert training.cv_group("en-h33-012") == "en-h33"
+    assert training.cv_group("mx-h20-007") == "mx-h20"
+    assert training.cv_group("km-012") == "km"
+    assert training.cv_group("synth-15-00012") == "synth-15-00012"
+    assert training.cv_group("davidson-123") == "davidson-123"
+    for repeat in range(3):
+        for batch in ("en-h33", "vi-h21", "mx-h16", "km"):
+            assert len({training.fold_of(f"{batch}-{i:03d}", 3, repeat) for i in range(60)}) == 1
+        batches = [f"{lang}-h{n}" for lang in ("en", "km", "vi", "mx") for n in range(10, 40)]
+        per_fold = np.bincount([training.fold_of(f"{b}-001", 3, repeat) for b in batches])
+        assert per_fold.size == 3 and per_fold.min() > 20  # about 40 batches each
+
+
+def test_data_of_one_writer_batch_is_dealt_by_id() -> None:
+    ids = [f"en-{i:04d}" for i in range(60)]  # one batch: by writer, every fold but one is empty
+    folds = training.folds_by_id(ids, np.arange(len(ids)), 3)
+    assert all(10 < len(val) < 30 for _, val in folds)
 
 
 def test_thresholds_of_repeats_combine_by_their_median() -> None:
@@ -154,3 +188,32 @@ def test_thresholds_of_repeats_combine_by_their_median() -> None:
         "BULLYING": {"*": 0.75, "en/1": 0.55},  # a key only one repeat has keeps its value
     }
     assert training.median_thresholds(repeated[:1]) == repeated[0]
+
+
+def test_the_cli_repeats_the_threshold_cross_validation_as_often_as_training_does() -> None:
+    from childguard.cli import text_cmd
+
+    option = inspect.signature(text_cmd.train).parameters["repeats"].default
+    assert option.default == training.THRESHOLD_REPEATS
+
+
+def test_the_banter_interactions_may_only_lower_bullyings_probability() -> None:
+    from childguard.textrisk.scoring import FEATURE_NAMES, N_FEATURES
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    x = rng.normal(size=(400, N_FEATURES))
+    banter = FEATURE_NAMES.index("evidence_times_banter_share")
+    evidence = FEATURE_NAMES.index("max_message_probability")
+    x[:, banter] += 2.0 * y  # in the training chats, the attackers laughed more
+    x[:, evidence] += 2.0 * y
+    weights, _ = training._scorer(x, y, np.ones(400), None, "BULLYING")
+    assert weights[banter] == 0.0
+    assert weights[evidence] > 1.0
+    # Grooming's laughs are not held to a sign.
+    weights, _ = training._scorer(x, y, np.ones(400), None, "GROOMING")
+    assert weights[banter] > 1.0
+    # Where the data agree with the sign, the weight is fitted as it is.
+    x[:, banter] -= 4.0 * y
+    weights, _ = training._scorer(x, y, np.ones(400), None, "BULLYING")
+    assert weights[banter] < -1.0
