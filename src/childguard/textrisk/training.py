@@ -6,7 +6,7 @@ ViHOS comments), read from their CSV files and turned into one-message conversat
 
 The split is deterministic: a conversation belongs to the test split when the SHA-256 of its id
 falls in the lowest 20 % (ViHOS keeps its published test file). The test split is never used for
-training, calibration or tuning; cross-validation (grouped by conversation) runs inside the
+training, calibration or tuning; cross-validation (grouped by writer batch) runs inside the
 training split only.
 """
 
@@ -69,8 +69,8 @@ DEFAULT_C = 64.0
 #: 0.88, code-mixed grooming 0.57 to 0.77), because F1 is flat around its best cut; the median
 #: of the repeats' thresholds moves less. Five, not three: with three, single thresholds of the
 #: median still moved by up to 0.09 between two data sets that differed by a few chats (the
-#: Vietnamese sextortion one 0.91 → 0.85 on the third dealing alone). Each repeat costs about
-#: 20 seconds of training.
+#: Vietnamese sextortion one was 0.91 with three dealings, 0.85 with five). Each repeat costs
+#: about 45 seconds of training (the message heads' cross-validation and the scorer's).
 THRESHOLD_REPEATS = 5
 
 
@@ -417,7 +417,7 @@ def fit_message_heads(
     repeats: int = 1,
 ) -> MessageHeads:
     """Fit the message heads and the stage head on ``train_convs`` and cross-validate them
-    (grouped by conversation, leak-free for generated chats) for out-of-fold probabilities,
+    (grouped by writer batch, leak-free for generated chats) for out-of-fold probabilities,
     ``repeats`` times with other folds (the first repeat's also set the Platt scaling)."""
     from sklearn.linear_model import LogisticRegression
 
