@@ -914,7 +914,7 @@ def _scorer(
     y: NDArray[np.int64],
     weight: NDArray[np.float64],
     columns: tuple[int, ...] | None,
-    label: str = "",
+    label: str,
 ) -> tuple[NDArray[np.float64], float]:
     """A conversation scorer's weights for ``label`` (zero outside ``columns`` when given) and
     bias. A feature of the label's `NON_POSITIVE_FEATURES` that the fit gives a positive weight
