@@ -19,20 +19,33 @@ ACTOR = Actor(None, None, "test")
 
 
 class Clock:
-    """A settable clock for the worker, starting a little after the real now.
+    """A settable clock for the worker: frozen once first read, a little after the real now.
 
-    The lead covers events a test queues after making the clock.
+    It starts on first read, not when made, so that events a test queues before the worker
+    first looks are due however slowly a loaded machine gets there; the lead covers events
+    queued just after.
     """
 
     def __init__(self) -> None:
-        self.now = utcnow() + timedelta(seconds=2)
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """The clock's time, fixed on first read until set or advanced."""
+        if self._now is None:
+            self._now = utcnow() + timedelta(seconds=2)
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self._now = value
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
         """Move forward by ``timedelta(**delta)``."""
-        self.now += timedelta(**delta)
+        self.now = self.now + timedelta(**delta)
 
 
 def add_hook(
