@@ -1,6 +1,6 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, twenty features summarise
+For every prefix of a conversation (messages 0..i) and every label, twenty-four features summarise
 the evidence so far; logistic regressions per label, trained on whole conversations, turn them
 into a probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
@@ -25,8 +25,12 @@ highest recognizer score when the recognizers' hits came from one sender and no 
 seen, so that the evidence scorer can tell a one-sided attack from trash talk without the message
 model. Then the strongest evidence for any *other* label (model or recognizer, and recognizers
 alone): a threat to share photos for money is sextortion, which reads like bullying word by word.
-The last is the highest recognizer score times the share of banter messages (the evidence
-scorer's view of banter).
+Then the highest recognizer score times the share of banter messages (the evidence
+scorer's view of banter). The last two are the strongest evidence (model or recognizer, and
+recognizers alone) times "a parent and their child are talking" (``CONTEXT/kin``: "ok mom", "dạ
+mẹ", "ចាស ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's.
+Then the same two times "the chat talks about abuse in the news" (``CONTEXT/news``: "did u see the
+news", "police arrested", "ចាប់ខ្លួន"): parents discussing an arrest quote the seller's words.
 
 Two scorers read these features: the full one, and an *evidence* one that reads only the features
 that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and participants). The
@@ -53,7 +57,7 @@ from numpy.typing import NDArray
 
 from childguard.textrisk.recognizers import CONTEXT, Finding
 
-N_FEATURES = 20
+N_FEATURES = 24
 FEATURE_NAMES = (
     "max_message_probability",
     "top3_mean_probability",
@@ -75,9 +79,13 @@ FEATURE_NAMES = (
     "other_label_evidence",
     "recognizer_other_label_evidence",
     "recognizer_evidence_times_banter_share",
+    "evidence_with_kin",
+    "recognizer_evidence_with_kin",
+    "evidence_in_news_talk",
+    "recognizer_evidence_in_news_talk",
 )
 #: Features that do not depend on the message model: the evidence scorer reads only these.
-EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12, 15, 16, 18, 19)
+EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12, 15, 16, 18, 19, 21, 23)
 #: Keys of the per-language thresholds a model carries ("*" is the label's fallback).
 LANGUAGE_KEYS = ("en", "km", "vi", "mixed")
 RISKY = 0.5
@@ -107,6 +115,10 @@ class MessageEvidence:
     #: child's cue (school, parents' rules, homework) or asking who is home; not a question of
     #: age, place or school, which adults ask each other too ("asl?", "where u from").
     minor_sign: bool = False
+    #: A marker of a parent and their child talking (``CONTEXT/kin``).
+    kin: bool = False
+    #: A marker of talk about abuse in the news (``CONTEXT/news``).
+    news: bool = False
 
 
 #: Stages that are evidence of a label only next to a content cue of it. Selling with prices,
@@ -132,7 +144,7 @@ def message_evidence(
     stages: list[set[str]] = [set() for _ in labels]
     rec_stages: list[set[str]] = [set() for _ in labels]
     support_stages: list[set[str]] = [set() for _ in labels]
-    minor = adult = cue = banter = distress = sign = False
+    minor = adult = cue = banter = distress = sign = kin = news = False
     for f in findings:
         if f.label == CONTEXT:
             minor = minor or f.stage == "stated_minor_age"
@@ -141,6 +153,8 @@ def message_evidence(
             sign = sign or f.stage in ("stated_minor_age", "minor_cue")
             banter = banter or f.stage == "banter"
             distress = distress or f.stage == "distress"
+            kin = kin or f.stage == "kin"
+            news = news or f.stage == "news"
             continue
         if f.label in labels:
             k = labels.index(f.label)
@@ -176,6 +190,8 @@ def message_evidence(
         support_stages,
         content,
         sign,
+        kin,
+        news,
     )
 
 
@@ -238,7 +254,7 @@ def prefix_features(
     risky = [0] * n_labels
     minor, adult, cue = minor_known, adult_known, False
     banter_messages = 0
-    distress = False
+    distress = kin = news = False
     risky_senders: list[set[str]] = [set() for _ in range(n_labels)]
     rec_senders: list[set[str]] = [set() for _ in range(n_labels)]
     # Supporting-stage hits wait here (score, stages, sender, message) until a content cue.
@@ -249,6 +265,8 @@ def prefix_features(
         adult = adult or ev.adult
         cue = cue or ev.minor_cue
         distress = distress or ev.distress
+        kin = kin or ev.kin
+        news = news or ev.news
         banter_messages += 1 if ev.banter else 0
         sender = senders[i] if senders is not None and i < len(senders) else ""
         childlike = 1.0 if (minor or cue) else 0.0
@@ -307,6 +325,10 @@ def prefix_features(
             one_sided = len(rec_senders[k]) <= 1 and banter_messages == 0
             row[16] = best_rec[k] if one_sided else 0.0
             row[19] = best_rec[k] * banter_messages / (i + 1)
+            row[20] = strongest if kin else 0.0
+            row[21] = best_rec[k] if kin else 0.0
+            row[22] = strongest if news else 0.0
+            row[23] = best_rec[k] if news else 0.0
         strongest_all = [max(b, r) for b, r in zip(best, best_rec, strict=True)]
         for k in range(n_labels):
             out[i, k, 17] = _max_except(strongest_all, k)

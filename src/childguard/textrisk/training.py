@@ -935,20 +935,38 @@ def _scorer(
     return w, float(lr.intercept_[0])
 
 
-#: Per label, features that may only lower its probability. Bullying's: the evidence times the
-#: share of banter messages (model and recognizers, and recognizers alone), which exist so that
-#: the same insult weighs less among laughs; fitted freely, the bullying scorer gave the first a
-#: positive weight (+2.2), because in the training chats bullies laugh as much as friends do,
-#: and a Khmer game chat of "ឯងក៏ noob ដែរ 😂" (you're a noob too) with one line the message
-#: model scored 0.57 became bullying at 0.86 for its laughs. Not grooming's: a groomer laughs
-#: along to seem a friend ("haha", "😂"), so there laughs say nothing either way.
+#: Features that exist to discount evidence in a context, so may only lower a label: the evidence
+#: in a chat between a parent and their child (``CONTEXT/kin``: a parent's photo request, or a
+#: surprise kept from dad) and in talk about abuse in the news (``CONTEXT/news``: parents quoting
+#: a seller's or a groomer's words). Nothing a parent says to their child, or a news story,
+#: makes a chat more likely abuse than the same words between others.
+DISCOUNT_FEATURES = frozenset(
+    {
+        FEATURE_NAMES.index("evidence_with_kin"),
+        FEATURE_NAMES.index("recognizer_evidence_with_kin"),
+        FEATURE_NAMES.index("evidence_in_news_talk"),
+        FEATURE_NAMES.index("recognizer_evidence_in_news_talk"),
+    }
+)
+#: Per label, features that may only lower its probability: every label's `DISCOUNT_FEATURES`,
+#: and bullying's evidence times the share of banter messages (model and recognizers, and
+#: recognizers alone), which exist so that the same insult weighs less among laughs; fitted
+#: freely, the bullying scorer gave the first a positive weight (+2.2), because in the training
+#: chats bullies laugh as much as friends do, and a Khmer game chat of "ឯងក៏ noob ដែរ 😂" (you're
+#: a noob too) with one line the message model scored 0.57 became bullying at 0.86 for its
+#: laughs. Not grooming's: a groomer laughs along to seem a friend ("haha", "😂"), so there
+#: laughs say nothing either way.
 NON_POSITIVE_FEATURES: dict[str, frozenset[int]] = {
-    "BULLYING": frozenset(
+    "GROOMING": DISCOUNT_FEATURES,
+    "SEXTORTION": DISCOUNT_FEATURES,
+    "BULLYING": DISCOUNT_FEATURES
+    | frozenset(
         {
             FEATURE_NAMES.index("evidence_times_banter_share"),
             FEATURE_NAMES.index("recognizer_evidence_times_banter_share"),
         }
-    )
+    ),
+    "CSAM_TRADE": DISCOUNT_FEATURES,
 }
 
 

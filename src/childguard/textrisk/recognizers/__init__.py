@@ -41,6 +41,8 @@ def default_recognizers() -> list[RiskRecognizer]:
         generic.GenericRomanisedKhmerRecognizer,
         generic.GenericSchoolYearRecognizer,
         generic.GenericBanterRecognizer,
+        generic.GenericKinRecognizer,
+        generic.GenericNewsRecognizer,
         en.EnGroomingRecognizer,
         en.EnSextortionRecognizer,
         en.EnBullyingRecognizer,

@@ -139,6 +139,107 @@ class GenericBanterRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+_MOM_DAD = r"(?:mom|mum|mommy|mummy|momma|mama|dad|papa)"
+#: Words before a trailing "mom" that make it someone's mother, not the one addressed: "tell
+#: mom", "ur mom", "a single mom".
+_NOT_ADDRESSED = (
+    r"(?<!\bmy)(?<!\bur)(?<!\byr)(?<!\byour)(?<!\bhis)(?<!\bher)(?<!\btheir)(?<!\bthe)"
+    r"(?<!\ba)(?<!\band)(?<!\bor)(?<!\bto)(?<!\bwith)(?<!\btell)(?<!\bcall)(?<!\bask)"
+    r"(?<!\bstep)(?<!\bsingle)(?<!\bsoccer)(?<!\bnew)(?<!\bhot)(?<!\bfor)(?<!'s)(?<!\bs)"
+)
+_VI_PARENT = r"(?:mẹ|bố|ba|má|mạ|cha)"
+_KM_PARENT = r"(?:ម៉ាក់|ម្ដាយ|ម្តាយ|ម៉ែ|ពុក|ប៉ា(?!ន់|តង់|រីស|ស់|ក់))(?!ធម៌)"
+
+
+class GenericKinRecognizer(PatternRecognizer):
+    """Markers of a chat between a parent and their child: the child addresses the other as
+    "mom" or "dad" ("ok mom", "dạ mẹ", "ចាស ម៉ាក់"), or a Khmer parent speaks of themself as
+    mother or father to "កូន" ("ម៉ាក់ស្រលាញ់កូន").
+
+    A context signal for the conversation scorer: a parent's "where are you, send me a photo,
+    don't tell dad about the surprise" reads like grooming word by word. Not a marker: someone
+    else's parents ("don't tell ur mom", "bố mẹ em có nhà k", "កុំប្រាប់ម៉ាក់"), "daddy" (a
+    sexual address as often as a child's), godparents ("mẹ nuôi"), whom groomers claim to be, and
+    a Vietnamese "mẹ đón con" (a child says it of their mother to an adult stranger as well).
+    It never lowers a finding by itself."""
+
+    name = "GenericKinRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "kin", 0.5,
+              rf"^\W*{_MOM_DAD}\W*$", rf"^\W*{_MOM_DAD}\s*[,!?:]",
+              r"\b(?:hi|hey|hiya|ok|okay|kk|yes|yeah|yea|ya|yep|no|nope|sorry|thanks|omg|ugh|"
+              r"thank you|thx|ty|love you|love u|luv u|luv you|ily|night|goodnight|good night|"
+              rf"morning|bye|coming|omw|fine|alright|please|pls|plz)\W{{0,3}}{_MOM_DAD}\b"
+              r"(?=\W*$|\s*[,!?.:\[]|\s+(?:i|i'?m|i'?ll|u|you|we|can|pls|please|love|fine)\b)",
+              rf"[a-z?!.]{_NOT_ADDRESSED}[ ,]+{_MOM_DAD}\W*$")
+        + rules(CONTEXT, "kin", 0.5,
+                rf"\b(?:dạ|vâng|vầng)\W*{_VI_PARENT}\b"
+                r"(?!\s*(?:mẹ|bố|ba|má|em|e|cháu|con|mình|mk|tui|tôi|t|nuôi|mìn)\b)",
+                r"\bcon (?:chào|thưa|xin lỗi|cảm ơn|thương|yêu|nhớ|hứa với|xin phép) "
+                rf"{_VI_PARENT}\b(?!\s*(?:nuôi|mìn|của))",
+                rf"\b(?:rồi|nhé|nha|nhe|ạ|đó|đây|nè|luôn|chưa|hả|mà) {_VI_PARENT}\b"
+                r"(?=\s*(?:[,.!?]|$))",
+                rf"\bchụp (?:cho )?{_VI_PARENT} (?:tấm|cái|hình|ảnh)",
+                layer="norm")
+        + rules(CONTEXT, "kin", 0.5,
+                r"\b(?:oke|ok|okie|dc|duoc|da|vang|r|roi|nha|nhe)\s+(?:ba|me|bo)\s*(?:$|[,.!?=])",
+                r"\b(?:cha|chas|jas|bat|baat|nis|nh|ng)\s+(?:mak|mae)\b"
+                r"(?!\s*(?:oun|eng|aeng|hg|ke))")
+        + rules(CONTEXT, "kin", 0.5,
+                rf"(?:ចាស|ចា៎ស|ចាះ|បាទ|បាត|ណា|ណា៎|ហើយ|ហ្នឹង|អរគុណ|ទៅ|ទេ|អូយ)\s*{_KM_PARENT}"
+                r"(?![\u1780-\u17ff])(?!\s+[\u1780-\u17ff])",
+                rf"^\W*{_KM_PARENT}(?:ៗ|\s*កុំ)")
+        + rules(CONTEXT, "kin", 0.5,
+                rf"(?<!ប្រាប់)(?<!ឲ្យ)(?<!អោយ)(?<!មិត្ត)(?<!ជំនួស)(?<!ប៉ា){_KM_PARENT}"
+                r"(?:ស្រលាញ់|ស្រឡាញ់|នឹក|មកយក|ទៅយក|ទិញ|ផ្ញើ|ចង់|មិនខឹង|ខឹង|អរគុណ|សុំទោស|"
+                r"រង់ចាំ|ជួយ|ធ្វើម្ហូប|ទុកចិត្ត)[^។?!]{0,20}កូន(?!ស្រី|ប្រុស|ក្មេង)",
+                rf"(?:ផ្ញើ|ផ្ញើ[^។?!ទ]{{0,8}}មក|[^បទ]មក){_KM_PARENT}"
+                r"(?!ឯង|អូន|ហ្អែង|កូន|គេ|វា|ខ្ញុំ|ប៉ា|ម៉ាក់|អត់|មិន|នឹង|ឃើញ|ដឹង)",
+                layer="khmer")
+    )  # fmt: skip
+
+
+class GenericNewsRecognizer(PatternRecognizer):
+    """Markers of talk about abuse from the outside: news of arrests and trials, articles,
+    warnings to parents ("did u see the news", "police arrested two men", "công an vừa bắt",
+    "ឃើញព័ត៌មាន", "ចាប់ខ្លួន").
+
+    A context signal for the conversation scorer: parents and friends discussing a news story
+    quote its words ("sold 'young collection' folders on Telegram", "asked the girl if her
+    parents were home"), which read like trade and grooming word by word. Not a marker: a bare
+    "police" (sextortionists threaten with it, and fake-police scams are sextortion), personal
+    "information" (ព័ត៌មានផ្ទាល់ខ្លួន). It never lowers a finding by itself."""
+
+    name = "GenericNewsRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "news", 0.5,
+              r"\b(?:in|on|saw|see|seen|read|watch(?:ed)?|did (?:u|you|yall|you guys) see|about|"
+              r"from) (?:the |this |that |a )?(?:news|article|headline|news report|paper|"
+              r"newspaper)\b",
+              r"\b(?:news|article|headline|report|police|cops|authorities) (?:say|said|says|"
+              r"reported|reports|warned|warn|arrested|caught|charged)\b",
+              r"\b(?:was|were|got|been|being|is|are) (?:arrested|jailed|sentenced|charged with|"
+              r"convicted)\b",
+              r"\b(?:arrested|jailed|sentenced) (?:a|an|the|two|three|four|five|\d+|some)\b",
+              r"\b(?:scam alert|warning to (?:all )?parents|dear parents|online safety (?:talk|"
+              r"workshop|week|tips))\b",
+              r"\b(?:doc bao|bao dua tin|bao noi|tren bao|tin tuc|thoi su|bai bao|len bao|vtv)\b",
+              r"\b(?:cong an|canh sat) (?:vua |da |moi )?(?:bat|triet pha|khoi to|bat giu|"
+              r"canh bao)\b",
+              r"\b(?:bat giu|khoi to|tuyen an|linh an|bi bat giu|bi cong an bat|vua bi bat)\b",
+              r"\b(?:canh bao phu huynh|kinh gui phu huynh|thong bao toi phu huynh)\b")
+        + rules(CONTEXT, "news", 0.5,
+                r"(?:ឃើញ|មើល|អាន|តាម|ចេញ|ផ្សាយ)(?:ព័ត៌មាន|ពត៌មាន)",
+                r"(?:ព័ត៌មាន|ពត៌មាន)(?:ថា|ថ្ងៃនេះ|ម្សិលមិញ|ទូរទស្សន៍)",
+                r"(?:កាសែត|ចាប់ខ្លួន|ឃាត់ខ្លួន|ផ្ដន្ទាទោស|ផ្តន្ទាទោស|ជាប់គុក)",
+                layer="khmer")
+    )  # fmt: skip
+
+
 #: What follows a number that is a time, an amount or a rank, not an age.
 _NOT_A_UNIT = (
     r"(?!\s*(?:min|mins|minutes?|hours?|hrs?|h\b|secs?|seconds?|dollars?|usd|am\b|pm\b|"
