@@ -101,7 +101,8 @@ def test_the_scorer_never_lets_kin_raise_a_label() -> None:
 @pytest.mark.parametrize(
     "text",
     ["did u see the news about that guy", "police arrested two men in Siem Reap", "he was arrested",
-     "doc bao thay cong an vua bat nhom nay", "bị bắt giữ hôm qua", "ឃើញព័ត៌មានទេ", "ប៉ូលិសចាប់ខ្លួនជនសង្ស័យ"],
+     "doc bao thay cong an vua bat nhom nay", "bị bắt giữ hôm qua", "ឃើញព័ត៌មានទេ",
+     "ប៉ូលិសចាប់ខ្លួនជនសង្ស័យ"],
 )  # fmt: skip
 def test_talk_about_abuse_in_the_news_is_marked(text: str) -> None:
     found = generic.GenericNewsRecognizer().analyze(build_artifacts(text))
