@@ -26,10 +26,10 @@ seen, so that the evidence scorer can tell a one-sided attack from trash talk wi
 model. Then the strongest evidence for any *other* label (model or recognizer, and recognizers
 alone): a threat to share photos for money is sextortion, which reads like bullying word by word.
 Then the highest recognizer score times the share of banter messages (the evidence
-scorer's view of banter). The last two are the strongest evidence (model or recognizer, and
-recognizers alone) times "a parent and their child are talking" (``CONTEXT/kin``: "ok mom", "dạ
-mẹ", "ចាស ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's.
-Then the same two times "the chat talks about abuse in the news" (``CONTEXT/news``: "did u see the
+scorer's view of banter). Then the strongest evidence (model or recognizer, and recognizers
+alone) times "a parent and their child are talking" (``CONTEXT/kin``: "ok mom", "dạ mẹ", "ចាស
+ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's. The last two
+are the same two times "the chat talks about abuse in the news" (``CONTEXT/news``: "did u see the
 news", "police arrested", "ចាប់ខ្លួន"): parents discussing an arrest quote the seller's words.
 
 Two scorers read these features: the full one, and an *evidence* one that reads only the features
