@@ -48,6 +48,7 @@ calibrated on out-of-fold scores; see :mod:`childguard.textrisk.training`.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ def message_evidence(
             banter = banter or f.stage == "banter"
             distress = distress or f.stage == "distress"
             kin = kin or f.stage == "kin"
-            news = news or f.stage == "news"
+            news = news or f.stage in ("news", "advice")
             continue
         if f.label in labels:
             k = labels.index(f.label)
@@ -167,7 +168,7 @@ def message_evidence(
                 stages[k].add(f.stage)
                 rec_stages[k].add(f.stage)
             cue = cue or f.stage in MINOR_CUE_STAGES
-            sign = sign or f.stage == "risk_assessment"
+            sign = sign or (f.stage == "risk_assessment" and _asks_after_parents(f))
     content = [r > 0 for r in rec]
     for k, label in enumerate(labels):
         if probabilities[k] >= risky and label in model_stage:
@@ -192,6 +193,24 @@ def message_evidence(
         sign,
         kin,
         news,
+    )
+
+
+#: Words of a question whether the other is alone ("r u alone", "is anyone with u", a locked
+#: door): adults ask each other the same, so unlike "are your parents home", "who checks your
+#: phone" or being home alone ("em ở nhà một mình", "នៅផ្ទះម្នាក់ឯង") it is no sign of a minor.
+_ALONE_WORDS = re.compile(
+    r"alone|anyone|anybody|someone|\b(?:door|room)\b|mot minh|1 minh|\bphong\b|\bcua\b|"
+    r"ម្នាក់ឯង|\bmneak\b"
+)
+_HOME_WORDS = re.compile(r"\bhome\b|\bnha\b|ផ្ទះ|\bphteah\b")
+
+
+def _asks_after_parents(finding: Finding) -> bool:
+    """Whether a risk-assessment finding asks after the other's parents or phone checks, not
+    only whether they are alone."""
+    return not any(
+        _ALONE_WORDS.search(w) and not _HOME_WORDS.search(w) for w in finding.explanation.words
     )
 
 

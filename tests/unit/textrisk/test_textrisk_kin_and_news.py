@@ -1,6 +1,6 @@
-"""A parent and their child talking, and talk about abuse in the news: the kin and news
-recognizers, the scorer features that read them, and the sign rule that keeps them from ever
-raising a label."""
+"""A parent and their child talking, talk about abuse in the news and safety advice: the kin,
+news and advice recognizers, the scorer features that read them, and the sign rule that keeps
+them from ever raising a label."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     FEATURE_NAMES,
     MessageEvidence,
+    message_evidence,
     prefix_features,
 )
 from childguard.textrisk.training import NON_POSITIVE_FEATURES, _scorer
@@ -35,7 +36,9 @@ def kin(text: str) -> bool:
      "Dạ mẹ, con về rồi ạ", "con chào bố ạ", "con về rồi mẹ", "ចាស ម៉ាក់ 🥰", "នេះណាម៉ាក់",
      "ម៉ាក់ស្រលាញ់កូន", "អរគុណប៉ា", "yes mom [photo]", "ថតរូបផ្ញើម៉ាក់មួយមក", "ផ្ញើរូបមកម៉ាក់មើល",
      "គ្រាន់តែមិត្តលេងហ្គេមទេម៉ាក់", "ម៉ាក់កុំផ្ញើចូល group គ្រួសារណា", "cha mak", "đây nè mẹ, có cả mẹ bạn",
-     "chụp mẹ tấm hình coi", "da nhan r ba"],
+     "chụp mẹ tấm hình coi", "da nhan r ba", "thank u grandma!!", "ok auntie i'll send it",
+     "dạ bà ngoại, cháu nhận được rồi", "cháu cảm ơn dì", "ចាស យាយ",
+     "omg mom 🙄 fine [photo]", "thank u grandma ❤️"],
 )  # fmt: skip
 def test_a_child_addressing_a_parent_is_kin(text: str) -> None:
     assert kin(text)
@@ -48,11 +51,12 @@ def test_a_child_addressing_a_parent_is_kin(text: str) -> None:
         "don't tell ur mom", "is your mom home?", "dont tell mom about us", "ah so no dad at home",
         "my mom said no", "go ask ur dad", "i'm a single mom", "bố mẹ em có nhà k",
         "dạ bố mẹ em ngủ rồi", "dạ mẹ e đi làm r", "mẹ không cho con ra ngoài buổi tối",
+        "dạ, mẹ bảo thi xong mới trả đt", "my grandma is asleep", "dạ chú", "cháu cảm ơn chú",
         "dạ con cảm ơn chú, mà để con hỏi mẹ đã", "កុំប្រាប់ម៉ាក់ណា", "ម៉ាក់ឯងនៅផ្ទះអត់",
         "ឆ្នាំ 2012 បាទ ប៉ាធ្វើការនៅកូរ៉េ", "កូនជាក្មេងល្អ។ ចុះម៉ាក់មើល chat កូនអត់?",
         "ស្អែកពូមកយកកូនពីសាលាជំនួសម៉ាក់", "ម៉ាក់ប៉ាកូនធ្វើការអីដែរ",
         # what groomers call themselves or ask to be called
-        "yes daddy", "call me daddy", "mẹ nuôi nè con", "ពូជាមិត្តម៉ាក់កូន",
+        "yes daddy", "call me daddy", "ok daddy 😘", "mẹ nuôi nè con", "ពូជាមិត្តម៉ាក់កូន",
         "ផ្ញើរូបកូនពេញខ្លួនមកម៉ាក់ធម៌មើលសិន",
         # a sextortionist's threat and a victim's plea; a groomer's "mom won't see"
         "បើមិនអញ្ចឹង ផ្ញើទៅប៉ាម៉ាក់ និងបងប្អូនឯង", "សូមកុំផ្ញើទៅម៉ាក់ខ្ញុំ 🙏",
@@ -117,3 +121,47 @@ def test_talk_about_abuse_in_the_news_is_marked(text: str) -> None:
 )  # fmt: skip
 def test_threats_and_personal_information_are_not_news(text: str) -> None:
     assert generic.GenericNewsRecognizer().analyze(build_artifacts(text)) == []
+
+
+def advice(text: str) -> bool:
+    found = generic.GenericSafetyAdviceRecognizer().analyze(build_artifacts(text))
+    assert all((f.label, f.stage) == (CONTEXT, "advice") for f in found)
+    return bool(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what should i do if someone online asks for pics?",
+     "if a stranger asks u for a private photo, tell me",
+     "never send photos to people you don't know",
+     "tell a teacher if anyone makes you feel weird", "what if my boyfriend keeps asking for a pic",
+     "block and report them", "talk to a trusted adult",
+     "nếu có người lạ xin ảnh riêng tư thì em làm sao ạ", "phải làm sao nếu bị dọa",
+     "đừng bao giờ gửi ảnh cho người lạ", "gọi tổng đài 111 nhé",
+     "បើមាននរណាម្នាក់សុំរូបអូន ប្រាប់មនុស្សធំភ្លាម", "កុំផ្ញើរូបឲ្យអ្នកមិនស្គាល់", "ហៅលេខ ១២៨០",
+     "bae mean nak som rub private online?"],
+)  # fmt: skip
+def test_safety_advice_is_marked(text: str) -> None:
+    assert advice(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a groomer's cover story and secrecy, and a child quoting a parent's rule to a groomer
+        "if anyone asks, say im ur cousin", "dont tell anyone about our pics", "kom prab mak",
+        "my mom said dont send pics to people online", "កុំប្រាប់មនុស្សធំណា", "ម៉ាក់ថាកុំផ្ញើរូបឲ្យមនុស្សចម្លែក",
+        "what do you do when not at work", "đừng kể với bố mẹ nha", "nhiều bé kể sớm là mất suất",
+        "send me a pic, nobody will know",
+    ],
+)  # fmt: skip
+def test_secrecy_and_cover_stories_are_not_advice(text: str) -> None:
+    assert not advice(text)
+
+
+def test_advice_feeds_the_news_talk_features() -> None:
+    """Advice is talk about abuse from the outside, as news is: the same discount features."""
+    found = generic.GenericSafetyAdviceRecognizer().analyze(
+        build_artifacts("never send pics to strangers online")
+    )
+    assert message_evidence(found, [0.0] * len(LABELS), {}, LABELS, 0.5).news

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from childguard.textrisk.recognizers import CONTEXT, LABELS, Explanation, Finding
+from childguard.textrisk.artifacts import build_artifacts
+from childguard.textrisk.recognizers import (
+    CONTEXT,
+    LABELS,
+    Explanation,
+    Finding,
+    default_recognizers,
+)
 from childguard.textrisk.scoring import (
     FEATURE_NAMES,
     N_FEATURES,
@@ -96,3 +103,26 @@ def test_an_empty_chat_and_a_model_without_grooming() -> None:
     f = features(SIGNLESS_GROOMING_MESSAGES + 3, first_evidence=0)
     probs = np.full((f.shape[0], 2), 0.8)
     assert withdraw_signless_grooming(f, probs, ("BULLYING", "CSAM_TRADE"), False) is probs
+
+
+@pytest.mark.parametrize(
+    ("text", "is_sign"),
+    [("r u alone?", False), ("is anyone with u rn", False), ("are your parents home?", True),
+     ("who reads ur phone", True), ("em ở nhà một mình hả", True), ("ឯងនៅផ្ទះម្នាក់ឯងពេលណាខ្លះ?", True),
+     ("are u home alone", True)],
+)  # fmt: skip
+def test_asking_whether_someone_is_alone_is_no_sign_but_asking_after_parents_is(
+    text: str, is_sign: bool
+) -> None:
+    """Adults flirting ask "r u alone" too; "are your parents home", a phone that parents check
+    and being home alone speak of a child."""
+    artifacts = build_artifacts(text)
+    findings = [
+        f
+        for r in default_recognizers()
+        if r.language in ("*", artifacts.language)
+        for f in r.analyze(artifacts)
+    ]
+    assert any(f.stage == "risk_assessment" for f in findings)
+    evidence = message_evidence(findings, [0.0] * len(LABELS), {}, LABELS, 0.5)
+    assert evidence.minor_sign is is_sign

@@ -43,6 +43,7 @@ def default_recognizers() -> list[RiskRecognizer]:
         generic.GenericBanterRecognizer,
         generic.GenericKinRecognizer,
         generic.GenericNewsRecognizer,
+        generic.GenericSafetyAdviceRecognizer,
         en.EnGroomingRecognizer,
         en.EnSextortionRecognizer,
         en.EnBullyingRecognizer,

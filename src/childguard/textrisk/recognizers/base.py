@@ -32,7 +32,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "CSAM_TRADE": ("advertising", "offering", "requesting", "payment_contact"),
     CONTEXT: (
         "stated_minor_age", "stated_adult_age", "minor_cue", "distress", "personal_details",
-        "banter", "kin", "news",
+        "banter", "kin", "news", "advice",
     ),
 }  # fmt: skip
 

@@ -139,7 +139,10 @@ class GenericBanterRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
-_MOM_DAD = r"(?:mom|mum|mommy|mummy|momma|mama|dad|papa)"
+_MOM_DAD = (
+    r"(?:mom|mum|mommy|mummy|momma|mama|dad|papa|grandma|grandpa|granny|grandad|granddad|nana|"
+    r"nanna|auntie|aunty)"
+)
 #: Words before a trailing "mom" that make it someone's mother, not the one addressed: "tell
 #: mom", "ur mom", "a single mom".
 _NOT_ADDRESSED = (
@@ -170,18 +173,24 @@ class GenericKinRecognizer(PatternRecognizer):
         rules(CONTEXT, "kin", 0.5,
               rf"^\W*{_MOM_DAD}\W*$", rf"^\W*{_MOM_DAD}\s*[,!?:]",
               r"\b(?:hi|hey|hiya|ok|okay|kk|yes|yeah|yea|ya|yep|no|nope|sorry|thanks|omg|ugh|"
-              r"thank you|thx|ty|love you|love u|luv u|luv you|ily|night|goodnight|good night|"
-              rf"morning|bye|coming|omw|fine|alright|please|pls|plz)\W{{0,3}}{_MOM_DAD}\b"
-              r"(?=\W*$|\s*[,!?.:\[]|\s+(?:i|i'?m|i'?ll|u|you|we|can|pls|please|love|fine)\b)",
+              r"thank you|thank u|thanku|tysm|thx|ty|love you|love u|luv u|luv you|ily|night|"
+              r"goodnight|good night|morning|bye|coming|omw|fine|alright|please|pls|plz)\W{0,3}"
+              rf"{_MOM_DAD}\b"
+              r"(?=\W*$|\s*[^\w\s']|\s+(?:i|i'?m|i'?ll|u|you|we|can|pls|please|love|fine)\b)",
               rf"[a-z?!.]{_NOT_ADDRESSED}[ ,]+{_MOM_DAD}\W*$")
         + rules(CONTEXT, "kin", 0.5,
                 rf"\b(?:dạ|vâng|vầng)\W*{_VI_PARENT}\b"
-                r"(?!\s*(?:mẹ|bố|ba|má|em|e|cháu|con|mình|mk|tui|tôi|t|nuôi|mìn)\b)",
+                r"(?!\s*(?:mẹ|bố|ba|má|em|e|cháu|con|mình|mk|tui|tôi|t|nuôi|mìn|bảo|nói|dặn|kêu|bắt|"
+                r"cấm|không|ko|k|hông|đi|về|đang|sẽ|mới|vừa|có)\b)",
                 r"\bcon (?:chào|thưa|xin lỗi|cảm ơn|thương|yêu|nhớ|hứa với|xin phép) "
                 rf"{_VI_PARENT}\b(?!\s*(?:nuôi|mìn|của))",
                 rf"\b(?:rồi|nhé|nha|nhe|ạ|đó|đây|nè|luôn|chưa|hả|mà) {_VI_PARENT}\b"
                 r"(?=\s*(?:[,.!?]|$))",
                 rf"\bchụp (?:cho )?{_VI_PARENT} (?:tấm|cái|hình|ảnh)",
+                r"\b(?:dạ|vâng|con chào|cháu chào|con cảm ơn|cháu cảm ơn|con thương|cháu thương|"
+                r"con nhớ|cháu nhớ) (?:bà|ông) (?:nội|ngoại)\b",
+                r"\b(?:dạ|vâng|cháu chào|cháu cảm ơn|cháu thương|cháu nhớ) (?:dì|mợ|thím)\b"
+                r"(?!\s*(?:nuôi|ghẻ))",
                 layer="norm")
         + rules(CONTEXT, "kin", 0.5,
                 r"\b(?:oke|ok|okie|dc|duoc|da|vang|r|roi|nha|nhe)\s+(?:ba|me|bo)\s*(?:$|[,.!?=])",
@@ -190,7 +199,8 @@ class GenericKinRecognizer(PatternRecognizer):
         + rules(CONTEXT, "kin", 0.5,
                 rf"(?:ចាស|ចា៎ស|ចាះ|បាទ|បាត|ណា|ណា៎|ហើយ|ហ្នឹង|អរគុណ|ទៅ|ទេ|អូយ)\s*{_KM_PARENT}"
                 r"(?![\u1780-\u17ff])(?!\s+[\u1780-\u17ff])",
-                rf"^\W*{_KM_PARENT}(?:ៗ|\s*កុំ)")
+                rf"^\W*{_KM_PARENT}(?:ៗ|\s*កុំ)",
+                r"(?:ចាស|ចា៎ស|បាទ|អរគុណ)\s*(?:លោកយាយ|លោកតា|យាយ|តា)(?![\u1780-\u17ff])")
         + rules(CONTEXT, "kin", 0.5,
                 rf"(?<!ប្រាប់)(?<!ឲ្យ)(?<!អោយ)(?<!មិត្ត)(?<!ជំនួស)(?<!ប៉ា){_KM_PARENT}"
                 r"(?:ស្រលាញ់|ស្រឡាញ់|នឹក|មកយក|ទៅយក|ទិញ|ផ្ញើ|ចង់|មិនខឹង|ខឹង|អរគុណ|សុំទោស|"
@@ -236,6 +246,88 @@ class GenericNewsRecognizer(PatternRecognizer):
                 r"(?:ឃើញ|មើល|អាន|តាម|ចេញ|ផ្សាយ)(?:ព័ត៌មាន|ពត៌មាន)",
                 r"(?:ព័ត៌មាន|ពត៌មាន)(?:ថា|ថ្ងៃនេះ|ម្សិលមិញ|ទូរទស្សន៍)",
                 r"(?:កាសែត|ចាប់ខ្លួន|ឃាត់ខ្លួន|ផ្ដន្ទាទោស|ផ្តន្ទាទោស|ជាប់គុក)",
+                layer="khmer")
+    )  # fmt: skip
+
+
+_STRANGER = (
+    r"(?:a |any )?(?:stranger|strangers|someone|somebody|anyone|anybody|a person|people|ppl|"
+    r"a guy|some guy|a man|an adult|a grown ?up|an older (?:guy|man|person))"
+)
+_DONT_KNOW = r"(?:(?:you|u|ya|we) (?:don'?t|dont|do not|never) (?:know|met)|(?:you|u) just met)"
+_SAFETY_ASK = (
+    r"(?:photos?|pics?|pix|pictures?|selfies?|images?|videos?|video calls?|nudes?|secrets?|"
+    r"private|meet|address|location)"
+)
+
+
+class GenericSafetyAdviceRecognizer(PatternRecognizer):
+    """Markers of advice about abuse: a child asking what to do if a stranger asks for photos,
+    a parent, teacher, sibling or helpline saying never to send them to people you don't know
+    and to tell an adult ("what should i do if someone online asks for pics", "tell me if
+    anyone asks you to keep secrets", "nếu có người lạ xin ảnh", "កុំផ្ញើរូបឲ្យអ្នកមិនស្គាល់").
+
+    A context signal for the conversation scorer, as ``CONTEXT/news`` is: advice names the
+    moves it warns of ("a stranger who asks for a private photo and to keep it secret"), which
+    read like grooming word by word. Not a marker: a groomer's own "if anyone asks, say I'm your
+    cousin" (no request for photos, secrets or a meeting follows the "if"). It never lowers a
+    finding by itself."""
+
+    name = "GenericSafetyAdviceRecognizer"
+    language = "*"
+    labels = (CONTEXT,)
+    rules: ClassVar[tuple[Rule, ...]] = tuple(
+        rules(CONTEXT, "advice", 0.5,
+              rf"\bif {_STRANGER}\b(?: (?:online|on (?:the )?(?:internet|games?|insta|tiktok|"
+              rf"discord|facebook|messenger))| {_DONT_KNOW})?[^.?!]{{0,25}}\b(?:asks?|asked|"
+              rf"wants?|tells?|pressures?|keeps? asking|messages?|dms?|threatens?|offers?)\b"
+              rf"[^.?!]{{0,30}}\b{_SAFETY_ASK}",
+              r"\bwhat (?:should|can|shud|shld) (?:i|we|u|you|ppl|people) do (?:if|when)\b",
+              r"\bwhat do (?:i|we) do (?:if|when)\b",
+              r"\bwhat to do (?:if|when) (?:a |some|any|u|you|ur|your|ppl|people|strangers?)",
+              rf"(?<!said )(?<!says )(?<!told me )(?<!told us )(?<!tells me )(?<!said not to )"
+              rf"\b(?:never|don'?t|dont|do not|shouldn'?t|should not) (?:ever )?(?:send|"
+              rf"share|give|post)\b[^.?!]{{0,30}}\b(?:to|with) (?:strangers?|people {_DONT_KNOW}|"
+              rf"anyone {_DONT_KNOW}|someone {_DONT_KNOW}|anyone online|people online|"
+              rf"ppl online)\b",
+              r"\b(?:tell|talk to|come to|show|call|text) (?:me|mom|mum|dad|us|a teacher|"
+              r"(?:your|ur|a) (?:teacher|parents?|mom|mum|dad|counsell?or)|an adult|"
+              r"a trusted adult|a grown ?up|someone (?:you|u) trust)\b[^.?!]{0,25}\b(?:if|when) "
+              r"(?:anyone|someone|somebody|anybody|a stranger|strangers|people|ppl|a person)\b",
+              r"\b(?:block (?:and|&|n) report|report (?:and|&|n) block|online safety|"
+              r"stranger danger|groomers?|grooming|online predators?|child predators?|"
+              r"trusted adults?|safe adults?|warning signs?|red flags?|helpline|childhelp)\b",
+              rf"\bwhat if (?:someone|somebody|anyone|a (?:guy|stranger|boy|girl|person|man)|he|"
+              rf"she|they|my (?:bf|gf|boyfriend|girlfriend|friend|crush))\b[^.?!]{{0,30}}\b"
+              rf"(?:asks?|wants?|pressures?|threatens?|keeps? asking)\b[^.?!]{{0,30}}\b"
+              rf"{_SAFETY_ASK}",
+              r"\b(?:bae|ber|bor|bertae) (?:mean |min )?(?:nak|neak|ke|mnus|mnous)\b"
+              r"[^.?!]{0,25}\b(?:som|sum|tam|bongkhom|kom ram)\b",
+              r"\bprab (?:mnus|mnous|menus|mnuh) (?:thom|thum)\b",
+              r"\bneu (?:co )?(?:ai|nguoi la|nguoi nao|ke la|ai do|mot nguoi|nguoi ta)\b"
+              r"[^.?!]{0,40}\b(?:xin|doi|bat|yeu cau|ru|hoi|nhan tin|gui|de doa)\b[^.?!]{0,25}"
+              r"\b(?:anh|hinh|clip|video|bi mat|gap|rieng tu|dia chi)\b",
+              r"\b(?:phai|nen|can) lam (?:sao|gi|the nao) (?:neu|khi)\b",
+              r"\b(?:dung|khong duoc|khong nen|dung bao gio|khong bao gio|dung co) (?:gui|dua|"
+              r"chia se|cho|dang)\b[^.?!]{0,25}\b(?:nguoi la|nguoi khong quen|ai khong quen|"
+              r"nguoi minh khong quen|tren mang)\b",
+              r"\b(?:bao|ke|noi) (?:ngay )?(?:cho |voi )?(?:bo me|ba me|me|ba|bo|thay co|co giao|"
+              r"thay giao|nguoi lon|chi|anh)\b[^.?!]{0,20}\bneu (?:co )?(?:ai|nguoi la|"
+              r"nguoi nao)\b",
+              r"\bnguoi lon (?:ma |ma em |ma con |)(?:em |con |minh )?tin (?:tuong|cay)\b",
+              r"\bdau hieu (?:nguy hiem|canh bao|bat thuong)\b",
+              r"\b(?:tong dai|duong day nong|goi) ?111\b|\bchan (?:va|roi|r) bao cao\b|"
+              r"\b(?:xam hai tre em|ke xau tren mang|dau doi tre em)\b")
+        + rules(CONTEXT, "advice", 0.5,
+                r"(?:ប្រសិនបើ|បើ)(?:មាន)?\s*(?:នរណា|អ្នកណា|មនុស្ស|អ្នកមិនស្គាល់|មនុស្សចម្លែក|គេ)"
+                r"[^។?!]{0,30}(?:សុំ|ទារ|បង្ខំ|គំរាម)[^។?!]{0,20}(?:រូប|វីដេអូ|ជួប|សម្ងាត់|អាសយដ្ឋាន)",
+                r"(?<!ថា)(?<!ថា )កុំ(?:ផ្ញើ|ឲ្យ|អោយ|ចែក)[^។?!]{0,20}(?:អ្នកមិនស្គាល់|មនុស្សមិនស្គាល់|មនុស្សចម្លែក|"
+                r"តាមអនឡាញ|តាមអ៊ីនធឺណិត)",
+                r"(?:ធ្វើដូចម្ដេច|ធ្វើដូចម្តេច|ធ្វើម៉េច|គួរធ្វើអ្វី|គួរធ្វើយ៉ាងណា)[^។?!]{0,10}"
+                r"(?:បើ|ប្រសិនបើ)",
+                r"(?:1280|១២៨០|ខ្សែទូរស័ព្ទជំនួយ|ខ្សែជំនួយ|ជំនួយកុមារ|សញ្ញាគ្រោះថ្នាក់)",
+                r"(?<!កុំ)(?<!មិន)(?<!អត់)(?<!មិនត្រូវ)(?<!កុំអោយ)(?<!កុំឲ្យ)ប្រាប់(?:មនុស្សធំ|អ្នកធំ)",
+                r"មនុស្សធំ(?:ដែល)?[^។?!]{0,4}ទុកចិត្ត",
                 layer="khmer")
     )  # fmt: skip
 
