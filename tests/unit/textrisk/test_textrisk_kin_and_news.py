@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from childguard.textrisk.artifacts import build_artifacts
-from childguard.textrisk.recognizers import CONTEXT, LABELS, STAGES, generic
+from childguard.textrisk.recognizers import CONTEXT, LABELS, STAGES, PatternRecognizer, generic
 from childguard.textrisk.scoring import (
     EVIDENCE_FEATURES,
     FEATURE_NAMES,
@@ -24,10 +24,15 @@ WITH_KIN = FEATURE_NAMES.index("evidence_with_kin")
 RECOGNIZER_WITH_KIN = FEATURE_NAMES.index("recognizer_evidence_with_kin")
 
 
-def kin(text: str) -> bool:
-    found = generic.GenericKinRecognizer().analyze(build_artifacts(text))
-    assert all((f.label, f.stage) == (CONTEXT, "kin") for f in found)
+def marks(recognizer: PatternRecognizer, stage: str, text: str) -> bool:
+    """Whether ``recognizer`` marks ``text``; every finding must be ``CONTEXT/stage``."""
+    found = recognizer.analyze(build_artifacts(text))
+    assert all((f.label, f.stage) == (CONTEXT, stage) for f in found)
     return bool(found)
+
+
+def kin(text: str) -> bool:
+    return marks(generic.GenericKinRecognizer(), "kin", text)
 
 
 @pytest.mark.parametrize(
@@ -124,9 +129,7 @@ def test_threats_and_personal_information_are_not_news(text: str) -> None:
 
 
 def advice(text: str) -> bool:
-    found = generic.GenericSafetyAdviceRecognizer().analyze(build_artifacts(text))
-    assert all((f.label, f.stage) == (CONTEXT, "advice") for f in found)
-    return bool(found)
+    return marks(generic.GenericSafetyAdviceRecognizer(), "advice", text)
 
 
 @pytest.mark.parametrize(
