@@ -116,9 +116,16 @@ def test_a_school_year_given_as_a_short_answer_in_any_language(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("ថ្នាក់ទី៨បង", {"stated_minor_age"}), ("ខ្ញុំរៀនថ្នាក់ទី៧", {"stated_minor_age", "minor_cue"}),
-     ("កូនខ្ញុំរៀនថ្នាក់ទី៨", {"minor_cue"}), ("ឯងរៀនអនុវិទ្យាល័យ", {"minor_cue"})],
+     ("កូនខ្ញុំរៀនថ្នាក់ទី៨", {"minor_cue", "stated_adult_age"}), ("ឯងរៀនអនុវិទ្យាល័យ", {"minor_cue"}),
+     # a teacher speaks of her pupils; a tutor's "I saw you in the grade 9 group" is the reader's
+     ("ទើបតែឆែកសៀវភៅសិស្សថ្នាក់ទី4 ហត់ណាស់", {"stated_adult_age"}),
+     ("គ្រូឃើញប្អូនក្នុង group គណិតវិទ្យាថ្នាក់ទី៩", {"stated_minor_age"}),
+     # an adult's life: a spouse, work, one's own child, university
+     ("ប្រពន្ធបងមិនដឹងទេ", {"stated_adult_age"}), ("ចាំបងចេញពីធ្វើការសិន", {"stated_adult_age"}),
+     ("កូនស្រីខ្ញុំកំពុងធ្វើលំហាត់", {"stated_adult_age"}), ("នៅសរសេរ thesis ទៀត", {"stated_adult_age"}),
+     ("បងបង្រៀនអូនគណិតវិទ្យា", set())],
 )  # fmt: skip
-def test_a_khmer_school_year_is_the_speakers_unless_a_parent_speaks_of_their_child(
+def test_a_khmer_school_year_is_the_speakers_unless_a_parent_or_teacher_speaks_of_a_child(
     text: str, expected: set[str]
 ) -> None:
     assert set(context(km.KmContextRecognizer(), text)) == expected
