@@ -29,8 +29,10 @@ Then the highest recognizer score times the share of banter messages (the eviden
 scorer's view of banter). Then the strongest evidence (model or recognizer, and recognizers
 alone) times "a parent and their child are talking" (``CONTEXT/kin``: "ok mom", "dạ mẹ", "ចាស
 ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's. The last two
-are the same two times "the chat talks about abuse in the news" (``CONTEXT/news``: "did u see the
-news", "police arrested", "ចាប់ខ្លួន"): parents discussing an arrest quote the seller's words.
+are the same two times "the chat talks about abuse from the outside", in the news or as safety
+advice (``CONTEXT/news``: "did u see the news", "police arrested", "ចាប់ខ្លួន"; ``CONTEXT/advice``:
+"what should i do if someone asks for pics", "tell a trusted adult"): parents discussing an
+arrest quote the seller's words, and advice names the moves it warns of.
 
 Two scorers read these features: the full one, and an *evidence* one that reads only the features
 that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and participants). The
@@ -113,12 +115,14 @@ class MessageEvidence:
     #: its other stages, or the message model scored it risky in one of them).
     content: list[bool] = field(default_factory=list)
     #: A sign that a minor is in the chat, stricter than ``minor_cue``: a stated minor age, a
-    #: child's cue (school, parents' rules, homework) or asking who is home; not a question of
-    #: age, place or school, which adults ask each other too ("asl?", "where u from").
+    #: child's cue (school, parents' rules, homework) or asking after the parents, the phone's
+    #: checks or being home alone; not a question of age, place or school, nor a bare "r u
+    #: alone?", which adults ask each other too ("asl?", "where u from").
     minor_sign: bool = False
     #: A marker of a parent and their child talking (``CONTEXT/kin``).
     kin: bool = False
-    #: A marker of talk about abuse in the news (``CONTEXT/news``).
+    #: A marker of talk about abuse in the news or of safety advice (``CONTEXT/news``,
+    #: ``CONTEXT/advice``).
     news: bool = False
 
 

@@ -118,10 +118,7 @@ def test_asking_whether_someone_is_alone_is_no_sign_but_asking_after_parents_is(
     and being home alone speak of a child."""
     artifacts = build_artifacts(text)
     findings = [
-        f
-        for r in default_recognizers()
-        if r.language in ("*", artifacts.language)
-        for f in r.analyze(artifacts)
+        f for r in default_recognizers() if r.applies_to(artifacts) for f in r.analyze(artifacts)
     ]
     assert any(f.stage == "risk_assessment" for f in findings)
     evidence = message_evidence(findings, [0.0] * len(LABELS), {}, LABELS, 0.5)
