@@ -22,7 +22,8 @@ ANSWER_WINDOW = 3
 AGE_QUESTION = re.compile(
     # "how old are you", "how old?", not "how old is he": a child's age asked about is not an answer
     # to come from the child
-    r"\bh(?:o)?w old(?: (?:are|r|re) (?:you|u|ya|yu)\b| (?:now|again|exactly)\b|\s*[?!.]|\s*$)|"
+    r"\bh(?:o)?w old(?: (?:(?:are|r|re) )?(?:you|u|ya|yu)\b| (?:now|again|exactly)\b|"
+    r"\s*[?!.]|\s*$)|"
     r"\b(?:what|wat|wut)(?:'?s| is)? (?:ur|your|yo) age\b|\b(?:ur|your) age\s*\?|"
     r"\bwhat age\b|\bage\s*\?|\ba ?/ ?s ?/ ?l\b|\basl\b|"
     r"\b(?:may|bao (?:nhieu|nhiu)|bn|nhiu) tuoi\b|\btuoi (?:j|gi)\b|"
@@ -32,12 +33,24 @@ GRADE_QUESTION = re.compile(
     r"\b(?:what|wat|wut|which) (?:grade|year|class)\b|\bgrade\s*\?|"
     r"\blop (?:may|nao)\b|\bth?nak ?(?:ti )?(?:ponman|bonman)\b|ថ្នាក់ទីប៉ុន្មាន"
 )
+#: Words a reply may open with before its number: assent and politeness ("dạ 13", "ចាស ១៣",
+#: "yeah 12", "12 po" has it after), hedges ("almost 14", "just 12").
+_FILLERS = (
+    r"(?:(?:da|vang|ya|yah|yeah|yea|yep|yup|um+|uh+|hm+|lol|haha|hehe|ok|okay|po|chas|cha|jas|bat|"
+    r"ចាស|បាទ|almost|nearly|about|bout|like|only|just)\W*\s*)*"
+)
 #: A reply that starts with the number, maybe after "i'm", "em", "grade" or their likes.
 _ANSWER = re.compile(
-    r"^\W*(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|year|yr|lop|class|"
-    r"th?nak(?: ?ti)?|ញុំ|ខ្ញុំ|ថ្នាក់ទី)\s*)?(\d{1,2})(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|"
-    r"am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|robux|followers?|lvl|level))"
+    r"^\W*" + _FILLERS + r"(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|"
+    r"year|yr|lop|class|form|sec|std|th?nak(?: ?ti)?|ញុំ|ខ្ញុំ|ថ្នាក់ទី)\s*)?"
+    r"(\d{1,2}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+    r"(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|"
+    r"robux|followers?|lvl|level))"
 )
+_NUMBER_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
 
 
 def _asked(artifacts: TextArtifacts) -> str | None:
@@ -53,7 +66,8 @@ def _answer(artifacts: TextArtifacts, asked: str, question: int) -> Finding | No
     match = _ANSWER.match(artifacts.folded)
     if match is None:
         return None
-    number = int(match.group(1))
+    found = match.group(1)
+    number = _NUMBER_WORDS[found] if found in _NUMBER_WORDS else int(found)
     stated: tuple[str, float] | None
     if asked == "grade":
         stated = ("stated_minor_age", 0.8) if 1 <= number <= 12 else None

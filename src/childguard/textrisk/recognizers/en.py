@@ -76,7 +76,9 @@ class EnGroomingRecognizer(PatternRecognizer):
                 rf"top ?up) {U}\b",
                 r"\b(?:robux|v ?bucks|diamonds|skins?|battle ?pass|gift ?cards?|game credits?|"
                 r"top ?up)\b.{0,30}\b(?:for (?:you|u)|free|on me|gift)\b",
-                r"\bi'?ll pay for\b", r"\bgift\b.{0,20}\b(?:for (?:you|u)|just for)\b")
+                r"\bi'?ll pay for\b", r"\bgift\b.{0,20}\b(?:for (?:you|u)|just for)\b",
+                r"\bi (?:give|send|gift|buy)\b.{0,25}\b(?:robux|v ?bucks|diamonds|skins?|load|"
+                r"gcash|top ?ups?|gift ?cards?|uc)\b")
         + rules("GROOMING", "flattery_romance", 0.5,
                 rf"\b{URE} (?:so |really |very |such a |soo+ )?(?:mature|special|beautiful|"
                 rf"pretty|gorgeous|cute|hot|sexy|perfect|different)\b",
@@ -84,6 +86,12 @@ class EnGroomingRecognizer(PatternRecognizer):
                 r"\bnot like (?:other|the other) (?:girls|boys|kids)\b",
                 r"\bbe my (?:girlfriend|boyfriend|gf|bf|baby)\b",
                 rf"\bnever met anyone like {U}\b", rf"\bthink(?:ing)? about {U} all\b",
+                # a child told they seem older than they are: "u look older than ur age",
+                # "u dont look 12", "no way ur only 13"
+                rf"\b{U}\b.{{0,15}}\b(?:older|more mature|grown[- ]?up) (?:than|for) "
+                rf"(?:{UR} age|a? ?1[0-7]\b)",
+                rf"\b{U} (?:dont|don'?t|do not) (?:look|act|seem|sound) (?:like )?1[0-7]\b",
+                rf"\bno way {URE}? ?(?:only |just )?1[0-7]\b",
                 r"\bmiss (?:you|u) so much\b", rf"\b{U} understand me\b")
         + rules("GROOMING", "risk_assessment", 0.65,
                 rf"\b(?:are|r|is) {UR} {PARENTS} (?:home|around|there|awake|asleep|strict|out)\b",

@@ -7,6 +7,7 @@ age written with digits, coded names for abuse material, and a price per folder 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import ClassVar
 
 from childguard.textrisk.artifacts import TextArtifacts
@@ -340,8 +341,18 @@ _NOT_A_UNIT = (
 
 _AGE_PATTERNS = (
     re.compile(
-        r"(?<![\d.,:$])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|yrs?\b|years?(?: old)?\b|tuoi\b|ឆ្នាំ|chnam\b)"
+        r"(?<![\d.,:$\-–])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|(?:yrs?|years?)[ -]olds?\b|tuoi\b)"
     ),
+    # Khmer says an age with "ឆ្នាំ" (year) alone: "ខ្ញុំទើបតែ១៣ឆ្នាំ", "thnak ti 7, 13 chnam"; not a
+    # span ("៥ឆ្នាំមុន", years ago) or the end of a range ("9-14 chnam", "៩ ដល់ ១៥ឆ្នាំ").
+    re.compile(r"(?<![\d.,:$\-–])(?<!ដល់)(?<!ដល់ )(?<!to )(\d{1,2})\s*(?:ឆ្នាំ|chnam\b)"
+               r"(?!\s*(?:មុន|ក្រោយ|mun\b|kroy\b|ago\b))"),
+    # English "years" without "old" is a duration as often as an age ("married 15 years", "12
+    # years ago", "i teach 8 yrs already"): an age only at the start of the message or after
+    # "i'm" or "age", and not followed by what makes it a span of time.
+    re.compile(r"(?:^\W*|\b(?:i'?m|i am|im|me|age|aged)\s+)(\d{1,2})\s*(?:yrs?|years?)\b"
+               r"(?!\s*(?:ago|later|before|after|together|since|of|in|with|now|already|married|"
+               r"experience|exp|running|straight|more|apart)\b)"),
     # Vietnamese chat writes "tuổi" as a bare "t" after the number: "e 11t", "16t".
     re.compile(r"(?<![\d.,:$])\b(\d{1,2})t\b"),
     re.compile(r"\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
@@ -366,6 +377,40 @@ _AGE_PATTERNS = (
     re.compile(r"^(?:me|me:)\s+([1-8]\d)\b(?![\d:.$%])" + _NOT_A_UNIT),
     re.compile(r"^([1-8]\d)\s+here\b"),
 )  # fmt: skip
+
+
+_YEAR = r"((?:19[4-9]|20[0-2])\d)"
+#: A word just before "born in 2012" that makes the year somebody else's ("my son was born in
+#: 2012", "em trai sinh 2015").
+_OTHERS_BIRTH = re.compile(
+    r"\b(?:my|our|his|her|their|he|she|they|son|daughter|kids?|child|baby|brother|bro|sister|sis|"
+    r"cousin|friend|nephew|niece|trai|gai|chau|ban)\b[^.!?]{0,20}$|(?:កូន|ប្អូន|គាត់|បង)[^.!?]{0,10}$"
+)
+#: A birth year said instead of an age (group 1: the year, its "2k" digits or the "9x" decade).
+#: Teens in Vietnam and Cambodia give their age this way as often as in years ("e 2k12", "sinh
+#: năm 2011", "born 2013"), adults their decade ("anh 9x", "đời 8x").
+_BIRTH_YEAR_PATTERNS = (
+    re.compile(r"\b(?:born|sinh|kert)(?: in| nam| chnam)?\s+" + _YEAR + r"\b(?![\d.,:$%])"),
+    re.compile(r"កើត(?:ឆ្នាំ)?\s*" + _YEAR + r"\b"),
+    # The whole answer: "2012 ạ", "em 2k12", "2k11 nha", "i'm a 2012 kid".
+    re.compile(r"^\W*(?:(?:em|minh|tui|toi|con|i'?m|im|me)\s+(?:la\s+|a\s+)?)?"
+               r"(" + _YEAR[1:-1] + r"|2k[01]\d)(?:\s+(?:baby|kid|bb))?\W*"
+               r"(?:(?:anh|chi|a|nha|ne|day|ja|jas|bong|lol|haha|hehe|ចាស|បាទ|បង)\W*)?$"),
+    re.compile(r"\b(?:em|minh|tui|toi|con|la|i'?m|im|sinh(?: nam)?)\s+(2k[01]\d)\b"),
+    re.compile(r"(?:^|\b(?:anh|chi|em|minh|tui|toi|doi|the he)\s+)([5-9]x)\b"),
+)  # fmt: skip
+
+
+def birth_year_age(found: str, today: date | None = None) -> int:
+    """The age this year of a birth year as `_BIRTH_YEAR_PATTERNS` find it: "2012", "2k12" or
+    a decade "9x" (taken at its middle)."""
+    if found.startswith("2k"):
+        year = 2000 + int(found[2:])
+    elif found.endswith("x"):
+        year = 1905 + 10 * int(found[0])
+    else:
+        year = int(found)
+    return (today or date.today()).year - year
 
 
 def age_stage(age: int) -> tuple[str, float] | None:
@@ -406,7 +451,8 @@ _NOT_OWN_CHILD = re.compile(
 
 
 class GenericAgeRecognizer(RiskRecognizer):
-    """A stated age in digits: a minor (5-17) or an adult (18-89) context signal."""
+    """A stated age in digits, or a birth year ("e 2k12", "born 2011", "anh 9x"): a minor
+    (5-17) or an adult (18-89) context signal."""
 
     name = "GenericAgeRecognizer"
     language = "*"
@@ -434,4 +480,14 @@ class GenericAgeRecognizer(RiskRecognizer):
                 stage, score = stated
             words = match.group(0).strip()
             return [context_finding(stage, score, self.name, pattern.pattern[:60], words)]
+        for pattern in _BIRTH_YEAR_PATTERNS:
+            match = pattern.search(text)
+            if match is None:
+                continue
+            if _OTHERS_BIRTH.search(text, 0, match.start()):
+                continue
+            stated = age_stage(birth_year_age(match.group(1)))
+            if stated is not None:
+                words = match.group(0).strip()
+                return [context_finding(*stated, self.name, pattern.pattern[:60], words)]
         return []

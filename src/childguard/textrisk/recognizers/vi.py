@@ -47,7 +47,11 @@ class ViGroomingRecognizer(PatternRecognizer):
                 rf"\b{ME} (?:yeu|thuong|nho|thich|me) {YOU}\b",
                 rf"\b(?:lam )?(?:nguoi yeu|ban gai|ban trai|vo) (?:cua )?{ME}\b",
                 rf"\b{YOU} khac (?:voi )?(?:may dua|nhung dua|nhung ban|ban) (?:khac|cung tuoi)\b",
-                rf"\b{YOU} (?:gioi|ngoan|hieu chuyen) qua\b")
+                rf"\b{YOU} (?:gioi|ngoan|hieu chuyen) qua\b",
+                # seeming older than one's age: "13 mà nhìn trưởng thành ghê", "ko giống 13 tuổi"
+                r"\b(?:1[0-7]|tuoi) ma (?:nhin|trong|noi chuyen) (?:nhu )?"
+                r"(?:truong thanh|chin chan|lon|nguoi lon)\b",
+                r"\b(?:ko|k|khong|hong|cha) (?:giong|nhu) (?:1[0-7]|con nit|tre con)\b")
         + rules("GROOMING", "risk_assessment", 0.65,
                 rf"\b{PARENTS} (?:{YOU} )?(?:co )?(?:o nha|di lam|ve chua|ngu chua|co kiem tra|"
                 rf"hay xem|xem dien thoai|kiem tra)\b",
