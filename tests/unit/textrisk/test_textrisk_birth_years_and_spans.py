@@ -14,6 +14,7 @@ from childguard.textrisk.recognizers.answers import answer_findings
 from childguard.textrisk.recognizers.generic import birth_year_age
 
 AGE = generic.GenericAgeRecognizer()
+ROMANISED = generic.GenericRomanisedKhmerRecognizer()
 THIS_YEAR = date.today().year
 
 
@@ -130,3 +131,34 @@ def test_age_talk_about_others_or_things_is_not_flattery(text: str) -> None:
 def test_offering_game_currency_is_a_gift(text: str) -> None:
     found = en.EnGroomingRecognizer().analyze(build_artifacts(text))
     assert "trust_gifts" in [f.stage for f in found if f.label == "GROOMING"]
+
+
+def context_stages(recognizer: RiskRecognizer, text: str) -> list[str | None]:
+    art = build_artifacts(text)
+    if not recognizer.applies_to(art):
+        return []
+    return [f.stage for f in recognizer.analyze(art) if f.label == CONTEXT and f.stage != "banter"]
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text", "expected"),
+    [(AGE, "dc a, ma e phai don con di hoc ve da, e co 1 be 5t", ["stated_adult_age"]),
+     (AGE, "a 31, làm kỹ sư, có 1 bé trai 6 tuổi", ["stated_adult_age"]),
+     (AGE, "bé 12 tuổi ạ", ["stated_minor_age"]),
+     (AGE, "con 12 tuổi", ["stated_minor_age"]),
+     (ROMANISED, "kpong kae kechkar kmeng thnak ti 3, 40 nak", []),
+     (ROMANISED, "oun jea kmeng thnak ti 8 te", ["stated_minor_age"]),
+     (ROMANISED, "koun oun sart dauch mak vea, vea ayu ponman hz?", []),
+     (ROMANISED, "oun ayu ponman?", ["minor_cue"]),
+     (km.KmContextRecognizer(), "ខ្ញុំប៉ារបស់ដារ៉ា ដែលអង្គុយក្បែរកូនបងក្នុងថ្នាក់ទី៤", ["stated_adult_age"]),
+     (vi.ViContextRecognizer(), "Mệt xỉu, 40 đứa lớp 5 quậy như giặc", []),
+     (vi.ViContextRecognizer(), "em lop 7", ["minor_cue"]),
+     (en.EnContextRecognizer(), "omg is this THE danny from 10th grade", []),
+     (en.EnContextRecognizer(), "i'm in 8th grade lol", ["stated_minor_age"])],
+)  # fmt: skip
+def test_whose_age_or_grade_a_message_gives(
+    recognizer: RiskRecognizer, text: str, expected: list[str]
+) -> None:
+    """A parent's child's age, a teacher's pupils' grade, a question about somebody else's child
+    and a remembered school year are not the speaker's; a child's own still are."""
+    assert context_stages(recognizer, text) == expected

@@ -517,7 +517,9 @@ class EnContextRecognizer(PatternRecognizer):
     labels = (CONTEXT,)
     rules: ClassVar[tuple[Rule, ...]] = tuple(
         rules(CONTEXT, "stated_minor_age", 0.8,
-              NOT_SOMEONE_ELSES + r".*?\b(?:[5-9]|1[0-2])th grade\b",
+              # not remembered: "the danny from 10th grade", "since 6th grade"
+              NOT_SOMEONE_ELSES + r".*?(?<!from )(?<!since )(?<!back in )"
+              r"\b(?:[5-9]|1[0-2])th grade\b",
               NOT_SOMEONE_ELSES + r".*?\bin (?:grade|year) (?:[1-9]|1[0-2])\b",
               r"\b(?:middle|primary|elementary|junior high) school\b",
               r"\bim? (?:only )?a (?:kid|child|minor)\b",

@@ -74,6 +74,14 @@ class GenericCsamTermsRecognizer(PatternRecognizer):
     )  # fmt: skip
 
 
+#: Before a romanised Khmer age or school year: somebody else's ("vea ayu ponman?", how old is
+#: he; "kmeng thnak ti 3", the grade-3 children a teacher marks, but not "oun jea kmeng thnak ti
+#: 8", I am a grade-8 kid; "koun bong", your child).
+_NOT_OF_OTHERS = (
+    r"(?<!vea )(?<!koun )(?<!kon )(?<!(?<!jea )kmeng )(?<!sis )(?<!sisa )(?<!koun bong )(?<!koun oun )"
+)
+
+
 class GenericRomanisedKhmerRecognizer(PatternRecognizer):
     """Khmer typed in Latin letters ("ba mak oun nov phteah te?"): language identification calls
     it unknown, so its commonest grooming phrases and cues of a minor are read here."""
@@ -91,12 +99,14 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
         + rules("GROOMING", "image_request", 0.55,
                 r"\b(?:phnhae|phnher|pnhae|send) (?:rup|pic|photo)\b.{0,20}\bbong\b")
         + rules("GROOMING", "access_profiling", 0.55,
-                r"\b(?:oun )?ayu ponman\b", r"\b(?:rean )?th?nak(?: ti)? ?(?:ponman|bonman)\b",
+                _NOT_OF_OTHERS + r"\b(?:oun )?ayu ponman\b",
+                r"\b(?:rean )?th?nak(?: ti)? ?(?:ponman|bonman)\b",
                 r"\brean sala na\b")
         + rules(CONTEXT, "minor_cue", 0.6,
-                r"\bayu ponman\b", r"\brean th?nak\b", r"\bkroy (?:mong )?rean\b",
+                _NOT_OF_OTHERS + r"\bayu ponman\b", r"\brean th?nak\b", r"\bkroy (?:mong )?rean\b",
                 r"\brean (?:nov )?sala\b", r"\bba mak\b")
-        + rules(CONTEXT, "stated_minor_age", 0.8, r"\bth?nak ?ti ?(?:[1-9]|1[0-2])\b")
+        + rules(CONTEXT, "stated_minor_age", 0.8,
+                _NOT_OF_OTHERS + r"\bth?nak ?ti ?(?:[1-9]|1[0-2])\b")
     )  # fmt: skip
 
 
@@ -442,6 +452,13 @@ def context_finding(stage: str, score: float, name: str, pattern: str, words: st
 
 #: A word right before an age that makes it somebody else's: "my 13 yr old", "a 12 year old".
 _THIRD_PARTY = re.compile(r"\b(my|our|his|her|their|a|an|the|this|that)\s+$")
+#: Vietnamese words right before an age that make it a child's the speaker has or speaks of:
+#: "có 1 bé 5t", "có 1 bé trai 6 tuổi", "con trai em 8 tuổi", "đứa nhỏ 4 tuổi". A bare "bé 12"
+#: or "con 12 tuổi" is the speaker's own (children call themselves so).
+_KIN_BEFORE = re.compile(
+    r"(?:\bco (?:\d+ |mot |hai |ba )?(?:be|con|dua|nhoc|chau)(?: (?:trai|gai|nho))?|"
+    r"\b(?:be|con|dua|chau) (?:trai|gai|nho)(?: (?:cua )?(?:em|anh|chi|toi|minh|tui))?)\s*$"
+)
 #: After "my 13 yr old": somebody of the speaker's own age group (a sibling, a friend), not the
 #: speaker's child.
 _NOT_OWN_CHILD = re.compile(
@@ -468,6 +485,11 @@ class GenericAgeRecognizer(RiskRecognizer):
             if match is None:
                 continue
             age = int(match.group(1))
+            if _KIN_BEFORE.search(text, 0, match.start()):
+                # "có 1 bé trai 6 tuổi" (I have a boy of 6): a parent speaking
+                stage, score = "stated_adult_age", 0.7
+                words = match.group(0).strip()
+                return [context_finding(stage, score, self.name, pattern.pattern[:60], words)]
             owner = _THIRD_PARTY.search(text, 0, match.start())
             if owner is not None:
                 if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):

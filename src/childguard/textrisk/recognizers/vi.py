@@ -362,7 +362,8 @@ class ViContextRecognizer(PatternRecognizer):
                 # a school year said alone ("lop 8"), not remembered ("hoi lop 8": back in year 8)
                 # and not a parent's "con em lop 8" (my child is in year 8)
                 r"^(?!.*\bcon (?:em|toi|minh|chi|anh|tui|co|chu)\b).*?"
-                r"(?<!hoi )(?<!nam )(?<!tu )\blop (?:[1-9]|1[0-2])\b", r"\b(?:thcs|thpt)\b")
+                r"(?<!hoi )(?<!nam )(?<!tu )(?<!dua )(?<!hoc sinh )(?<!hs )(?<!day )"
+                r"(?<!chu nhiem )\blop (?:[1-9]|1[0-2])\b", r"\b(?:thcs|thpt)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",
