@@ -168,3 +168,23 @@ def test_advice_feeds_the_news_talk_features() -> None:
         build_artifacts("never send pics to strangers online")
     )
     assert message_evidence(found, [0.0] * len(LABELS), {}, LABELS, 0.5).news
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["actually next month for my moms birthday", "we're planning a surprise for ur dad",
+     "nay bố về sớm mua bánh kem sinh nhật mẹ, con đừng nói mẹ nha, bí mật 🤫",
+     "ល្អ។ ស្អែកខួបកំណើតប៉ា កុំប្រាប់គាត់ណា យើងធ្វើ surprise 🤫",
+     "saek khuop kamnaet mae oun. kom prab mae na, surprise"],
+)  # fmt: skip
+def test_a_family_members_birthday_being_planned_is_a_kin_marker(text: str) -> None:
+    assert kin(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nói mẹ đi sinh nhật bạn là được", "dont tell ur mom, its our secret", "i got a gift for u",
+     "say ur at ur friends birthday party"],
+)  # fmt: skip
+def test_a_groomers_cover_story_or_gift_is_no_kin_marker(text: str) -> None:
+    assert not kin(text)

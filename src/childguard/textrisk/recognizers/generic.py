@@ -78,7 +78,8 @@ class GenericCsamTermsRecognizer(PatternRecognizer):
 #: he; "kmeng thnak ti 3", the grade-3 children a teacher marks, but not "oun jea kmeng thnak ti
 #: 8", I am a grade-8 kid; "koun bong", your child).
 _NOT_OF_OTHERS = (
-    r"(?<!vea )(?<!koun )(?<!kon )(?<!(?<!jea )kmeng )(?<!sis )(?<!sisa )(?<!koun bong )(?<!koun oun )"
+    r"(?<!vea )(?<!koun )(?<!kon )(?<!(?<!jea )kmeng )(?<!sis )(?<!sisa )(?<!koun bong )"
+    r"(?<!koun oun )"
 )
 
 
@@ -162,6 +163,11 @@ _NOT_ADDRESSED = (
     r"(?<!\bstep)(?<!\bsingle)(?<!\bsoccer)(?<!\bnew)(?<!\bhot)(?<!\bfor)(?<!'s)(?<!\bs)"
 )
 _VI_PARENT = r"(?:mẹ|bố|ba|má|mạ|cha)"
+#: A family member, whose birthday or surprise a child helps plan ("surprise for ur mom").
+_KIN_EN = (
+    r"(?:(?:ur|your|my) )?(?:dad|mom|mum|mommy|mama|papa|father|mother|grandma|grandpa|granny|"
+    r"nana|lola|lolo|tita|tito|auntie|aunty|aunt|uncle)"
+)
 _KM_PARENT = r"(?:ម៉ាក់|ម្ដាយ|ម្តាយ|ម៉ែ|ពុក|ប៉ា(?!ន់|តង់|រីស|ស់|ក់))(?!ធម៌)"
 
 
@@ -175,6 +181,8 @@ class GenericKinRecognizer(PatternRecognizer):
     else's parents ("don't tell ur mom", "bố mẹ em có nhà k", "កុំប្រាប់ម៉ាក់"), "daddy" (a
     sexual address as often as a child's), godparents ("mẹ nuôi"), whom groomers claim to be, and
     a Vietnamese "mẹ đón con" (a child says it of their mother to an adult stranger as well).
+    Also a marker: a family member's birthday or surprise being planned ("mom's birthday",
+    "sinh nhật mẹ", "ខួបកំណើតយាយ").
     It never lowers a finding by itself."""
 
     name = "GenericKinRecognizer"
@@ -218,6 +226,19 @@ class GenericKinRecognizer(PatternRecognizer):
                 r"រង់ចាំ|ជួយ|ធ្វើម្ហូប|ទុកចិត្ត)[^។?!]{0,20}កូន(?!ស្រី|ប្រុស|ក្មេង)",
                 rf"(?:ផ្ញើ|ផ្ញើ[^។?!ទ]{{0,8}}មក|[^បទ]មក){_KM_PARENT}"
                 r"(?!ឯង|អូន|ហ្អែង|កូន|គេ|វា|ខ្ញុំ|ប៉ា|ម៉ាក់|អត់|មិន|នឹង|ឃើញ|ដឹង)",
+                layer="khmer")
+        # a family member's celebration being planned: "mom's birthday", "surprise for grandma",
+        # "sinh nhật mẹ", "khuop mae", "ខួបកំណើតយាយ" (the secret kept is a surprise, not a
+        # groomer's; "say you're at a friend's birthday" is a groomer's cover story, not this)
+        + rules(CONTEXT, "kin", 0.5,
+                rf"\b{_KIN_EN}'?s (?:birthday|bday|b-day|anniversary|surprise)\b",
+                r"\b(?:birthday|bday|b-day|anniversary|surprise|surprise party|gift|present|cake) "
+                rf"(?:for|of) {_KIN_EN}\b",
+                r"\b(?:sinh nhat|sn|ky niem) (?:cua |cho )?(?:bo|me|ba|ma|ong|ba noi|ba ngoai|"
+                r"ong noi|ong ngoai|cau|di|mo|co|chu|bac)\b(?! (?:oi|em|con|noi gi))",
+                r"\bkhuop (?:kamnaet |kamnert )?(?:mae|mak|pa|pok|yeay|ta|ming|pu|om)\b")
+        + rules(CONTEXT, "kin", 0.5,
+                r"ខួប(?:កំណើត)?(?:របស់)?(?:ប៉ា|ម៉ាក់|ម្ដាយ|ម្តាយ|ម៉ែ|ពុក|យាយ|តា|ឪពុក|លោកយាយ|លោកតា)",
                 layer="khmer")
     )  # fmt: skip
 
