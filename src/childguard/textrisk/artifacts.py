@@ -35,6 +35,12 @@ TEENCODE = {
     "bjo": "bay gio", "h": "gio", "pm": "nhan tin", "vid": "video",
 }  # fmt: skip
 _TEENCODE_RE = re.compile(r"\b(" + "|".join(sorted(TEENCODE, key=len, reverse=True)) + r")\b")
+#: Shorthand that is also English chat ("r u", "a pic", "ok k", "9 pm", "vs", "vid", "bit").
+_ENGLISH_TOO = {"r", "a", "k", "e", "t", "m", "h", "v", "z", "u", "pm", "vs", "ns", "ny", "bit",
+                "ng", "vid", "wa", "sn", "bn", "j", "kh", "hong", "ck", "vk", "nt"}  # fmt: skip
+_TEENCODE_NOT_ENGLISH_RE = re.compile(
+    r"\b(" + "|".join(sorted(set(TEENCODE) - _ENGLISH_TOO, key=len, reverse=True)) + r")\b"
+)
 #: Handles, phone numbers and links are replaced by placeholders in ``folded``: which handle or
 #: number appears says nothing about risk (and made-up training handles must not become features).
 _PLACEHOLDERS = (
@@ -96,7 +102,11 @@ def build_artifacts(text: str, analysed_chars: int = 4000) -> TextArtifacts:
     folded = _SPACES.sub(" ", folded).strip()
     guess: LanguageGuess = identify(surface, _LATIN_TOKEN.findall(folded))
     if "vi" in guess.languages:
-        folded = _TEENCODE_RE.sub(_expand_teencode, folded)
+        # In a message read as English with a Vietnamese word or two ("dang", "chào em"), "r",
+        # "a", "k" are English ("ur parents r asleep k?", "im a nurse"): only the shorthand no
+        # English writer uses is expanded there.
+        teencode = _TEENCODE_NOT_ENGLISH_RE if guess.primary == "en" else _TEENCODE_RE
+        folded = teencode.sub(_expand_teencode, folded)
     tokens = tuple(_TOKEN.findall(folded))
     return TextArtifacts(
         length=length,

@@ -162,3 +162,32 @@ def test_whose_age_or_grade_a_message_gives(
     """A parent's child's age, a teacher's pupils' grade, a question about somebody else's child
     and a remembered school year are not the speaker's; a child's own still are."""
     assert context_stages(recognizer, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text"),
+    [(en.EnContextRecognizer(), "cant long, mama said i need to finish my module first"),
+     (en.EnContextRecognizer(), "grade 7 is so hard"),
+     (en.EnContextRecognizer(), "only weekend, weekday my abah keep my phone after 9"),
+     (en.EnContextRecognizer(), "ya shes strict -_- phone goes in the kitchen at 10"),
+     (en.EnContextRecognizer(), "hehe. g2g soon gotta finish my science hw b4 mom checks"),
+     (ROMANISED, "hahaha chhab tver hz, mak ot oy leng phone huos mong 9"),
+     (ROMANISED, "tver homework math, krou oy lohat 30 ot deng sa te"),
+     (ROMANISED, "tae mong 9 mak yok phone oun"),
+     (ROMANISED, "rean nv anuvityealai... pteah nv jit wat"),
+     (ROMANISED, "send rup oun pak ao sala mouy mk merl"),
+     (ROMANISED, "kpong tver kechkar phteah math")],
+)  # fmt: skip
+def test_a_childs_day_said_in_passing_is_a_minor_cue(recognizer: RiskRecognizer, text: str) -> None:
+    """The oblique signs of a minor in long chats: homework, a parent's rule, the phone taken at
+    night, secondary school, the school uniform."""
+    assert "minor_cue" in context_stages(recognizer, text)
+
+
+@pytest.mark.parametrize("text", ["grade 7 students are loud", "my son is in grade 7"])
+def test_a_grade_that_is_somebody_elses_is_no_minor_cue(text: str) -> None:
+    assert "minor_cue" not in context_stages(en.EnContextRecognizer(), text)
+
+
+def test_form_how_many_is_a_school_year_question() -> None:
+    assert answer("haha strict abah. form how many u?", "form 1") == ["stated_minor_age"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.normalize import fold_diacritics
 
@@ -57,6 +59,21 @@ def test_vietnamese_diacritics_and_teencode_meet_one_form() -> None:
     with_marks = build_artifacts("Không được nói với ai nhé")
     teencode = build_artifacts("ko dc noi vs ai nhe")
     assert with_marks.folded == teencode.folded == "khong duoc noi voi ai nhe"
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("dang. so how old r u?", "dang. so how old r u?"),
+     ("also my parents r in town sat so dont text me weird stuff that day lol",
+      "also my parents r in town sat so dont text me weird stuff that day lol"),
+     ("co preview ko, so mua xong link die", "co preview khong, so mua xong link die")],
+)  # fmt: skip
+def test_english_with_a_vietnamese_word_keeps_its_english_shorthand(text: str, folded: str) -> None:
+    """ "dang" reads as Vietnamese too, but "r", "a" and "k" stay English in an English message;
+    shorthand no English writer uses ("ko") is still expanded."""
+    art = build_artifacts(text)
+    assert art.language == "en" and "vi" in art.languages
+    assert art.folded == folded
 
 
 def test_fold_diacritics_leaves_khmer_marks_alone() -> None:

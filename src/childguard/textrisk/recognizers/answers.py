@@ -30,7 +30,8 @@ AGE_QUESTION = re.compile(
     r"\bayu (?:ponman|bonman|pon man|ponna)\b|អាយុប៉ុន្មាន|អាយុប៉ុណ្ណា"
 )
 GRADE_QUESTION = re.compile(
-    r"\b(?:what|wat|wut|which) (?:grade|year|class)\b|\bgrade\s*\?|"
+    r"\b(?:what|wat|wut|which) (?:grade|year|class|form|standard)\b|\bgrade\s*\?|"
+    r"\b(?:form|standard|std|grade|year) (?:how many|what|which)\b|"
     r"\blop (?:may|nao)\b|\bth?nak ?(?:ti )?(?:ponman|bonman)\b|ថ្នាក់ទីប៉ុន្មាន"
 )
 #: Words a reply may open with before its number: assent and politeness ("dạ 13", "ចាស ១៣",

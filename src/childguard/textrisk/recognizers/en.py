@@ -545,6 +545,17 @@ class EnContextRecognizer(PatternRecognizer):
                 r"in the room|in my room|right here|next to me|watching|checking)\b",
                 r"\bcan'?t drive yet\b", r"\btoo young to (?:drive|date|work|have a job)\b",
                 r"\bcurfew\b",
+                # a school year in passing ("grade 7 is so hard"), a parent's rule or the phone
+                # taken at night ("mama said i need to finish my module", "my abah keep my phone
+                # after 9", "phone goes in the kitchen at 10")
+                NOT_SOMEONE_ELSES + r".*?\bgrade (?:[1-9]|1[0-2])\b"
+                r"(?!\s*(?:students|kids|class(?:es)?|teachers?|parents|math|english|science))",
+                r"\b(?:mama|mom|mum|mommy|dad|papa|abah|ibu|nanay|tatay|ama|ina) "
+                r"(?:said|says|told me) i (?:need|have|must|cant|can'?t|should|gotta)\b",
+                r"\b(?:my )?(?:mama|mom|mum|dad|papa|abah|ibu|nanay|tatay|parents?) "
+                r"(?:keeps?|takes?|took|hides?|collects?) (?:my|the) (?:phone|tablet|ipad)\b",
+                r"\bphone (?:goes|stays) (?:in|to) the (?:kitchen|living ?room|drawer)\b",
+                r"\b(?:do|doing|finish|finishing|finished) my (?:\w+ )?(?:hw|homework|module)\b",
                 rf"\b{URE} (?:so |too |still |just |only )(?:young|a kid|a child)\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\bi'?m (?:an adult|a grown man|a grown woman|in (?:university|college))\b",

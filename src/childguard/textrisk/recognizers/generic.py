@@ -105,7 +105,13 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
                 r"\brean sala na\b")
         + rules(CONTEXT, "minor_cue", 0.6,
                 _NOT_OF_OTHERS + r"\bayu ponman\b", r"\brean th?nak\b", r"\bkroy (?:mong )?rean\b",
-                r"\brean (?:nov )?sala\b", r"\bba mak\b")
+                r"\brean (?:nov )?sala\b", r"\bba mak\b",
+                # a child's day in romanised Khmer: homework, the teacher's exercises, secondary
+                # school, the school uniform, a mother who takes the phone or forbids it
+                r"\bki?e?chh?kar (?:ph|p)teah\b", r"\bkr(?:o)?u oy\b",
+                r"\b(?:anu)?vi(?:t|th)(?:y|he?)?e?alai\b", r"\ba[ou] sala\b",
+                r"\b(?:mak|mae|pa|ba mak) (?:yok|dak|check|chhek|mel|hat) (?:phone|tel|turasap)\b",
+                r"\b(?:mak|mae|pa|ba mak) (?:ot|min) (?:oy|aoy|ao) (?:leng|chat|jenh|tov)\b")
         + rules(CONTEXT, "stated_minor_age", 0.8,
                 _NOT_OF_OTHERS + r"\bth?nak ?ti ?(?:[1-9]|1[0-2])\b")
     )  # fmt: skip
