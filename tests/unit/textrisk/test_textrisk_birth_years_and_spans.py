@@ -58,7 +58,8 @@ def test_birth_year_age_reads_years_two_k_and_decades() -> None:
     "text",
     ["ive been a teacher for 12 years", "we've been married 15 years", "12 years ago i moved here",
      "i lived there 10 yrs", "my parents are 6 yrs apart", "ធ្វើការ ៥ឆ្នាំមុន",
-     "kids dance class (9-14 chnam)", "sách cho bé 3-10 tuổi", "ជាទូទៅ 9 ដល់ 15ឆ្នាំ"],
+     "kids dance class (9-14 chnam)", "sách cho bé 3-10 tuổi", "ជាទូទៅ 9 ដល់ 15ឆ្នាំ",
+     "thường từ 10 đến 15 tuổi", "thường từ 10 tới 15 tuổi", "between 12 and 14 years old"],
 )  # fmt: skip
 def test_a_span_of_years_or_an_age_range_is_nobodys_age(text: str) -> None:
     assert age_stages(text) == []

@@ -378,11 +378,12 @@ _NOT_A_UNIT = (
 
 _AGE_PATTERNS = (
     re.compile(
-        r"(?<![\d.,:$\-–])(\d{1,2})\s*(?:yo\b|y/o|y\.o\b|(?:yrs?|years?)[ -]olds?\b|tuoi\b)"
+        r"(?<![\d.,:$\-–])(?<!\d den )(?<!\d toi )(?<!\d to )(?<!\d and )(\d{1,2})\s*"
+        r"(?:yo\b|y/o|y\.o\b|(?:yrs?|years?)[ -]olds?\b|tuoi\b)"
     ),
     # Khmer says an age with "ឆ្នាំ" (year) alone: "ខ្ញុំទើបតែ១៣ឆ្នាំ", "thnak ti 7, 13 chnam"; not a
     # span ("៥ឆ្នាំមុន", years ago) or the end of a range ("9-14 chnam", "៩ ដល់ ១៥ឆ្នាំ").
-    re.compile(r"(?<![\d.,:$\-–])(?<!ដល់)(?<!ដល់ )(?<!to )(\d{1,2})\s*(?:ឆ្នាំ|chnam\b)"
+    re.compile(r"(?<![\d.,:$\-–])(?<!ដល់)(?<!ដល់ )(?<!\d to )(?<!\d dol )(\d{1,2})\s*(?:ឆ្នាំ|chnam\b)"
                r"(?!\s*(?:មុន|ក្រោយ|mun\b|kroy\b|ago\b))"),
     # English "years" without "old" is a duration as often as an age ("married 15 years", "12
     # years ago", "i teach 8 yrs already"): an age only at the start of the message or after
@@ -392,7 +393,8 @@ _AGE_PATTERNS = (
                r"experience|exp|running|straight|more|apart)\b)"),
     # Vietnamese chat writes "tuổi" as a bare "t" after the number: "e 11t", "16t".
     re.compile(r"(?<![\d.,:$])\b(\d{1,2})t\b"),
-    re.compile(r"\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b(?![\d:.$%])"
+    re.compile(r"(?<!\d )\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b"
+               r"(?![\d:.$%])"
                r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),
     re.compile(r"អាយុ\s*(\d{1,2})"),
     # Chat-room "asl" answers: "14 f", "13/f/ohio", "asl? 22 m", "f 15". A bare number and a sex
