@@ -146,6 +146,8 @@ def context_stages(recognizer: RiskRecognizer, text: str) -> list[str | None]:
     [(AGE, "dc a, ma e phai don con di hoc ve da, e co 1 be 5t", ["stated_adult_age"]),
      (AGE, "a 31, làm kỹ sư, có 1 bé trai 6 tuổi", ["stated_adult_age"]),
      (AGE, "bé 12 tuổi ạ", ["stated_minor_age"]),
+     (AGE, "សម្រាប់កូនខ្ញុំអាយុ ៨ ឆ្នាំ ត្រូវការអីបន្ថែមទេ?", ["stated_adult_age"]),
+     (AGE, "កូនអាយុ១២ហើយម៉ាក់", ["stated_minor_age"]),
      (AGE, "con 12 tuổi", ["stated_minor_age"]),
      (ROMANISED, "kpong kae kechkar kmeng thnak ti 3, 40 nak", []),
      (ROMANISED, "oun jea kmeng thnak ti 8 te", ["stated_minor_age"]),

@@ -481,12 +481,14 @@ def context_finding(stage: str, score: float, name: str, pattern: str, words: st
 
 #: A word right before an age that makes it somebody else's: "my 13 yr old", "a 12 year old".
 _THIRD_PARTY = re.compile(r"\b(my|our|his|her|their|a|an|the|this|that)\s+$")
-#: Vietnamese words right before an age that make it a child's the speaker has or speaks of:
-#: "có 1 bé 5t", "có 1 bé trai 6 tuổi", "con trai em 8 tuổi", "đứa nhỏ 4 tuổi". A bare "bé 12"
-#: or "con 12 tuổi" is the speaker's own (children call themselves so).
+#: Words right before an age that make it a child's the speaker has or speaks of: "có 1 bé 5t",
+#: "có 1 bé trai 6 tuổi", "con trai em 8 tuổi", "កូនខ្ញុំអាយុ ៨ ឆ្នាំ". A bare "bé 12", "con 12
+#: tuổi" or "កូនអាយុ១២" is the speaker's own (children call themselves so).
 _KIN_BEFORE = re.compile(
     r"(?:\bco (?:\d+ |mot |hai |ba )?(?:be|con|dua|nhoc|chau)(?: (?:trai|gai|nho))?|"
-    r"\b(?:be|con|dua|chau) (?:trai|gai|nho)(?: (?:cua )?(?:em|anh|chi|toi|minh|tui))?)\s*$"
+    r"\b(?:be|con|dua|chau) (?:trai|gai|nho)(?: (?:cua )?(?:em|anh|chi|toi|minh|tui))?|"
+    # Khmer "កូនខ្ញុំអាយុ ៨ ឆ្នាំ" (my child is 8): a bare "កូន" is how a child names themself
+    r"កូន(?:ប្រុស|ស្រី)?(?:ខ្ញុំ|យើង|បង|គាត់)\s*(?:អាយុ)?)\s*$"
 )
 #: After "my 13 yr old": somebody of the speaker's own age group (a sibling, a friend), not the
 #: speaker's child.
