@@ -194,3 +194,10 @@ def test_a_grade_that_is_somebody_elses_is_no_minor_cue(text: str) -> None:
 
 def test_form_how_many_is_a_school_year_question() -> None:
     assert answer("haha strict abah. form how many u?", "form 1") == ["stated_minor_age"]
+
+
+def test_a_photo_of_the_reader_asked_for_with_something_else_is_an_image_request() -> None:
+    found = km.KmGroomingRecognizer().analyze(
+        build_artifacts("ងាយទេ ផ្ញើទំហំ និងរូបប្អូនមួយមក ដើម្បីបងរើស size ឲ្យ")
+    )
+    assert "image_request" in [f.stage for f in found if f.label == "GROOMING"]

@@ -70,6 +70,8 @@ class KmGroomingRecognizer(PatternRecognizer):
               "ធ្លាប់ថើប", "រាងកាយ(?:អូន|ឯង)(?:កំពុង)?(?:ធំ|ផ្លាស់ប្តូរ)")
         + _km("GROOMING", "image_request", 0.55,
               f"(?:ផ្ញើ|ថត|ផ្ញេី|បញ្ជូន|សុំ){PIC}", f"{PIC}(?:មក|មកមើល)", "(?:ខល|ហៅ)វីដេអូ",
+              # "ផ្ញើទំហំ និងរូបប្អូនមួយមក": a photo of the reader asked for with something else
+              f"(?:ផ្ញើ|សុំ)[^។?!]{{0,20}}{PIC}{YOU}",
               "វីដេអូខល", "បើក(?:កាមេរ៉ា|កាមេរា)")
         + _km("GROOMING", "image_request", 0.8,
               f"{PIC}(?:ឯកជន|សម្ងាត់)", f"(?:មើល)?តែ{ME}(?:ម្នាក់)?(?:មើល|ឃើញ)",
