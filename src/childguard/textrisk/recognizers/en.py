@@ -545,11 +545,12 @@ class EnContextRecognizer(PatternRecognizer):
                 r"in the room|in my room|right here|next to me|watching|checking)\b",
                 r"\bcan'?t drive yet\b", r"\btoo young to (?:drive|date|work|have a job)\b",
                 r"\bcurfew\b",
-                # a school year in passing ("grade 7 is so hard"), a parent's rule or the phone
+                # a school year in passing ("grade 7 is so hard", not a child's "6, grade 1 na
+                # siya" a parent tells of), a parent's rule or the phone
                 # taken at night ("mama said i need to finish my module", "my abah keep my phone
                 # after 9", "phone goes in the kitchen at 10")
-                NOT_SOMEONE_ELSES + r".*?\bgrade (?:[1-9]|1[0-2])\b"
-                r"(?!\s*(?:students|kids|class(?:es)?|teachers?|parents|math|english|science))",
+                NOT_SOMEONE_ELSES + r".*?\bgrade (?:[1-9]|1[0-2]) (?:is|iz|was|so|sucks|kills|"
+                r"exams?|tests?|finals|modules?|hw|homework|subjects)\b",
                 r"\b(?:mama|mom|mum|mommy|dad|papa|abah|ibu|nanay|tatay|ama|ina) "
                 r"(?:said|says|told me) i (?:need|have|must|cant|can'?t|should|gotta)\b",
                 r"\b(?:my )?(?:mama|mom|mum|dad|papa|abah|ibu|nanay|tatay|parents?) "
