@@ -188,7 +188,7 @@ def test_a_childs_day_said_in_passing_is_a_minor_cue(recognizer: RiskRecognizer,
 
 
 @pytest.mark.parametrize(
-    "text", ["grade 7 students are loud", "my son is in grade 7", "6, grade 1 na siya 😭 time flies"]
+    "text", ["grade 7 students are loud", "my son is in grade 7", "6, grade 1 na siya, time flies"]
 )
 def test_a_grade_that_is_somebody_elses_is_no_minor_cue(text: str) -> None:
     assert "minor_cue" not in context_stages(en.EnContextRecognizer(), text)
