@@ -33,7 +33,10 @@ def test_a_childs_birth_year_states_a_minor_age(text: str) -> None:
     assert age_stages(text) == ["stated_minor_age"]
 
 
-@pytest.mark.parametrize("text", ["anh 9x nè", "chị đời 8x rồi", f"born in {THIS_YEAR - 30}"])
+@pytest.mark.parametrize(
+    "text",
+    ["anh 9x nè", "chị đời 8x rồi", f"born in {THIS_YEAR - 30}", f"បងកើតឆ្នាំ {THIS_YEAR - 28}"],
+)
 def test_an_adults_birth_year_or_decade_states_an_adult_age(text: str) -> None:
     assert age_stages(text) == ["stated_adult_age"]
 

@@ -423,7 +423,7 @@ _YEAR = r"((?:19[4-9]|20[0-2])\d)"
 #: 2012", "em trai sinh 2015").
 _OTHERS_BIRTH = re.compile(
     r"\b(?:my|our|his|her|their|he|she|they|son|daughter|kids?|child|baby|brother|bro|sister|sis|"
-    r"cousin|friend|nephew|niece|trai|gai|chau|ban)\b[^.!?]{0,20}$|(?:កូន|ប្អូន|គាត់|បង)[^.!?]{0,10}$"
+    r"cousin|friend|nephew|niece|trai|gai|chau)\b[^.!?]{0,20}$|(?:កូន|ប្អូន|គាត់)[^.!?]{0,10}$"
 )
 #: A birth year said instead of an age (group 1: the year, its "2k" digits or the "9x" decade).
 #: Teens in Vietnam and Cambodia give their age this way as often as in years ("e 2k12", "sinh
@@ -507,22 +507,21 @@ class GenericAgeRecognizer(RiskRecognizer):
     labels = (CONTEXT,)
 
     def analyze(self, artifacts: TextArtifacts) -> list[Finding]:
-        """One finding for the first plausible age stated in the message. The age of somebody
-        the speaker names ("a 13 year old", "her 12 yo brother") is not the speaker's; a parent's
-        "my 13 yr old" says the speaker is an adult."""
+        """One finding for the first plausible age stated in the message, else for a birth year
+        the speaker gives as their own. The age of somebody the speaker names ("a 13 year old",
+        "her 12 yo brother", "my son was born in 2012") is not the speaker's; a parent's "my 13
+        yr old", "có 1 bé 5t" or "កូនខ្ញុំអាយុ ៨ ឆ្នាំ" says the speaker is an adult."""
         text = artifacts.folded
         for pattern in _AGE_PATTERNS:
             match = pattern.search(text)
             if match is None:
                 continue
             age = int(match.group(1))
+            owner = _THIRD_PARTY.search(text, 0, match.start())
             if _KIN_BEFORE.search(text, 0, match.start()):
                 # "có 1 bé trai 6 tuổi" (I have a boy of 6): a parent speaking
                 stage, score = "stated_adult_age", 0.7
-                words = match.group(0).strip()
-                return [context_finding(stage, score, self.name, pattern.pattern[:60], words)]
-            owner = _THIRD_PARTY.search(text, 0, match.start())
-            if owner is not None:
+            elif owner is not None:
                 if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
                     continue
                 stage, score = "stated_adult_age", 0.7
