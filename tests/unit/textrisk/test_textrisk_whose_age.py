@@ -11,6 +11,9 @@ from childguard.textrisk.engine import RiskEngine, analyze_conversation
 from childguard.textrisk.recognizers import CONTEXT, RiskRecognizer, en, generic, km, vi
 from childguard.textrisk.recognizers.answers import answer_findings
 
+AGE = generic.GenericAgeRecognizer()
+ROMANISED = generic.GenericRomanisedKhmerRecognizer()
+
 
 def context(recognizer: RiskRecognizer, text: str) -> list[str | None]:
     art = build_artifacts(text)
@@ -135,3 +138,87 @@ def test_vietnamese_pitch_black_is_an_insult_only_with_its_diacritics() -> None:
     bullying = vi.ViBullyingRecognizer()
     assert "identity_hate" in {f.stage for f in bullying.analyze(build_artifacts("da đen thui"))}
     assert not bullying.analyze(build_artifacts("chủ nhật đến thui, vắng người"))
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "stage"),
+    [("how old u?", "12 po, grade 6", "stated_minor_age"),
+     ("how old you", "13", "stated_minor_age"),
+     ("how old r u", "thirteen", "stated_minor_age"),
+     ("how old r u", "almost 14", "stated_minor_age"),
+     ("what grade r u in", "form 1", "stated_minor_age"),
+     ("em mấy tuổi?", "dạ 13", "stated_minor_age"),
+     ("em học lớp mấy", "dạ lớp 7", "stated_minor_age"),
+     ("how old r u", "lol 27 u?", "stated_adult_age")],
+)  # fmt: skip
+def test_answers_with_fillers_spelled_numbers_and_short_questions(
+    question: str, reply: str, stage: str
+) -> None:
+    assert answers(f"A:{question}", f"B:{reply}")[1] == [stage]
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [("how old r u", "10 mins away"), ("how old r u", "just 5 mins"), ("how old u", "haha why"),
+     ("what grade", "ok 3pm")],
+)  # fmt: skip
+def test_replies_that_are_no_age_add_nothing(question: str, reply: str) -> None:
+    assert answers(f"A:{question}", f"B:{reply}")[1] == []
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text", "expected"),
+    [(AGE, "dc a, ma e phai don con di hoc ve da, e co 1 be 5t", ["stated_adult_age"]),
+     (AGE, "a 31, làm kỹ sư, có 1 bé trai 6 tuổi", ["stated_adult_age"]),
+     (AGE, "bé 12 tuổi ạ", ["stated_minor_age"]),
+     (AGE, "សម្រាប់កូនខ្ញុំអាយុ ៨ ឆ្នាំ ត្រូវការអីបន្ថែមទេ?", ["stated_adult_age"]),
+     (AGE, "កូនអាយុ១២ហើយម៉ាក់", ["stated_minor_age"]),
+     (AGE, "con 12 tuổi", ["stated_minor_age"]),
+     (ROMANISED, "kpong kae kechkar kmeng thnak ti 3, 40 nak", []),
+     (ROMANISED, "oun jea kmeng thnak ti 8 te", ["stated_minor_age"]),
+     (ROMANISED, "koun oun sart dauch mak vea, vea ayu ponman hz?", []),
+     (ROMANISED, "oun ayu ponman?", ["minor_cue"]),
+     (km.KmContextRecognizer(), "ខ្ញុំប៉ារបស់ដារ៉ា ដែលអង្គុយក្បែរកូនបងក្នុងថ្នាក់ទី៤", ["stated_adult_age"]),
+     (vi.ViContextRecognizer(), "Mệt xỉu, 40 đứa lớp 5 quậy như giặc", []),
+     (vi.ViContextRecognizer(), "em lop 7", ["minor_cue"]),
+     (en.EnContextRecognizer(), "omg is this THE danny from 10th grade", []),
+     (en.EnContextRecognizer(), "i'm in 8th grade lol", ["stated_minor_age"])],
+)  # fmt: skip
+def test_whose_age_or_grade_a_message_gives(
+    recognizer: RiskRecognizer, text: str, expected: list[str]
+) -> None:
+    """A parent's child's age, a teacher's pupils' grade, a question about somebody else's child
+    and a remembered school year are not the speaker's; a child's own still are."""
+    assert context(recognizer, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text"),
+    [(en.EnContextRecognizer(), "cant long, mama said i need to finish my module first"),
+     (en.EnContextRecognizer(), "grade 7 is so hard"),
+     (en.EnContextRecognizer(), "only weekend, weekday my abah keep my phone after 9"),
+     (en.EnContextRecognizer(), "ya shes strict -_- phone goes in the kitchen at 10"),
+     (en.EnContextRecognizer(), "hehe. g2g soon gotta finish my science hw b4 mom checks"),
+     (ROMANISED, "hahaha chhab tver hz, mak ot oy leng phone huos mong 9"),
+     (ROMANISED, "tver homework math, krou oy lohat 30 ot deng sa te"),
+     (ROMANISED, "tae mong 9 mak yok phone oun"),
+     (ROMANISED, "rean nv anuvityealai... pteah nv jit wat"),
+     (ROMANISED, "send rup oun pak ao sala mouy mk merl"),
+     (ROMANISED, "kpong tver kechkar phteah math")],
+)  # fmt: skip
+def test_a_childs_day_said_in_passing_is_a_minor_cue(recognizer: RiskRecognizer, text: str) -> None:
+    """The oblique signs of a minor in long chats: homework, a parent's rule, the phone taken at
+    night, secondary school, the school uniform."""
+    assert "minor_cue" in context(recognizer, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["grade 7 students are loud", "my son is in grade 7", "6, grade 1 na siya, time flies"]
+)
+def test_a_grade_that_is_somebody_elses_is_no_minor_cue(text: str) -> None:
+    assert "minor_cue" not in context(en.EnContextRecognizer(), text)
+
+
+def test_form_how_many_is_a_school_year_question() -> None:
+    found = answers("A:haha strict abah. form how many u?", "B:form 1")
+    assert found[1] == ["stated_minor_age"]
