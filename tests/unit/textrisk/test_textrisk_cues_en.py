@@ -84,3 +84,20 @@ def test_english_cue_found(recognizer: RiskRecognizer, text: str, stage: str) ->
 @pytest.mark.parametrize(("recognizer", "text"), NEGATIVE)
 def test_english_cue_quiet_on_benign(recognizer: RiskRecognizer, text: str) -> None:
     assert not stages(recognizer, text), f"{recognizer.name} fired on benign: {text!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "excludes"),
+    [("just leave the clan na ronald, we need real players", True),
+     ("let's make a new gc without her", True),
+     ("i think better u ask teacher put u in other group", True),
+     ("no fatties in this squad. kicking u", True),
+     ("made a new gc for the trip, check ur invites", False),
+     ("i might leave the team after this season", False)],
+)  # fmt: skip
+def test_exclusion_without_a_cruel_word(text: str, excludes: bool) -> None:
+    """Pushing one person out of a group needs no insult: "just leave the clan", "a new gc
+    without her"; a new group chat or leaving a team oneself is not that."""
+    art = build_artifacts(text)
+    found = [f.stage for f in en.EnBullyingRecognizer().analyze(art)]
+    assert ("exclusion" in found) is excludes

@@ -222,3 +222,59 @@ def test_a_grade_that_is_somebody_elses_is_no_minor_cue(text: str) -> None:
 def test_form_how_many_is_a_school_year_question() -> None:
     found = answers("A:haha strict abah. form how many u?", "B:form 1")
     assert found[1] == ["stated_minor_age"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("đôi, với bé nhà em, bé 9 tuổi mà smash còn mạnh hơn mẹ", ["stated_adult_age"]),
+     ("thằng nhỏ nhà anh 8 tuổi", ["stated_adult_age"]),
+     ("my son just turned 9", ["stated_adult_age"]),
+     ("ហាហា កូនស្រីខ្ញុំក៏ចឹង អាយុ ៩ ហើយ", ["stated_adult_age"]),
+     ("my baby sister is 5 and im 12", ["stated_minor_age"]),
+     ("he is 9 years old and loves lego", []),
+     ("nó mới 11 tuổi", []),
+     ("ខ្ញុំនឹងប្រាប់ប្អូនស្រីខ្ញុំ គាត់ទើបអាយុ ១៥", []),
+     ("he's 16 and im 12", ["stated_minor_age"]),
+     ("no im 14 lol", ["stated_minor_age"]),
+     ("e 13 tuoi", ["stated_minor_age"])],
+)  # fmt: skip
+def test_an_age_after_a_third_person_or_the_speakers_child_is_not_the_speakers(
+    text: str, expected: list[str]
+) -> None:
+    """The ages of "he is 9", "nó 11 tuổi", "វាអាយុ ៧" are somebody else's; "my son just
+    turned 9", "bé nhà em, bé 9 tuổi" say a parent speaks; a later age of the speaker's own still
+    counts, and "no" before "im 14" is not the Vietnamese "nó"."""
+    assert context(AGE, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text"),
+    [(en.EnContextRecognizer(), "hehe my mom made me join choir since grade 4"),
+     (en.EnContextRecognizer(), "i want but its 1500, mama said maybe"),
+     (en.EnContextRecognizer(), "yes mama at work til 8, papa is abroad"),
+     (en.EnContextRecognizer(), "should i ask my mum first"),
+     (km.KmContextRecognizer(), "ខ្ញុំមិនសូវចេញក្រៅទេ ម៉ាក់មិនឲ្យ"),
+     (km.KmContextRecognizer(), "ចាំខ្ញុំសុំម៉ាក់សិន"),
+     (km.KmContextRecognizer(), "ម៉ោង 3 ខ្ញុំចេញពីរៀនគួរហើយ"),
+     (vi.ViContextRecognizer(), "mẹ ko cho e đi đâu sau 8h"),
+     (vi.ViContextRecognizer(), "10h me thu dien thoai roi"),
+     (vi.ViContextRecognizer(), "để e xin mẹ đã")],
+)  # fmt: skip
+def test_a_parents_say_over_the_day_is_a_minor_cue(recognizer: RiskRecognizer, text: str) -> None:
+    """Permission asked of a parent, a parent's "no", the phone taken at night and the tutoring
+    class after school are how a child shows their age without stating it."""
+    assert "minor_cue" in context(recognizer, text)
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text"),
+    [(en.EnContextRecognizer(), "your mom said no sugar on weeknights"),
+     (en.EnContextRecognizer(), "my mom made me dinner"),
+     (km.KmContextRecognizer(), "ម៉ាក់មិនដឹងទេ"),
+     (vi.ViContextRecognizer(), "cho e xin mã đơn ạ"),
+     (vi.ViContextRecognizer(), "đăng story mà ko cho a xem")],
+)  # fmt: skip
+def test_what_only_looks_like_a_parents_say_is_no_minor_cue(
+    recognizer: RiskRecognizer, text: str
+) -> None:
+    assert "minor_cue" not in context(recognizer, text)

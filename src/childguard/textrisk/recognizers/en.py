@@ -32,6 +32,9 @@ GAME_TALK = (
     r"in the game|boss|ranked|fortnite|minecraft|valorant|roblox|fifa|pubg|free fire|"
     r"mobile legends|ml"
 )
+#: Not "your mom said no": a parent the speaker names as somebody else's.
+NOT_OTHERS_PARENT = r"(?<!your )(?<!ur )(?<!his )(?<!her )(?<!their )(?<!ya )"
+MOM_DAD = r"(?:mama|mom|mum|mommy|mummy|dad|daddy|papa|abah|ibu|nanay|tatay|parents?)"
 PARENTS = r"(?:parents?|mom|mum|mother|dad|father|family|teachers?|mama|papa|folks)"
 # "kids stuff" (clothes, toys) and "new cpu" are what shops sell: no "stuff", and "cp" whole.
 CODED = (
@@ -368,7 +371,17 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"\bdo (?:everyone|us|the world) a favou?r\b",
                 rf"\b{U} can leave\b", r"\bmaybe leave\b",
                 rf"\b(?:{URE}|still) not one of us\b",
-                rf"\b{U} (?:dont|don'?t|do not) belong (?:here|with us|in)\b")
+                rf"\b{U} (?:dont|don'?t|do not) belong (?:here|with us|in)\b",
+                # without a cruel word: "just leave the clan", "new gc without her", "ask teacher
+                # to put u in other group", "kick ko na u"
+                r"\b(?:just|pls|plz|please|go|u should|you should|u can|you can|better) leave "
+                r"(?:the|our|this) (?:group|chat|gc|clan|squad|team|server|guild|lineup)\b",
+                r"\bnew (?:gc|group ?chat|group|chat|server|squad) without\b",
+                r"\bput (?:u|you|her|him) (?:in|into|to) (?:an?other|a different|other) "
+                r"(?:group|team)\b",
+                rf"\b{U} (?:should|can|better|go) (?:find|join) (?:an?other|a different) "
+                r"(?:group|team|squad|table)\b",
+                r"\bkick(?:ing|ed)? (?:ko na |ko |na )?(?:u|you)\b(?! in\b)")
         + rules("BULLYING", "humiliation", 0.6,
                 rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
                 rf"laughed|will laugh) at {U}\b",
@@ -556,6 +569,16 @@ class EnContextRecognizer(PatternRecognizer):
                 r"\b(?:my )?(?:mama|mom|mum|dad|papa|abah|ibu|nanay|tatay|parents?) "
                 r"(?:keeps?|takes?|took|hides?|collects?) (?:my|the) (?:phone|tablet|ipad)\b",
                 r"\bphone (?:goes|stays) (?:in|to) the (?:kitchen|living ?room|drawer)\b",
+                # a parent's say over the day: "my mom made me join choir", "i need to ask my
+                # mom first", "mama said maybe", "mama at work til 8"
+                rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:made|makes|make|forced|forces) me "
+                r"(?:join|go|take|do|quit|stay|study|practi[cs]e|learn|sign up|clean|babysit)\b",
+                rf"\b(?:ask|asking|asked) (?:my )?{MOM_DAD} (?:first|if i can|for permission)\b",
+                rf"\b(?:ask|asking) (?:my )?{MOM_DAD}\s*$",
+                rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:said|says) (?:maybe|no|ok|okay|yes|"
+                r"i can|i cant|i can'?t)\b",
+                rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:is |s |'s )?(?:at work|working|"
+                r"not home|out) (?:til|till|until|untill|tl|tll)\b",
                 r"\b(?:do|doing|finish|finishing|finished) my (?:\w+ )?(?:hw|homework|module)\b",
                 rf"\b{URE} (?:so |too |still |just |only )(?:young|a kid|a child)\b")
         + rules(CONTEXT, "stated_adult_age", 0.7,

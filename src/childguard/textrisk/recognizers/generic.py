@@ -490,6 +490,25 @@ _KIN_BEFORE = re.compile(
     # Khmer "កូនខ្ញុំអាយុ ៨ ឆ្នាំ" (my child is 8): a bare "កូន" is how a child names themself
     r"កូន(?:ប្រុស|ស្រី)?(?:ខ្ញុំ|យើង|បង|គាត់)\s*(?:អាយុ)?)\s*$"
 )
+#: A child of the speaker's named shortly before the age, with words between: "my son just
+#: turned 9", "bé nhà em, bé 9 tuổi", "thằng nhỏ nhà anh 8 tuổi", "កូនស្រីខ្ញុំក៏ចឹង អាយុ ៩".
+#: The age is the child's, and says the speaker is a parent.
+_OWN_CHILD_BEFORE = re.compile(
+    r"(?:\bmy (?:little |lil |baby |eldest |oldest |youngest )?(?:son|daughter|kid|child|boy|girl|"
+    r"baby|bub|little one)s?\b(?! ?(?:sister|brother|sis|bro|cousin|friend|bestie|bff))|"
+    r"\b(?:be|con|dua|nhoc|thang nho|con be|thang be|chau)(?: (?:trai|gai|nho|lon|ut))? "
+    r"(?:nha|cua) (?:em|anh|chi|toi|minh|tui|tao)\b|"
+    r"កូន(?:ប្រុស|ស្រី)|កូន(?:ខ្ញុំ|យើង))[^.!?]{0,25}$"
+)
+#: A third person as the subject just before the age: "he is 9 years old", "she's 12", "nó 12
+#: tuổi", "em ấy 13 tuổi", "វាអាយុ ៤ ឆ្នាំ". The age is not the speaker's.
+_THIRD_PERSON_BEFORE = re.compile(
+    r"(?:\b(?:he|she|they|he'?s|she'?s|they'?re)(?: (?:is|was|are|were|will be|'?ll be|just|only|"
+    r"already|now|turned|turns|turning|gonna be))*|"
+    r"\b(?:no|em ay|be ay|con be|thang be|thang nho|anh ay|chi ay|ban ay)(?: (?:moi|da|nam nay|"
+    r"gio|chi|co|la))*|"
+    r"(?:វា|គាត់|គេ)(?:ទើបតែ|ទើប|មាន)?(?:អាយុ)?)\s*$"
+)
 #: After "my 13 yr old": somebody of the speaker's own age group (a sibling, a friend), not the
 #: speaker's child.
 _NOT_OWN_CHILD = re.compile(
@@ -513,25 +532,11 @@ class GenericAgeRecognizer(RiskRecognizer):
         yr old", "có 1 bé 5t" or "កូនខ្ញុំអាយុ ៨ ឆ្នាំ" says the speaker is an adult."""
         text = artifacts.folded
         for pattern in _AGE_PATTERNS:
-            match = pattern.search(text)
-            if match is None:
-                continue
-            age = int(match.group(1))
-            owner = _THIRD_PARTY.search(text, 0, match.start())
-            if _KIN_BEFORE.search(text, 0, match.start()):
-                # "có 1 bé trai 6 tuổi" (I have a boy of 6): a parent speaking
-                stage, score = "stated_adult_age", 0.7
-            elif owner is not None:
-                if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
-                    continue
-                stage, score = "stated_adult_age", 0.7
-            else:
-                stated = age_stage(age)
-                if stated is None:
-                    continue
-                stage, score = stated
-            words = match.group(0).strip()
-            return [context_finding(stage, score, self.name, pattern.pattern[:60], words)]
+            for age_match in pattern.finditer(text):
+                found = self._owned_age(text, age_match)
+                if found is not None:
+                    words = age_match.group(0).strip()
+                    return [context_finding(*found, self.name, pattern.pattern[:60], words)]
         for pattern in _BIRTH_YEAR_PATTERNS:
             match = pattern.search(text)
             if match is None:
@@ -543,3 +548,24 @@ class GenericAgeRecognizer(RiskRecognizer):
                 words = match.group(0).strip()
                 return [context_finding(*stated, self.name, pattern.pattern[:60], words)]
         return []
+
+    @staticmethod
+    def _owned_age(text: str, match: re.Match[str]) -> tuple[str, float] | None:
+        """The stage and score of the age ``match`` found, by whose it is: the speaker's own (a
+        minor's or an adult's), the speaker's child's (an adult's: a parent speaks), or ``None``
+        for somebody else's ("he is 9", "a 13 year old") or a number no person is."""
+        before = match.start()
+        if _KIN_BEFORE.search(text, 0, before) or _OWN_CHILD_BEFORE.search(text, 0, before):
+            # "có 1 bé trai 6 tuổi" (I have a boy of 6), "my son just turned 9": a parent
+            return "stated_adult_age", 0.7
+        # only where the number (or Khmer "អាយុ") opens the match: in "no im 14" the subject
+        # is "im", not "nó"
+        opening = text[before : match.start(1)].strip()
+        if opening in ("", "អាយុ") and _THIRD_PERSON_BEFORE.search(text, 0, match.start(1)):
+            return None
+        owner = _THIRD_PARTY.search(text, 0, before)
+        if owner is not None:
+            if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
+                return None
+            return "stated_adult_age", 0.7
+        return age_stage(int(match.group(1)))

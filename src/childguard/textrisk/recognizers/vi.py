@@ -363,7 +363,15 @@ class ViContextRecognizer(PatternRecognizer):
                 # and not a parent's "con em lop 8" (my child is in year 8)
                 r"^(?!.*\bcon (?:em|toi|minh|chi|anh|tui|co|chu)\b).*?"
                 r"(?<!hoi )(?<!nam )(?<!tu )(?<!dua )(?<!hoc sinh )(?<!hs )(?<!day )"
-                r"(?<!chu nhiem )\blop (?:[1-9]|1[0-2])\b", r"\b(?:thcs|thpt)\b")
+                r"(?<!chu nhiem )\blop (?:[1-9]|1[0-2])\b", r"\b(?:thcs|thpt)\b",
+                # a parent's say over the day: "mẹ ko cho em đi", "mẹ thu điện thoại", "phải xin
+                # mẹ đã", "mẹ bắt con học"
+                r"\b(?:me|bo|ba|bo me|ba me) (?:em |con |e |minh )?(?:ko|khong|k|hong|"
+                r"chang|hok) cho\b",
+                r"\b(?:me|bo|ba|bo me|ba me) (?:em |con |e |minh )?(?:thu|giu|cam|tich thu|lay) "
+                r"(?:dien thoai|dt|dthoai|đt|may)\b",
+                r"\bxin (?:phep )?(?:me|bo|ba|bo me|ba me)\b",
+                r"\b(?:me|bo|ba) bat (?:em |con |e |minh )?(?:hoc|di hoc|ve|ngu|lam bai)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",
