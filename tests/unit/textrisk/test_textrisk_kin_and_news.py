@@ -188,3 +188,27 @@ def test_a_family_members_birthday_being_planned_is_a_kin_marker(text: str) -> N
 )  # fmt: skip
 def test_a_groomers_cover_story_or_gift_is_no_kin_marker(text: str) -> None:
     assert not kin(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["aunty sent $20 to your mum's ABA for you, buy something nice",
+     "is your mum home? tell her to call me on messenger tonight",
+     "and send aunty a photo in your new uniform, I want to show grandma here",
+     "Bin oi, chu gui li xi 500k qua Momo cua me con roi nha 🧧",
+     "nho ngoan, nghe loi bo me. noi me goi chu toi nay nhe",
+     "មីងផ្ទេរលុយ 50$ តាម ABA ទៅម៉ាក់ហើយ សម្រាប់ថ្លៃរៀនគួរក្មួយ"],
+)  # fmt: skip
+def test_a_relative_who_keeps_the_parent_in_the_loop_is_a_kin_marker(text: str) -> None:
+    """Money sent through the child's parent, the parent asked to call back, a photo for
+    grandma: a relative's way, never a groomer's, who keeps the parent out."""
+    assert kin(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["បើមិនផ្ញើ ខ្ញុំផ្ញើរូបទៅប៉ាម៉ាក់ឯង", "ហើយលុបសារទាំងអស់ផងណា កុំឲ្យយាយមើលឃើញ",
+     "i'll send it to your mom's number if u dont pay", "dont tell ur mom i sent u money"],
+)  # fmt: skip
+def test_a_threat_to_tell_the_parent_or_hiding_from_grandma_is_no_kin_marker(text: str) -> None:
+    assert not kin(text)

@@ -246,6 +246,36 @@ class GenericKinRecognizer(PatternRecognizer):
         + rules(CONTEXT, "kin", 0.5,
                 r"ខួប(?:កំណើត)?(?:របស់)?(?:ប៉ា|ម៉ាក់|ម្ដាយ|ម្តាយ|ម៉ែ|ពុក|យាយ|តា|ឪពុក|លោកយាយ|លោកតា)",
                 layer="khmer")
+        # a relative who keeps the child's parent in the loop: money sent through the parent's
+        # account, the parent asked to call back or to bring the child, a photo for grandma
+        # ("aunty sent $20 to your mum's ABA", "tell her to call me", "chuyển qua momo của mẹ",
+        # "ផ្ទេរលុយតាម ABA ទៅម៉ាក់") -- what a groomer, who keeps the parent out, does not say
+        + rules(CONTEXT, "kin", 0.5,
+                # money, not a threat: "i'll send it to your mom's number" is sextortion
+                r"(?:\$\s?\d|\d\s?(?:\$|usd|k\b|dollars?|riel|pesos?)|"
+                r"\b(?:load|money|li xi|gift)\b)"
+                rf"[^.!?]{{0,40}}\b(?:to|via|through|thru|in|into|on) (?:ur|your|yr) {_KIN_EN}"
+                r"(?:'?s)? (?:aba|wing|gcash|momo|account|acc|acct|bank|card|phone|number|"
+                r"wallet)\b",
+                rf"\btell (?:ur|your) {_KIN_EN} (?:to )?(?:call|text|message|msg) me\b",
+                r"\btell (?:her|him) to (?:call|text) me\b",
+                rf"\b(?:ur|your) {_KIN_EN} (?:can |will |could |should )?(?:bring|drop|pick) "
+                r"(?:u|you)\b",
+                r"\b(?:for|show|to show|send to) (?:grandma|grandpa|lola|lolo|granny|nana|ba noi|"
+                r"ba ngoai|ong noi|ong ngoai|yeay|lok yeay)\b",
+                r"\b(?:qua|vao|cho) (?:momo|tai khoan|tk|stk|zalo|so) (?:cua )?(?:me|bo|ba|ma) "
+                r"(?:con|chau|em|e)\b",
+                r"\b(?:noi|bao|dan) (?:me|bo|ba|ma) (?:con |chau )?(?:goi|nhan tin|lien lac) "
+                r"(?:cho )?(?:chu|co|di|bac|cau|mo|thim|ba|ong)\b",
+                r"\b(?:de|cho) (?:chu|co|di|bac|cau|mo) (?:khoe|gui) (?:ba noi|ba ngoai|ong noi|"
+                r"ong ngoai|ca nha)\b")
+        + rules(CONTEXT, "kin", 0.5,
+                r"(?:ផ្ទេរ|វេរ|ផ្ញើលុយ)(?:លុយ)?[^។?!]{0,25}(?:ទៅ|ឲ្យ|អោយ|តាម)(?:ម៉ាក់|ប៉ា|ម្ដាយ|ម្តាយ)"
+                r"(?:ក្មួយ|ចៅ|អូន|កូន)?",
+                r"(?:ប្រាប់|អោយ|ឲ្យ)(?:ម៉ាក់|ប៉ា)(?:ក្មួយ|ចៅ|អូន)?(?:call|តេ|ទូរស័ព្ទ|ខល)(?:មក)?"
+                r"(?:មីង|ពូ|អ៊ំ|យាយ|តា)",
+                r"(?<!កុំ)(?:ឲ្យ|អោយ)(?:យាយ|តា|លោកយាយ|លោកតា)(?:មើល|ឃើញ)",
+                layer="khmer")
     )  # fmt: skip
 
 
