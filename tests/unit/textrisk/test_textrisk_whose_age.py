@@ -278,3 +278,21 @@ def test_what_only_looks_like_a_parents_say_is_no_minor_cue(
     recognizer: RiskRecognizer, text: str
 ) -> None:
     assert "minor_cue" not in context(recognizer, text)
+
+
+def test_an_age_doubted_is_an_age_question_and_ok_15_its_answer() -> None:
+    assert answers("A:wait ur not 18 r u lol", "B:ok 15. jv team lol") == [[], ["stated_minor_age"]]
+    assert answers("A:are u even 18", "B:17") == [[], ["stated_minor_age"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [("i cant weeknights, my mom makes me be home by 9", True),
+     ("lol not yet. i have my permit", True),
+     ("my mom drives me evrywhere its embarassing", True),
+     ("ok 15. jv team lol", True),
+     ("my mom drives me crazy", False),
+     ("your mom drives me to school? nice", False)],
+)  # fmt: skip
+def test_too_young_to_drive_and_a_high_school_team_are_minor_cues(text: str, cue: bool) -> None:
+    assert ("minor_cue" in context(en.EnContextRecognizer(), text)) is cue

@@ -27,7 +27,10 @@ AGE_QUESTION = re.compile(
     r"\b(?:what|wat|wut)(?:'?s| is)? (?:ur|your|yo) age\b|\b(?:ur|your) age\s*\?|"
     r"\bwhat age\b|\bage\s*\?|\ba ?/ ?s ?/ ?l\b|\basl\b|"
     r"\b(?:may|bao (?:nhieu|nhiu)|bn|nhiu) tuoi\b|\btuoi (?:j|gi)\b|"
-    r"\bayu (?:ponman|bonman|pon man|ponna)\b|អាយុប៉ុន្មាន|អាយុប៉ុណ្ណា"
+    r"\bayu (?:ponman|bonman|pon man|ponna)\b|អាយុប៉ុន្មាន|អាយុប៉ុណ្ណា|"
+    # an age doubted: "wait ur not 18 r u", "r u really 16?", "are u even 18"
+    r"\b(?:ur|you'?re|u r|you are|r u|are (?:you|u)) (?:not|really|actually|even|rly) "
+    r"(?:1\d|[2-9]\d)\b"
 )
 GRADE_QUESTION = re.compile(
     r"\b(?:what|wat|wut|which) (?:grade|year|class|form|standard)\b|\bgrade\s*\?|"

@@ -572,7 +572,15 @@ class EnContextRecognizer(PatternRecognizer):
                 # a parent's say over the day: "my mom made me join choir", "i need to ask my
                 # mom first", "mama said maybe", "mama at work til 8"
                 rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:made|makes|make|forced|forces) me "
-                r"(?:join|go|take|do|quit|stay|study|practi[cs]e|learn|sign up|clean|babysit)\b",
+                r"(?:join|go|take|do|quit|stay|study|practi[cs]e|learn|sign up|clean|babysit|"
+                r"be home|come home|go to bed)\b",
+                # too young to drive: "i have my permit", "my mom drives me everywhere"; junior
+                # varsity is a high-school team
+                r"\b(?:i (?:have|got|just got) my|learner'?s|learners) permit\b",
+                rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:drives|drove|picks|takes) me "
+                r"(?:up )?(?:eve?ry ?where|to school|from school|to practice|to the mall)\b",
+                r"\bjv (?:team|squad|soccer|football|basketball|volleyball|baseball|practice|"
+                r"game)\b",
                 rf"\b(?:ask|asking|asked) (?:my )?{MOM_DAD} (?:first|if i can|for permission)\b",
                 rf"\b(?:ask|asking) (?:my )?{MOM_DAD}\s*$",
                 rf"{NOT_OTHERS_PARENT}\b(?:my )?{MOM_DAD} (?:said|says) (?:maybe|no|ok|okay|yes|"
