@@ -296,3 +296,25 @@ def test_an_age_doubted_is_an_age_question_and_ok_15_its_answer() -> None:
 )  # fmt: skip
 def test_too_young_to_drive_and_a_high_school_team_are_minor_cues(text: str, cue: bool) -> None:
     assert ("minor_cue" in context(en.EnContextRecognizer(), text)) is cue
+
+
+@pytest.mark.parametrize(
+    ("text", "adult"),
+    [("hôm nay anh đón con xong chưa", True),
+     ("vợ anh đi công tác rồi", True),
+     ("ok, a mới nhận lương a mời. 7h a qua đón", True),
+     ("Thằng bé nhà em cũng mê FF", True),
+     ("dc, ma dung ke dong nghiep e vu tinder nha", True),
+     ("ở trọ với 1 đứa bạn thân, cuối tháng đóng tiền nhà muốn xỉu", True),
+     ("nói sai à, lần sau đừng đứng vô ảnh lớp nữa", False),
+     ("còn nha em, 85k free ship", False),
+     ("ngủ ngon cô bé của anh", False),
+     ("mẹ em đi làm về muộn", False),
+     ("ong bam cung luc nut nguon voi nut giam am luong a", False)],
+)  # fmt: skip
+def test_vietnamese_adult_life_is_an_adult_cue(text: str, adult: bool) -> None:
+    """A spouse, one's own child, work, a salary, rent, as the English and Khmer rules read them;
+    not the words that fold into them ("vô ảnh", "còn nha em", "âm lượng") nor a parent's work a
+    child tells of."""
+    found = context(vi.ViContextRecognizer(), text)
+    assert ("stated_adult_age" in found) is adult

@@ -372,6 +372,27 @@ class ViContextRecognizer(PatternRecognizer):
                 r"(?:dien thoai|dt|dthoai|đt|may)\b",
                 r"\bxin (?:phep )?(?:me|bo|ba|bo me|ba me)\b",
                 r"\b(?:me|bo|ba) bat (?:em |con |e |minh )?(?:hoc|di hoc|ve|ngu|lam bai)\b")
+        # an adult's life, as the English and Khmer rules read "my wife", "after work": a
+        # spouse, one's own child ("bé nhà em", "đón con xong"), work, a salary, rent, university
+        # -- not a parent's work a child tells of ("mẹ em đi làm")
+        + rules(CONTEXT, "stated_adult_age", 0.7,
+                r"\bvo chong (?:anh|em|chi|minh|toi)\b",
+                r"\b(?<!co )(?<!la )be (?:nha|cua) (?:anh|em|e|chi|toi|minh|tui)\b",
+                r"(?<!me )(?<!bo )(?<!ba )(?<!ma )\b(?:don|dua) (?:con|be|hai dua|tui nho|cac con|"
+                r"con be|thang be) (?:di hoc|ve|xong|roi)\b",
+                r"(?<!me )(?<!bo )(?<!ba )(?<!ma )(?<!me em )(?<!bo em )\b(?:anh|em|chi|toi|minh|"
+                r"tui) (?:moi |vua |dang |sap |phai |con )?(?:tan lam|tang ca|di lam ve|lam ca dem|"
+                r"xin nghi phep)\b",
+                r"\b(?:sep|dong nghiep|cong ty) (?:cua )?(?:anh|em|chi|toi|minh|tui)\b",
+                r"\b(?:nhan|lanh) luong\b",
+                r"\b(?:sinh vien nam|luan van|do an tot nghiep|ky tuc xa|ktx|hoc cao hoc)\b")
+        # the same with the diacritics that tell "vợ anh" (my wife) from "vô ảnh" (into the
+        # photo) and "bé nhà em" from "còn nha em"
+        + rules(CONTEXT, "stated_adult_age", 0.7,
+                r"\b(?:vợ (?:anh|tôi|tui)|chồng (?:em|chị|tôi|tui))\b",
+                r"(?<!cô )(?<!là )\b(?:con|đứa nhỏ|thằng nhỏ|con bé) (?:nhà|của) (?:anh|em|chị|tôi|"
+                r"mình|tui)\b",
+                r"\b(?:tiền nhà|thuê nhà|tiền trọ)\b", layer="norm")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",
