@@ -28,6 +28,7 @@ from childguard.textrisk.recognizers import (
 from childguard.textrisk.recognizers.answers import with_answers
 from childguard.textrisk.scoring import (
     MessageEvidence,
+    adults_only_chat,
     combined_probabilities,
     language_key,
     message_evidence,
@@ -161,7 +162,8 @@ class RiskEngine:
                 self.model.evidence_bias,
             )
             sign = any(ev.minor_sign for ev in evidence)
-            prefix = withdraw_signless_grooming(features, prefix, tuple(labels), sign)
+            adults_only = adults_only_chat(evidence, senders, minor_known=bool(minors))
+            prefix = withdraw_signless_grooming(features, prefix, tuple(labels), sign, adults_only)
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

@@ -59,6 +59,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from childguard.textrisk.recognizers import CONTEXT, Finding
+from childguard.textrisk.recognizers.generic import is_others_age
 
 N_FEATURES = 24
 FEATURE_NAMES = (
@@ -124,6 +125,9 @@ class MessageEvidence:
     #: A marker of talk about abuse in the news or of safety advice (``CONTEXT/news``,
     #: ``CONTEXT/advice``).
     news: bool = False
+    #: The sender states an adult age or an adult's life of their own ("i'm 31", "my wife",
+    #: "after my shift"): unlike ``adult`` not the other's age said back ("u r 29").
+    speaker_adult: bool = False
 
 
 #: Stages that are evidence of a label only next to a content cue of it. Selling with prices,
@@ -149,11 +153,14 @@ def message_evidence(
     stages: list[set[str]] = [set() for _ in labels]
     rec_stages: list[set[str]] = [set() for _ in labels]
     support_stages: list[set[str]] = [set() for _ in labels]
-    minor = adult = cue = banter = distress = sign = kin = news = False
+    minor = adult = cue = banter = distress = sign = kin = news = speaker_adult = False
     for f in findings:
         if f.label == CONTEXT:
             minor = minor or f.stage == "stated_minor_age"
             adult = adult or f.stage == "stated_adult_age"
+            speaker_adult = speaker_adult or (
+                f.stage == "stated_adult_age" and not is_others_age(f)
+            )
             cue = cue or f.stage == "minor_cue"
             sign = sign or f.stage in ("stated_minor_age", "minor_cue")
             banter = banter or f.stage == "banter"
@@ -197,6 +204,7 @@ def message_evidence(
         sign,
         kin,
         news,
+        speaker_adult,
     )
 
 
@@ -424,18 +432,34 @@ def signless_grooming(features: NDArray[np.float64], grooming: int, minor_sign: 
     return bool(risky.size) and column.shape[0] - 1 - int(risky[0]) >= SIGNLESS_GROOMING_MESSAGES
 
 
+def adults_only_chat(
+    evidence: list[MessageEvidence], senders: list[str], minor_known: bool = False
+) -> bool:
+    """True when two or more people talk, every one of them states an adult age or an adult's
+    life of their own (``MessageEvidence.speaker_adult``), nobody states a minor's age and no
+    participant is known to be a minor: adults talking to adults ("i'm 31" - "33 and same";
+    "đón con xong" - "vợ anh"). A child who says "im 14" anywhere keeps the chat out."""
+    if minor_known or any(ev.minor for ev in evidence):
+        return False
+    people = set(senders)
+    adults = {who for who, ev in zip(senders, evidence, strict=False) if ev.speaker_adult}
+    return len(people) >= 2 and adults >= people
+
+
 def withdraw_signless_grooming(
     features: NDArray[np.float64],
     probabilities: NDArray[np.float64],
     labels: tuple[str, ...],
     minor_sign: bool,
+    adults_only: bool = False,
 ) -> NDArray[np.float64]:
     """``probabilities`` (messages, labels) with the grooming column scaled by
-    ``SIGNLESS_GROOMING_FACTOR`` when `signless_grooming` holds; otherwise unchanged."""
+    ``SIGNLESS_GROOMING_FACTOR`` when `signless_grooming` holds or ``adults_only`` (see
+    `adults_only_chat`) says every sender is an adult; otherwise unchanged."""
     if "GROOMING" not in labels:
         return probabilities
     k = labels.index("GROOMING")
-    if not signless_grooming(features, k, minor_sign):
+    if not adults_only and not signless_grooming(features, k, minor_sign):
         return probabilities
     out = probabilities.copy()
     out[:, k] *= SIGNLESS_GROOMING_FACTOR

@@ -37,6 +37,7 @@ from childguard.textrisk.scoring import (
     N_FEATURES,
     ONE_MESSAGE,
     RECOGNIZER_SCORE,
+    adults_only_chat,
     evidence_probabilities,
     language_key,
     message_evidence,
@@ -730,11 +731,14 @@ def _scorer_oof(
                 oof_full[g][:, k] = _sigmoid(ex.prefixes[g][:, k, :] @ fw + fb)
                 column = ex.prefixes[g][:, [k], :]
                 oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
-    # The engine withdraws a grooming warning from a long chat with no sign of a minor: so do the
-    # out-of-fold risks the thresholds and the evidence-scorer choice are set on.
-    for g, (feats, sign) in enumerate(zip(ex.prefixes, ex.minor_signs, strict=True)):
-        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign)
-        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign)
+    # The engine withdraws a grooming warning from a long chat with no sign of a minor and from
+    # a chat between adults: so do the out-of-fold risks the thresholds and the evidence-scorer
+    # choice are set on.
+    for g, (feats, sign, adult) in enumerate(
+        zip(ex.prefixes, ex.minor_signs, ex.adults_only, strict=True)
+    ):
+        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign, adult)
+        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign, adult)
     return oof_full, oof_evidence
 
 
@@ -981,6 +985,7 @@ class ScorerExamples:
     prefixes: list[NDArray[np.float64]]  # per conversation: (messages, labels, N_FEATURES)
     language_keys: list[str]  # per conversation: its threshold key
     minor_signs: list[bool]  # per conversation: a message shows a sign of a minor
+    adults_only: list[bool]  # per conversation: every sender states an adult's age or life
 
 
 def _conversation_examples(
@@ -998,6 +1003,7 @@ def _conversation_examples(
     prefixes: list[NDArray[np.float64]] = []
     keys: list[str] = []
     signs: list[bool] = []
+    adults: list[bool] = []
     row = 0
     for g, conv in enumerate(convs):
         evidence = []
@@ -1026,6 +1032,7 @@ def _conversation_examples(
         prefixes.append(feats)
         keys.append(language_key(languages))
         signs.append(any(ev.minor_sign for ev in evidence))
+        adults.append(adults_only_chat(evidence, senders, minor_known))
         target = [1 if label in conv.labels else 0 for label in LABELS]
         xs.append(feats[-1])
         ys.append(target)
@@ -1045,7 +1052,14 @@ def _conversation_examples(
                     gs.append(g)
                     full.append(False)
     return ScorerExamples(
-        np.asarray(xs), np.asarray(ys, dtype=np.int64), np.asarray(gs), full, prefixes, keys, signs
+        np.asarray(xs),
+        np.asarray(ys, dtype=np.int64),
+        np.asarray(gs),
+        full,
+        prefixes,
+        keys,
+        signs,
+        adults,
     )
 
 

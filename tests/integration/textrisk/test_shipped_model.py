@@ -235,3 +235,30 @@ def test_long_flirting_with_no_cue_of_a_minor_is_not_grooming(shipped: RiskEngin
     known = flirting("asl?", "24 f ohio")
     known["participants"] = {"B": {"is_minor": True}}
     assert "GROOMING" in analyze_conversation(known, shipped)["flagged"]
+
+
+def adults_date(*other_says: str) -> dict[str, Any]:
+    """A short chat with advances, a photo request and a secret, where A gives an adult's age and
+    B says ``other_says`` (after "how old r u")."""
+    return chat(
+        "so u teach year 4? do they call u miss",
+        "lol yes. at home im just priya",
+        "well just priya, are u free saturday? night market by the river",
+        "maybe 😏 how old r u btw",
+        "im 31, i work in accounting",
+        *other_says,
+        "send me a pic of ur outfit before so i dont lose u in the crowd",
+        "haha ok. dont tell my flatmate i said yes this fast",
+        "our secret 🤐 see u sat",
+        minor=None,
+    )
+
+
+def test_adults_who_both_give_an_adults_age_are_not_grooming(shipped: RiskEngine) -> None:
+    """Every sender states an adult's age or life: the chat reads as adults dating, however
+    forward; the same chat with "im 14" from the other is grooming."""
+    adults = analyze_conversation(adults_date("33 and same lol"), shipped)
+    assert "GROOMING" not in adults["flagged"]
+    child = analyze_conversation(adults_date("im only 14 tho"), shipped)
+    assert "GROOMING" in child["flagged"]
+    assert child["risk"]["GROOMING"] > adults["risk"]["GROOMING"]

@@ -13,11 +13,20 @@ from collections.abc import Sequence
 
 from childguard.textrisk.artifacts import TextArtifacts
 from childguard.textrisk.recognizers.base import CONTEXT, Finding
-from childguard.textrisk.recognizers.generic import age_stage, context_finding
+from childguard.textrisk.recognizers.childs_age import without_childs_age
+from childguard.textrisk.recognizers.generic import (
+    GenericAgeRecognizer,
+    age_stage,
+    context_finding,
+    is_others_age,
+)
 
 NAME = "AnswerToAgeQuestion"
 #: How many messages after the question its answer may come (the asker may add a line first).
 ANSWER_WINDOW = 3
+#: The youngest age a bare number answering somebody's own age can state: "6, grade 1 na siya"
+#: after "i'm 36" is a parent's child, and children younger than this rarely chat.
+SWAPPED_YOUNGEST = 10
 
 AGE_QUESTION = re.compile(
     # "how old are you", "how old?", not "how old is he": a child's age asked about is not an answer
@@ -47,9 +56,10 @@ _FILLERS = (
 _ANSWER = re.compile(
     r"^\W*" + _FILLERS + r"(?:(?:i'?m|im|i am|me|em|e|minh|tui|toi|con|knhom|khnhom|nhom|grade|gr|"
     r"year|yr|lop|class|form|sec|std|th?nak(?: ?ti)?|ញុំ|ខ្ញុំ|ថ្នាក់ទី)\s*)?"
-    r"(\d{1,2}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+    r"(\d{1,2}(?!\d)|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+    r"nineteen)"
     r"(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|"
-    r"robux|followers?|lvl|level))"
+    r"robux|followers?|lvl|level|cm\b|kg\b|size))"
 )
 _NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -66,12 +76,33 @@ def _asked(artifacts: TextArtifacts) -> str | None:
     return None
 
 
-def _answer(artifacts: TextArtifacts, asked: str, question: int) -> Finding | None:
+def _own_age_numbers(artifacts: TextArtifacts, findings: Sequence[Finding]) -> frozenset[int]:
+    """Every number of a message where the speaker states their own age (empty when they state
+    none): a reply that repeats one of them echoes it ("i'm 17. well actually 22" - "22??")."""
+    if not any(
+        f.label == CONTEXT
+        and f.stage in ("stated_minor_age", "stated_adult_age")
+        and f.explanation.name == GenericAgeRecognizer.name
+        and not is_others_age(f)
+        for f in findings
+    ):
+        return frozenset()
+    return frozenset(int(n) for n in re.findall(r"(?<!\d)\d{1,2}(?!\d)", artifacts.folded))
+
+
+def _answer(
+    artifacts: TextArtifacts, asked: str, question: int, swapped: frozenset[int] | None = None
+) -> Finding | None:
+    """The finding a reply states, by the kind of question ``asked``; when the question was the
+    asker's own age (``swapped``), only a teenager's or an adult's age other than that one counts
+    ("14" after "i'm 14" echoes it: "14?? wow")."""
     match = _ANSWER.match(artifacts.folded)
     if match is None:
         return None
     found = match.group(1)
     number = _NUMBER_WORDS[found] if found in _NUMBER_WORDS else int(found)
+    if swapped and (number in swapped or number < SWAPPED_YOUNGEST):
+        return None
     stated: tuple[str, float] | None
     if asked == "grade":
         stated = ("stated_minor_age", 0.8) if 1 <= number <= 12 else None
@@ -91,12 +122,14 @@ def answer_findings(
     """Per message, the CONTEXT finding its reply to an age or school-year question adds (an
     empty list for most). A reply is the first message of another sender within
     ``ANSWER_WINDOW`` messages after the question that starts with a number; it adds nothing when
-    the message already states an age."""
+    the message already states an age. A message stating the speaker's own age asks the other's
+    back ("i'm 31" - "33 and same")."""
     extra: list[list[Finding]] = [[] for _ in artifacts]
-    question: tuple[int, str, str] | None = None  # index, kind, asker
+    # index, kind, asker and the numbers of the asker's own age (when that was the question)
+    question: tuple[int, str, str, frozenset[int]] | None = None
     for i, art in enumerate(artifacts):
         if question is not None:
-            q_index, kind, asker = question
+            q_index, kind, asker, swapped = question
             if i - q_index > ANSWER_WINDOW:
                 question = None
             elif senders[i] != asker:
@@ -105,12 +138,16 @@ def answer_findings(
                     f.label == CONTEXT and f.stage in ("stated_minor_age", "stated_adult_age")
                     for f in findings[i]
                 )
-                found = None if stated else _answer(art, kind, q_index)
+                found = None if stated else _answer(art, kind, q_index, swapped)
                 if found is not None:
                     extra[i].append(found)
         kind_asked = _asked(art)
+        own = frozenset() if kind_asked is not None else _own_age_numbers(art, findings[i])
+        if own:
+            # ages are swapped: "i'm 31" - "33 and same", "im 13 wbu" - "16"
+            kind_asked = "age"
         if kind_asked is not None:
-            question = (i, kind_asked, senders[i])
+            question = (i, kind_asked, senders[i], own)
     return extra
 
 
@@ -120,6 +157,9 @@ def with_answers(
     findings: Sequence[list[Finding]],
 ) -> list[list[Finding]]:
     """Each message's recognizer ``findings`` with what its reply to an age or school-year
-    question adds (``answer_findings``): the one way the engine and training read a chat."""
+    question adds (``answer_findings``), less what a question about somebody's child's age and
+    its answer made about the person asked (``without_childs_age``): the one way the engine and
+    training read a chat."""
     extra = answer_findings(artifacts, senders, findings)
-    return [found + added for found, added in zip(findings, extra, strict=True)]
+    answered = [found + added for found, added in zip(findings, extra, strict=True)]
+    return without_childs_age(artifacts, senders, answered)

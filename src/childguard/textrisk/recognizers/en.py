@@ -596,7 +596,15 @@ class EnContextRecognizer(PatternRecognizer):
                 # a teacher, a tutor or a parent speaking of the children they look after
                 r"\bi (?:teach|tutor)\b", r"\bmy (?:students|pupils|class of)\b",
                 r"\bi'?m a (?:teacher|tutor|single (?:mom|mum|dad|parent)|nurse)\b",
-                r"\bmy (?:son|daughter|stepson|stepdaughter)(?:'s| is| just| turned| has)\b")
+                r"\bmy (?:son|daughter|stepson|stepdaughter)(?:'s| is| just| turned| has)\b",
+                # a working adult's or a university student's life
+                r"\bi work (?:in|as an?|for an?)\b",
+                r"\b(?:my|our|the) (?:prof|professor|lecturer|roommate|roomie|dorm|thesis|"
+                r"dissertation|internship|landlord|mortgage|commute|lease)\b",
+                r"\b(?:off|on) campus\b", r"\bgrad school\b",
+                r"\bnursing (?:school|student|program)\b",
+                r"\b(?:last|final|first) (?:semester|year) of (?:nursing|law|med|college|uni|"
+                r"university|my degree)\b")
         + rules(CONTEXT, "distress", 0.7,
                 r"\bi'?m (?:so )?(?:scared|afraid|terrified|frightened)\b",
                 r"\bplease (?:stop|don'?t|dont|leave me alone|no)\b",

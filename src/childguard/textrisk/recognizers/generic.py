@@ -406,6 +406,17 @@ _NOT_A_UNIT = (
     r"o'?clock|%|miles?|km\b|th\b|st\b|nd\b|rd\b))"
 )
 
+#: The other's age said back or asked: "ur only 14", "r u really 13?", "u 13?". It says who is in
+#: the chat, not who the speaker is.
+_OTHERS_AGE_PATTERNS = (
+    re.compile(r"\b(?:ur|you'?re|u r|you are|r u|are you|are u)\s+(?:only |just |really |actually "
+               r"|still )?(\d{1,2})\b(?![\d:.$%])"
+               r"(?!\s*(?:min|hour|hr|mins|minutes|miles|km|dollars?|usd|%))"),
+    re.compile(r"^(?:u|you)\s+(\d{1,2})\s*\?"),
+)  # fmt: skip
+#: What the explanation of a finding over the other's age says its pattern is.
+_OTHERS_AGE = "the other's age: "
+
 _AGE_PATTERNS = (
     re.compile(
         r"(?<![\d.,:$\-–])(?<!\d den )(?<!\d toi )(?<!\d to )(?<!\d and )(\d{1,2})\s*"
@@ -423,9 +434,17 @@ _AGE_PATTERNS = (
                r"experience|exp|running|straight|more|apart)\b)"),
     # Vietnamese chat writes "tuổi" as a bare "t" after the number: "e 11t", "16t".
     re.compile(r"(?<![\d.,:$])\b(\d{1,2})t\b"),
-    re.compile(r"(?<!\d )\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|age|aged|age:)\s*(\d{1,2})\b"
+    # "im only 14", "em mới 13", "e chỉ 12"; not "15 mins", "15th", "em chỉ 5 điểm" -- but "15
+    # tho" is an age, not "15th"
+    re.compile(r"(?<!\d )\b(?:i'?m|i am|im|em|e|con|minh|toi|tui|anh|age|aged|age:)\s*"
+               r"(?:(?:only|just|still|barely|almost|nearly|like|literally|moi|chi|van|sap|"
+               r"nam nay|con)\s+)?(\d{1,2})\b"
                r"(?![\d:.$%])"
-               r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am|pm|th|st|nd|rd|%|cm|kg|m\b|phut|gio))"),
+               r"(?!\s*(?:min|hour|hr|h\b|k\b|dollars?|usd|am\b|pm\b|th\b|st\b|nd\b|rd\b|%|cm|"
+               r"kg|m\b|phut|gio|diem|d\b|dong|nghin|ngan|tr\b|trieu|lan\b|cai\b|nguoi|ngay|"
+               r"thang|tuan|buoi|tiet|bai\b|cau\b|trang|p\b|s\b|giay|km\b|lit|ly\b|ve\b|"
+               r"mon\b|kiem|sao\b|level|lvl|the\b|tieng|chuc|tram|goi\b|tin\b|ban\b|tam\b|"
+               r"buc\b|clip|video|hinh))"),
     re.compile(r"អាយុ\s*(\d{1,2})"),
     # Chat-room "asl" answers: "14 f", "13/f/ohio", "asl? 22 m", "f 15". A bare number and a sex
     # say an age only at the start of a message or after "asl" / "i'm", and not "5 m away".
@@ -434,11 +453,7 @@ _AGE_PATTERNS = (
                r"(?!\s*(?:away|ago|left|more|later|walk|drive|mins?|minutes?|miles?|"
                r"from (?:here|there|u|you|me|my))\b)"),
     re.compile(r"(?:^|\basl\W*)(?:f|m|female|male|girl|boy)\s*[/,\-]?\s*([1-8]\d)\b(?![\d:.$%])"),
-    # The other's age said back or asked: "ur only 14", "r u really 13?", "u 13?".
-    re.compile(r"\b(?:ur|you'?re|u r|you are|r u|are you|are u)\s+(?:only |just |really |actually "
-               r"|still )?(\d{1,2})\b(?![\d:.$%])"
-               r"(?!\s*(?:min|hour|hr|mins|minutes|miles|km|dollars?|usd|%))"),
-    re.compile(r"^(?:u|you)\s+(\d{1,2})\s*\?"),
+    *_OTHERS_AGE_PATTERNS,
     # An age about to change: "i just turned 13", "im turnin 14 next month", "ill be 15 in may".
     re.compile(r"\b(?:just turned|turned|turning|turnin|i'?ll be|i will be|ima be|imma be|"
                r"i'?m gonna be|im going to be)\s+(\d{1,2})\b(?![\d:.$%])" + _NOT_A_UNIT),
@@ -547,6 +562,14 @@ _NOT_OWN_CHILD = re.compile(
 )
 
 
+def is_others_age(finding: Finding) -> bool:
+    """Whether ``finding`` is an age the speaker gave back to or asked of the other ("ur only 14",
+    "u r 29 tho"): a person of that age is in the chat, but it is not the speaker."""
+    return finding.explanation.name == GenericAgeRecognizer.name and (
+        (finding.explanation.pattern or "").startswith(_OTHERS_AGE)
+    )
+
+
 class GenericAgeRecognizer(RiskRecognizer):
     """A stated age in digits, or a birth year ("e 2k12", "born 2011", "anh 9x"): a minor
     (5-17) or an adult (18-89) context signal."""
@@ -566,7 +589,10 @@ class GenericAgeRecognizer(RiskRecognizer):
                 found = self._owned_age(text, age_match)
                 if found is not None:
                     words = age_match.group(0).strip()
-                    return [context_finding(*found, self.name, pattern.pattern[:60], words)]
+                    described = pattern.pattern[:60]
+                    if pattern in _OTHERS_AGE_PATTERNS:
+                        described = _OTHERS_AGE + described
+                    return [context_finding(*found, self.name, described, words)]
         for pattern in _BIRTH_YEAR_PATTERNS:
             match = pattern.search(text)
             if match is None:

@@ -385,14 +385,28 @@ class ViContextRecognizer(PatternRecognizer):
                 r"xin nghi phep)\b",
                 r"\b(?:sep|dong nghiep|cong ty) (?:cua )?(?:anh|em|chi|toi|minh|tui)\b",
                 r"\b(?:nhan|lanh) luong\b",
-                r"\b(?:sinh vien nam|luan van|do an tot nghiep|ky tuc xa|ktx|hoc cao hoc)\b")
+                # office life: "chạy KPI", "phòng marketing", "sếp bắt họp", "lên công ty"
+                r"\bkpi\b",
+                r"\bphong (?:marketing|ke toan|nhan su|kinh doanh|sale|sales|hanh chinh|ky thuat|"
+                r"ke hoach|tai chinh|hr)\b",
+                r"\bsep (?:bat|giao|mang|keu|chui|goi|duyet|cho nghi|hop)\b",
+                r"\b(?:hop|bao cao) (?:voi |cho )?sep\b",
+                r"(?<!me )(?<!bo )(?<!ba )(?<!ma )(?<!me em )(?<!bo em )\b(?:anh|em|chi|toi|minh|"
+                r"tui) (?:dang |moi |vua |con |phai )?(?:o|len|den|ve tu|tai) "
+                r"(?:cong ty|van phong)\b",
+                r"\b(?:sinh vien nam|luan van|do an tot nghiep|ky tuc xa|ktx|hoc cao hoc)\b",
+                # the end of one's own shift (not a parent's: "mẹ em tan ca"), an internship, a
+                # thesis, marking pupils' work
+                r"(?<!me )(?<!bo )(?<!ba )(?<!me em )(?<!bo em )(?<!ba em )\btan ca\b",
+                r"\b(?:tieu luan|luan an|thuc tap(?! sinh))\b",
+                r"\bcham (?:xong )?(?:\d+ )?(?:bai|bai kiem tra|bai van|bai thi)\b")
         # the same with the diacritics that tell "vợ anh" (my wife) from "vô ảnh" (into the
         # photo) and "bé nhà em" from "còn nha em"
         + rules(CONTEXT, "stated_adult_age", 0.7,
                 r"\b(?:vợ (?:anh|tôi|tui)|chồng (?:em|chị|tôi|tui))\b",
                 r"(?<!cô )(?<!là )\b(?:con|đứa nhỏ|thằng nhỏ|con bé) (?:nhà|của) (?:anh|em|chị|tôi|"
                 r"mình|tui)\b",
-                r"\b(?:tiền nhà|thuê nhà|tiền trọ)\b", layer="norm")
+                r"\b(?:tiền nhà|thuê nhà|tiền trọ|phòng trọ)\b", layer="norm")
         + rules(CONTEXT, "distress", 0.7,
                 r"\b(?:em|con|minh|toi) (?:so|sợ|run|khoc|hoang)\b",
                 r"\b(?:lam on|xin) (?:dung|tha|dung lam)\b", r"\b(?:cuu|giup) (?:em|con|toi)\b",
