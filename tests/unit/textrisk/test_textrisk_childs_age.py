@@ -22,9 +22,7 @@ def chat_stages(*lines: str) -> list[set[str]]:
     senders = [line[0] for line in lines]
     found = [[f for r in RECOGNIZERS if r.applies_to(a) for f in r.analyze(a)] for a in arts]
     keep = {"stated_minor_age", "stated_adult_age", "minor_cue", "access_profiling"}
-    return [
-        {f.stage for f in per if f.stage in keep} for per in with_answers(arts, senders, found)
-    ]
+    return [{f.stage for f in per if f.stage in keep} for per in with_answers(arts, senders, found)]
 
 
 def own(recognizer: RiskRecognizer, text: str) -> set[str | None]:
@@ -46,7 +44,7 @@ def test_a_parents_answer_about_their_child_states_no_minors_age(lines: tuple[st
 
 
 def test_child_alone_may_be_said_to_a_child_and_then_the_answer_is_theirs() -> None:
-    """"កូនអាយុប៉ុន្មាន" (child, how old are you) to somebody who never spoke of a child of
+    """ "កូនអាយុប៉ុន្មាន" (child, how old are you) to somebody who never spoke of a child of
     their own is a question to a child: the answer is their age."""
     stages = chat_stages("A:សួស្តីកូន", "A:កូនអាយុប៉ុន្មាន?", "B:14 ឆ្នាំ")
     assert "stated_minor_age" in stages[-1]
