@@ -381,7 +381,12 @@ class EnBullyingRecognizer(PatternRecognizer):
                 r"(?:group|team)\b",
                 rf"\b{U} (?:should|can|better|go) (?:find|join) (?:an?other|a different) "
                 r"(?:group|team|squad|table)\b",
-                r"\bkick(?:ing|ed)? (?:ko na |ko |na )?(?:u|you)\b(?! in\b)")
+                r"\bkick(?:ing|ed)? (?:ko na |ko |na )?(?:u|you)\b(?! in\b)",
+                # "full" said to one who asks to join: "ya we're full sorry dara", "server full
+                # again"
+                r"\b(?:we'?re|were|we are|group'?s|group is|server'?s|server is|server|squad'?s|"
+                r"squad is|team'?s|team is|lobby'?s|lobby) (?:already |all |kinda )?full\b"
+                r"(?!\s*(?:of|tonight|this (?:week|month)|booked))")
         + rules("BULLYING", "humiliation", 0.6,
                 rf"\b(?:everyone|the whole (?:school|class)|everybody) (?:is )?(?:laughing|"
                 rf"laughed|will laugh) at {U}\b",

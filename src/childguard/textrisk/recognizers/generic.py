@@ -85,11 +85,11 @@ _NOT_OF_OTHERS = (
 
 class GenericRomanisedKhmerRecognizer(PatternRecognizer):
     """Khmer typed in Latin letters ("ba mak oun nov phteah te?"): language identification calls
-    it unknown, so its commonest grooming phrases and cues of a minor are read here."""
+    it unknown, so its commonest grooming phrases, insults and cues of a minor are read here."""
 
     name = "GenericRomanisedKhmerRecognizer"
     language = "*"
-    labels = ("GROOMING", CONTEXT)
+    labels = ("GROOMING", "BULLYING", CONTEXT)
     rules: ClassVar[tuple[Rule, ...]] = tuple(
         rules("GROOMING", "risk_assessment", 0.65,
               r"\b(?:ba mak|mak pa|pa mak|ov pok mdai)(?: oun)? nov phteah\b",
@@ -114,6 +114,21 @@ class GenericRomanisedKhmerRecognizer(PatternRecognizer):
                 r"\b(?:mak|mae|pa|ba mak) (?:ot|min) (?:oy|aoy|ao) (?:leng|chat|jenh|tov)\b")
         + rules(CONTEXT, "stated_minor_age", 0.8,
                 _NOT_OF_OTHERS + r"\bth?nak ?ti ?(?:[1-9]|1[0-2])\b")
+        # bullying, as the Khmer-script rules read it: "a lngong", "muk dauch chrouk", the
+        # anti-LGBT slur "kteuy", "kom mok sala tiet" (don't come to school again)
+        + rules("BULLYING", "insult", 0.55,
+                r"\b(?:a|mi) ?(?:lngong|lngoung|lngung|chkuot|chkourt|pleu|chongrai|jongrai|chkae|"
+                r"chke|chrouk|kmeng kmeng)\b")
+        + rules("BULLYING", "insult", 0.6,
+                r"\bmuk (?:dauch|doch|douch) (?:sva|chrouk|chkae|chke|kmoch|khmoch|trey|ko)\b",
+                r"\b(?:thiat|thyat) (?:dauch|doch|douch) chrouk\b")
+        + rules("BULLYING", "identity_hate", 0.6,
+                r"\b(?:a )?(?:kteuy|ktoey|khteuy|khtuoy|kteouy|ktuey)\b",
+                r"\b(?:a|mi) (?:yuon|kmao|khmao)\b")
+        + rules("BULLYING", "exclusion", 0.6,
+                r"\bkom (?:mok|chol) (?:sala|school|group|krom|thnak)(?: tiet)?\b",
+                r"\bkom leng (?:jea|chea) mouy (?:vea|ah|mi|a)\b",
+                r"\bkmean (?:nak|neak) na (?:chol chet|leng jea mouy|chong)\b")
     )  # fmt: skip
 
 
@@ -201,7 +216,12 @@ class GenericKinRecognizer(PatternRecognizer):
               r"thank you|thank u|thanku|tysm|thx|ty|love you|love u|luv u|luv you|ily|night|"
               r"goodnight|good night|morning|bye|coming|omw|fine|alright|please|pls|plz)\W{0,3}"
               rf"{_MOM_DAD}\b"
-              r"(?=\W*$|\s*[^\w\s']|\s+(?:i|i'?m|i'?ll|u|you|we|can|pls|please|love|fine)\b)",
+              # (an emoji after it is a word in the folded text: "ok mum 🤐" reads "ok mum secret")
+              r"(?=\W*$|\s*[^\w\s']|\s+(?:i|i'?m|i'?ll|u|you|we|can|pls|please|love|fine)\b|"
+              r"(?:\s+(?:secret|love|kiss|gift))+\W*$)",
+              # a relative speaking of themself: "send auntie a pic with your cake"
+              rf"\b(?:send|show|give) {_MOM_DAD} (?:a |the |ur |your )?(?:pic|photo|picture|selfie|"
+              r"kiss|hug)",
               rf"[a-z?!.]{_NOT_ADDRESSED}[ ,]+{_MOM_DAD}\W*$")
         + rules(CONTEXT, "kin", 0.5,
                 rf"\b(?:dạ|vâng|vầng)\W*{_VI_PARENT}\b"

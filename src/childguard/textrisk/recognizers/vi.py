@@ -249,6 +249,8 @@ class ViBullyingRecognizer(PatternRecognizer):
                 r"\b(?:kick|duoi|da|xoa|out) (?:no |may |con \w+ |thang \w+ |\w+ )?(?:ra )?khoi "
                 r"(?:nhom|group|lop|clan|team)\b",
                 r"\bkick (?:no|may|di|luon|theo)\b", r"\bda kick\b", r"\btay chay\b",
+                # "full" to the one left out: "server full rồi Khang ơi", "xe hết chỗ rồi"
+                r"\b(?:server|sv|phong|nhom|team|xe|ban) (?:full|het cho|du nguoi|khong con cho)\b",
                 r"\b(?:ai|dua nao|thang nao|con nao)(?: ma)?(?: con)? (?:noi chuyen|choi|ngoi|di) "
                 r"(?:voi|vs|chung voi|canh|gan) (?:no|may|mi)\b",
                 r"\b(?:khong|chang|cha) (?:ai|dua nao) (?:muon|thich|them) (?:noi chuyen|ngoi|"
