@@ -19,6 +19,7 @@ from childguard.textrisk.recognizers.generic import (
     age_stage,
     context_finding,
     is_others_age,
+    spoken_number,
 )
 
 NAME = "AnswerToAgeQuestion"
@@ -61,10 +62,6 @@ _ANSWER = re.compile(
     r"(?![\d:.,$%/]\d|\s*(?:k\b|\$|%|:|h\b|am\b|pm\b|min|hour|dollars?|usd|phut|gio|diamonds?|"
     r"robux|followers?|lvl|level|cm\b|kg\b|size))"
 )
-_NUMBER_WORDS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
 
 
 def _asked(artifacts: TextArtifacts) -> str | None:
@@ -100,7 +97,7 @@ def _answer(
     if match is None:
         return None
     found = match.group(1)
-    number = _NUMBER_WORDS[found] if found in _NUMBER_WORDS else int(found)
+    number = spoken_number(found)
     if swapped and (number in swapped or number < SWAPPED_YOUNGEST):
         return None
     stated: tuple[str, float] | None

@@ -426,6 +426,19 @@ _NOT_A_UNIT = (
     r"o'?clock|%|miles?|km\b|th\b|st\b|nd\b|rd\b))"
 )
 
+#: Ages spelled out, as chat writes them ("im thirteen", "fourteen years old").
+NUMBER_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
+_SPELLED = "(" + "|".join(NUMBER_WORDS) + ")"
+
+
+def spoken_number(word: str) -> int:
+    """The value of an age in digits or spelled out (``NUMBER_WORDS``)."""
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
+
+
 #: The other's age said back or asked: "ur only 14", "r u really 13?", "u 13?". It says who is in
 #: the chat, not who the speaker is.
 _OTHERS_AGE_PATTERNS = (
@@ -477,6 +490,12 @@ _AGE_PATTERNS = (
     # An age about to change: "i just turned 13", "im turnin 14 next month", "ill be 15 in may".
     re.compile(r"\b(?:just turned|turned|turning|turnin|i'?ll be|i will be|ima be|imma be|"
                r"i'?m gonna be|im going to be)\s+(\d{1,2})\b(?![\d:.$%])" + _NOT_A_UNIT),
+    # Spelled out: "im thirteen", "i'm only fourteen", "fifteen years old".
+    re.compile(r"\b(?:i'?m|i am|im)\s+"
+               r"(?:(?:only|just|still|barely|almost|nearly|like|literally)\s+)?" + _SPELLED
+               + r"\b(?!\s*(?:min|minutes?|hours?|hrs?|dollars?|bucks|percent|days?|weeks?|"
+               r"months?|times|more|of|in|on)\b)"),
+    re.compile(r"\b" + _SPELLED + r"[ -](?:yo|years?[ -]old|yrs?[ -]old)\b"),
     # A short chat-room answer: "me 13", "13 here".
     re.compile(r"^(?:me|me:)\s+([1-8]\d)\b(?![\d:.$%])" + _NOT_A_UNIT),
     re.compile(r"^([1-8]\d)\s+here\b"),
@@ -644,4 +663,4 @@ class GenericAgeRecognizer(RiskRecognizer):
             if owner.group(1) not in ("my", "our") or _NOT_OWN_CHILD.match(text, match.end()):
                 return None
             return "stated_adult_age", 0.7
-        return age_stage(int(match.group(1)))
+        return age_stage(spoken_number(match.group(1)))
