@@ -30,6 +30,7 @@ from childguard.textrisk.scoring import (
     MessageEvidence,
     adults_only_chat,
     combined_probabilities,
+    family_chat,
     language_key,
     message_evidence,
     prefix_features,
@@ -163,7 +164,9 @@ class RiskEngine:
             )
             sign = any(ev.minor_sign for ev in evidence)
             adults_only = adults_only_chat(evidence, senders, minor_known=bool(minors))
-            prefix = withdraw_signless_grooming(features, prefix, tuple(labels), sign, adults_only)
+            prefix = withdraw_signless_grooming(
+                features, prefix, tuple(labels), sign, adults_only, family_chat(evidence)
+            )
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

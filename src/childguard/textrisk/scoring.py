@@ -446,20 +446,31 @@ def adults_only_chat(
     return len(people) >= 2 and adults >= people
 
 
+def family_chat(evidence: list[MessageEvidence]) -> bool:
+    """True when a message of the chat is a marker of family (``MessageEvidence.kin``: a parent
+    addressed, "ok mum", "dạ mẹ"; a relative who keeps the parent in the loop): markers a groomer,
+    who keeps the parents out, does not write. None of the grooming chats written for training
+    and testing has one."""
+    return any(ev.kin for ev in evidence)
+
+
 def withdraw_signless_grooming(
     features: NDArray[np.float64],
     probabilities: NDArray[np.float64],
     labels: tuple[str, ...],
     minor_sign: bool,
     adults_only: bool = False,
+    family: bool = False,
 ) -> NDArray[np.float64]:
     """``probabilities`` (messages, labels) with the grooming column scaled by
-    ``SIGNLESS_GROOMING_FACTOR`` when `signless_grooming` holds or ``adults_only`` (see
-    `adults_only_chat`) says every sender is an adult; otherwise unchanged."""
+    ``SIGNLESS_GROOMING_FACTOR`` when `signless_grooming` holds, when ``adults_only`` (see
+    `adults_only_chat`) says every sender is an adult, or when ``family`` (see `family_chat`)
+    says a parent or relative talks to the child; otherwise unchanged. A warning given before
+    the chat showed what it is, is withdrawn (the scale applies to every prefix)."""
     if "GROOMING" not in labels:
         return probabilities
     k = labels.index("GROOMING")
-    if not adults_only and not signless_grooming(features, k, minor_sign):
+    if not (adults_only or family) and not signless_grooming(features, k, minor_sign):
         return probabilities
     out = probabilities.copy()
     out[:, k] *= SIGNLESS_GROOMING_FACTOR

@@ -39,6 +39,7 @@ from childguard.textrisk.scoring import (
     RECOGNIZER_SCORE,
     adults_only_chat,
     evidence_probabilities,
+    family_chat,
     language_key,
     message_evidence,
     prefix_features,
@@ -731,14 +732,16 @@ def _scorer_oof(
                 oof_full[g][:, k] = _sigmoid(ex.prefixes[g][:, k, :] @ fw + fb)
                 column = ex.prefixes[g][:, [k], :]
                 oof_evidence[g][:, k] = evidence_probabilities(column, vw, vb)[:, 0]
-    # The engine withdraws a grooming warning from a long chat with no sign of a minor and from
-    # a chat between adults: so do the out-of-fold risks the thresholds and the evidence-scorer
-    # choice are set on.
-    for g, (feats, sign, adult) in enumerate(
-        zip(ex.prefixes, ex.minor_signs, ex.adults_only, strict=True)
+    # The engine withdraws a grooming warning from a long chat with no sign of a minor, from a
+    # chat between adults and from a family's chat: so do the out-of-fold risks the thresholds
+    # and the evidence-scorer choice are set on.
+    for g, (feats, sign, adult, family) in enumerate(
+        zip(ex.prefixes, ex.minor_signs, ex.adults_only, ex.family, strict=True)
     ):
-        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign, adult)
-        oof_evidence[g] = withdraw_signless_grooming(feats, oof_evidence[g], LABELS, sign, adult)
+        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign, adult, family)
+        oof_evidence[g] = withdraw_signless_grooming(
+            feats, oof_evidence[g], LABELS, sign, adult, family
+        )
     return oof_full, oof_evidence
 
 
@@ -986,6 +989,7 @@ class ScorerExamples:
     language_keys: list[str]  # per conversation: its threshold key
     minor_signs: list[bool]  # per conversation: a message shows a sign of a minor
     adults_only: list[bool]  # per conversation: every sender states an adult's age or life
+    family: list[bool]  # per conversation: a message is a marker of family (kin)
 
 
 def _conversation_examples(
@@ -1004,6 +1008,7 @@ def _conversation_examples(
     keys: list[str] = []
     signs: list[bool] = []
     adults: list[bool] = []
+    families: list[bool] = []
     row = 0
     for g, conv in enumerate(convs):
         evidence = []
@@ -1033,6 +1038,7 @@ def _conversation_examples(
         keys.append(language_key(languages))
         signs.append(any(ev.minor_sign for ev in evidence))
         adults.append(adults_only_chat(evidence, senders, minor_known))
+        families.append(family_chat(evidence))
         target = [1 if label in conv.labels else 0 for label in LABELS]
         xs.append(feats[-1])
         ys.append(target)
@@ -1060,6 +1066,7 @@ def _conversation_examples(
         keys,
         signs,
         adults,
+        families,
     )
 
 

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from childguard.textrisk.artifacts import build_artifacts
 from childguard.textrisk.recognizers import LABELS, STAGES
-from childguard.textrisk.synthetic import generate, generate_informal, harvest, write
+from childguard.textrisk.synthetic import (
+    generate,
+    generate_informal,
+    harvest,
+    is_family_talk,
+    write,
+)
 from childguard.textrisk.synthetic.__main__ import main
 from childguard.textrisk.synthetic.augment import homoglyphs, leet, spaced, zero_width
 from childguard.textrisk.training import INFORMAL_ID, is_test_id, load_data
@@ -151,3 +157,21 @@ def test_informal_chats_are_their_own_source(tmp_path: Path) -> None:
     paths = write(generate_informal(2, 30, harvest([HAND_WRITTEN])), tmp_path, "informal")
     assert {p.name for p in paths} == {"informal-en.jsonl"}
     assert {c.source for c in load_data([tmp_path])} == {"informal"}
+
+
+def test_a_familys_small_talk_never_fills_a_risky_chat() -> None:
+    """Small talk drawn from family chats ("hi grandma!! ok wait") fills hard negatives only: no
+    groomer, extortionist, bully or seller writes it, and the scorer withdraws grooming from a
+    chat with it. The committed synthetic files hold to it too."""
+    convs = generate(3, 1500, harvest([HAND_WRITTEN]))
+    risky = [c for c in convs if c["category"] != "hard_negative"]
+    assert risky
+    assert not any(is_family_talk(m["text"]) for c in risky for m in c["messages"])
+    families = [c for c in convs if c["category"] == "hard_negative"]
+    assert any(is_family_talk(m["text"]) for c in families for m in c["messages"])
+    committed = Path(__file__).parents[3] / "datasets" / "text" / "synthetic"
+    for path in committed.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            conv = json.loads(line)
+            if conv["category"] != "hard_negative":
+                assert not any(is_family_talk(m["text"]) for m in conv["messages"]), conv["id"]

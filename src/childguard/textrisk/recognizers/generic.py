@@ -182,6 +182,8 @@ _NOT_ADDRESSED = (
     r"(?<!\bmy)(?<!\bur)(?<!\byr)(?<!\byour)(?<!\bhis)(?<!\bher)(?<!\btheir)(?<!\bthe)"
     r"(?<!\ba)(?<!\band)(?<!\bor)(?<!\bto)(?<!\bwith)(?<!\btell)(?<!\bcall)(?<!\bask)"
     r"(?<!\bstep)(?<!\bsingle)(?<!\bsoccer)(?<!\bnew)(?<!\bhot)(?<!\bfor)(?<!'s)(?<!\bs)"
+    # "tell ya mum", "yer mam"; Tagalog "kay mama", "si mama" (to / the mother, not addressed)
+    r"(?<!\bya)(?<!\byo)(?<!\byer)(?<!\bkay)(?<!\bsi)(?<!\bni)"
 )
 _VI_PARENT = r"(?:mẹ|bố|ba|má|mạ|cha)"
 #: A family member, whose birthday or surprise a child helps plan ("surprise for ur mom").
@@ -212,6 +214,8 @@ class GenericKinRecognizer(PatternRecognizer):
     rules: ClassVar[tuple[Rule, ...]] = tuple(
         rules(CONTEXT, "kin", 0.5,
               rf"^\W*{_MOM_DAD}\W*$", rf"^\W*{_MOM_DAD}\s*[,!?:]",
+              # not "tell ya mum" ("ya" is "your" there)
+              r"(?<!tell )(?<!ask )(?<!call )(?<!text )(?<!to )(?<!with )"
               r"\b(?:hi|hey|hiya|ok|okay|kk|yes|yeah|yea|ya|yep|no|nope|sorry|thanks|omg|ugh|"
               r"thank you|thank u|thanku|tysm|thx|ty|love you|love u|luv u|luv you|ily|night|"
               r"goodnight|good night|morning|bye|coming|omw|fine|alright|please|pls|plz)\W{0,3}"
@@ -226,7 +230,8 @@ class GenericKinRecognizer(PatternRecognizer):
         + rules(CONTEXT, "kin", 0.5,
                 rf"\b(?:dạ|vâng|vầng)\W*{_VI_PARENT}\b"
                 r"(?!\s*(?:mẹ|bố|ba|má|em|e|cháu|con|mình|mk|tui|tôi|t|nuôi|mìn|bảo|nói|dặn|kêu|bắt|"
-                r"cấm|không|ko|k|hông|đi|về|đang|sẽ|mới|vừa|có)\b)",
+                r"cấm|không|ko|k|hông|đi|về|đang|sẽ|mới|vừa|có|ký|kí|đồng ý|cho|biết|hỏi|gọi|la|"
+                r"mắng|đã|thì|ở|làm)\b)",
                 r"\bcon (?:chào|thưa|xin lỗi|cảm ơn|thương|yêu|nhớ|hứa với|xin phép) "
                 rf"{_VI_PARENT}\b(?!\s*(?:nuôi|mìn|của))",
                 rf"\b(?:rồi|nhé|nha|nhe|ạ|đó|đây|nè|luôn|chưa|hả|mà) {_VI_PARENT}\b"
@@ -240,7 +245,7 @@ class GenericKinRecognizer(PatternRecognizer):
         + rules(CONTEXT, "kin", 0.5,
                 r"\b(?:oke|ok|okie|dc|duoc|da|vang|r|roi|nha|nhe)\s+(?:ba|me|bo)\s*(?:$|[,.!?=])",
                 r"\b(?:cha|chas|jas|bat|baat|nis|nh|ng)\s+(?:mak|mae)\b"
-                r"(?!\s*(?:oun|eng|aeng|hg|ke))")
+                r"(?!\s*(?:oun|eng|aeng|hg|ke|pa|pok|ba|nov|ot|min))")
         + rules(CONTEXT, "kin", 0.5,
                 rf"(?:ចាស|ចា៎ស|ចាះ|បាទ|បាត|ណា|ណា៎|ហើយ|ហ្នឹង|អរគុណ|ទៅ|ទេ|អូយ)\s*{_KM_PARENT}"
                 r"(?![\u1780-\u17ff])(?!\s+[\u1780-\u17ff])",

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from childguard.textrisk.artifacts import build_artifacts
+from childguard.textrisk.recognizers.generic import GenericKinRecognizer
 from childguard.textrisk.synthetic import phrases_en, phrases_km, phrases_vi
 from childguard.textrisk.synthetic.augment import no_diacritics, noisy
 
@@ -213,6 +215,14 @@ class _Writer:
         return noisy(text, rng)
 
 
+_KIN = GenericKinRecognizer()
+
+
+def is_family_talk(text: str) -> bool:
+    """Whether ``text`` is a marker of a family talking (``GenericKinRecognizer``)."""
+    return bool(_KIN.analyze(build_artifacts(text)))
+
+
 def _fillers(w: _Writer, rng: random.Random, n: int, keys: tuple[str, ...]) -> list[str]:
     out = []
     for _ in range(n):
@@ -255,6 +265,11 @@ def _conversation(
 
     def chatter(n: int) -> None:
         for i, text in enumerate(_fillers(w, rng, n, chit)):
+            # a family's small talk ("hi grandma!! ok wait", "ម៉ែ យប់នេះញ៉ាំបាយក្រៅទេ?") is never
+            # a groomer's, an extortionist's, a bully's or a seller's: dropped after the draw,
+            # so the random sequence, and every other chat, stays the same
+            if kind in STAGE_ORDER and is_family_talk(text):
+                continue
             add("A" if i % 2 else "B", text)
 
     chatter(rng.randint(5, 25) if long_chat else rng.randint(0, 3))
