@@ -262,3 +262,21 @@ def test_adults_who_both_give_an_adults_age_are_not_grooming(shipped: RiskEngine
     child = analyze_conversation(adults_date("im only 14 tho"), shipped)
     assert "GROOMING" in child["flagged"]
     assert child["risk"]["GROOMING"] > adults["risk"]["GROOMING"]
+
+
+def test_a_parents_surprise_and_photo_request_is_not_grooming(shipped: RiskEngine) -> None:
+    """A mother asks where her child is, for a photo, whether anyone is home and to keep a
+    present secret: every move of a groomer, and the child's "ok mum" says what the chat is."""
+    lines = (
+        "where are u? tuition finished 20 min ago",
+        "at the bubble tea shop w Rithy",
+        "send me a pic so i know where",
+        "[photo] see",
+        "ok. is anyone home when u get back? dad is late tonight",
+        "grandma is home",
+        "good. dont tell your sister i got you the new football boots, our secret",
+    )
+    family = analyze_conversation(chat(*lines, "ok mum 🤐", minor=None), shipped)
+    assert "GROOMING" not in family["flagged"]
+    stranger = analyze_conversation(chat(*lines, "ok 🤐", minor=None), shipped)
+    assert stranger["risk"]["GROOMING"] > family["risk"]["GROOMING"]

@@ -15,6 +15,7 @@ from childguard.textrisk.scoring import (
     SIGNLESS_GROOMING_FACTOR,
     MessageEvidence,
     adults_only_chat,
+    family_chat,
     message_evidence,
     withdraw_signless_grooming,
 )
@@ -77,3 +78,24 @@ def test_adults_only_withdraws_grooming_alone() -> None:
     others = [k for k in range(len(LABELS)) if k != G]
     assert np.allclose(out[:, others], 0.9)
     assert withdraw_signless_grooming(f, probs, LABELS, minor_sign=True) is probs
+
+
+@pytest.mark.parametrize(
+    ("lines", "family"),
+    [(("A:where r u? tuition finished", "B:at the bubble tea shop", "A:dont tell ur sister",
+       "B:ok mum 🤐"), True),
+     (("A:chau oi thi xong chua", "B:da xong r chu a", "A:noi me goi chu toi nay nhe"), True),
+     (("A:dont tell ur mom we talk", "B:ok", "A:send me a pic"), False),
+     (("A:just don't tell ya mum 😂", "B:lol ok"), False)],
+)  # fmt: skip
+def test_a_familys_chat(lines: tuple[str, ...], family: bool) -> None:
+    ev, _ = evidence(*lines)
+    assert family_chat(ev) is family
+
+
+def test_a_familys_chat_withdraws_grooming_alone() -> None:
+    f = np.zeros((2, len(LABELS), N_FEATURES))
+    probs = np.full((2, len(LABELS)), 0.9)
+    out = withdraw_signless_grooming(f, probs, LABELS, minor_sign=True, family=True)
+    assert np.allclose(out[:, G], 0.9 * SIGNLESS_GROOMING_FACTOR)
+    assert np.allclose(np.delete(out, G, axis=1), 0.9)
