@@ -69,6 +69,7 @@ def test_ages_swapped_count_and_echoes_do_not() -> None:
      ("nhưng em mới 13 mà anh", "stated_minor_age"),
      ("e chỉ 12 thôi", "stated_minor_age"),
      ("im thirteen", "stated_minor_age"),
+     ("អូនរៀនអនុវិទ្យាល័យណា? មើលទៅអាយុ ១៤-១៥ មែនអត់", "stated_minor_age"),
      ("i'm only fourteen lol", "stated_minor_age"),
      ("Anh 29 rồi, già rồi", "stated_adult_age"),
      ("im twenty", "stated_adult_age"),
@@ -82,7 +83,10 @@ def test_ones_own_age_with_a_hedge_or_a_tag(text: str, stage: str) -> None:
     "text",
     ["em chỉ 5 điểm thôi", "còn 7 thẻ. tối nay k đủ", "muốn anh xóa thì gửi thêm cho anh 5 tấm",
      "im only 5 mins away", "i'm at the 15th floor", "nhom minh 5 nguoi thoi",
-     "$200 in gift cards", "im ten minutes away", "im fifteen bucks short"],
+     "$200 in gift cards", "im ten minutes away", "im fifteen bucks short",
+     # a range of ages is nobody's own: puberty advice, a club's age group
+     "ខ្លួនប្រាណម្នាក់ៗខុសគ្នា ចន្លោះអាយុ ៩ ដល់ ១៥ ធម្មតាទាំងអស់", "U13 ទទួលអាយុ ១០ ដល់ ១២",
+     "សម្រាប់ក្មេងអាយុ ៨-១៤ឆ្នាំ"],
 )  # fmt: skip
 def test_counts_scores_and_prices_are_no_age(text: str) -> None:
     assert own(AGE, text) == set()

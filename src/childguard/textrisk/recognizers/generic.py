@@ -462,7 +462,8 @@ _AGE_PATTERNS = (
     ),
     # Khmer says an age with "ឆ្នាំ" (year) alone: "ខ្ញុំទើបតែ១៣ឆ្នាំ", "thnak ti 7, 13 chnam"; not a
     # span ("៥ឆ្នាំមុន", years ago) or the end of a range ("9-14 chnam", "៩ ដល់ ១៥ឆ្នាំ").
-    re.compile(r"(?<![\d.,:$\-–])(?<!ដល់)(?<!ដល់ )(?<!\d to )(?<!\d dol )(\d{1,2})\s*(?:ឆ្នាំ|chnam\b)"
+    re.compile(r"(?<![\d.,:$\-–])(?<!ដល់)(?<!ដល់ )(?<!\dទៅ)(?<!\d ទៅ )(?<!\d to )(?<!\d dol )"
+               r"(\d{1,2})\s*(?:ឆ្នាំ|chnam\b)"
                r"(?!\s*(?:មុន|ក្រោយ|mun\b|kroy\b|ago\b))"),
     # English "years" without "old" is a duration as often as an age ("married 15 years", "12
     # years ago", "i teach 8 yrs already"): an age only at the start of the message or after
@@ -483,7 +484,10 @@ _AGE_PATTERNS = (
                r"thang|tuan|buoi|tiet|bai\b|cau\b|trang|p\b|s\b|giay|km\b|lit|ly\b|ve\b|"
                r"mon\b|kiem|sao\b|level|lvl|the\b|tieng|chuc|tram|goi\b|tin\b|ban\b|tam\b|"
                r"buc\b|clip|video|hinh))"),
-    re.compile(r"អាយុ\s*(\d{1,2})"),
+    # not a range ("ចន្លោះអាយុ ៩ ដល់ ១៥", "អាយុ ១២ ទៅ ១៤ ឆ្នាំ": ages 9 to 15)
+    re.compile(r"(?<!ចន្លោះ)(?<!ចន្លោះ )អាយុ\s*(\d{1,2})(?!\s*(?:ដល់|ទៅ|-|–|to|dol)\s*\d)"),
+    # ... but a range guessed of "you" is the other's age: "ឯងអាយុ 16-17 ហើយមែន?", "មើលទៅអាយុ ១៤-១៥"
+    re.compile(r"(?:ឯង|អូន|ប្អូន(?!ៗ)|មើលទៅ)[^។?!]{0,8}អាយុ\s*(\d{1,2})(?=\s*(?:ដល់|ទៅ|-|–)\s*\d)"),
     # Chat-room "asl" answers: "14 f", "13/f/ohio", "asl? 22 m", "f 15". A bare number and a sex
     # say an age only at the start of a message or after "asl" / "i'm", and not "5 m away".
     re.compile(r"(?:^|\basl\W*|\b(?:i'?m|im|i am)\s+)([1-8]\d)\s*[/,.\-]?\s*"
