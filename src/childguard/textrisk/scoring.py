@@ -1,6 +1,6 @@
 """Conversation-level scoring: risk accumulates over messages, grooming as a sequence of stages.
 
-For every prefix of a conversation (messages 0..i) and every label, twenty-four features summarise
+For every prefix of a conversation (messages 0..i) and every label, twenty-six features summarise
 the evidence so far; logistic regressions per label, trained on whole conversations, turn them
 into a probability. Evaluating every prefix gives the earliest message at which the
 conversation crossed its threshold.
@@ -28,11 +28,14 @@ alone): a threat to share photos for money is sextortion, which reads like bully
 Then the highest recognizer score times the share of banter messages (the evidence
 scorer's view of banter). Then the strongest evidence (model or recognizer, and recognizers
 alone) times "a parent and their child are talking" (``CONTEXT/kin``: "ok mom", "dạ mẹ", "ចាស
-ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's. The last two
+ម៉ាក់"): a parent's "where are you, send me a photo, don't tell dad" is no groomer's. The next two
 are the same two times "the chat talks about abuse from the outside", in the news or as safety
 advice (``CONTEXT/news``: "did u see the news", "police arrested", "ចាប់ខ្លួន"; ``CONTEXT/advice``:
 "what should i do if someone asks for pics", "tell a trusted adult"): parents discussing an
-arrest quote the seller's words, and advice names the moves it warns of.
+arrest quote the seller's words, and advice names the moves it warns of. The last two are the
+same two times "a pile-on": two or more senders sent the label's evidence and somebody in the
+chat sent none of it, as when classmates gang up on one who does not answer back, unlike banter,
+where everyone trades insults.
 
 Two scorers read these features: the full one, and an *evidence* one that reads only the features
 that do not depend on the message model (``EVIDENCE_FEATURES``: recognizers and participants). The
@@ -61,7 +64,7 @@ from numpy.typing import NDArray
 from childguard.textrisk.recognizers import CONTEXT, Finding
 from childguard.textrisk.recognizers.generic import is_others_age
 
-N_FEATURES = 24
+N_FEATURES = 26
 FEATURE_NAMES = (
     "max_message_probability",
     "top3_mean_probability",
@@ -87,9 +90,11 @@ FEATURE_NAMES = (
     "recognizer_evidence_with_kin",
     "evidence_in_news_talk",
     "recognizer_evidence_in_news_talk",
+    "evidence_in_pile_on",
+    "recognizer_evidence_in_pile_on",
 )
 #: Features that do not depend on the message model: the evidence scorer reads only these.
-EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12, 15, 16, 18, 19, 21, 23)
+EVIDENCE_FEATURES = (2, 4, 5, 7, 10, 11, 12, 15, 16, 18, 19, 21, 23, 25)
 #: Keys of the per-language thresholds a model carries ("*" is the label's fallback).
 LANGUAGE_KEYS = ("en", "km", "vi", "mixed")
 RISKY = 0.5
@@ -288,6 +293,7 @@ def prefix_features(
     distress = kin = news = False
     risky_senders: list[set[str]] = [set() for _ in range(n_labels)]
     rec_senders: list[set[str]] = [set() for _ in range(n_labels)]
+    everyone: set[str] = set()
     # Supporting-stage hits wait here (score, stages, sender, message) until a content cue.
     content_seen = [False] * n_labels
     held: list[list[tuple[float, set[str], str, int]]] = [[] for _ in range(n_labels)]
@@ -300,6 +306,7 @@ def prefix_features(
         news = news or ev.news
         banter_messages += 1 if ev.banter else 0
         sender = senders[i] if senders is not None and i < len(senders) else ""
+        everyone.add(sender)
         childlike = 1.0 if (minor or cue) else 0.0
         adult_only = 1.0 if (adult and not minor and not cue) else 0.0
         for k in range(n_labels):
@@ -360,11 +367,20 @@ def prefix_features(
             row[21] = best_rec[k] if kin else 0.0
             row[22] = strongest if news else 0.0
             row[23] = best_rec[k] if news else 0.0
+            # a pile-on: two or more send the label's evidence and somebody in the chat sends
+            # none of it (the target), unlike banter, where everyone trades it
+            row[24] = strongest if _pile_on(risky_senders[k], everyone) else 0.0
+            row[25] = best_rec[k] if _pile_on(rec_senders[k], everyone) else 0.0
         strongest_all = [max(b, r) for b, r in zip(best, best_rec, strict=True)]
         for k in range(n_labels):
             out[i, k, 17] = _max_except(strongest_all, k)
             out[i, k, 18] = _max_except(best_rec, k)
     return out
+
+
+def _pile_on(attackers: set[str], everyone: set[str]) -> bool:
+    """Two or more senders sent the evidence and at least one sender in the chat sent none."""
+    return len(attackers) >= 2 and len(everyone - attackers) >= 1
 
 
 def _push_top3(top: list[float], p: float) -> None:

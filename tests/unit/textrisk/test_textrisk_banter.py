@@ -89,3 +89,20 @@ def test_the_evidence_scorer_is_silent_until_a_recognizer_finds_its_label() -> N
     assert np.all(p[:2] == 0.0)
     assert p[2, BULLYING] == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert p[2, 0] == 0.0
+
+
+def test_a_pile_on_is_told_from_insults_traded_by_everyone() -> None:
+    """Two classmates attack a third who sends nothing of it: a pile-on. Three friends who all
+    trade insults, or one attacker alone, are not."""
+    pile = [_ev(0.7), _ev(0.7), _ev(), _ev(0.7)]
+    traded = [_ev(0.7), _ev(0.7), _ev(0.7)]
+    alone = [_ev(0.7), _ev(), _ev(0.7)]
+    p = prefix_features(pile, COUNTS, 10, senders=["A", "B", "C", "A"])[:, BULLYING]
+    t = prefix_features(traded, COUNTS, 10, senders=["A", "B", "C"])[-1, BULLYING]
+    a = prefix_features(alone, COUNTS, 10, senders=["A", "C", "A"])[-1, BULLYING]
+    # the target's silence is seen once the target has written something
+    assert p[1, column("recognizer_evidence_in_pile_on")] == 0.0
+    assert p[2, column("recognizer_evidence_in_pile_on")] == pytest.approx(0.7)
+    assert p[-1, column("evidence_in_pile_on")] == pytest.approx(0.7)
+    assert t[column("evidence_in_pile_on")] == 0.0
+    assert a[column("evidence_in_pile_on")] == 0.0
