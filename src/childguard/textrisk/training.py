@@ -1130,7 +1130,27 @@ def _best_early_f1_threshold(
     objective = _f1_at_cuts(y, score, weight, cuts, positives) + (
         EARLY_CALIBRATION_WEIGHT * _f1_at_cuts(y, early, weight, cuts, positives)
     )
-    return _halfway_below(cuts, int(np.argmax(objective)))
+    return _halfway_below(cuts, _plateau_centre(objective, 1.0 + EARLY_CALIBRATION_WEIGHT))
+
+
+#: How far under the best of grooming's calibration objective (F1 and early warning together, as
+#: a share of its largest possible value) a cut still counts as best: the threshold is the middle
+#: of the cuts that come this near. That objective is flat near its best, and its single best cut
+#: jumped by up to 0.07 between retrainings of nearly the same data, flagging or clearing chats
+#: at unchanged scores. (The plain F1 cut of the other labels keeps the highest of its best cuts:
+#: their best is a wide plateau of equal F1, whose middle would flag more for nothing.)
+PLATEAU_TOLERANCE = 0.01
+
+
+def _plateau_centre(objective: NDArray[np.float64], scale: float) -> int:
+    """The index (into cuts in descending order) of the middle of the cuts whose ``objective``
+    comes within ``PLATEAU_TOLERANCE`` × ``scale`` of its best; the best cut itself when the
+    tolerance is 0. The middle is taken by position among those cuts, which sit in order."""
+    best = float(np.max(objective))
+    near = np.flatnonzero(objective >= best - PLATEAU_TOLERANCE * scale)
+    if PLATEAU_TOLERANCE <= 0 or near.size == 0:
+        return int(np.argmax(objective))
+    return int(near[near.size // 2])
 
 
 def _halfway_below(descending: NDArray[np.float64], i: int) -> float:
