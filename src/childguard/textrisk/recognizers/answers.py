@@ -107,7 +107,11 @@ def _answer(
         stated = age_stage(number)
     if stated is None:
         return None
-    pattern = f"answer to the {asked} question of message {question}"
+    pattern = (
+        f"answer to the age given in message {question}"
+        if swapped
+        else f"answer to the {asked} question of message {question}"
+    )
     return context_finding(*stated, NAME, pattern, match.group(0).strip())
 
 
