@@ -426,7 +426,10 @@ def evidence_probabilities(
 #: rules, "are ur parents home", no participant known to be a minor; a question of age or place
 #: is not one, adults ask it too), the chat reads as adults flirting: every prefix's grooming
 #: probability is scaled by ``SIGNLESS_GROOMING_FACTOR`` (a warning given earlier is withdrawn).
-SIGNLESS_GROOMING_MESSAGES = 10
+#: Twenty, not ten, since adults who say who they are ("i'm 31", "my roommate") are withdrawn at
+#: once (`adults_only_chat`): after ten, grooming whose signs of a minor are oblique enough for no
+#: rule to read ("mocks", "Year 8") was withdrawn with them.
+SIGNLESS_GROOMING_MESSAGES = 20
 SIGNLESS_GROOMING_FACTOR = 0.5
 _MINOR_INVOLVED = FEATURE_NAMES.index("minor_involved")
 _MAX_MESSAGE_PROBABILITY = FEATURE_NAMES.index("max_message_probability")

@@ -207,7 +207,7 @@ def test_long_chit_chat_is_not_grooming(shipped: RiskEngine) -> None:
 def flirting(*cue: str) -> dict[str, Any]:
     """A long chat-room chat with an adult's advances, and ``cue`` lines after the first one."""
     advances = ("ur really cute", "i really like u, u r so pretty", "send me a pic of u")
-    lines = [*FILLER, *cue, *FILLER[:6]]
+    lines = [*FILLER, *cue, *FILLER[:16]]
     for i, line in enumerate(advances):
         lines.insert(12 + 4 * i, line)
     return chat(*lines, minor=None)
@@ -223,7 +223,7 @@ def test_a_chat_room_age_turns_long_flirting_into_grooming(shipped: RiskEngine) 
 
 
 def test_long_flirting_with_no_cue_of_a_minor_is_not_grooming(shipped: RiskEngine) -> None:
-    """Without any cue of a minor, ten messages past the first advance, the same chat reads as
+    """Without any cue of a minor, twenty messages past the first advance, the same chat reads as
     adults flirting: a grooming warning given early is withdrawn."""
     result = analyze_conversation(flirting("asl?", "24 f ohio"), shipped)
     assert "GROOMING" not in result["flagged"]
