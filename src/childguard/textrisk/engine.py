@@ -27,16 +27,15 @@ from childguard.textrisk.recognizers import (
 )
 from childguard.textrisk.recognizers.answers import with_answers
 from childguard.textrisk.scoring import (
+    ChatReading,
     MessageEvidence,
-    adults_only_chat,
     combined_probabilities,
-    family_chat,
     language_key,
     message_evidence,
     prefix_features,
     threshold_for,
     threshold_key,
-    withdraw_signless_grooming,
+    withdraw_grooming,
 )
 
 #: Order in which flagged labels are reported and explained to the user (most severe first).
@@ -162,11 +161,8 @@ class RiskEngine:
                 self.model.evidence_weights,
                 self.model.evidence_bias,
             )
-            sign = any(ev.minor_sign for ev in evidence)
-            adults_only = adults_only_chat(evidence, senders, minor_known=bool(minors))
-            prefix = withdraw_signless_grooming(
-                features, prefix, tuple(labels), sign, adults_only, family_chat(evidence)
-            )
+            reading = ChatReading.of(evidence, senders, minor_known=bool(minors))
+            prefix = withdraw_grooming(features, prefix, tuple(labels), reading)
             for k, label in enumerate(labels):
                 column = prefix[:, k]
                 risk[label] = float(column.max())

@@ -473,6 +473,42 @@ def family_chat(evidence: list[MessageEvidence]) -> bool:
     return any(ev.kin for ev in evidence)
 
 
+@dataclass(frozen=True)
+class ChatReading:
+    """What a whole chat says about who is in it, read once from its messages' evidence: whether
+    any message shows a sign of a minor (`signless_grooming`), whether it reads as adults only
+    (`adults_only_chat`) and whether as a family's chat (`family_chat`). The engine and training
+    read a chat the same way through `ChatReading.of` and `withdraw_grooming`."""
+
+    minor_sign: bool
+    adults_only: bool
+    family: bool
+
+    @classmethod
+    def of(
+        cls, evidence: list[MessageEvidence], senders: list[str], minor_known: bool = False
+    ) -> ChatReading:
+        """The reading of a chat of ``evidence`` (one per message) sent by ``senders``;
+        ``minor_known``: a participant is known to be a minor."""
+        return cls(
+            minor_sign=any(ev.minor_sign for ev in evidence),
+            adults_only=adults_only_chat(evidence, senders, minor_known),
+            family=family_chat(evidence),
+        )
+
+
+def withdraw_grooming(
+    features: NDArray[np.float64],
+    probabilities: NDArray[np.float64],
+    labels: tuple[str, ...],
+    reading: ChatReading,
+) -> NDArray[np.float64]:
+    """`withdraw_signless_grooming` with the chat's ``reading``."""
+    return withdraw_signless_grooming(
+        features, probabilities, labels, reading.minor_sign, reading.adults_only, reading.family
+    )
+
+
 def withdraw_signless_grooming(
     features: NDArray[np.float64],
     probabilities: NDArray[np.float64],

@@ -37,15 +37,14 @@ from childguard.textrisk.scoring import (
     N_FEATURES,
     ONE_MESSAGE,
     RECOGNIZER_SCORE,
-    adults_only_chat,
+    ChatReading,
     evidence_probabilities,
-    family_chat,
     language_key,
     message_evidence,
     prefix_features,
     threshold_for,
     threshold_key,
-    withdraw_signless_grooming,
+    withdraw_grooming,
 )
 
 TEST_PERCENT = 20
@@ -735,13 +734,9 @@ def _scorer_oof(
     # The engine withdraws a grooming warning from a long chat with no sign of a minor, from a
     # chat between adults and from a family's chat: so do the out-of-fold risks the thresholds
     # and the evidence-scorer choice are set on.
-    for g, (feats, sign, adult, family) in enumerate(
-        zip(ex.prefixes, ex.minor_signs, ex.adults_only, ex.family, strict=True)
-    ):
-        oof_full[g] = withdraw_signless_grooming(feats, oof_full[g], LABELS, sign, adult, family)
-        oof_evidence[g] = withdraw_signless_grooming(
-            feats, oof_evidence[g], LABELS, sign, adult, family
-        )
+    for g, (feats, reading) in enumerate(zip(ex.prefixes, ex.readings, strict=True)):
+        oof_full[g] = withdraw_grooming(feats, oof_full[g], LABELS, reading)
+        oof_evidence[g] = withdraw_grooming(feats, oof_evidence[g], LABELS, reading)
     return oof_full, oof_evidence
 
 
@@ -987,9 +982,7 @@ class ScorerExamples:
     full: list[bool]  # the row is a whole conversation (not a prefix)
     prefixes: list[NDArray[np.float64]]  # per conversation: (messages, labels, N_FEATURES)
     language_keys: list[str]  # per conversation: its threshold key
-    minor_signs: list[bool]  # per conversation: a message shows a sign of a minor
-    adults_only: list[bool]  # per conversation: every sender states an adult's age or life
-    family: list[bool]  # per conversation: a message is a marker of family (kin)
+    readings: list[ChatReading]  # per conversation: a sign of a minor, adults only, family
 
 
 def _conversation_examples(
@@ -1006,9 +999,7 @@ def _conversation_examples(
     xs, ys, gs, full = [], [], [], []
     prefixes: list[NDArray[np.float64]] = []
     keys: list[str] = []
-    signs: list[bool] = []
-    adults: list[bool] = []
-    families: list[bool] = []
+    readings: list[ChatReading] = []
     row = 0
     for g, conv in enumerate(convs):
         evidence = []
@@ -1036,9 +1027,7 @@ def _conversation_examples(
         )
         prefixes.append(feats)
         keys.append(language_key(languages))
-        signs.append(any(ev.minor_sign for ev in evidence))
-        adults.append(adults_only_chat(evidence, senders, minor_known))
-        families.append(family_chat(evidence))
+        readings.append(ChatReading.of(evidence, senders, minor_known))
         target = [1 if label in conv.labels else 0 for label in LABELS]
         xs.append(feats[-1])
         ys.append(target)
@@ -1064,9 +1053,7 @@ def _conversation_examples(
         full,
         prefixes,
         keys,
-        signs,
-        adults,
-        families,
+        readings,
     )
 
 

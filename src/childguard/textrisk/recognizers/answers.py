@@ -73,14 +73,15 @@ def _asked(artifacts: TextArtifacts) -> str | None:
     return None
 
 
+def _states_age(finding: Finding) -> bool:
+    return finding.label == CONTEXT and finding.stage in ("stated_minor_age", "stated_adult_age")
+
+
 def _own_age_numbers(artifacts: TextArtifacts, findings: Sequence[Finding]) -> frozenset[int]:
     """Every number of a message where the speaker states their own age (empty when they state
     none): a reply that repeats one of them echoes it ("i'm 17. well actually 22" - "22??")."""
     if not any(
-        f.label == CONTEXT
-        and f.stage in ("stated_minor_age", "stated_adult_age")
-        and f.explanation.name == GenericAgeRecognizer.name
-        and not is_others_age(f)
+        _states_age(f) and f.explanation.name == GenericAgeRecognizer.name and not is_others_age(f)
         for f in findings
     ):
         return frozenset()
@@ -135,10 +136,7 @@ def answer_findings(
                 question = None
             elif senders[i] != asker:
                 question = None
-                stated = any(
-                    f.label == CONTEXT and f.stage in ("stated_minor_age", "stated_adult_age")
-                    for f in findings[i]
-                )
+                stated = any(_states_age(f) for f in findings[i])
                 found = None if stated else _answer(art, kind, q_index, swapped)
                 if found is not None:
                     extra[i].append(found)
